@@ -1,0 +1,64 @@
+# The two commands a newcomer needs: `make demo` and `make test`. `make check` runs every check CI runs.
+SHELL := /bin/sh
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+LOCK := requirements/lock.txt
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo serve test check lint typecheck migrations-check system-deps lock messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(PIP) install --quiet --disable-pip-version-check -c $(LOCK) -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP)
+	$(PIP) install --quiet --disable-pip-version-check -c $(LOCK) -e '.[dev]'
+	touch $@
+
+## make demo: install, prepare ./var, create the demo accounts, serve http://127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/tuopin demo
+	$(BIN)/tuopin serve --host 127.0.0.1 --port 8000
+
+## Debian packages the suite needs: Chromium and CJK fonts for the browser tests, gettext for messages.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ] || ! command -v msgfmt >/dev/null; then \
+	  echo "installing chromium, fonts-noto-cjk, gettext (apt)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk gettext >/dev/null; \
+	fi
+
+## make test: the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+test: $(DEV_STAMP) system-deps
+	$(BIN)/pytest -n 2 -q
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+migrations-check: $(DEV_STAMP)
+	TUOPIN_DATA_DIR=$$(mktemp -d) $(BIN)/tuopin makemigrations --check --dry-run
+
+check: lint typecheck migrations-check test
+
+## Compile the English catalogue (msgids are the Chinese UI strings).
+messages: $(DEV_STAMP)
+	cd src/tuopin && TUOPIN_DATA_DIR=$$(mktemp -d) ../../$(BIN)/tuopin makemessages -l en --no-obsolete --no-location
+	cd src/tuopin && TUOPIN_DATA_DIR=$$(mktemp -d) ../../$(BIN)/tuopin compilemessages -l en
+
+## Re-pin the lock file from what is installed (after a tested upgrade).
+lock: $(DEV_STAMP)
+	$(PIP) freeze --exclude-editable --exclude tuopin | sort > $(LOCK)
+
+clean:
+	rm -rf $(VENV) var

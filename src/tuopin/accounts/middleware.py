@@ -1,0 +1,33 @@
+"""Per-request account state: the absolute session limit and the active area scope."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from tuopin.accounts.scope import ACTIVE_SCOPE_SESSION_KEY
+
+SIGNED_IN_AT_SESSION_KEY = "tuopin_signed_in_at"
+
+
+class AccountMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT_SESSION_KEY, 0)
+            if time.time() - signed_in_at > settings.TUOPIN_SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, _("登录已超过最长时限，请重新登录。"))
+                return redirect(settings.LOGIN_URL)
+            user.active_area_code = request.session.get(ACTIVE_SCOPE_SESSION_KEY, "")
+        return self.get_response(request)

@@ -1,0 +1,59 @@
+"""Roles, what each may do, and which area level each role's areas must have."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWNSHIP = "township", _("乡镇")
+    VILLAGE = "village", _("村级(驻村工作队)")
+    UNIT = "unit", _("帮扶单位")
+    INSPECTOR = "inspector", _("督查/审计(只读)")
+    ADMIN = "admin", _("系统管理员")
+
+
+class Capability(models.TextChoices):
+    READ = "read", _("查看")
+    WRITE = "write", _("录入和修改")
+    MANAGE_USERS = "manage_users", _("管理用户")
+    AUDIT = "audit", _("查看审计日志")
+
+
+# Office roles by depth in the division tree; a manager grants only roles at its own depth or below.
+OFFICE_DEPTH = {Role.PROVINCE: 1, Role.CITY: 2, Role.COUNTY: 3, Role.TOWNSHIP: 4, Role.VILLAGE: 5}
+# The area code length each office role's areas must have; other roles take areas of any level.
+OFFICE_CODE_LENGTH = {Role.PROVINCE: 2, Role.CITY: 4, Role.COUNTY: 6, Role.TOWNSHIP: 9, Role.VILLAGE: 12}
+
+_ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({Capability.READ, Capability.WRITE, Capability.MANAGE_USERS, Capability.AUDIT}),
+    Role.PROVINCE: frozenset({Capability.READ, Capability.WRITE, Capability.AUDIT}),
+    Role.CITY: frozenset({Capability.READ, Capability.WRITE, Capability.AUDIT}),
+    Role.COUNTY: frozenset({Capability.READ, Capability.WRITE, Capability.AUDIT}),
+    Role.TOWNSHIP: frozenset({Capability.READ, Capability.WRITE}),
+    Role.VILLAGE: frozenset({Capability.READ, Capability.WRITE}),
+    Role.UNIT: frozenset({Capability.READ}),
+    Role.INSPECTOR: frozenset({Capability.READ, Capability.AUDIT}),
+}
+
+
+def role_capabilities(role: str, *, can_manage_users: bool) -> frozenset[str]:
+    caps = _ROLE_CAPABILITIES.get(role, frozenset())
+    if can_manage_users and role in OFFICE_DEPTH:
+        caps = caps | {Capability.MANAGE_USERS}
+    return caps
+
+
+def grantable_roles(role: str, *, can_manage_users: bool) -> list[str]:
+    """Roles a user may give to others: admin any; an office manager its own depth or below, units, inspectors."""
+    if role == Role.ADMIN:
+        return list(Role.values)
+    if not can_manage_users or role not in OFFICE_DEPTH:
+        return []
+    depth = OFFICE_DEPTH[Role(role)]
+    offices = [r.value for r, d in OFFICE_DEPTH.items() if d >= depth]
+    return [*offices, Role.UNIT.value, Role.INSPECTOR.value]

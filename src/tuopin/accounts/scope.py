@@ -1,0 +1,65 @@
+"""The one selector layer for area scope.
+
+Every page, API endpoint, export, report and job reads scoped data through these functions. A user's scope is the
+set of area codes they hold (or the one of them chosen as active in the page); an object is in scope when its area
+code starts with one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from tuopin.accounts.models import User
+
+_M = TypeVar("_M", bound=Model)
+
+ACTIVE_SCOPE_SESSION_KEY = "tuopin_scope"
+
+
+def held_area_codes(user: User | AnonymousUser) -> list[str]:
+    """All area codes the user holds, whatever is active, sorted."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached: list[str] | None = getattr(user, "_held_area_codes", None)
+    if cached is None:
+        cached = sorted(user.area_links.values_list("area_id", flat=True))
+        setattr(user, "_held_area_codes", cached)  # noqa: B010 - a per-request cache on the user object
+    return cached
+
+
+def area_codes(user: User | AnonymousUser) -> list[str]:
+    """The codes that bound what the user sees now: the active one if chosen, else all held."""
+    held = held_area_codes(user)
+    active: str | None = getattr(user, "active_area_code", None)
+    if active and active in held:
+        return [active]
+    return held
+
+
+def code_in(code: str, roots: Iterable[str]) -> bool:
+    return any(code.startswith(root) for root in roots)
+
+
+def in_scope(user: User | AnonymousUser, code: str) -> bool:
+    return code_in(code, area_codes(user))
+
+
+def scope_q(user: User | AnonymousUser, field: str) -> Q:
+    """A filter matching rows whose `field` (an area code) lies in the user's scope; matches nothing if none."""
+    codes = area_codes(user)
+    if not codes:
+        return Q(pk__in=[])
+    query = Q()
+    for code in codes:
+        query |= Q(**{f"{field}__startswith": code})
+    return query
+
+
+def scoped(user: User | AnonymousUser, queryset: QuerySet[_M], field: str) -> QuerySet[_M]:
+    return queryset.filter(scope_q(user, field))

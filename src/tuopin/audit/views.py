@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from tuopin.accounts.permissions import require
+from tuopin.accounts.roles import Capability
+from tuopin.audit.selectors import audit_events_for
+
+
+class AuditFilter(forms.Form):
+    actor = forms.CharField(label=_("用户"), required=False, max_length=150)
+    action = forms.CharField(label=_("操作"), required=False, max_length=64)
+    since = forms.DateField(
+        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@require(Capability.AUDIT)
+def search(request: HttpRequest) -> HttpResponse:
+    form = AuditFilter(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_events_for(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "audit/search.html", {"form": form, "page": page})

@@ -1,0 +1,33 @@
+"""The `tuopin` command: each subcommand is a management command of the same name (`tuopin areas load …`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "init": "prepare the data directory (database, static files, divisions of Hebei)",
+    "demo": "build the demo and print its accounts",
+    "serve": "run the web server and the job worker",
+    "areas": "divisions: load, count, import yearly attributes",
+    "user": "users: add, change, password, list",
+    "audit": "audit log: verify the hash chain",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuopin.settings")
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print("usage: tuopin COMMAND [options]   (tuopin COMMAND --help for details)\n")
+        for name, text in COMMANDS.items():
+            print(f"  {name:<8} {text}")
+        print("\nEvery Django management command is available too (migrate, db_worker, …).")
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tuopin", *args])
+
+
+if __name__ == "__main__":
+    main()

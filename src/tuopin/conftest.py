@@ -1,0 +1,93 @@
+"""Shared fixtures: a small division tree and the three personas every scoped page is tested with."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from tuopin.accounts.middleware import SIGNED_IN_AT_SESSION_KEY
+from tuopin.accounts.models import User
+from tuopin.accounts.services import UserFields, user_create
+from tuopin.areas.models import Area
+
+PASSWORD = "correct-horse-battery-staple"
+
+# 2 cities x 2 counties x (1 township x 2 villages), with real Hebei codes and names.
+TREE = {
+    "13": "河北省",
+    "1301": "石家庄市",
+    "130126": "灵寿县",
+    "130126100": "灵寿镇",
+    "130126100201": "城东村",
+    "130126100202": "城西村",
+    "130127": "高邑县",
+    "130127100": "高邑镇",
+    "130127100201": "东关村",
+    "130127100202": "西关村",
+    "1307": "张家口市",
+    "130722": "张北县",
+    "130722100": "张北镇",
+    "130722100201": "北村",
+    "130722100202": "南村",
+    "130724": "沽源县",
+    "130724100": "平定堡镇",
+    "130724100201": "东村",
+    "130724100202": "西村",
+}
+LEVELS = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
+
+
+def _parent(code: str) -> str | None:
+    cut = {4: 2, 6: 4, 9: 6, 12: 9}.get(len(code))
+    return code[:cut] if cut else None
+
+
+@pytest.fixture
+def tree(db: None) -> dict[str, Area]:
+    areas = {}
+    for code, name in TREE.items():
+        areas[code] = Area.objects.create(
+            code=code, name=name, level=LEVELS[len(code)], parent_id=_parent(code)
+        )
+    return areas
+
+
+MakeUser = Callable[..., User]
+
+
+@pytest.fixture
+def make_user(tree: dict[str, Area]) -> MakeUser:
+    def make(username: str, role: str, *areas: str, manage: bool = False) -> User:
+        fields = UserFields(role=role, area_codes=list(areas), can_manage_users=manage, full_name=username)
+        return user_create(actor=None, username=username, password=PASSWORD, fields=fields)
+
+    return make
+
+
+@pytest.fixture
+def own(make_user: MakeUser) -> User:
+    """A county office user of 灵寿县 (130126)."""
+    return make_user("lingshou", "county", "130126", manage=True)
+
+
+@pytest.fixture
+def neighbour(make_user: MakeUser) -> User:
+    """A county office user of the neighbouring 高邑县 (130127)."""
+    return make_user("gaoyi", "county", "130127", manage=True)
+
+
+@pytest.fixture
+def inspector(make_user: MakeUser) -> User:
+    return make_user("inspector", "inspector", "130126")
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SIGNED_IN_AT_SESSION_KEY] = time.time()
+    session.save()
+    return client

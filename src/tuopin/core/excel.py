@@ -1,0 +1,97 @@
+"""Reading spreadsheets the way every import in Tuopin does: headers matched by Chinese name or English alias,
+every problem collected with sheet, row, column and value, nothing written until the whole file is clean."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
+
+from tuopin.core.uploads import check_xlsx
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int  # 1-based, as Excel shows it
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = f"{self.sheet} {_('第%(row)s行') % {'row': self.row}}" if self.row else self.sheet
+        column = f" [{self.column}]" if self.column else ""
+        value = f" “{self.value}”" if self.value else ""
+        return f"{where}{column}{value}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """Raised with every problem found; the import wrote nothing."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int
+    cells: dict[str, Any]  # canonical column name -> raw cell value
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the user typed it: numbers without a spurious .0, strings stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_sheet(
+    path: Path, *, sheet: str | None, columns: Mapping[str, tuple[str, ...]], required: tuple[str, ...]
+) -> tuple[str, list[SheetRow]]:
+    """Read one sheet. `columns` maps each canonical (Chinese) header to its accepted aliases.
+
+    Raises ImportFailed when the sheet or a required column is missing; blank rows are skipped.
+    """
+    check_xlsx(path)
+    workbook = CalamineWorkbook.from_path(str(path))
+    names = workbook.sheet_names
+    name = sheet if sheet in names else (names[0] if sheet is None and names else None)
+    if name is None:
+        raise ImportFailed(
+            [Problem(sheet or "", 0, "", "", _("找不到工作表“%(sheet)s”。") % {"sheet": sheet})]
+        )
+    data = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    if not data:
+        raise ImportFailed([Problem(name, 1, "", "", _("工作表是空的。"))])
+    lookup = {
+        alias.strip().lower(): canonical
+        for canonical, aliases in columns.items()
+        for alias in (canonical, *aliases)
+    }
+    positions: dict[str, int] = {}
+    for index, header in enumerate(data[0]):
+        canonical = lookup.get(cell_text(header).lower())
+        if canonical is not None and canonical not in positions:
+            positions[canonical] = index
+    missing = [column for column in required if column not in positions]
+    if missing:
+        raise ImportFailed([Problem(name, 1, column, "", _("缺少必需的列。")) for column in missing])
+    return name, list(_rows(data, positions))
+
+
+def _rows(data: list[list[Any]], positions: dict[str, int]) -> Iterator[SheetRow]:
+    for offset, raw in enumerate(data[1:], start=2):
+        cells = {column: raw[index] if index < len(raw) else None for column, index in positions.items()}
+        if all(cell_text(value) == "" for value in cells.values()):
+            continue
+        yield SheetRow(offset, cells)

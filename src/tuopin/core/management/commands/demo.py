@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import io
+import secrets
+import string
+from binascii import hexlify
+from typing import Any
+
+from axes.utils import reset as axes_reset
+from django.core.management import call_command
+from django.core.management.base import CommandParser
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tuopin.accounts.models import User
+from tuopin.accounts.otp import base32_secret, otp_required
+from tuopin.accounts.services import UserFields, user_create, user_set_password, user_update
+from tuopin.areas.models import Area
+from tuopin.core.commands import TuopinCommand, add_json_flag
+
+# One account per role and level. 灵寿县 (130126) and its neighbour 高邑县 (130127) show the area scope.
+DEMO_ACCOUNTS: list[tuple[str, str, str, str, bool]] = [
+    # username, role, area (or a "first child of" marker), name, manages users
+    ("admin", "admin", "13", "系统管理员", True),
+    ("province", "province", "13", "省扶贫办", True),
+    ("city", "city", "1301", "石家庄市扶贫办", True),
+    ("county", "county", "130126", "灵寿县扶贫办", True),
+    ("county_gaoyi", "county", "130127", "高邑县扶贫办", True),
+    ("township", "township", ">130126", "乡镇扶贫站", False),
+    ("village", "village", ">>130126", "驻村工作队", False),
+    ("unit", "unit", "130126", "帮扶单位", False),
+    ("inspector", "inspector", "130126", "督查组", False),
+]
+
+
+def _area_code(marker: str) -> str:
+    """'>C' is the first township of county C, '>>C' the first village of that township."""
+    code = marker.lstrip(">")
+    for _step in range(len(marker) - len(code)):
+        child = Area.objects.filter(parent_id=code).order_by("code").first()
+        code = child.code if child else code
+    return code
+
+
+def _password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "demo-" + "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+class Command(TuopinCommand):
+    help = "Build the demo: data directory, divisions, one account per role and level; prints the accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_json_flag(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        init_output = io.StringIO()
+        call_command("init", stdout=init_output)
+        accounts = [self._account(*spec) for spec in DEMO_ACCOUNTS]
+        axes_reset()
+        lines = [init_output.getvalue().strip(), "", "Demo accounts (passwords are new on every run):", ""]
+        for account in accounts:
+            line = f"  {account['username']:<14} {account['password']:<20} {account['role']:<10} {account['area']}"
+            if account.get("totp_secret"):
+                line += f"  TOTP secret {account['totp_secret']}"
+            lines.append(line)
+        lines += [
+            "",
+            "Accounts with a TOTP secret sign in with a code from an authenticator app "
+            "(add the secret by hand) or `oathtool --totp -b SECRET`.",
+        ]
+        self.emit(options, accounts, "\n".join(lines))
+
+    @transaction.atomic
+    def _account(self, username: str, role: str, marker: str, name: str, manages: bool) -> dict[str, Any]:
+        code = _area_code(marker)
+        fields = UserFields(role=role, area_codes=[code], full_name=name, can_manage_users=manages)
+        password = _password()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(actor=None, username=username, password=password, fields=fields)
+        else:
+            user_update(actor=None, user=user, fields=fields)
+            user_set_password(actor=None, user=user, password=password)
+        account: dict[str, Any] = {"username": username, "password": password, "role": role, "area": code}
+        if otp_required(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(
+                    user=user, name="demo", confirmed=True, key=hexlify(secrets.token_bytes(20)).decode()
+                )
+            account["totp_secret"] = base32_secret(device)
+        return account

@@ -1,0 +1,37 @@
+"""Checks on uploaded spreadsheets before any parser opens them (SECURITY.md E3)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+class UploadRejected(ValueError):
+    """The file is refused as a whole, with a message for the user."""
+
+
+def check_xlsx(path: Path) -> None:
+    """Refuse anything that is not a plausible .xlsx: wrong name, not a zip, too big, or a zip bomb."""
+    if path.suffix.lower() != ".xlsx":
+        raise UploadRejected(_("只接受 .xlsx 格式的 Excel 文件：%(name)s") % {"name": path.name})
+    size = path.stat().st_size
+    if size > settings.TUOPIN_UPLOAD_MAX_BYTES:
+        raise UploadRejected(_("文件太大（%(mb).1f MB）。") % {"mb": size / 1024 / 1024})
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            raise UploadRejected(_("文件内容不是 Excel 工作簿（扩展名与内容不符）。"))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            names = {entry.filename for entry in entries}
+            if len(entries) > settings.TUOPIN_XLSX_MAX_ENTRIES:
+                raise UploadRejected(_("工作簿内部文件过多，已拒绝。"))
+            if sum(entry.file_size for entry in entries) > settings.TUOPIN_XLSX_MAX_UNCOMPRESSED:
+                raise UploadRejected(_("工作簿解压后过大（可能是压缩炸弹），已拒绝。"))
+    except zipfile.BadZipFile as error:
+        raise UploadRejected(_("文件已损坏，无法作为 Excel 工作簿打开。")) from error
+    if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
+        raise UploadRejected(_("文件内容不是 Excel 工作簿（扩展名与内容不符）。"))

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tuopin.core.urls")),
+    path("accounts/", include("tuopin.accounts.urls")),
+    path("areas/", include("tuopin.areas.urls")),
+    path("audit/", include("tuopin.audit.urls")),
+]
