@@ -8,7 +8,7 @@ LOCK := requirements/lock.txt
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo serve test check lint typecheck migrations-check system-deps lock messages clean
+.PHONY: demo test screenshot check lint typecheck migrations-check system-deps lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ system-deps:
 ## make test: the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: $(DEV_STAMP) system-deps
 	$(BIN)/pytest -n 2 -q
+
+## Refresh the README screenshot from the browser tests.
+screenshot: $(DEV_STAMP) system-deps
+	TUOPIN_SCREENSHOT_DIR=$(CURDIR)/docs $(BIN)/pytest -q -m browser
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tuopin.accounts.models import User
+from tuopin.areas.services import AttributeRow, area_years_apply
 from tuopin.conftest import PASSWORD
 
 HOME = re.compile(r"^http://[^/]+/$")
@@ -100,11 +101,15 @@ def test_the_language_switches_to_english_and_back(page: Any, own: User) -> None
     assert "行政区划" in page.locator("nav").inner_text()
 
 
-def test_the_home_page_screenshot(page: Any, own: User, neighbour: User) -> None:
+def test_an_area_page_shows_its_yearly_attributes(page: Any, own: User) -> None:
+    rows = [AttributeRow("130126", year, {"rural_population": population, "poor_county": year < 2019,
+                                          "western": False}) for year, population in ((2017, 262_310), (2018, 259_870), (2019, 257_120))]  # fmt: skip
+    area_years_apply(rows=rows)
     _sign_in(page, "lingshou")
     page.wait_for_url(HOME)
     page.goto("/areas/130126/")
-    assert page.locator("body").is_visible()
+    table = page.locator("[data-testid=years]").inner_text()
+    assert "2019" in table and "257120" in table.replace(",", "")
     _screenshot(page, "screenshot.png")
 
 

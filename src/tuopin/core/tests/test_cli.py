@@ -1,0 +1,127 @@
+"""The `tuopin` command as a user runs it: a fresh data directory, real processes, real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["TUOPIN_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def tuopin(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tuopin.cli", *args], env=_env(data_dir),
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data")
+    result = tuopin(path, "init", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["areas_created"] == 56712
+    return path
+
+
+def test_init_is_idempotent(data_dir: Path) -> None:
+    result = tuopin(data_dir, "init", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["areas_created"] == 0
+    assert (data_dir / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_it_counts_hebei(data_dir: Path) -> None:
+    result = tuopin(data_dir, "areas", "count", "--province", "13", "--json")
+    assert json.loads(result.stdout) == {
+        "province": 1,
+        "city": 11,
+        "county": 190,
+        "township": 2365,
+        "village": 54145,
+    }
+
+
+def test_it_fails_clearly_for_a_province_not_loaded(data_dir: Path) -> None:
+    result = tuopin(data_dir, "areas", "count", "--province", "44")
+    assert result.returncode != 0
+    assert "no areas loaded for province 44" in result.stderr
+
+
+def test_it_adds_a_user_and_refuses_a_weak_password(data_dir: Path) -> None:
+    ok = tuopin(data_dir, "user", "add", "--username", "zhang", "--password", "a-long-pass-phrase-42",
+                "--role", "county", "--area", "130126", "--json")  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["areas"] == ["130126"]
+    weak = tuopin(data_dir, "user", "add", "--username", "li", "--password", "short", "--role", "county",
+                  "--area", "130126")  # fmt: skip
+    assert weak.returncode != 0
+    assert "password" in weak.stderr.lower() or "密码" in weak.stderr
+
+
+def test_audit_verify_fails_after_a_row_is_edited_with_sqlite3(data_dir: Path) -> None:
+    assert tuopin(data_dir, "audit", "verify").returncode == 0
+    with sqlite3.connect(data_dir / "tuopin.sqlite3") as db:
+        row_id, seq = db.execute("SELECT id, seq FROM audit_auditevent ORDER BY seq LIMIT 1").fetchone()
+        db.execute("UPDATE audit_auditevent SET actor = 'someone-else' WHERE id = ?", (row_id,))
+    result = tuopin(data_dir, "audit", "verify")
+    assert result.returncode != 0
+    assert f"row #{seq}" in result.stderr
+    with sqlite3.connect(data_dir / "tuopin.sqlite3") as db:
+        db.execute("UPDATE audit_auditevent SET actor = 'system' WHERE id = ?", (row_id,))
+    assert tuopin(data_dir, "audit", "verify").returncode == 0
+
+
+def test_the_database_runs_in_wal_mode(data_dir: Path) -> None:
+    with sqlite3.connect(data_dir / "tuopin.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(data_dir: Path) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tuopin.cli", "serve", "--port", str(port), "--workers", "1"],
+                               env=_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_serve_answers_health_and_sign_in(server: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server}/healthz", timeout=2) as response:  # noqa: S310 - local server
+                assert json.loads(response.read()) == {"status": "ok"}
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+    with urllib.request.urlopen(f"{server}/accounts/login/", timeout=5) as response:  # noqa: S310
+        page = response.read().decode()
+    assert "脱贫攻坚与防返贫监测系统" in page
+    assert response.headers["Content-Security-Policy"]
