@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.scope import ACTIVE_SCOPE_SESSION_KEY
@@ -30,4 +31,8 @@ class AccountMiddleware:
                 messages.info(request, _("登录已超过最长时限，请重新登录。"))
                 return redirect(settings.LOGIN_URL)
             user.active_area_code = request.session.get(ACTIVE_SCOPE_SESSION_KEY, "")
-        return self.get_response(request)
+        response = self.get_response(request)
+        if user.is_authenticated:
+            # Signed-in pages may hold personal data: never kept by the browser or a proxy (SECURITY.md B5).
+            patch_cache_control(response, no_store=True, private=True)
+        return response

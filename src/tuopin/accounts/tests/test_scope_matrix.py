@@ -1,0 +1,39 @@
+"""SECURITY.md A1: for every role and every area of a two-city tree, visible == inside the user's subtree."""
+
+from __future__ import annotations
+
+import pytest
+
+from tuopin.conftest import TREE, MakeUser, client_for
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = [
+    ("province", "13"),
+    ("city", "1301"),
+    ("county", "130126"),
+    ("township", "130126100"),
+    ("village", "130126100201"),
+    ("inspector", "130126"),
+    ("unit", "130127"),
+]
+
+
+@pytest.mark.parametrize(("role", "root"), PERSONAS)
+def test_area_pages_are_visible_exactly_inside_the_subtree(make_user: MakeUser, role: str, root: str) -> None:
+    client = client_for(make_user(f"u_{role}", role, root))
+    seen = {code: client.get(f"/areas/{code}/").status_code for code in TREE}
+    assert seen == {code: 200 if code.startswith(root) else 404 for code in TREE}
+
+
+@pytest.mark.parametrize(("role", "root"), PERSONAS)
+def test_search_finds_exactly_the_subtree(make_user: MakeUser, role: str, root: str) -> None:
+    client = client_for(make_user(f"u_{role}", role, root))
+    body = client.get("/areas/search/", {"q": "1"}).content.decode()
+    found = {code for code in TREE if f'href="/areas/{code}/"' in body}
+    assert found == {code for code in TREE if code.startswith(root)}
+
+
+def test_signed_in_pages_are_not_cached(make_user: MakeUser) -> None:
+    response = client_for(make_user("u", "county", "130126")).get("/areas/")
+    assert "no-store" in response["Cache-Control"]
