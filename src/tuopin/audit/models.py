@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.accounts.roles import Role
+from tuopin.audit.actions import ACTION_LABELS, RESULT_LABELS
 from tuopin.audit.chain import GENESIS
 
 
@@ -64,6 +66,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError("audit rows are append-only")
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def result_label(self) -> str:
+        return str(RESULT_LABELS.get(self.result, self.result))
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
 
 
 class AuditHead(models.Model):

@@ -8,12 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
+from tuopin.audit.actions import ACTION_LABELS
 from tuopin.audit.selectors import audit_events_for
 
 
 class AuditFilter(forms.Form):
     actor = forms.CharField(label=_("用户"), required=False, max_length=150)
-    action = forms.CharField(label=_("操作"), required=False, max_length=64)
+    action = forms.ChoiceField(
+        label=_("操作"), required=False, choices=[("", "—"), *[(k, v) for k, v in ACTION_LABELS.items()]]
+    )
     since = forms.DateField(
         label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -18,11 +18,13 @@ def test_it_shows_audit_rows_of_the_own_area_only(own: User, neighbour: User, in
         assert "test.neighbour" not in body
 
 
-def test_it_filters_by_action(own: User) -> None:
-    audit_record(action="test.one", actor=own)
-    audit_record(action="other.two", actor=own)
-    body = client_for(own).get("/audit/", {"action": "test."}).content.decode()
-    assert "test.one" in body and "other.two" not in body
+def test_it_filters_by_action_and_shows_readable_labels(own: User) -> None:
+    audit_record(action="user.create", actor=own, object_id="someone")
+    audit_record(action="auth.login", actor=own, object_id="lingshou")
+    body = client_for(own).get("/audit/", {"action": "user.create"}).content.decode()
+    table = body.split('data-testid="audit"')[1]
+    assert "新建用户" in table and "someone" in table
+    assert "登录成功" not in table
 
 
 def test_it_refuses_roles_without_the_audit_capability(make_user: MakeUser) -> None:
