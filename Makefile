@@ -37,7 +37,7 @@ system-deps:
 
 ## make test: the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: $(DEV_STAMP) system-deps
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadfile -q
 
 ## Refresh the README screenshot from the browser tests.
 screenshot: $(DEV_STAMP) system-deps

@@ -125,3 +125,37 @@ def test_serve_answers_health_and_sign_in(server: str) -> None:
         page = response.read().decode()
     assert "脱贫攻坚与防返贫监测系统" in page
     assert response.headers["Content-Security-Policy"]
+
+
+CONCURRENT_WRITERS = """
+import threading, django
+django.setup()
+from django.db import connection
+from tuopin.audit.services import audit_record
+errors = []
+def work(n):
+    try:
+        for i in range(10):
+            audit_record(action="test.concurrent", object_id=f"{n}-{i}")
+    except Exception as error:  # reported below
+        errors.append(repr(error))
+    finally:
+        connection.close()
+threads = [threading.Thread(target=work, args=(n,)) for n in range(20)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len(errors), errors[:1])
+"""
+
+
+def test_twenty_concurrent_writers_never_see_database_is_locked(data_dir: Path) -> None:
+    env = {**_env(data_dir), "DJANGO_SETTINGS_MODULE": "tuopin.settings"}
+    result = subprocess.run([sys.executable, "-c", CONCURRENT_WRITERS], env=env, capture_output=True, text=True,
+                            timeout=300, check=False)  # fmt: skip
+    assert result.stdout.strip() == "0 []", result.stdout + result.stderr
+    with sqlite3.connect(data_dir / "tuopin.sqlite3") as db:
+        written = db.execute(
+            "SELECT COUNT(*) FROM audit_auditevent WHERE action = 'test.concurrent'"
+        ).fetchone()[0]
+    assert written == 200
+    assert tuopin(data_dir, "audit", "verify").returncode == 0
