@@ -12,6 +12,7 @@ COMMANDS = {
     "areas": "divisions: load, count, import yearly attributes",
     "user": "users: add, change, password, list",
     "audit": "audit log: verify the hash chain",
+    "keys": "encryption keys of personal fields: rotate",
 }
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tuopin.areas",
     "tuopin.accounts",
     "tuopin.audit",
+    "tuopin.registry",
 ]
 
 MIDDLEWARE = [

@@ -5,4 +5,5 @@ urlpatterns = [
     path("accounts/", include("tuopin.accounts.urls")),
     path("areas/", include("tuopin.areas.urls")),
     path("audit/", include("tuopin.audit.urls")),
+    path("registry/", include("tuopin.registry.urls")),
 ]

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.scope import ACTIVE_SCOPE_SESSION_KEY
+from tuopin.audit.services import audit_record
 
 SIGNED_IN_AT_SESSION_KEY = "tuopin_signed_in_at"
 
@@ -36,3 +38,10 @@ class AccountMiddleware:
             # Signed-in pages may hold personal data: never kept by the browser or a proxy (SECURITY.md B5).
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """Every refusal is audited here, after the refused operation's transaction has rolled back, so the row
+        survives; the views and services only raise PermissionDenied."""
+        if isinstance(exception, PermissionDenied):
+            audit_record(action="access.denied", request=request, object_type="view", object_id=request.path[:64],
+                         result="denied", details={"reason": str(exception)} if str(exception) else {})  # fmt: skip

@@ -39,15 +39,7 @@ def require(capability: str | None = None) -> Callable[[View], View]:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if capability is not None and not user.can(capability):
-                audit_record(
-                    action="access.denied",
-                    request=request,
-                    object_type="view",
-                    object_id=request.path[:64],
-                    result="denied",
-                    details={"capability": capability},
-                )
-                raise PermissionDenied
+                raise PermissionDenied(f"needs {capability}")
             return view(request, *args, **kwargs)
 
         return _mark(guarded, capability or "signed_in")

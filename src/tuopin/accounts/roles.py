@@ -22,6 +22,7 @@ class Capability(models.TextChoices):
     WRITE = "write", _("录入和修改")
     MANAGE_USERS = "manage_users", _("管理用户")
     AUDIT = "audit", _("查看审计日志")
+    REVEAL = "reveal", _("查看完整身份证号")
 
 
 # Office roles by depth in the division tree; a manager grants only roles at its own depth or below.
@@ -33,9 +34,9 @@ _ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset({Capability.READ, Capability.WRITE, Capability.MANAGE_USERS, Capability.AUDIT}),
     Role.PROVINCE: frozenset({Capability.READ, Capability.WRITE, Capability.AUDIT}),
     Role.CITY: frozenset({Capability.READ, Capability.WRITE, Capability.AUDIT}),
-    Role.COUNTY: frozenset({Capability.READ, Capability.WRITE, Capability.AUDIT}),
-    Role.TOWNSHIP: frozenset({Capability.READ, Capability.WRITE}),
-    Role.VILLAGE: frozenset({Capability.READ, Capability.WRITE}),
+    Role.COUNTY: frozenset({Capability.READ, Capability.WRITE, Capability.AUDIT, Capability.REVEAL}),
+    Role.TOWNSHIP: frozenset({Capability.READ, Capability.WRITE, Capability.REVEAL}),
+    Role.VILLAGE: frozenset({Capability.READ, Capability.WRITE, Capability.REVEAL}),
     Role.UNIT: frozenset({Capability.READ}),
     Role.INSPECTOR: frozenset({Capability.READ, Capability.AUDIT}),
 }

@@ -67,26 +67,8 @@ def _snapshot(user: User) -> dict[str, object]:
     }
 
 
-def _checked(
-    actor: User | None, target: User | None, fields: UserFields, action: str, object_id: str
-) -> list[Area]:
-    """Check the grant outside the write transaction, so a refusal's audit row survives the refusal."""
-    try:
-        return _check_grant(actor, target, fields)
-    except PermissionDenied as error:
-        audit_record(
-            action=action,
-            actor=actor,
-            object_type="user",
-            object_id=object_id,
-            result="denied",
-            details={"reason": str(error)},
-        )
-        raise
-
-
 def user_create(*, actor: User | None, username: str, password: str, fields: UserFields) -> User:
-    areas = _checked(actor, None, fields, "user.create", username)
+    areas = _check_grant(actor, None, fields)  # a refusal is audited by AccountMiddleware
     with transaction.atomic():
         return _create(actor, username, password, fields, areas)
 
@@ -118,7 +100,7 @@ def _create(actor: User | None, username: str, password: str, fields: UserFields
 
 
 def user_update(*, actor: User | None, user: User, fields: UserFields) -> User:
-    areas = _checked(actor, user, fields, "user.update", user.username)
+    areas = _check_grant(actor, user, fields)
     with transaction.atomic():
         return _update(actor, user, fields, areas)
 

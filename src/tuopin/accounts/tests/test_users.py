@@ -53,7 +53,7 @@ def test_it_refuses_roles_outside_the_grantable_list_with_403_and_an_audit_row(o
     # The form offers only grantable roles; a hand-made POST with another role is refused by the form (400).
     # A grantable role with an area outside the manager's subtree reaches the service, which refuses it (403).
     assert _post(own, role="township", area_codes="130127100") == 403
-    assert AuditEvent.objects.filter(action="user.create", result="denied", actor="lingshou").exists()
+    assert AuditEvent.objects.filter(action="access.denied", result="denied", actor="lingshou").exists()
 
 
 def test_it_refuses_users_without_the_manage_permission(make_user: MakeUser) -> None:

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tuopin.registry.vocab import Category, Cause, HousingSafety, PopulationType, Standard, Status
+
+
+def _choices(enum: Any) -> list[tuple[str, str]]:
+    return [("", "—"), *[(str(value), str(label)) for value, label in enum.choices]]
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(label=_("姓名、户编号或完整身份证号"), required=False, max_length=40)
+    area = forms.CharField(label=_("区划代码"), required=False, max_length=12)
+    category = forms.ChoiceField(label=_("贫困户属性"), required=False, choices=_choices(Category))
+    cause = forms.ChoiceField(label=_("致贫原因"), required=False, choices=_choices(Cause))
+    status = forms.ChoiceField(label=_("脱贫状态"), required=False, choices=_choices(Status))
+    population_type = forms.ChoiceField(label=_("人口类型"), required=False, choices=_choices(PopulationType))
+    year = forms.IntegerField(label=_("识别年度"), required=False, min_value=2000, max_value=2100)
+
+
+YES_NO_UNKNOWN = [("", "—"), ("true", _("是")), ("false", _("否"))]
+
+
+class HouseholdEditForm(forms.Form):
+    """The household's conditions. Status is changed only by the exit and monitoring workflows."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    category = forms.ChoiceField(label=_("贫困户属性"), required=False, choices=_choices(Category))
+    standard = forms.ChoiceField(label=_("识别标准"), required=False, choices=_choices(Standard))
+    main_cause = forms.ChoiceField(label=_("主要致贫原因"), required=False, choices=_choices(Cause))
+    other_cause_1 = forms.ChoiceField(label=_("其他致贫原因1"), required=False, choices=_choices(Cause))
+    other_cause_2 = forms.ChoiceField(label=_("其他致贫原因2"), required=False, choices=_choices(Cause))
+    housing_safety = forms.ChoiceField(
+        label=_("住房安全等级"), required=False, choices=_choices(HousingSafety)
+    )
+    relocated = forms.BooleanField(label=_("易地搬迁"), required=False)
+    water_safe = forms.NullBooleanField(label=_("饮水安全"), required=False,
+                                        widget=forms.Select(choices=YES_NO_UNKNOWN))  # fmt: skip
+    reason = forms.CharField(label=_("变更原因"), max_length=200)
+
+
+class IncomeForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    wage = forms.DecimalField(label=_("工资性收入"), min_value=0, max_digits=12, decimal_places=2, initial=0)
+    business = forms.DecimalField(
+        label=_("生产经营性收入"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+    property_income = forms.DecimalField(
+        label=_("财产性收入"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+    transfer = forms.DecimalField(
+        label=_("转移性收入"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+    costs = forms.DecimalField(
+        label=_("生产经营支出"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+    reason = forms.CharField(label=_("变更原因"), max_length=200)
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("查看原因"), max_length=200)

@@ -1,0 +1,109 @@
+"""Scoped reads of the registry. Every page, export and API goes through these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from tuopin.accounts.scope import scope_q
+from tuopin.audit.services import audit_record
+from tuopin.core.crypto import blind_index
+from tuopin.registry.idnumbers import ID_PATTERN, mask_id
+from tuopin.registry.models import Change, Household, Income, Member
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+    from tuopin.accounts.models import User
+
+PAGE_SIZE = 50
+
+
+def households_for(user: User | AnonymousUser) -> QuerySet[Household]:
+    return Household.objects.filter(scope_q(user, "village__code"))
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    area: str = ""
+    category: str = ""
+    cause: str = ""
+    status: str = ""
+    population_type: str = ""
+    year: int | None = None
+    q: str = ""
+    id_index: str = ""  # an exact ID search, already audited by whoever turned the number into its index
+
+
+def household_list_for(
+    user: User | AnonymousUser,
+    filters: HouseholdFilter,
+    *,
+    after: str = "",
+    request: HttpRequest | None = None,
+) -> list[Household]:
+    """One page of households in number order (keyset pagination: `after` is the last number of the page before)."""
+    households = households_for(user)
+    if filters.area:
+        households = households.filter(village__code__startswith=filters.area)
+    for name in ("category", "status", "population_type"):
+        if getattr(filters, name):
+            households = households.filter(**{name: getattr(filters, name)})
+    if filters.cause:
+        cause = filters.cause
+        households = households.filter(Q(main_cause=cause) | Q(other_cause_1=cause) | Q(other_cause_2=cause))
+    if filters.year:
+        households = households.filter(identification_year=filters.year)
+    if filters.q:
+        households = _search(households, filters.q, user, request)
+    if filters.id_index:
+        households = households.filter(members__id_index=filters.id_index).distinct()
+    if after:
+        households = households.filter(number__gt=after)
+    return list(
+        households.select_related("village", "head")
+        .annotate(size=Count("members", filter=Q(members__left_on__isnull=True)))
+        .order_by("number")[:PAGE_SIZE]
+    )
+
+
+def _search(households: QuerySet[Household], query: str, user: User | AnonymousUser,
+            request: HttpRequest | None) -> QuerySet[Household]:  # fmt: skip
+    query = query.strip()
+    if ID_PATTERN.fullmatch(query):
+        # A full ID number: exact match through the blind index, and the search itself is audited.
+        audit_record(action="registry.search_id", actor=user, request=request, object_type="member",
+                     object_id=mask_id(query))  # fmt: skip
+        return households.filter(members__id_index=blind_index(query)).distinct()
+    if query.isdigit():
+        return households.filter(number__startswith=query)
+    return households.filter(members__name__contains=query, members__left_on__isnull=True).distinct()
+
+
+def household_for(user: User | AnonymousUser, number: str) -> Household | None:
+    members = Member.objects.order_by("left_on", "id")
+    return (
+        households_for(user)
+        .select_related("village", "village__parent", "head")
+        .prefetch_related(
+            Prefetch("members", queryset=members),
+            Prefetch("incomes", queryset=Income.objects.order_by("-year")),
+        )
+        .filter(number=number)
+        .first()
+    )
+
+
+def member_for(user: User | AnonymousUser, member_id: int) -> Member | None:
+    return (
+        Member.objects.filter(scope_q(user, "household__village__code"), pk=member_id)
+        .select_related("household")
+        .first()
+    )
+
+
+def timeline_for(household: Household) -> QuerySet[Change]:
+    return Change.objects.filter(household=household).order_by("-at", "-id")

@@ -1,0 +1,296 @@
+"""Writes on the registry. Each checks the actor's right (capability and area scope, source and target for a
+move), keeps the history row (who, when, old → new, why) and the audit row in the same transaction, and refuses a
+stale edit (optimistic locking on `version`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Model
+from django.utils.translation import gettext as _
+
+from tuopin.accounts.models import User
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.scope import in_scope
+from tuopin.areas.models import Area
+from tuopin.audit.services import audit_record
+from tuopin.core.crypto import blind_index, encrypt
+from tuopin.registry.idnumbers import IdNumberError, mask_id, mask_phone, parse_id
+from tuopin.registry.models import Change, Household, Income, Member
+from tuopin.registry.vocab import Relation
+
+HOUSEHOLD_FIELDS = (
+    "category", "standard", "main_cause", "other_cause_1", "other_cause_2", "population_type",
+    "identification_year", "status", "exit_year", "housing_area", "housing_structure", "housing_safety",
+    "relocated", "water_safe", "electricity", "road",
+)  # fmt: skip
+MEMBER_FIELDS = (
+    "name", "relation", "ethnicity", "education", "school_status", "health", "health_2", "disability_grade",
+    "labour", "work_status", "medical_insurance", "pension_insurance", "dibao",
+)  # fmt: skip
+INCOME_FIELDS = ("wage", "business", "property_income", "transfer", "costs")
+
+
+class StaleEdit(ValidationError):
+    """Someone else saved the record after this edit was started."""
+
+
+@dataclass
+class MemberData:
+    name: str
+    id_number: str
+    relation: str
+    values: dict[str, Any] = field(default_factory=dict)  # any of MEMBER_FIELDS besides name and relation
+
+
+def region_known(code6: str) -> bool:
+    """An ID's region: a loaded county, or any county of a province whose divisions are not loaded here."""
+    if Area.objects.filter(code=code6).exists():
+        return True
+    return not Area.objects.filter(code=code6[:2]).exists() and code6[:2] in GB2260_PROVINCES
+
+
+GB2260_PROVINCES = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
+)
+
+
+def _check_write(actor: User | None, *codes: str) -> None:
+    if actor is None:  # the command line, run by whoever controls the server
+        return
+    if not actor.can(Capability.WRITE) or not all(in_scope(actor, code) for code in codes):
+        raise PermissionDenied(_("您无权修改该区划的数据。"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _record(household: Household, actor: User | None, action: str, obj: Model, fields: dict[str, Any],
+            reason: str) -> None:  # fmt: skip
+    Change.objects.create(
+        household=household, at=datetime.now(UTC), actor_id=actor.pk if actor else None,
+        actor=actor.get_username() if actor else "system", action=action, object_type=obj._meta.model_name or "",
+        object_id=obj.pk, object_label=str(obj)[:100], reason=reason[:200],
+        fields={name: [_plain(old), _plain(new)] for name, (old, new) in fields.items()},
+    )  # fmt: skip
+    audit_record(action=f"registry.{action}", actor=actor, object_type=obj._meta.model_name or "",
+                 object_id=str(obj.pk), details={"household": household.number, "fields": sorted(fields)})  # fmt: skip
+
+
+def _require_reason(reason: str) -> str:
+    if not reason.strip():
+        raise ValidationError(_("请填写变更原因。"))
+    return reason.strip()
+
+
+def _person(data: MemberData) -> dict[str, Any]:
+    try:
+        parsed = parse_id(data.id_number, region_known=region_known)
+    except IdNumberError as error:
+        raise ValidationError(
+            _("身份证号“%(id)s”：%(error)s") % {"id": mask_id(data.id_number), "error": error}
+        ) from error
+    index = blind_index(parsed.value)
+    if Member.objects.filter(id_index=index, left_on__isnull=True).exists():
+        raise ValidationError(
+            _("身份证号 %(id)s 已在另一户中（一人只能属于一户）。") % {"id": mask_id(parsed.value)}
+        )
+    unknown = set(data.values) - set(MEMBER_FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown member fields: {sorted(unknown)}")
+    return {"name": data.name, "relation": data.relation, **data.values, "id_encrypted": encrypt(parsed.value),
+            "id_index": index, "id_masked": mask_id(parsed.value), "sex": parsed.sex, "birth_date": parsed.birth_date}  # fmt: skip
+
+
+@transaction.atomic
+def household_register(*, actor: User | None, number: str, village_code: str, values: dict[str, Any],
+                       members: list[MemberData], reason: str, phone: str = "") -> Household:  # fmt: skip
+    """Register a household with its members; exactly one member is the head (户主)."""
+    reason = _require_reason(reason)
+    _check_write(actor, village_code)
+    village = Area.objects.filter(code=village_code, level="village").first()
+    if village is None:
+        raise ValidationError(_("村代码不存在：%(code)s") % {"code": village_code})
+    if Household.objects.filter(number=number).exists():
+        raise ValidationError(_("户编号已存在：%(number)s") % {"number": number})
+    if [m.relation for m in members].count(Relation.HEAD) != 1:
+        raise ValidationError(_("每户必须有且只有一名户主。"))
+    household = Household(number=number, village=village, **_only(values, HOUSEHOLD_FIELDS))
+    _set_phone(household, phone)
+    household.full_clean(exclude=["head"])
+    household.save()
+    for data in members:
+        member = Member.objects.create(household=household, **_person(data))
+        if member.relation == Relation.HEAD:
+            household.head = member
+    household.save(update_fields=["head"])
+    _record(household, actor, "register", household, {name: (None, getattr(household, name))
+            for name in ("village_id", *HOUSEHOLD_FIELDS)}, reason)  # fmt: skip
+    return household
+
+
+def _only(values: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError(f"unknown fields: {sorted(unknown)}")
+    return values
+
+
+def _set_phone(household: Household, phone: str) -> None:
+    phone = phone.strip()
+    household.phone_encrypted = encrypt(phone) if phone else ""
+    household.phone_masked = mask_phone(phone)
+
+
+def _apply(
+    obj: Household | Member | Income, version: int, changes: dict[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Set the changed fields if nobody saved the record since `version`; return {field: (old, new)}."""
+    diff = {
+        name: (getattr(obj, name), value) for name, value in changes.items() if getattr(obj, name) != value
+    }
+    if not diff:
+        if obj.version != version:
+            raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
+        return diff
+    for name, (_old, new) in diff.items():
+        setattr(obj, name, new)
+    obj.full_clean(exclude=["head", "household"])
+    updated = type(obj).objects.filter(pk=obj.pk, version=version).update(version=F("version") + 1, **changes)
+    if updated == 0:
+        raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
+    obj.version = version + 1
+    return diff
+
+
+@transaction.atomic
+def household_update(*, actor: User | None, household: Household, version: int, values: dict[str, Any],
+                     reason: str) -> Household:  # fmt: skip
+    reason = _require_reason(reason)
+    _check_write(actor, household.village_id)
+    diff = _apply(household, version, _only(values, HOUSEHOLD_FIELDS))
+    if diff:
+        _record(household, actor, "update", household, diff, reason)
+    return household
+
+
+@transaction.atomic
+def household_move(*, actor: User | None, household: Household, village_code: str, reason: str) -> Household:
+    """Move a household to another village: the actor needs both villages in scope (SECURITY.md A3)."""
+    reason = _require_reason(reason)
+    _check_write(actor, household.village_id, village_code)
+    if not Area.objects.filter(code=village_code, level="village").exists():
+        raise ValidationError(_("村代码不存在：%(code)s") % {"code": village_code})
+    old = household.village_id
+    Household.objects.filter(pk=household.pk).update(village_id=village_code, version=F("version") + 1)
+    household.refresh_from_db()
+    _record(household, actor, "move", household, {"village_id": (old, village_code)}, reason)
+    return household
+
+
+@transaction.atomic
+def member_add(*, actor: User | None, household: Household, data: MemberData, reason: str) -> Member:
+    reason = _require_reason(reason)
+    _check_write(actor, household.village_id)
+    if data.relation == Relation.HEAD:
+        raise ValidationError(_("该户已有户主；请先变更户主。"))
+    member = Member.objects.create(household=household, **_person(data))
+    _record(household, actor, "member_add", member, {"name": (None, member.name), "id_masked": (None, member.id_masked),
+            "relation": (None, member.relation)}, reason)  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def member_update(
+    *, actor: User | None, member: Member, version: int, values: dict[str, Any], reason: str
+) -> Member:
+    reason = _require_reason(reason)
+    household = member.household
+    _check_write(actor, household.village_id)
+    if values.get("relation") == Relation.HEAD and member.relation != Relation.HEAD:
+        raise ValidationError(_("该户已有户主；请先变更户主。"))
+    diff = _apply(member, version, _only(values, MEMBER_FIELDS))
+    if diff:
+        _record(household, actor, "member_update", member, diff, reason)
+    return member
+
+
+@transaction.atomic
+def member_remove(*, actor: User | None, member: Member, left_on: date, reason: str) -> Member:
+    """Take a member off the household (death, marriage, moving away); the record and its history stay."""
+    reason = _require_reason(reason)
+    household = member.household
+    _check_write(actor, household.village_id)
+    if member.relation == Relation.HEAD:
+        raise ValidationError(_("不能减去户主；请先变更户主。"))
+    if member.left_on is not None:
+        raise ValidationError(_("该成员已减员。"))
+    Member.objects.filter(pk=member.pk).update(left_on=left_on, left_reason=reason, version=F("version") + 1)
+    member.refresh_from_db()
+    _record(household, actor, "member_remove", member, {"left_on": (None, left_on)}, reason)
+    return member
+
+
+@transaction.atomic
+def income_set(*, actor: User | None, household: Household, year: int, amounts: dict[str, Decimal],
+               reason: str, version: int | None = None) -> Income:  # fmt: skip
+    """Record or correct a year's income; net and per-capita net income are derived from it, never typed."""
+    reason = _require_reason(reason)
+    _check_write(actor, household.village_id)
+    _only(amounts, INCOME_FIELDS)
+    if any(value < 0 for value in amounts.values()):
+        raise ValidationError(_("收入和支出不能为负数。"))
+    income = Income.objects.filter(household=household, year=year).first()
+    if income is None:
+        income = Income.objects.create(household=household, year=year, **amounts)
+        _record(household, actor, "income_add", income, {k: (None, v) for k, v in amounts.items()}, reason)
+        return income
+    diff = _apply(income, income.version if version is None else version, amounts)
+    if diff:
+        _record(household, actor, "income_update", income, diff, reason)
+    return income

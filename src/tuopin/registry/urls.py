@@ -1,0 +1,12 @@
+from django.urls import path
+
+from tuopin.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.household_list, name="households"),
+    path("households/<str:number>/", views.household_detail, name="household"),
+    path("households/<str:number>/edit/", views.household_edit, name="household_edit"),
+    path("households/<str:number>/income/", views.income_edit, name="income_edit"),
+    path("members/<int:member_id>/reveal/", views.member_reveal, name="member_reveal"),
+]

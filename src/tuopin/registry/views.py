@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tuopin.accounts.models import User
+from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.roles import Capability
+from tuopin.audit.services import audit_record
+from tuopin.core.crypto import blind_index, decrypt
+from tuopin.registry.forms import HouseholdEditForm, HouseholdFilterForm, IncomeForm, RevealForm
+from tuopin.registry.history import describe
+from tuopin.registry.idnumbers import ID_PATTERN, mask_id
+from tuopin.registry.models import Household, Income
+from tuopin.registry.selectors import (
+    HouseholdFilter,
+    household_for,
+    household_list_for,
+    member_for,
+    timeline_for,
+)
+from tuopin.registry.services import INCOME_FIELDS, household_update, income_set
+
+
+@dataclass(frozen=True)
+class IncomeRow:
+    income: Income
+    net: Decimal
+    per_capita: Decimal | None  # net income divided by the current members
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+ID_SEARCH_SESSION_KEY = "tuopin_id_searches"
+
+
+@require(Capability.READ)
+def household_list(request: HttpRequest) -> HttpResponse:
+    """Filters travel in the URL, except a full ID number: the search form posts, and an ID becomes a reference to
+    its blind index kept in the session, so the number never appears in a URL, a log or the browser history."""
+    if request.method == "POST" or ID_PATTERN.fullmatch(request.GET.get("q", "").strip()):
+        return redirect(f"{request.path}?{_filters_to_query(request)}")
+    form = HouseholdFilterForm(request.GET or None)
+    values = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    searches = request.session.get(ID_SEARCH_SESSION_KEY, {})
+    reference = searches.get(request.GET.get("ref", ""))
+    if reference:
+        values["id_index"] = reference["index"]
+        form = HouseholdFilterForm(initial={**values, "q": reference["masked"]})
+    filters = HouseholdFilter(**values)
+    households = household_list_for(
+        request.user, filters, after=request.GET.get("after", ""), request=request
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {"form": form, "households": households, "query": query.urlencode(),
+               "next_after": households[-1].number if len(households) == 50 else ""}  # fmt: skip
+    return render(request, "registry/household_list.html", context)
+
+
+def _filters_to_query(request: HttpRequest) -> str:
+    source = request.POST if request.method == "POST" else request.GET
+    params = {k: str(v) for k, v in source.items() if v and k not in {"csrfmiddlewaretoken", "after", "ref"}}
+    query = params.get("q", "").strip()
+    if ID_PATTERN.fullmatch(query):
+        del params["q"]
+        reference = secrets.token_urlsafe(8)
+        searches = request.session.get(ID_SEARCH_SESSION_KEY, {})
+        searches = dict(list(searches.items())[-19:])  # keep the last few
+        searches[reference] = {"index": blind_index(query), "masked": mask_id(query)}
+        request.session[ID_SEARCH_SESSION_KEY] = searches
+        params["ref"] = reference
+        audit_record(
+            action="registry.search_id", request=request, object_type="member", object_id=mask_id(query)
+        )
+    return urlencode(params)
+
+
+def _household(request: HttpRequest, number: str) -> Household:
+    return get_in_scope_or_404(
+        request, lambda: household_for(request.user, number), what="household", key=number
+    )
+
+
+@require(Capability.READ)
+def household_detail(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+    members = list(household.members.all())
+    current = [m for m in members if m.left_on is None]
+    incomes = [
+        IncomeRow(i, i.net, (i.net / len(current)) if current else None) for i in household.incomes.all()
+    ]
+    user = _user(request)
+    context = {"household": household, "members": current, "left": [m for m in members if m.left_on],
+               "incomes": incomes, "timeline": describe(timeline_for(household)[:200]),
+               "can_write": user.can(Capability.WRITE), "can_reveal": user.can(Capability.REVEAL),
+               "chart": [{"year": row.income.year, "per_capita": float(row.per_capita or 0)}
+                         for row in reversed(incomes)]}  # fmt: skip
+    return render(request, "registry/household_detail.html", context)
+
+
+@require(Capability.WRITE)
+def household_edit(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+    initial: dict[str, Any] = {name: getattr(household, name) for name in HouseholdEditForm.base_fields
+                               if name != "reason"}  # fmt: skip
+    form = HouseholdEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version, reason = data.pop("version"), data.pop("reason")
+        try:
+            household_update(
+                actor=_user(request), household=household, version=version, values=data, reason=reason
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("registry:household", number=household.number)
+    return render(request, "registry/household_edit.html", {"household": household, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@require(Capability.WRITE)
+def income_edit(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+    form = IncomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            income_set(actor=_user(request), household=household, year=data["year"],
+                       amounts={k: data[k] for k in INCOME_FIELDS}, reason=data["reason"])  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("registry:household", number=household.number)
+    return render(request, "registry/income_form.html", {"household": household, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@require(Capability.REVEAL)
+@require_POST
+def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
+    """The full ID number, once, for a stated reason; the reveal is audited (SECURITY.md B2, D1)."""
+    member = get_in_scope_or_404(
+        request, lambda: member_for(request.user, member_id), what="member", key=str(member_id)
+    )
+    form = RevealForm({"reason": request.POST.get("reason") or request.headers.get("HX-Prompt", "")})
+    if not form.is_valid():
+        return render(request, "registry/_reveal.html", {"member": member, "form": form}, status=400)
+    audit_record(action="registry.reveal", request=request, object_type="member", object_id=str(member.pk),
+                 details={"household": member.household.number, "reason": form.cleaned_data["reason"]})  # fmt: skip
+    return render(
+        request, "registry/_reveal.html", {"member": member, "full_id": decrypt(member.id_encrypted)}
+    )
