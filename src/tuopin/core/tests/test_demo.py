@@ -10,6 +10,9 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.oath import TOTP
 
+from tuopin.areas.models import Area
+from tuopin.registry.models import Household, Member
+
 pytestmark = pytest.mark.django_db
 
 
@@ -32,12 +35,25 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
         home = client.get("/")
         assert home.status_code == 200, account["username"]
         assert account["area"] in home.content.decode()
+    _check_demo_registry()
+
+
+def _check_demo_registry() -> None:
+    """The demo registry: 8 households in each village of the two demo counties, heads set, exits 2015-2020."""
+    lingshou = Household.objects.filter(village__code__startswith="130126")
+    assert lingshou.count() == 8 * Area.objects.filter(code__startswith="130126", level="village").count()
+    assert not Household.objects.filter(head__isnull=True).exists()
+    assert set(Household.objects.values_list("exit_year", flat=True)) <= set(range(2015, 2021))
+    ill = Household.objects.filter(main_cause="illness").count() / Household.objects.count()
+    assert 0.35 < ill < 0.5
+    members = Member.objects.count()
+    assert Member.objects.values("id_index").distinct().count() == members
 
 
 def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("demo", "--json")
+    call_command("demo", "--json", "--per-village", "0")
     first = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
-    call_command("demo", "--json")
+    call_command("demo", "--json", "--per-village", "0")
     second = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
     assert first["county"]["password"] != second["county"]["password"]
     assert first["admin"]["totp_secret"] == second["admin"]["totp_secret"]

@@ -17,6 +17,10 @@ from tuopin.accounts.otp import base32_secret, otp_required
 from tuopin.accounts.services import UserFields, user_create, user_set_password, user_update
 from tuopin.areas.models import Area
 from tuopin.core.commands import TuopinCommand, add_json_flag
+from tuopin.registry.demo import registry_demo
+
+# The demo registry covers the two counties of the demo accounts; the full province comes with its generator.
+DEMO_COUNTIES = ["130126", "130127"]
 
 # One account per role and level. 灵寿县 (130126) and its neighbour 高邑县 (130127) show the area scope.
 DEMO_ACCOUNTS: list[tuple[str, str, str, str, bool]] = [
@@ -51,14 +55,24 @@ class Command(TuopinCommand):
     help = "Build the demo: data directory, divisions, one account per role and level; prints the accounts."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--per-village", type=int, default=8, help="demo households per village (default 8)"
+        )
         add_json_flag(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         init_output = io.StringIO()
         call_command("init", stdout=init_output)
         accounts = [self._account(*spec) for spec in DEMO_ACCOUNTS]
+        built = registry_demo(county_codes=DEMO_COUNTIES, per_village=options["per_village"])
         axes_reset()
-        lines = [init_output.getvalue().strip(), "", "Demo accounts (passwords are new on every run):", ""]
+        lines = [
+            init_output.getvalue().strip(),
+            f"demo registry: {built.households} households, {built.members} members added",
+            "",
+            "Demo accounts (passwords are new on every run):",
+            "",
+        ]
         for account in accounts:
             line = f"  {account['username']:<14} {account['password']:<20} {account['role']:<10} {account['area']}"
             if account.get("totp_secret"):
