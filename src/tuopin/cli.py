@@ -13,6 +13,8 @@ COMMANDS = {
     "user": "users: add, change, password, list",
     "audit": "audit log: verify the hash chain",
     "keys": "encryption keys of personal fields: rotate",
+    "import": "import registry FILE.xlsx [--dry-run] [--json]",
+    "export": "export template | registry (Excel in the official shape)",
 }
 
 

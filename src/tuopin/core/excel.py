@@ -55,17 +55,35 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def open_workbook(path: Path) -> CalamineWorkbook:
+    """Open an uploaded workbook after the hostile-file checks (size, content, zip bomb)."""
+    check_xlsx(path)
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own error types for broken parts
+        raise ImportFailed(
+            [Problem(path.name, 0, "", "", _("无法读取工作簿：%(error)s") % {"error": error})]
+        ) from error
+
+
 def read_sheet(
-    path: Path, *, sheet: str | None, columns: Mapping[str, tuple[str, ...]], required: tuple[str, ...]
+    source: Path | CalamineWorkbook,
+    *,
+    sheet: str | None,
+    columns: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    optional_sheet: bool = False,
 ) -> tuple[str, list[SheetRow]]:
     """Read one sheet. `columns` maps each canonical (Chinese) header to its accepted aliases.
 
-    Raises ImportFailed when the sheet or a required column is missing; blank rows are skipped.
+    Raises ImportFailed when the sheet or a required column is missing; blank rows are skipped. An optional sheet
+    that is absent reads as no rows.
     """
-    check_xlsx(path)
-    workbook = CalamineWorkbook.from_path(str(path))
+    workbook = open_workbook(source) if isinstance(source, Path) else source
     names = workbook.sheet_names
     name = sheet if sheet in names else (names[0] if sheet is None and names else None)
+    if name is None and optional_sheet:
+        return sheet or "", []
     if name is None:
         raise ImportFailed(
             [Problem(sheet or "", 0, "", "", _("找不到工作表“%(sheet)s”。") % {"sheet": sheet})]

@@ -35,3 +35,14 @@ def check_xlsx(path: Path) -> None:
         raise UploadRejected(_("文件已损坏，无法作为 Excel 工作簿打开。")) from error
     if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
         raise UploadRejected(_("文件内容不是 Excel 工作簿（扩展名与内容不符）。"))
+    _refuse_xml_declarations(path, [entry for entry in entries if entry.filename.endswith((".xml", ".rels"))])
+
+
+def _refuse_xml_declarations(path: Path, entries: list[zipfile.ZipInfo]) -> None:
+    """Workbooks never declare DTDs or entities; a part that does is an XML bomb (or worse) and is refused."""
+    with zipfile.ZipFile(path) as archive:
+        for entry in entries:
+            with archive.open(entry) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise UploadRejected(_("工作簿含有XML实体声明（可能是XML炸弹），已拒绝。"))

@@ -1,0 +1,525 @@
+"""Import of the registration workbook (户信息, 成员信息, 收入信息): every problem in one pass, then all rows or none.
+
+Households are matched by 户编号, members by the blind index of their ID number, incomes by household and year, so
+re-importing a file changes nothing. Blank cells leave a stored value unchanged (and take the default on a new
+record). Every created or changed record gets a history row with the file as its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tuopin.accounts.scope import in_scope
+from tuopin.areas.models import Area
+from tuopin.audit.services import audit_record
+from tuopin.core.crypto import blind_index, encrypt
+from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, open_workbook, read_sheet
+from tuopin.registry.idnumbers import IdNumber, IdNumberError, mask_id, mask_phone, parse_id
+from tuopin.registry.models import Change, Household, Income, Member
+from tuopin.registry.services import region_known
+from tuopin.registry.vocab import COMBINED_CATEGORY, Relation, lookup
+from tuopin.registry.workbook import (
+    HOUSEHOLD_COLUMNS,
+    HOUSEHOLDS,
+    INCOME_COLUMNS,
+    INCOMES,
+    MEMBER_COLUMNS,
+    MEMBERS,
+    Column,
+    column_map,
+    required_headers,
+)
+
+if TYPE_CHECKING:
+    from tuopin.accounts.models import User
+
+YES = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False,
+       "true": True, "false": False}  # fmt: skip
+SEPARATORS = re.compile(r"[,，、;；/\s]+")
+CHUNK = 500
+
+
+@dataclass
+class Parsed:
+    sheet: str
+    row: int
+    key: str
+    values: dict[str, Any]
+    id_number: IdNumber | None = None
+
+
+@dataclass
+class ParsedWorkbook:
+    households: list[Parsed] = field(default_factory=list)
+    members: list[Parsed] = field(default_factory=list)
+    incomes: list[Parsed] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    households: int
+    members: int
+    incomes: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class _Cells:
+    """Converts one row's cells by column kind, collecting problems instead of stopping at the first."""
+
+    def __init__(self, sheet: str, row: SheetRow, problems: list[Problem]) -> None:
+        self.sheet, self.row, self.problems = sheet, row, problems
+
+    def problem(self, column: Column, value: str, message: str) -> None:
+        self.problems.append(Problem(self.sheet, self.row.number, column.header, value, message))
+
+    def values(self, columns: Iterable[Column]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for column in columns:
+            raw = cell_text(self.row.cells.get(column.header))
+            if not raw:
+                if column.required:
+                    self.problem(column, "", _("必填。"))
+                continue
+            value = CONVERTERS[column.kind](self, column, raw)
+            if value is not None:
+                found[column.field] = value
+        return found
+
+
+def _text(cells: _Cells, column: Column, raw: str) -> Any:
+    return raw
+
+
+def _year(cells: _Cells, column: Column, raw: str) -> Any:
+    match = re.match(r"^(\d{4})", raw)
+    if match and 1990 <= int(match.group(1)) <= 2100:
+        return int(match.group(1))
+    cells.problem(column, raw, _("应为四位年份。"))
+    return None
+
+
+def _money(cells: _Cells, column: Column, raw: str) -> Any:
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if value < 0 or not value.is_finite():
+        cells.problem(column, raw, _("应为非负金额。"))
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def _yesno(cells: _Cells, column: Column, raw: str) -> Any:
+    if raw.lower() in YES:
+        return YES[raw.lower()]
+    cells.problem(column, raw, _("应填“是”或“否”。"))
+    return None
+
+
+_LOOKUPS: dict[type, dict[str, object]] = {}
+
+
+def _enum_value(cells: _Cells, column: Column, raw: str) -> Any:
+    assert column.vocab is not None
+    table = _LOOKUPS.setdefault(column.vocab, lookup(column.vocab))
+    value = table.get(raw.lower())
+    if value is None:
+        cells.problem(column, raw, _("不是可选值。"))
+    return value
+
+
+def _enum2(cells: _Cells, column: Column, raw: str) -> Any:
+    parts = [part for part in SEPARATORS.split(raw) if part]
+    if len(parts) > 2:
+        cells.problem(column, raw, _("最多填两项。"))
+        return None
+    values = [_enum_value(cells, column, part) for part in parts]
+    return values if all(v is not None for v in values) else None
+
+
+def _id(cells: _Cells, column: Column, raw: str) -> Any:
+    if "*" in raw:
+        cells.problem(column, raw, _("身份证号已脱敏（导出时未选择显示完整号码），不能用于导入。"))
+        return None
+    try:
+        return parse_id(raw, region_known=region_known)
+    except IdNumberError as error:
+        cells.problem(column, mask_id(raw), str(error))  # never echo a full ID number
+        return None
+
+
+def _phone(cells: _Cells, column: Column, raw: str) -> Any:
+    if "*" in raw:
+        return None  # a masked number from an export: keep the stored one
+    digits = raw.replace("-", "").replace(" ", "")
+    if not digits.isdigit() or not 7 <= len(digits) <= 12:
+        cells.problem(column, mask_phone(raw), _("电话号码格式不正确。"))
+        return None
+    return digits
+
+
+def _combined_category(cells: _Cells, column: Column, raw: str) -> Any:
+    if raw in COMBINED_CATEGORY:
+        return COMBINED_CATEGORY[raw]
+    value = _enum_value(cells, column, raw)
+    return (value, None) if value is not None else None
+
+
+CONVERTERS: dict[str, Callable[[_Cells, Column, str], Any]] = {
+    "text": _text, "year": _year, "money": _money, "yesno": _yesno, "enum": _enum_value, "enum2": _enum2,
+    "id": _id, "phone": _phone, "combined_category": _combined_category,
+}  # fmt: skip
+
+
+def _household_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Spread the workbook's columns onto the model's fields."""
+    out = {k: v for k, v in values.items() if k not in {"category", "other_causes", "other_cause_3", "head_id",
+                                                       "number", "village", "phone"}}  # fmt: skip
+    if "category" in values:
+        category, status = values["category"]
+        out["category"] = category
+        if status is not None and "status" not in values:
+            out["status"] = status
+    others = [
+        *values.get("other_causes", []),
+        *([values["other_cause_3"]] if "other_cause_3" in values else []),
+    ]
+    for name, cause in zip(("other_cause_1", "other_cause_2"), others, strict=False):
+        out[name] = cause
+    return out
+
+
+def _member_values(values: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in values.items() if k not in {"household", "id_number", "health"}}
+    health = values.get("health", [])
+    if health:
+        out["health"] = health[0]
+        out["health_2"] = health[1] if len(health) > 1 else ""
+    return out
+
+
+def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
+    """Read and check the whole workbook; raise ImportFailed with every problem found."""
+    workbook = open_workbook(path)
+    problems: list[Problem] = []
+    sheets: dict[str, list[SheetRow]] = {}
+    for sheet, columns, optional in ((HOUSEHOLDS, HOUSEHOLD_COLUMNS, False), (MEMBERS, MEMBER_COLUMNS, False),
+                                     (INCOMES, INCOME_COLUMNS, True)):  # fmt: skip
+        try:
+            _name, sheets[sheet] = read_sheet(workbook, sheet=sheet, columns=column_map(columns),
+                                              required=required_headers(columns), optional_sheet=optional)  # fmt: skip
+        except ImportFailed as failed:
+            problems.extend(failed.problems)
+    if problems:
+        raise ImportFailed(problems)
+    parsed = ParsedWorkbook()
+    for row in sheets[HOUSEHOLDS]:
+        values = _Cells(HOUSEHOLDS, row, problems).values(HOUSEHOLD_COLUMNS)
+        parsed.households.append(Parsed(HOUSEHOLDS, row.number, values.get("number", ""), values,
+                                        values.get("head_id")))  # fmt: skip
+    for row in sheets[MEMBERS]:
+        values = _Cells(MEMBERS, row, problems).values(MEMBER_COLUMNS)
+        parsed.members.append(
+            Parsed(MEMBERS, row.number, values.get("household", ""), values, values.get("id_number"))
+        )
+    for row in sheets[INCOMES]:
+        values = _Cells(INCOMES, row, problems).values(INCOME_COLUMNS)
+        parsed.incomes.append(Parsed(INCOMES, row.number, values.get("household", ""), values))
+    _check_across(parsed, actor, problems)
+    if problems:
+        order = {name: position for position, name in enumerate((HOUSEHOLDS, MEMBERS, INCOMES))}
+        raise ImportFailed(sorted(problems, key=lambda p: (order.get(p.sheet, 9), p.row)))
+    return parsed
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _existing_households(numbers: Iterable[str]) -> dict[str, Household]:
+    found: dict[str, Household] = {}
+    for chunk in _chunks(sorted(set(numbers))):
+        found.update((h.number, h) for h in Household.objects.filter(number__in=chunk))
+    return found
+
+
+def _current_members(indexes: Iterable[str]) -> dict[str, Member]:
+    found: dict[str, Member] = {}
+    for chunk in _chunks(sorted(set(indexes))):
+        found.update((m.id_index, m) for m in Member.objects.filter(id_index__in=chunk, left_on__isnull=True)
+                     .select_related("household"))  # fmt: skip
+    return found
+
+
+def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Problem]) -> None:
+    """Checks across rows and sheets: duplicates, unknown villages, scope, heads, one person one household."""
+
+    def problem(item: Parsed, column: str, value: str, message: str) -> None:
+        problems.append(Problem(item.sheet, item.row, column, value, message))
+
+    first_row: dict[str, int] = {}
+    villages = set(Area.objects.filter(code__in={h.values.get("village", "") for h in parsed.households},
+                                       level="village").values_list("code", flat=True))  # fmt: skip
+    existing = _existing_households([h.key for h in parsed.households] + [m.key for m in parsed.members]
+                                    + [i.key for i in parsed.incomes])  # fmt: skip
+    for item in parsed.households:
+        if not item.key:
+            continue
+        if item.key in first_row:
+            problem(item, "户编号", item.key, _("与第%(row)s行重复。") % {"row": first_row[item.key]})
+        first_row.setdefault(item.key, item.row)
+        village = item.values.get("village", "")
+        if village and village not in villages:
+            problem(item, "村代码", village, _("村代码不存在。"))
+        elif village and actor is not None and not in_scope(actor, village):
+            problem(item, "村代码", village, _("不在您的管辖范围内。"))
+        old = existing.get(item.key)
+        if old is not None and actor is not None and not in_scope(actor, old.village_id):
+            problem(item, "户编号", item.key, _("该户编号已被管辖范围外的户使用。"))
+    in_file = set(first_row)
+    indexes = {m.id_number.value: blind_index(m.id_number.value) for m in parsed.members if m.id_number}
+    current = _current_members(indexes.values())
+    seen_ids: dict[str, int] = {}
+    heads: dict[str, list[str]] = defaultdict(list)
+    members_of: dict[str, set[str]] = defaultdict(set)
+    for item in parsed.members:
+        if item.key and item.key not in in_file and item.key not in existing:
+            problem(item, "户编号", item.key, _("户信息中没有该户。"))
+        elif (
+            item.key in existing
+            and item.key not in in_file
+            and actor is not None
+            and not in_scope(actor, existing[item.key].village_id)
+        ):
+            problem(item, "户编号", item.key, _("不在您的管辖范围内。"))  # fmt: skip
+        if item.id_number is None:
+            continue
+        number = item.id_number.value
+        if number in seen_ids:
+            problem(item, "身份证号", mask_id(number), _("与第%(row)s行是同一人（一人只能属于一户）。")
+                    % {"row": seen_ids[number]})  # fmt: skip
+        seen_ids.setdefault(number, item.row)
+        stored = current.get(indexes[number])
+        if stored is not None and stored.household.number != item.key:
+            problem(item, "身份证号", mask_id(number), _("此人已在户 %(number)s 中（一人只能属于一户）。")
+                    % {"number": stored.household.number})  # fmt: skip
+        members_of[item.key].add(number)
+        if item.values.get("relation") == Relation.HEAD:
+            heads[item.key].append(number)
+    for item in parsed.households:
+        head = item.id_number
+        if not item.key or head is None:
+            continue
+        if head.value not in members_of[item.key]:
+            problem(item, "户主身份证号", mask_id(head.value), _("户主不在该户的成员信息中。"))
+        if len(heads[item.key]) != 1 and item.key not in existing:
+            problem(item, "户编号", item.key, _("每户必须有且只有一名户主（成员信息中有%(n)s名）。")
+                    % {"n": len(heads[item.key])})  # fmt: skip
+        elif heads[item.key] and head.value not in heads[item.key]:
+            problem(item, "户主身份证号", mask_id(head.value), _("与成员信息中的户主不一致。"))
+    income_rows: dict[tuple[str, int], int] = {}
+    for item in parsed.incomes:
+        if item.key and item.key not in in_file and item.key not in existing:
+            problem(item, "户编号", item.key, _("户信息中没有该户。"))
+        key = (item.key, item.values.get("year", 0))
+        if key in income_rows:
+            problem(
+                item,
+                "年度",
+                str(key[1]),
+                _("与第%(row)s行重复（同一户同一年度）。") % {"row": income_rows[key]},
+            )
+        income_rows.setdefault(key, item.row)
+
+
+def import_registry(path: Path, *, actor: User | None = None, dry_run: bool = False) -> ImportResult:
+    """Check the workbook and, unless it is a dry run, apply it in one transaction."""
+    try:
+        parsed = parse_registry(path, actor=actor)
+    except ImportFailed as failed:
+        return ImportResult(False, 0, 0, 0, errors=[p.as_dict() for p in failed.problems])
+    counts = (len(parsed.households), len(parsed.members), len(parsed.incomes))
+    if dry_run:
+        return ImportResult(True, *counts)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with transaction.atomic():
+        tally = _apply(parsed, actor, f"导入 {path.name}")
+        audit_record(action="registry.import", actor=actor, object_type="file", object_id=path.name[:64],
+                     details={"sha256": digest, **tally, "households": counts[0], "members": counts[1]})  # fmt: skip
+    return ImportResult(
+        True, *counts, created=tally["created"], updated=tally["updated"], unchanged=tally["unchanged"]
+    )
+
+
+def _diff(obj: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {
+        name: (getattr(obj, name), value) for name, value in values.items() if getattr(obj, name) != value
+    }
+
+
+def _apply(parsed: ParsedWorkbook, actor: User | None, reason: str) -> dict[str, int]:
+    tally: Counter[str] = Counter()
+    changes: list[Change] = []
+    now = datetime.now(UTC)
+    actor_name = actor.get_username() if actor else "system"
+
+    def record(household: Household, action: str, obj: Any, diff: dict[str, tuple[Any, Any]]) -> None:
+        changes.append(Change(household=household, at=now, actor_id=actor.pk if actor else None, actor=actor_name,
+                              action=action, object_type=obj._meta.model_name, object_id=obj.pk,
+                              object_label=str(obj)[:100], reason=reason,
+                              fields={k: [_plain(o), _plain(n)] for k, (o, n) in diff.items()}))  # fmt: skip
+
+    households = _existing_households([h.key for h in parsed.households] + [m.key for m in parsed.members]
+                                      + [i.key for i in parsed.incomes])  # fmt: skip
+    new_households, changed_households = [], []
+    for item in parsed.households:
+        values = {"village_id": item.values["village"], **_household_values(item.values)}
+        phone = item.values.get("phone")
+        old = households.get(item.key)
+        if old is None:
+            household = Household(number=item.key, **values)
+            if phone:
+                household.phone_encrypted, household.phone_masked = encrypt(phone), mask_phone(phone)
+            new_households.append(household)
+            households[item.key] = household
+            continue
+        diff = _diff(old, values)
+        if phone and mask_phone(phone) != old.phone_masked:
+            diff["phone_masked"] = (old.phone_masked, mask_phone(phone))
+            old.phone_encrypted = encrypt(phone)
+        if diff:
+            for name, (_o, new) in diff.items():
+                setattr(old, name, new)
+            old.version += 1
+            changed_households.append((old, diff))
+        else:
+            tally["unchanged"] += 1
+    Household.objects.bulk_create(new_households, batch_size=1000)
+    for household in new_households:
+        record(household, "import", household, {"village_id": (None, household.village_id)})
+    fields = sorted(
+        {name for _h, diff in changed_households for name in diff} | {"version", "phone_encrypted"}
+    )
+    Household.objects.bulk_update([h for h, _d in changed_households], fields, batch_size=500)
+    for household, diff in changed_households:
+        record(household, "update", household, diff)
+    tally["created"] += len(new_households)
+    tally["updated"] += len(changed_households)
+    _apply_members(parsed, households, record, tally)
+    _apply_heads(parsed, households)
+    _apply_incomes(parsed, households, record, tally)
+    Change.objects.bulk_create(changes, batch_size=2000)
+    return {"created": tally["created"], "updated": tally["updated"], "unchanged": tally["unchanged"]}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def _apply_members(
+    parsed: ParsedWorkbook, households: dict[str, Household], record: Any, tally: Counter[str]
+) -> None:
+    indexes = {m.id_number.value: blind_index(m.id_number.value) for m in parsed.members if m.id_number}
+    current = _current_members(indexes.values())
+    new_members, changed = [], []
+    for item in parsed.members:
+        assert item.id_number is not None
+        number = item.id_number
+        values = _member_values(item.values)
+        old = current.get(indexes[number.value])
+        if old is None:
+            member = Member(household=households[item.key], id_encrypted=encrypt(number.value),
+                            id_index=indexes[number.value], id_masked=mask_id(number.value), sex=number.sex,
+                            birth_date=number.birth_date, **values)  # fmt: skip
+            new_members.append(member)
+            continue
+        diff = _diff(old, values)
+        if diff:
+            for name, (_o, new) in diff.items():
+                setattr(old, name, new)
+            old.version += 1
+            changed.append((old, diff))
+        else:
+            tally["unchanged"] += 1
+    Member.objects.bulk_create(new_members, batch_size=2000)
+    for member in new_members:
+        record(
+            member.household,
+            "member_add",
+            member,
+            {"name": (None, member.name), "id_masked": (None, member.id_masked)},
+        )
+    fields = sorted({name for _m, diff in changed for name in diff} | {"version"})
+    Member.objects.bulk_update([m for m, _d in changed], fields, batch_size=500)
+    for member, diff in changed:
+        record(member.household, "member_update", member, diff)
+    tally["created"] += len(new_members)
+    tally["updated"] += len(changed)
+
+
+def _apply_heads(parsed: ParsedWorkbook, households: dict[str, Household]) -> None:
+    wanted = {h.key: blind_index(h.id_number.value) for h in parsed.households if h.id_number}
+    members = _current_members(wanted.values())
+    moved = []
+    for number, index in wanted.items():
+        household, head = households[number], members[index]
+        if household.head_id != head.pk:
+            household.head_id = head.pk
+            moved.append(household)
+    Household.objects.bulk_update(moved, ["head"], batch_size=1000)
+
+
+def _apply_incomes(
+    parsed: ParsedWorkbook, households: dict[str, Household], record: Any, tally: Counter[str]
+) -> None:
+    ids = [households[i.key].pk for i in parsed.incomes]
+    existing: dict[tuple[int, int], Income] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        existing.update(((i.household_id, i.year), i) for i in Income.objects.filter(household_id__in=chunk))
+    new, changed = [], []
+    for item in parsed.incomes:
+        household = households[item.key]
+        amounts = {k: v for k, v in item.values.items() if k not in {"household", "year"}}
+        old = existing.get((household.pk, item.values["year"]))
+        if old is None:
+            new.append(Income(household=household, year=item.values["year"], **amounts))
+            continue
+        diff = _diff(old, amounts)
+        if diff:
+            for name, (_o, value) in diff.items():
+                setattr(old, name, value)
+            old.version += 1
+            changed.append((old, diff))
+        else:
+            tally["unchanged"] += 1
+    Income.objects.bulk_create(new, batch_size=2000)
+    for income in new:
+        record(income.household, "income_add", income, {"year": (None, income.year)})
+    fields = sorted({name for _i, diff in changed for name in diff} | {"version"})
+    Income.objects.bulk_update([i for i, _d in changed], fields, batch_size=500)
+    for income, diff in changed:
+        record(income.household, "income_update", income, diff)
+    tally["created"] += len(new)
+    tally["updated"] += len(changed)
