@@ -61,5 +61,10 @@ class IncomeForm(forms.Form):
     reason = forms.CharField(label=_("变更原因"), max_length=200)
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    dry_run = forms.BooleanField(label=_("只校验，不写入"), required=False)
+
+
 class RevealForm(forms.Form):
     reason = forms.CharField(label=_("查看原因"), max_length=200)

@@ -351,20 +351,36 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
         income_rows.setdefault(key, item.row)
 
 
-def import_registry(path: Path, *, actor: User | None = None, dry_run: bool = False) -> ImportResult:
-    """Check the workbook and, unless it is a dry run, apply it in one transaction."""
+def _no_progress(done: int, total: int, phase: str) -> None:
+    return None
+
+
+STEPS = 3
+
+
+def import_registry(path: Path, *, actor: User | None = None, dry_run: bool = False,
+                    progress: Callable[[int, int, str], None] = _no_progress, name: str = "") -> ImportResult:  # fmt: skip
+    """Check the workbook and, unless it is a dry run, apply it in one transaction.
+
+    `progress(done, total, phase)` is called between the steps (read and check, write, done); `name` is the file
+    name recorded as the reason of every change (an upload's original name)."""
+    name = name or path.name
+    progress(0, STEPS, _("读取并校验"))
     try:
         parsed = parse_registry(path, actor=actor)
     except ImportFailed as failed:
         return ImportResult(False, 0, 0, 0, errors=[p.as_dict() for p in failed.problems])
     counts = (len(parsed.households), len(parsed.members), len(parsed.incomes))
     if dry_run:
+        progress(STEPS, STEPS, _("完成"))
         return ImportResult(True, *counts)
+    progress(1, STEPS, _("写入数据库"))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with transaction.atomic():
-        tally = _apply(parsed, actor, f"导入 {path.name}")
-        audit_record(action="registry.import", actor=actor, object_type="file", object_id=path.name[:64],
+        tally = _apply(parsed, actor, f"导入 {name}")
+        audit_record(action="registry.import", actor=actor, object_type="file", object_id=name[:64],
                      details={"sha256": digest, **tally, "households": counts[0], "members": counts[1]})  # fmt: skip
+    progress(STEPS, STEPS, _("完成"))
     return ImportResult(
         True, *counts, created=tally["created"], updated=tally["updated"], unchanged=tally["unchanged"]
     )

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +21,8 @@ from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
-from tuopin.registry.forms import HouseholdEditForm, HouseholdFilterForm, IncomeForm, RevealForm
+from tuopin.core.jobs import job_start
+from tuopin.registry.forms import HouseholdEditForm, HouseholdFilterForm, ImportForm, IncomeForm, RevealForm
 from tuopin.registry.history import describe
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Household, Income
@@ -30,6 +34,7 @@ from tuopin.registry.selectors import (
     timeline_for,
 )
 from tuopin.registry.services import INCOME_FIELDS, household_update, income_set
+from tuopin.registry.tasks import registry_import_job
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("after", None)
     context = {"form": form, "households": households, "query": query.urlencode(),
+               "can_write": _user(request).can(Capability.WRITE),
                "next_after": households[-1].number if len(households) == 50 else ""}  # fmt: skip
     return render(request, "registry/household_list.html", context)
 
@@ -150,6 +156,29 @@ def income_edit(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("registry:household", number=household.number)
     return render(request, "registry/income_form.html", {"household": household, "form": form},
                   status=400 if form.errors else 200)  # fmt: skip
+
+
+@require(Capability.WRITE)
+def registry_import(request: HttpRequest) -> HttpResponse:
+    """Upload the registration workbook; the import runs as a background job whose page shows its progress."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
+            form.add_error("file", _("文件太大。"))
+        else:
+            folder = Path(settings.MEDIA_ROOT) / "uploads"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{uuid.uuid4()}.xlsx"
+            with path.open("wb") as target:
+                for chunk in upload.chunks():
+                    target.write(chunk)
+            params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100],
+                      "dry_run": form.cleaned_data["dry_run"]}  # fmt: skip
+            job = job_start(kind="registry.import", user=request.user, params=params,
+                            enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id))  # fmt: skip
+            return redirect("core:job", job_id=job.pk)
+    return render(request, "registry/import.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require(Capability.REVEAL)
