@@ -6,6 +6,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.household_list, name="households"),
     path("import/", views.registry_import, name="import"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("households/<str:number>/", views.household_detail, name="household"),
     path("households/<str:number>/edit/", views.household_edit, name="household_edit"),
     path("households/<str:number>/income/", views.income_edit, name="income_edit"),

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
+from tuopin.accounts.scope import area_codes
+from tuopin.areas.selectors import area_for, breadcrumbs_for
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
@@ -34,6 +36,7 @@ from tuopin.registry.selectors import (
     timeline_for,
 )
 from tuopin.registry.services import INCOME_FIELDS, household_update, income_set
+from tuopin.registry.stats import dashboard_for
 from tuopin.registry.tasks import registry_import_job
 
 
@@ -156,6 +159,23 @@ def income_edit(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("registry:household", number=household.number)
     return render(request, "registry/income_form.html", {"household": household, "form": form},
                   status=400 if form.errors else 200)  # fmt: skip
+
+
+@require(Capability.READ)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Households and persons of the scope by status, category, cause and type, and by child area (drill-down)."""
+    held = area_codes(request.user)
+    code = request.GET.get("area") or (held[0] if len(held) == 1 else "")
+    area = (
+        get_in_scope_or_404(request, lambda: area_for(request.user, code), what="area", key=code)
+        if code
+        else None
+    )
+    board = dashboard_for(request.user, area)
+    crumbs = breadcrumbs_for(request.user, area) if area else []
+    charts = {"status": board.by_status, "category": board.by_category, "cause": board.by_cause,
+              "children": board.by_child}  # fmt: skip
+    return render(request, "registry/dashboard.html", {"board": board, "crumbs": crumbs, "charts": charts})
 
 
 @require(Capability.WRITE)

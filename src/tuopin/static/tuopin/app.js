@@ -23,6 +23,37 @@ function drawCharts(root) {
         series: [{ name: element.dataset.label, type: "line", data: rows.map((r) => r.per_capita), smooth: true }],
       });
     }
+    const data = rows[element.dataset.key] || rows.children || [];
+    if (element.dataset.chart === "pie") {
+      chart.setOption({
+        tooltip: { trigger: "item" },
+        series: [{ type: "pie", radius: ["35%", "70%"], data: data.map((r) => ({ name: r.label, value: r.households })) }],
+      });
+    }
+    if (element.dataset.chart === "bars") {
+      chart.setOption({
+        grid: { left: 110, right: 20, top: 10, bottom: 20 },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", data: data.map((r) => r.label).reverse() },
+        series: [{ type: "bar", data: data.map((r) => r.households).reverse() }],
+      });
+    }
+    if (element.dataset.chart === "children") {
+      chart.setOption({
+        grid: { left: 50, right: 10, top: 30, bottom: 60 },
+        legend: {},
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: data.map((r) => r.label), axisLabel: { rotate: 40 } },
+        yAxis: { type: "value" },
+        series: [
+          { name: element.dataset.labelPoor, type: "bar", stack: "h", barMaxWidth: 60, data: data.map((r) => r.poor) },
+          { name: element.dataset.labelExited, type: "bar", stack: "h", data: data.map((r) => r.households - r.poor) },
+        ],
+      });
+      // Drill down: a click on a bar opens the dashboard of that child area.
+      chart.on("click", (params) => { window.location.search = "?area=" + data[params.dataIndex].code; });
+    }
     window.addEventListener("resize", () => chart.resize());
   });
 }
