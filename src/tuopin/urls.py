@@ -6,4 +6,5 @@ urlpatterns = [
     path("areas/", include("tuopin.areas.urls")),
     path("audit/", include("tuopin.audit.urls")),
     path("registry/", include("tuopin.registry.urls")),
+    path("api/v1/", include(("tuopin.api.urls", "api-v1"), namespace="api-v1")),
 ]

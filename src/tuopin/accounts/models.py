@@ -52,6 +52,30 @@ class User(AbstractUser):
         return self.full_name or self.username
 
 
+class Token(models.Model):
+    """A personal access token for the API. Only its SHA-256 is stored; it acts exactly as its user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(_("名称"), max_length=60)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    PRIVACY = {
+        "id": "public", "user": "personal", "name": "public", "digest": "sensitive", "prefix": "public",
+        "created_at": "public", "last_used_at": "public", "revoked_at": "public",
+    }  # fmt: skip
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("访问令牌")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+
 class UserArea(models.Model):
     """One area scope of a user: the user sees the area and everything below it."""
 

@@ -3,15 +3,18 @@ the same transaction. `actor=None` means the command line, run by whoever contro
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tuopin.accounts.models import User, UserArea
+from tuopin.accounts.models import Token, User, UserArea
 from tuopin.accounts.roles import OFFICE_CODE_LENGTH, Role, grantable_roles
 from tuopin.accounts.scope import code_in, held_area_codes
 from tuopin.areas.models import Area
@@ -134,3 +137,30 @@ def user_set_password(*, actor: User | None, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(action="user.password", actor=actor, object_type="user", object_id=user.username)
+
+
+def token_create(*, user: User, name: str) -> str:
+    """Create a personal access token; returns the token itself, which is shown once and never stored."""
+    raw = "tp_" + secrets.token_urlsafe(32)
+    Token.objects.create(user=user, name=name[:60], digest=token_digest(raw), prefix=raw[:8])
+    audit_record(
+        action="token.create", actor=None, object_type="user", object_id=user.username, details={"name": name}
+    )
+    return raw
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_user(raw: str) -> User | None:
+    """The active user a token acts as, or None for an unknown, revoked or disabled one."""
+    token = (
+        Token.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    Token.objects.filter(pk=token.pk).update(last_used_at=datetime.now(UTC))
+    return token.user

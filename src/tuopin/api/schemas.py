@@ -1,0 +1,128 @@
+"""The API's shapes. Personal fields leave only masked; enumerations travel as their codes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    id_number: str = Field(description="masked, e.g. 130126********123X")
+    sex: str
+    birth_date: date
+    relation: str
+    health: str
+    health_2: str
+    disability_grade: int | None
+    labour: str
+    school_status: str
+    medical_insurance: bool
+    version: int
+
+
+class IncomeOut(Schema):
+    year: int
+    wage: Decimal
+    business: Decimal
+    property_income: Decimal
+    transfer: Decimal
+    costs: Decimal
+    net: Decimal
+    per_capita_net: Decimal | None
+    version: int
+
+
+class HouseholdOut(Schema):
+    number: str
+    village: str
+    head: str | None
+    category: str
+    standard: str
+    main_cause: str
+    other_causes: list[str]
+    population_type: str
+    identification_year: int | None
+    status: str
+    exit_year: int | None
+    housing_safety: str
+    relocated: bool
+    water_safe: bool | None
+    phone: str = Field(description="masked")
+    persons: int
+    version: int
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+    incomes: list[IncomeOut]
+
+
+class HouseholdPage(Schema):
+    items: list[HouseholdOut]
+    next_after: str | None = Field(description="pass as `after` for the next page")
+
+
+class MemberIn(Schema):
+    name: str = Field(min_length=1, max_length=60)
+    id_number: str = Field(min_length=15, max_length=20)
+    relation: str
+    health: str = "healthy"
+    health_2: str = ""
+    disability_grade: int | None = None
+    labour: str = ""
+    school_status: str = ""
+    education: str = ""
+    work_status: str = ""
+    medical_insurance: bool = False
+    pension_insurance: bool = False
+    dibao: bool = False
+
+
+class HouseholdIn(Schema):
+    number: str = Field(min_length=1, max_length=32)
+    village: str = Field(min_length=12, max_length=12)
+    category: str = ""
+    standard: str = ""
+    main_cause: str = ""
+    other_cause_1: str = ""
+    other_cause_2: str = ""
+    population_type: str
+    identification_year: int | None = None
+    housing_safety: str = ""
+    relocated: bool = False
+    water_safe: bool | None = None
+    phone: str = ""
+    members: list[MemberIn] = Field(min_length=1, max_length=30)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class HouseholdPatch(Schema):
+    version: int
+    reason: str = Field(min_length=1, max_length=200)
+    category: str | None = None
+    standard: str | None = None
+    main_cause: str | None = None
+    other_cause_1: str | None = None
+    other_cause_2: str | None = None
+    housing_safety: str | None = None
+    relocated: bool | None = None
+    water_safe: bool | None = None
+
+
+class IncomeIn(Schema):
+    wage: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    business: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    property_income: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    transfer: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    costs: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class Problem(Schema):
+    detail: str
+    messages: list[str] = []

@@ -1,0 +1,215 @@
+"""REST API v1: the registry, with the same scope, masking, validation and audit as the pages.
+
+Authentication: `Authorization: Bearer <personal access token>` (`tuopin token create --username U`); a token acts
+exactly as its user. The schema is served at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query, Schema, Status
+from ninja.security import HttpBearer
+
+from tuopin.accounts.models import User
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.services import token_user
+from tuopin.api.schemas import (
+    HouseholdDetailOut,
+    HouseholdIn,
+    HouseholdPage,
+    HouseholdPatch,
+    IncomeIn,
+    IncomeOut,
+    MemberIn,
+    MemberOut,
+    Problem,
+)
+from tuopin.audit.services import audit_record
+from tuopin.registry.models import Household, Income, Member
+from tuopin.registry.selectors import PAGE_SIZE, HouseholdFilter, household_for, household_list_for
+from tuopin.registry.services import (
+    INCOME_FIELDS,
+    MemberData,
+    StaleEdit,
+    household_register,
+    household_update,
+    income_set,
+    member_add,
+)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(title="Tuopin API", version="1", urls_namespace="api-v1", auth=BearerToken(), docs_url=None,
+               openapi_url="/openapi.json")  # fmt: skip
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+def _require(request: HttpRequest, capability: str) -> User:
+    user = _user(request)
+    if not user.can(capability):
+        raise PermissionDenied(f"needs {capability}")
+    return user
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
+    audit_record(action="access.denied", request=request, object_type="api", object_id=request.path[:64],
+                 result="denied", details={"reason": str(error)} if str(error) else {})  # fmt: skip
+    return api.create_response(request, {"detail": "forbidden"}, status=403)
+
+
+@api.exception_handler(StaleEdit)
+def _stale(request: HttpRequest, error: StaleEdit) -> HttpResponse:
+    return api.create_response(request, {"detail": "conflict", "messages": error.messages}, status=409)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "invalid", "messages": error.messages}, status=422)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "not found"}, status=404)
+
+
+def _household(request: HttpRequest, number: str) -> Household:
+    household = household_for(request.user, number)
+    if household is None:
+        audit_record(action="access.not_found", request=request, object_type="household", object_id=number[:64],
+                     result="denied")  # fmt: skip
+        raise Http404
+    return household
+
+
+def _household_out(household: Household, persons: int) -> dict[str, Any]:
+    return {
+        "number": household.number, "village": household.village_id,
+        "head": household.head.name if household.head else None, "category": household.category,
+        "standard": household.standard, "main_cause": household.main_cause, "other_causes": household.other_causes,
+        "population_type": household.population_type, "identification_year": household.identification_year,
+        "status": household.status, "exit_year": household.exit_year, "housing_safety": household.housing_safety,
+        "relocated": household.relocated, "water_safe": household.water_safe, "phone": household.phone_masked,
+        "persons": persons, "version": household.version,
+    }  # fmt: skip
+
+
+def _member_out(member: Member) -> dict[str, Any]:
+    return {
+        "id": member.pk, "name": member.name, "id_number": member.id_masked, "sex": member.sex,
+        "birth_date": member.birth_date, "relation": member.relation, "health": member.health,
+        "health_2": member.health_2, "disability_grade": member.disability_grade, "labour": member.labour,
+        "school_status": member.school_status, "medical_insurance": member.medical_insurance,
+        "version": member.version,
+    }  # fmt: skip
+
+
+def _income_out(income: Income, persons: int) -> dict[str, Any]:
+    cents = Decimal("0.01")
+    amounts = {name: getattr(income, name).quantize(cents) for name in INCOME_FIELDS}
+    net = income.net.quantize(cents)
+    return {"year": income.year, **amounts, "net": net,
+            "per_capita_net": (income.net / persons).quantize(cents) if persons else None,
+            "version": income.version}  # fmt: skip
+
+
+def _detail(household: Household) -> dict[str, Any]:
+    members = [m for m in household.members.all() if m.left_on is None]
+    return {**_household_out(household, len(members)), "members": [_member_out(m) for m in members],
+            "incomes": [_income_out(i, len(members)) for i in household.incomes.all()]}  # fmt: skip
+
+
+class ListFilters(Schema):
+    area: str = ""
+    category: str = ""
+    cause: str = ""
+    status: str = ""
+    population_type: str = ""
+    year: int | None = None
+    q: str = ""
+    after: str = ""
+
+
+@api.get("/households", response=HouseholdPage, summary="Households in the token's scope (keyset pagination)")
+def list_households(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    _require(request, Capability.READ)
+    values = filters.dict()
+    after = values.pop("after")
+    households = household_list_for(request.user, HouseholdFilter(**values), after=after, request=request)
+    return {"items": [_household_out(h, h.size) for h in households],  # type: ignore[attr-defined]
+            "next_after": households[-1].number if len(households) == PAGE_SIZE else None}  # fmt: skip
+
+
+@api.get("/households/{number}", response={200: HouseholdDetailOut, 404: Problem})
+def get_household(request: HttpRequest, number: str) -> dict[str, Any]:
+    _require(request, Capability.READ)
+    return _detail(_household(request, number))
+
+
+@api.post("/households", response={201: HouseholdDetailOut, 403: Problem, 422: Problem})
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
+    user = _require(request, Capability.WRITE)
+    data = payload.dict()
+    members = [
+        MemberData(m.pop("name"), m.pop("id_number"), m.pop("relation"), m) for m in data.pop("members")
+    ]
+    number, village, reason, phone = (
+        data.pop("number"),
+        data.pop("village"),
+        data.pop("reason"),
+        data.pop("phone"),
+    )
+    values = {k: v for k, v in data.items() if v not in ("", None)}
+    household_register(actor=user, number=number, village_code=village, values=values, members=members,
+                       reason=reason, phone=phone)  # fmt: skip
+    return Status(201, _detail(_household(request, number)))
+
+
+@api.patch("/households/{number}", response={200: HouseholdDetailOut, 403: Problem, 404: Problem, 409: Problem,
+                                             422: Problem})  # fmt: skip
+def update_household(request: HttpRequest, number: str, payload: HouseholdPatch) -> dict[str, Any]:
+    user = _require(request, Capability.WRITE)
+    household = _household(request, number)
+    data = payload.dict(exclude_none=True)
+    version, reason = data.pop("version"), data.pop("reason")
+    household_update(actor=user, household=household, version=version, values=data, reason=reason)
+    return _detail(_household(request, number))
+
+
+@api.post("/households/{number}/members", response={201: MemberOut, 403: Problem, 404: Problem, 422: Problem})
+def add_member(
+    request: HttpRequest, number: str, payload: MemberIn, reason: str
+) -> tuple[int, dict[str, Any]]:
+    user = _require(request, Capability.WRITE)
+    household = _household(request, number)
+    data = payload.dict()
+    member = member_add(actor=user, household=household, reason=reason,
+                        data=MemberData(data.pop("name"), data.pop("id_number"), data.pop("relation"), data))  # fmt: skip
+    return Status(201, _member_out(member))
+
+
+@api.put("/households/{number}/incomes/{year}", response={200: IncomeOut, 403: Problem, 404: Problem, 409: Problem,
+                                                         422: Problem})  # fmt: skip
+def put_income(request: HttpRequest, number: str, year: int, payload: IncomeIn) -> dict[str, Any]:
+    user = _require(request, Capability.WRITE)
+    household = _household(request, number)
+    data = payload.dict()
+    reason = data.pop("reason")
+    income = income_set(actor=user, household=household, year=year, amounts=data, reason=reason)
+    persons = household.members.filter(left_on__isnull=True).count()
+    return _income_out(income, persons)
