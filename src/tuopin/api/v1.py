@@ -162,7 +162,7 @@ def get_household(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @api.post("/households", response={201: HouseholdDetailOut, 403: Problem, 422: Problem})
-def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[dict[str, Any]]:
     user = _require(request, Capability.WRITE)
     data = payload.dict()
     members = [
@@ -194,7 +194,7 @@ def update_household(request: HttpRequest, number: str, payload: HouseholdPatch)
 @api.post("/households/{number}/members", response={201: MemberOut, 403: Problem, 404: Problem, 422: Problem})
 def add_member(
     request: HttpRequest, number: str, payload: MemberIn, reason: str
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = _require(request, Capability.WRITE)
     household = _household(request, number)
     data = payload.dict()
