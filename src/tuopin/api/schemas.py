@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
@@ -114,15 +115,20 @@ class HouseholdPatch(Schema):
     water_safe: bool | None = None
 
 
+MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
+
+
 class IncomeIn(Schema):
-    wage: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
-    business: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
-    property_income: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
-    transfer: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
-    costs: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    """Amounts in yuan as decimal strings ("8000" or "8000.50"), never floats."""
+
+    wage: str = Field(default="0", pattern=MONEY_PATTERN)
+    business: str = Field(default="0", pattern=MONEY_PATTERN)
+    property_income: str = Field(default="0", pattern=MONEY_PATTERN)
+    transfer: str = Field(default="0", pattern=MONEY_PATTERN)
+    costs: str = Field(default="0", pattern=MONEY_PATTERN)
     reason: str = Field(min_length=1, max_length=200)
 
 
 class Problem(Schema):
-    detail: str
+    detail: str | list[dict[str, Any]]
     messages: list[str] = []

@@ -7,12 +7,13 @@ exactly as its user. The schema is served at /api/v1/openapi.json.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import NinjaAPI, Path, Query, Schema, Status
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability
@@ -40,6 +41,11 @@ from tuopin.registry.services import (
     income_set,
     member_add,
 )
+
+NumberPath = Annotated[str, Path(min_length=1, max_length=32)]
+YearPath = Annotated[int, Path(ge=1990, le=2100)]
+Reason = Annotated[str, Query(min_length=1, max_length=200)]
+ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
 
 class BearerToken(HttpBearer):
@@ -135,17 +141,21 @@ def _detail(household: Household) -> dict[str, Any]:
 
 
 class ListFilters(Schema):
-    area: str = ""
-    category: str = ""
-    cause: str = ""
-    status: str = ""
-    population_type: str = ""
-    year: int | None = None
-    q: str = ""
-    after: str = ""
+    area: str = Field(default="", max_length=12)
+    category: str = Field(default="", max_length=16)
+    cause: str = Field(default="", max_length=16)
+    status: str = Field(default="", max_length=16)
+    population_type: str = Field(default="", max_length=16)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    q: str = Field(default="", max_length=40)
+    after: str = Field(default="", max_length=32)
 
 
-@api.get("/households", response=HouseholdPage, summary="Households in the token's scope (keyset pagination)")
+@api.get(
+    "/households",
+    response={200: HouseholdPage, **ERRORS},
+    summary="Households in the token's scope (keyset pagination)",
+)
 def list_households(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     _require(request, Capability.READ)
     values = filters.dict()
@@ -155,13 +165,13 @@ def list_households(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
             "next_after": households[-1].number if len(households) == PAGE_SIZE else None}  # fmt: skip
 
 
-@api.get("/households/{number}", response={200: HouseholdDetailOut, 404: Problem})
-def get_household(request: HttpRequest, number: str) -> dict[str, Any]:
+@api.get("/households/{number}", response={200: HouseholdDetailOut, **ERRORS})
+def get_household(request: HttpRequest, number: NumberPath) -> dict[str, Any]:
     _require(request, Capability.READ)
     return _detail(_household(request, number))
 
 
-@api.post("/households", response={201: HouseholdDetailOut, 403: Problem, 422: Problem})
+@api.post("/households", response={201: HouseholdDetailOut, **ERRORS})
 def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[dict[str, Any]]:
     user = _require(request, Capability.WRITE)
     data = payload.dict()
@@ -180,9 +190,8 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[dict[
     return Status(201, _detail(_household(request, number)))
 
 
-@api.patch("/households/{number}", response={200: HouseholdDetailOut, 403: Problem, 404: Problem, 409: Problem,
-                                             422: Problem})  # fmt: skip
-def update_household(request: HttpRequest, number: str, payload: HouseholdPatch) -> dict[str, Any]:
+@api.patch("/households/{number}", response={200: HouseholdDetailOut, **ERRORS})  # fmt: skip
+def update_household(request: HttpRequest, number: NumberPath, payload: HouseholdPatch) -> dict[str, Any]:
     user = _require(request, Capability.WRITE)
     household = _household(request, number)
     data = payload.dict(exclude_none=True)
@@ -191,9 +200,9 @@ def update_household(request: HttpRequest, number: str, payload: HouseholdPatch)
     return _detail(_household(request, number))
 
 
-@api.post("/households/{number}/members", response={201: MemberOut, 403: Problem, 404: Problem, 422: Problem})
+@api.post("/households/{number}/members", response={201: MemberOut, **ERRORS})
 def add_member(
-    request: HttpRequest, number: str, payload: MemberIn, reason: str
+    request: HttpRequest, number: NumberPath, payload: MemberIn, reason: Reason
 ) -> Status[dict[str, Any]]:
     user = _require(request, Capability.WRITE)
     household = _household(request, number)
@@ -203,13 +212,12 @@ def add_member(
     return Status(201, _member_out(member))
 
 
-@api.put("/households/{number}/incomes/{year}", response={200: IncomeOut, 403: Problem, 404: Problem, 409: Problem,
-                                                         422: Problem})  # fmt: skip
-def put_income(request: HttpRequest, number: str, year: int, payload: IncomeIn) -> dict[str, Any]:
+@api.put("/households/{number}/incomes/{year}", response={200: IncomeOut, **ERRORS})  # fmt: skip
+def put_income(request: HttpRequest, number: NumberPath, year: YearPath, payload: IncomeIn) -> dict[str, Any]:
     user = _require(request, Capability.WRITE)
     household = _household(request, number)
-    data = payload.dict()
-    reason = data.pop("reason")
+    data = {name: Decimal(value) for name, value in payload.dict().items() if name != "reason"}
+    reason = payload.reason
     income = income_set(actor=user, household=household, year=year, amounts=data, reason=reason)
     persons = household.members.filter(left_on__isnull=True).count()
     return _income_out(income, persons)
