@@ -8,6 +8,7 @@ The full-province generator calibrated to the seeds' figures (Langfang's 2,327 h
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -104,16 +105,12 @@ def registry_demo(*, county_codes: list[str], per_village: int, seed: int = 2014
     used = set(Member.objects.values_list("id_index", flat=True))
     households: list[Household] = []
     people: list[list[dict[str, Any]]] = []
-    for village in villages:
-        for serial in range(1, per_village + 1):
-            household, group = _household(rng, village, serial, used)
-            households.append(household)
-            people.append(group)
+    for household, group in synthetic_households(rng, villages, per_village, used):
+        households.append(household)
+        people.append(group)
     # SQLite >= 3.35 and PostgreSQL return the new keys, so the objects link up without being read back.
     Household.objects.bulk_create(households, batch_size=1000)
-    members = [
-        Member(household=h, **fields) for h, group in zip(households, people, strict=True) for fields in group
-    ]
+    members = [_member(h, person) for h, group in zip(households, people, strict=True) for person in group]
     Member.objects.bulk_create(members, batch_size=2000)
     heads = {m.household_id: m.pk for m in members if m.relation == "head"}
     for household in households:
@@ -131,6 +128,21 @@ def registry_demo(*, county_codes: list[str], per_village: int, seed: int = 2014
         audit_record(action="registry.demo", object_type="county", object_id=",".join(county_codes)[:64],
                      details={"households": result.households, "members": result.members})  # fmt: skip
     return result
+
+
+def _member(household: Household, person: dict[str, Any]) -> Member:
+    fields = {k: v for k, v in person.items() if k != "id_number"}
+    number = person["id_number"]
+    return Member(household=household, id_encrypted=encrypt(number), id_masked=mask_id(number), **fields)
+
+
+def synthetic_households(rng: random.Random, villages: list[str], per_village: int,
+                         used: set[str]) -> Iterator[tuple[Household, list[dict[str, Any]]]]:  # fmt: skip
+    """Unsaved households with their members' facts (plain ID numbers): the demo saves them, the benchmark
+    writes them into a workbook."""
+    for village in villages:
+        for serial in range(1, per_village + 1):
+            yield _household(rng, village, serial, used)
 
 
 def _household(
@@ -169,7 +181,7 @@ def _members(rng: random.Random, county: str, cause: str, used: set[str]) -> lis
         disabled = cause == "disability" and relation == "head"
         members.append({
             "name": _name(rng, surname if relation != "spouse" else rng.choice(SURNAMES), female),
-            "id_encrypted": encrypt(number), "id_index": index, "id_masked": mask_id(number),
+            "id_number": number, "id_index": index,
             "sex": "F" if female else "M", "birth_date": birth, "relation": relation,
             "education": "primary" if age > 50 else "junior" if age > 18 else "primary",
             "school_status": ("primary" if 6 <= age <= 12 else "junior" if age <= 15 else "senior")

@@ -92,7 +92,7 @@ def write_workbook(path: Path, rows: dict[str, Iterator[list[Any]]] | None = Non
     return written
 
 
-def _label(model: Any, name: str, value: Any) -> str:
+def label(model: Any, name: str, value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -112,13 +112,13 @@ def registry_rows(households: QuerySet[Household], *, reveal: bool) -> dict[str,
 
     def household_rows() -> Iterator[list[Any]]:
         for h in households.select_related("head").order_by("number").iterator(chunk_size=2000):
-            others = "、".join(_label(Household, n, getattr(h, n)) for n in ("other_cause_1", "other_cause_2")
+            others = "、".join(label(Household, n, getattr(h, n)) for n in ("other_cause_1", "other_cause_2")
                               if getattr(h, n))  # fmt: skip
-            yield [h.number, h.village_id, id_of(h.head), _label(Household, "category", h.category),
-                   _label(Household, "standard", h.standard), _label(Household, "main_cause", h.main_cause), others,
-                   _label(Household, "population_type", h.population_type), h.identification_year,
-                   _label(Household, "status", h.status), h.exit_year, h.housing_safety, _label(Household, "relocated", h.relocated),
-                   _label(Household, "water_safe", h.water_safe), h.phone_masked if not reveal else
+            yield [h.number, h.village_id, id_of(h.head), label(Household, "category", h.category),
+                   label(Household, "standard", h.standard), label(Household, "main_cause", h.main_cause), others,
+                   label(Household, "population_type", h.population_type), h.identification_year,
+                   label(Household, "status", h.status), h.exit_year, h.housing_safety, label(Household, "relocated", h.relocated),
+                   label(Household, "water_safe", h.water_safe), h.phone_masked if not reveal else
                    (decrypt(h.phone_encrypted) if h.phone_encrypted else "")]  # fmt: skip
 
     def member_rows() -> Iterator[list[Any]]:
@@ -127,14 +127,14 @@ def registry_rows(households: QuerySet[Household], *, reveal: bool) -> dict[str,
         )
         for m in members.order_by("household__number", "id").iterator(chunk_size=2000):
             health = "、".join(
-                _label(Member, n, getattr(m, n)) for n in ("health", "health_2") if getattr(m, n)
+                label(Member, n, getattr(m, n)) for n in ("health", "health_2") if getattr(m, n)
             )
-            yield [m.household.number, m.name, id_of(m), _label(Member, "relation", m.relation),
-                   _label(Member, "ethnicity", m.ethnicity), _label(Member, "education", m.education),
-                   _label(Member, "school_status", m.school_status), health,
-                   _label(Member, "disability_grade", m.disability_grade), _label(Member, "labour", m.labour),
-                   _label(Member, "work_status", m.work_status), _label(Member, "medical_insurance", m.medical_insurance),
-                   _label(Member, "pension_insurance", m.pension_insurance), _label(Member, "dibao", m.dibao)]  # fmt: skip
+            yield [m.household.number, m.name, id_of(m), label(Member, "relation", m.relation),
+                   label(Member, "ethnicity", m.ethnicity), label(Member, "education", m.education),
+                   label(Member, "school_status", m.school_status), health,
+                   label(Member, "disability_grade", m.disability_grade), label(Member, "labour", m.labour),
+                   label(Member, "work_status", m.work_status), label(Member, "medical_insurance", m.medical_insurance),
+                   label(Member, "pension_insurance", m.pension_insurance), label(Member, "dibao", m.dibao)]  # fmt: skip
 
     def income_rows() -> Iterator[list[Any]]:
         incomes = Income.objects.filter(household__in=households).select_related("household")

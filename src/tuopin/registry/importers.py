@@ -139,7 +139,9 @@ _LOOKUPS: dict[type, dict[str, object]] = {}
 
 def _enum_value(cells: _Cells, column: Column, raw: str) -> Any:
     assert column.vocab is not None
-    table = _LOOKUPS.setdefault(column.vocab, lookup(column.vocab))
+    table = _LOOKUPS.get(column.vocab)
+    if table is None:
+        table = _LOOKUPS[column.vocab] = lookup(column.vocab)
     value = table.get(raw.lower())
     if value is None:
         cells.problem(column, raw, _("不是可选值。"))
@@ -219,6 +221,7 @@ def _member_values(values: dict[str, Any]) -> dict[str, Any]:
 def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
     """Read and check the whole workbook; raise ImportFailed with every problem found."""
     workbook = open_workbook(path)
+    region_known.cache_clear()  # divisions may have been loaded since the last import
     problems: list[Problem] = []
     sheets: dict[str, list[SheetRow]] = {}
     for sheet, columns, optional in ((HOUSEHOLDS, HOUSEHOLD_COLUMNS, False), (MEMBERS, MEMBER_COLUMNS, False),

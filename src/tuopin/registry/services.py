@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,6 +49,7 @@ class MemberData:
     values: dict[str, Any] = field(default_factory=dict)  # any of MEMBER_FIELDS besides name and relation
 
 
+@lru_cache(maxsize=8192)
 def region_known(code6: str) -> bool:
     """An ID's region: a loaded county, or any county of a province whose divisions are not loaded here."""
     if Area.objects.filter(code=code6).exists():

@@ -3,10 +3,13 @@ every response conforms to the schema, and nothing of the other county comes bac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from tuopin.accounts.services import token_create
@@ -16,12 +19,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api_schema(register: RegisterHousehold) -> Any:
+def api_schema(register: RegisterHousehold) -> Iterator[Any]:
     register("H001")
     register("H900", village="130127100201", head="高大伟")
     from tuopin.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    # As Django's test client does: requests made here must not close the test's connection (and its transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from tuopin.core.commands import TuopinCommand
+
+
+class Command(TuopinCommand):
+    help = "Benchmarks on a throwaway database; prints JSON. `tuopin bench registry --households N`."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))
+        registry = sub.add_parser("registry", help="import throughput and memory, list and search p95")
+        registry.add_argument("--households", type=int, default=10_000)
+        registry.add_argument("--database-url", default="", help="a PostgreSQL server to bench on (a temporary "
+                                                                  "database is created there and dropped)")  # fmt: skip
+        registry.add_argument("--json", action="store_true", help="(the output is always JSON)")
+        registry.add_argument("--step", choices=["generate", "import", "pages"], help=argparse_hidden())
+        registry.add_argument("--workbook", type=Path, help=argparse_hidden())
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["step"]:
+            self._step(options)
+            return
+        workdir = Path(tempfile.mkdtemp(prefix="tuopin-bench-"))
+        env = {**os.environ, "TUOPIN_DATA_DIR": str(workdir), "TUOPIN_ALLOWED_HOSTS": "testserver"}
+        env.pop("DATABASE_URL", None)
+        database = "sqlite"
+        dropper = None
+        if options["database_url"]:
+            env["DATABASE_URL"], dropper = _temporary_postgres(options["database_url"])
+            database = "postgresql"
+        try:
+            figures: dict[str, Any] = {"households": options["households"], "database": database}
+            _child(env, "init")
+            workbook = workdir / "bench.xlsx"
+            for step in ("generate", "import", "pages"):
+                self.stderr.write(f"bench: {step} …")
+                figures.update(_child(env, "bench", "registry", "--step", step, "--workbook", str(workbook),
+                                      "--households", str(options["households"])))  # fmt: skip
+            self.stdout.write(json.dumps(figures))
+        finally:
+            if dropper:
+                dropper()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _step(self, options: dict[str, Any]) -> None:
+        from tuopin.registry import bench
+
+        if options["step"] == "generate":
+            rows = bench.generate_workbook(options["workbook"], options["households"])
+            self.stdout.write(json.dumps({"workbook_rows": rows}, ensure_ascii=False))
+        elif options["step"] == "import":
+            self.stdout.write(json.dumps(bench.measure_import(options["workbook"])))
+        else:
+            self.stdout.write(json.dumps(bench.measure_pages()))
+
+
+def argparse_hidden() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, "-m", "tuopin.cli", *args], env=env, capture_output=True, text=True,  # noqa: S603
+                            check=False)  # fmt: skip
+    if result.returncode != 0:
+        raise CommandError(f"bench step {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "{}"
+    return dict(json.loads(last)) if last.startswith("{") else {}
+
+
+def _temporary_postgres(url: str) -> tuple[str, Any]:
+    import psycopg
+
+    name = f"tuopin_bench_{secrets.token_hex(4)}"
+    base, _slash, _db = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{base}/{name}", drop

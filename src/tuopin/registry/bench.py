@@ -1,0 +1,123 @@
+"""`tuopin bench registry`: import throughput and page latency of the registry, measured on a throwaway database.
+
+The parent process prepares a fresh data directory (and, for PostgreSQL, a fresh database), then runs each step in
+its own child process so that the peak memory of the import is the import's own (ru_maxrss of that process)."""
+
+from __future__ import annotations
+
+import random
+import resource
+import secrets
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from tuopin.areas.models import Area
+from tuopin.registry.demo import synthetic_households
+from tuopin.registry.exporters import label
+from tuopin.registry.importers import import_registry
+from tuopin.registry.models import Household, Member
+from tuopin.registry.workbook import (
+    HOUSEHOLD_COLUMNS,
+    HOUSEHOLDS,
+    INCOME_COLUMNS,
+    INCOMES,
+    MEMBER_COLUMNS,
+    MEMBERS,
+)
+
+
+def generate_workbook(path: Path, households: int, seed: int = 7) -> dict[str, int]:
+    """A valid registration workbook of `households` households (three per village, across Hebei)."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    villages = list(Area.objects.filter(level="village").order_by("code").values_list("code", flat=True))
+    per_village = 3
+    chosen = villages[: -(-households // per_village)]
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheets = {name: book.add_worksheet(name) for name in (HOUSEHOLDS, MEMBERS, INCOMES)}
+    for name, columns in (
+        (HOUSEHOLDS, HOUSEHOLD_COLUMNS),
+        (MEMBERS, MEMBER_COLUMNS),
+        (INCOMES, INCOME_COLUMNS),
+    ):
+        sheets[name].write_row(0, 0, [c.header for c in columns if c.field != "other_cause_3"])
+    rows = {HOUSEHOLDS: 0, MEMBERS: 0, INCOMES: 0}
+    for household, people in synthetic_households(rng, chosen, per_village, set()):
+        if rows[HOUSEHOLDS] == households:
+            break
+        head = next(p for p in people if p["relation"] == "head")
+        rows[HOUSEHOLDS] += 1
+        sheets[HOUSEHOLDS].write_row(rows[HOUSEHOLDS], 0, [
+            household.number, household.village_id, head["id_number"], label(Household, "category", household.category),
+            "国家标准", label(Household, "main_cause", household.main_cause), "", "建档立卡户", "2014",
+            label(Household, "status", household.status), str(household.exit_year or ""), household.housing_safety,
+            "否", "是", ""])  # fmt: skip
+        for person in people:
+            rows[MEMBERS] += 1
+            sheets[MEMBERS].write_row(rows[MEMBERS], 0, [
+                household.number, person["name"], person["id_number"], label(Member, "relation", person["relation"]),
+                "汉族", label(Member, "education", person["education"]),
+                label(Member, "school_status", person["school_status"]), label(Member, "health", person["health"]),
+                str(person["disability_grade"] or ""), label(Member, "labour", person["labour"]),
+                label(Member, "work_status", person["work_status"]), "是", "是" if person["pension_insurance"] else "否",
+                "否"])  # fmt: skip
+        rows[INCOMES] += 1
+        sheets[INCOMES].write_row(
+            rows[INCOMES], 0, [household.number, "2019", "6000", "2500", "0", "1200", "300"]
+        )
+    book.close()
+    return rows
+
+
+def measure_import(path: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    result = import_registry(path)
+    elapsed = time.perf_counter() - started
+    if not result.ok:
+        raise RuntimeError(f"benchmark workbook rejected: {result.errors[:3]}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"households": result.households, "members": result.members, "import_s": round(elapsed, 2),
+            "import_peak_mb": round(peak_mb, 1)}  # fmt: skip
+
+
+def measure_pages(samples: int = 60) -> dict[str, Any]:
+    """p95 of the household list (filters, pages) and of searches, through the whole Django stack."""
+    from django.test import Client
+
+    from tuopin.accounts.models import User
+    from tuopin.accounts.services import UserFields, user_create
+
+    user = User.objects.filter(username="bench").first() or user_create(
+        actor=None, username="bench", password=secrets.token_urlsafe(16), fields=UserFields(role="province", area_codes=["13"])
+    )  # fmt: skip
+    client = Client()
+    client.force_login(user)
+    import tuopin.accounts.middleware as middleware
+
+    session = client.session
+    session[middleware.SIGNED_IN_AT_SESSION_KEY] = time.time() + 10**6
+    session.save()
+    rng = random.Random(3)  # noqa: S311 - synthetic data
+    numbers = list(Household.objects.order_by("?").values_list("number", flat=True)[:samples])
+    names = list(Member.objects.order_by("?").values_list("name", flat=True)[:samples])
+    counties = list(Area.objects.filter(level="county").values_list("code", flat=True))
+    list_queries = [{}, {"status": "exited_policy"}, {"cause": "illness"}, {"category": "dibao"}]
+
+    def timed(path: str, params: dict[str, str]) -> float:
+        started = time.perf_counter()
+        response = client.get(path, params)
+        assert response.status_code == 200, response.status_code
+        return (time.perf_counter() - started) * 1000
+
+    lists = [timed("/registry/", {**rng.choice(list_queries), "area": rng.choice(counties),
+                                  "after": rng.choice(numbers)[:9]}) for _ in range(samples)]  # fmt: skip
+    searches = [timed("/registry/", {"q": rng.choice(names)}) for _ in range(samples // 2)]
+    searches += [timed("/registry/", {"q": rng.choice(numbers)}) for _ in range(samples // 2)]
+
+    def p95(values: list[float]) -> float:
+        return round(statistics.quantiles(values, n=20)[18], 1)
+
+    return {"list_p95_ms": p95(lists), "search_p95_ms": p95(searches)}
