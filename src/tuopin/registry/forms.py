@@ -5,7 +5,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tuopin.registry.vocab import Category, Cause, HousingSafety, PopulationType, Standard, Status
+from tuopin.registry.vocab import (
+    Category,
+    Cause,
+    Education,
+    Ethnicity,
+    Health,
+    HousingSafety,
+    Labour,
+    PopulationType,
+    Relation,
+    SchoolStatus,
+    Standard,
+    Status,
+)
 
 
 def _choices(enum: Any) -> list[tuple[str, str]]:
@@ -59,6 +72,33 @@ class IncomeForm(forms.Form):
         label=_("生产经营支出"), min_value=0, max_digits=12, decimal_places=2, initial=0
     )
     reason = forms.CharField(label=_("变更原因"), max_length=200)
+
+
+class MemberAddForm(forms.Form):
+    """增员: birth, marriage into the household, moving in."""
+
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    id_number = forms.CharField(label=_("身份证号"), max_length=20)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=_choices(Relation)[2:])
+    ethnicity = forms.ChoiceField(label=_("民族"), choices=_choices(Ethnicity)[1:], initial=Ethnicity.HAN)
+    education = forms.ChoiceField(label=_("文化程度"), required=False, choices=_choices(Education))
+    school_status = forms.ChoiceField(label=_("在校生状况"), required=False, choices=_choices(SchoolStatus))
+    health = forms.ChoiceField(label=_("健康状况"), choices=_choices(Health)[1:], initial=Health.HEALTHY)
+    labour = forms.ChoiceField(label=_("劳动能力"), required=False, choices=_choices(Labour))
+    medical_insurance = forms.BooleanField(label=_("参加医保"), required=False)
+    reason = forms.CharField(label=_("增员原因"), max_length=200, help_text=_("例如：新生儿、婚入、迁入"))
+
+
+class MemberRemoveForm(forms.Form):
+    """减员: death, marriage out, moving away. The record and its history stay."""
+
+    left_on = forms.DateField(label=_("减员日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("减员原因"), max_length=200, help_text=_("例如：死亡、婚出、迁出"))
+
+
+class HouseholdMoveForm(forms.Form):
+    village = forms.CharField(label=_("迁入村代码"), min_length=12, max_length=12)
+    reason = forms.CharField(label=_("迁移原因"), max_length=200)
 
 
 class ImportForm(forms.Form):

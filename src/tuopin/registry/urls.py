@@ -10,5 +10,8 @@ urlpatterns = [
     path("households/<str:number>/", views.household_detail, name="household"),
     path("households/<str:number>/edit/", views.household_edit, name="household_edit"),
     path("households/<str:number>/income/", views.income_edit, name="income_edit"),
+    path("households/<str:number>/members/new/", views.member_add_view, name="member_add"),
+    path("households/<str:number>/move/", views.household_move_view, name="household_move"),
+    path("members/<int:member_id>/remove/", views.member_remove_view, name="member_remove"),
     path("members/<int:member_id>/reveal/", views.member_reveal, name="member_reveal"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +25,16 @@ from tuopin.areas.selectors import area_for, breadcrumbs_for
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
-from tuopin.registry.forms import HouseholdEditForm, HouseholdFilterForm, ImportForm, IncomeForm, RevealForm
+from tuopin.registry.forms import (
+    HouseholdEditForm,
+    HouseholdFilterForm,
+    HouseholdMoveForm,
+    ImportForm,
+    IncomeForm,
+    MemberAddForm,
+    MemberRemoveForm,
+    RevealForm,
+)
 from tuopin.registry.history import describe
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Household, Income
@@ -35,7 +45,15 @@ from tuopin.registry.selectors import (
     member_for,
     timeline_for,
 )
-from tuopin.registry.services import INCOME_FIELDS, household_update, income_set
+from tuopin.registry.services import (
+    INCOME_FIELDS,
+    MemberData,
+    household_move,
+    household_update,
+    income_set,
+    member_add,
+    member_remove,
+)
 from tuopin.registry.stats import dashboard_for
 from tuopin.registry.tasks import registry_import_job
 
@@ -121,44 +139,84 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "registry/household_detail.html", context)
 
 
-@require(Capability.WRITE)
-def household_edit(request: HttpRequest, number: str) -> HttpResponse:
-    household = _household(request, number)
-    initial: dict[str, Any] = {name: getattr(household, name) for name in HouseholdEditForm.base_fields
-                               if name != "reason"}  # fmt: skip
-    form = HouseholdEditForm(request.POST or None, initial=initial)
+def _write_page(request: HttpRequest, household: Household, form: Any, title: str,
+                apply: Callable[[dict[str, Any]], object]) -> HttpResponse:  # fmt: skip
+    """The shared shape of the small write forms on a household: validate, call one service, back to the page."""
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version, reason = data.pop("version"), data.pop("reason")
         try:
-            household_update(
-                actor=_user(request), household=household, version=version, values=data, reason=reason
-            )
+            apply(form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("已保存。"))
             return redirect("registry:household", number=household.number)
-    return render(request, "registry/household_edit.html", {"household": household, "form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
+    context = {"household": household, "form": form, "title": title}
+    return render(request, "registry/household_form.html", context, status=400 if form.errors else 200)
+
+
+@require(Capability.WRITE)
+def household_edit(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+    initial = {name: getattr(household, name) for name in HouseholdEditForm.base_fields if name != "reason"}
+
+    def apply(data: dict[str, Any]) -> object:
+        values = {k: v for k, v in data.items() if k not in {"version", "reason"}}
+        return household_update(actor=_user(request), household=household, version=data["version"], values=values,
+                                reason=data["reason"])  # fmt: skip
+
+    form = HouseholdEditForm(request.POST or None, initial=initial)
+    return _write_page(request, household, form, _("修改户信息"), apply)
 
 
 @require(Capability.WRITE)
 def income_edit(request: HttpRequest, number: str) -> HttpResponse:
     household = _household(request, number)
-    form = IncomeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            income_set(actor=_user(request), household=household, year=data["year"],
-                       amounts={k: data[k] for k in INCOME_FIELDS}, reason=data["reason"])  # fmt: skip
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("registry:household", number=household.number)
-    return render(request, "registry/income_form.html", {"household": household, "form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
+
+    def apply(data: dict[str, Any]) -> object:
+        return income_set(actor=_user(request), household=household, year=data["year"],
+                          amounts={k: data[k] for k in INCOME_FIELDS}, reason=data["reason"])  # fmt: skip
+
+    return _write_page(request, household, IncomeForm(request.POST or None), _("录入收入"), apply)
+
+
+@require(Capability.WRITE)
+def member_add_view(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+
+    def apply(data: dict[str, Any]) -> object:
+        values = {
+            k: v for k, v in data.items() if k not in {"name", "id_number", "relation", "reason"} and v != ""
+        }
+        return member_add(actor=_user(request), household=household, reason=data["reason"],
+                          data=MemberData(data["name"], data["id_number"], data["relation"], values))  # fmt: skip
+
+    return _write_page(request, household, MemberAddForm(request.POST or None), _("增员"), apply)
+
+
+@require(Capability.WRITE)
+def member_remove_view(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_in_scope_or_404(
+        request, lambda: member_for(request.user, member_id), what="member", key=str(member_id)
+    )
+
+    def apply(data: dict[str, Any]) -> object:
+        return member_remove(
+            actor=_user(request), member=member, left_on=data["left_on"], reason=data["reason"]
+        )
+
+    title = _("减员：%(name)s") % {"name": member.name}
+    return _write_page(request, member.household, MemberRemoveForm(request.POST or None), title, apply)
+
+
+@require(Capability.WRITE)
+def household_move_view(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+
+    def apply(data: dict[str, Any]) -> object:
+        return household_move(actor=_user(request), household=household, village_code=data["village"],
+                              reason=data["reason"])  # fmt: skip
+
+    return _write_page(request, household, HouseholdMoveForm(request.POST or None), _("迁移"), apply)
 
 
 @require(Capability.READ)

@@ -148,3 +148,48 @@ def test_read_only_roles_cannot_open_the_edit_forms(households: object, inspecto
     assert client.get("/registry/households/H001/edit/").status_code == 403
     assert client.get("/registry/households/H001/income/").status_code == 403
     assert "edit-household" not in client.get("/registry/households/H001/").content.decode()
+
+
+def test_a_member_is_added_and_removed_through_the_pages(
+    households: tuple[Household, Household], own: User
+) -> None:
+    from datetime import date
+
+    from tuopin.registry.idnumbers import make_id
+
+    client = client_for(own)
+    baby = make_id("130126", date(2024, 5, 1), 41, female=True)
+    added = client.post("/registry/households/H001/members/new/", {
+        "name": "王小花", "id_number": baby, "relation": "daughter", "ethnicity": "01", "health": "healthy",
+        "reason": "新生儿"})  # fmt: skip
+    assert added.status_code == 302
+    member = households[0].members.get(name="王小花")
+    assert (member.sex, member.birth_date) == ("F", date(2024, 5, 1))
+    again = client.post("/registry/households/H001/members/new/", {
+        "name": "王小花", "id_number": baby, "relation": "daughter", "ethnicity": "01", "health": "healthy",
+        "reason": "重复录入"})  # fmt: skip
+    assert again.status_code == 400 and "一人只能属于一户" in again.content.decode()
+    removed = client.post(
+        f"/registry/members/{member.pk}/remove/", {"left_on": "2025-01-02", "reason": "迁出"}
+    )
+    assert removed.status_code == 302
+    page = client.get("/registry/households/H001/").content.decode()
+    assert "已减员" in page and "迁出" in page
+    assert {c.action for c in Change.objects.filter(household=households[0])} >= {
+        "member_add",
+        "member_remove",
+    }
+
+
+def test_a_move_to_a_village_outside_the_scope_is_refused(
+    households: tuple[Household, Household], own: User
+) -> None:
+    client = client_for(own)
+    refused = client.post(
+        "/registry/households/H001/move/", {"village": "130127100202", "reason": "迁往高邑"}
+    )
+    assert refused.status_code == 403
+    moved = client.post("/registry/households/H001/move/", {"village": "130126100202", "reason": "村内搬迁"})
+    assert moved.status_code == 302
+    households[0].refresh_from_db()
+    assert households[0].village_id == "130126100202"
