@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
+from tuopin.core.bulk import insert_rows, key_map, update_rows
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, open_workbook, read_sheet
 from tuopin.registry.idnumbers import IdNumber, IdNumberError, mask_id, mask_phone, parse_id
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 YES = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False,
        "true": True, "false": False}  # fmt: skip
 SEPARATORS = re.compile(r"[,，、;；/\s]+")
-CHUNK = 500
+CHUNK = 900
 
 
 @dataclass
@@ -92,16 +93,32 @@ class _Cells:
 
     def values(self, columns: Iterable[Column]) -> dict[str, Any]:
         found: dict[str, Any] = {}
+        cells = self.row.cells
         for column in columns:
-            raw = cell_text(self.row.cells.get(column.header))
+            raw = cells.get(column.header)
+            raw = raw.strip() if type(raw) is str else cell_text(raw)
             if not raw:
                 if column.required:
                     self.problem(column, "", _("必填。"))
                 continue
-            value = CONVERTERS[column.kind](self, column, raw)
+            if column.kind in CACHED:  # the same few labels fill most cells: convert each once per import
+                cache = _CACHE.setdefault((column.kind, column.vocab), {})
+                value = cache.get(raw, _MISSING)
+                if value is _MISSING:
+                    before = len(self.problems)
+                    value = CONVERTERS[column.kind](self, column, raw)
+                    if len(self.problems) == before:
+                        cache[raw] = value
+            else:
+                value = CONVERTERS[column.kind](self, column, raw)
             if value is not None:
                 found[column.field] = value
         return found
+
+
+CACHED = {"enum", "enum2", "yesno", "year", "combined_category"}
+_CACHE: dict[tuple[str, Any], dict[str, Any]] = {}
+_MISSING = object()
 
 
 def _text(cells: _Cells, column: Column, raw: str) -> Any:
@@ -396,58 +413,89 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
 
 
 def _apply(parsed: ParsedWorkbook, actor: User | None, reason: str) -> dict[str, int]:
-    tally: Counter[str] = Counter()
-    changes: list[Change] = []
-    now = datetime.now(UTC)
-    actor_name = actor.get_username() if actor else "system"
-
-    def record(household: Household, action: str, obj: Any, diff: dict[str, tuple[Any, Any]]) -> None:
-        changes.append(Change(household=household, at=now, actor_id=actor.pk if actor else None, actor=actor_name,
-                              action=action, object_type=obj._meta.model_name, object_id=obj.pk,
-                              object_label=str(obj)[:100], reason=reason,
-                              fields={k: [_plain(o), _plain(n)] for k, (o, n) in diff.items()}))  # fmt: skip
-
+    """Write the checked workbook through the bulk path: new rows inserted in batches, changed rows updated with
+    only their changed fields, one history row for each created or changed record."""
+    writer = _Writer(actor, reason)
     households = _existing_households([h.key for h in parsed.households] + [m.key for m in parsed.members]
                                       + [i.key for i in parsed.incomes])  # fmt: skip
-    new_households, changed_households = [], []
+    ids = {number: h.pk for number, h in households.items()}
+    new_rows: list[dict[str, Any]] = []
+    changed: list[tuple[Any, dict[str, tuple[Any, Any]]]] = []
     for item in parsed.households:
         values = {"village_id": item.values["village"], **_household_values(item.values)}
         phone = item.values.get("phone")
         old = households.get(item.key)
         if old is None:
-            household = Household(number=item.key, **values)
             if phone:
-                household.phone_encrypted, household.phone_masked = encrypt(phone), mask_phone(phone)
-            new_households.append(household)
-            households[item.key] = household
+                values.update(phone_encrypted=encrypt(phone), phone_masked=mask_phone(phone))
+            new_rows.append({"number": item.key, **values})
             continue
         diff = _diff(old, values)
         if phone and mask_phone(phone) != old.phone_masked:
             diff["phone_masked"] = (old.phone_masked, mask_phone(phone))
-            old.phone_encrypted = encrypt(phone)
+            diff["phone_encrypted"] = ("", encrypt(phone))
+        writer.changed(old, diff, changed)
+    insert_rows(Household, new_rows)
+    ids.update(_ids(Household.objects.all(), "number", [row["number"] for row in new_rows]))
+    for row in new_rows:
+        writer.record(ids[row["number"]], "import", "household", ids[row["number"]], row["number"],
+                      {"village_id": (None, row["village_id"])})  # fmt: skip
+    writer.update(Household, changed, "update")
+    member_ids = _apply_members(parsed, ids, writer)
+    heads = [(ids[h.key], member_ids[blind_index(h.id_number.value)]) for h in parsed.households if h.id_number]
+    current_heads = {h.pk: h.head_id for h in households.values()}
+    update_rows(Household, ["head"], [(pk, head) for pk, head in heads if current_heads.get(pk) != head])
+    _apply_incomes(parsed, ids, {households[n].pk for n in households}, writer)
+    writer.save()
+    return {"created": writer.tally["created"], "updated": writer.tally["updated"],
+            "unchanged": writer.tally["unchanged"]}  # fmt: skip
+
+
+class _Writer:
+    """Collects the history rows and the tallies of one import."""
+
+    def __init__(self, actor: User | None, reason: str) -> None:
+        self.tally: Counter[str] = Counter()
+        self.rows: list[dict[str, Any]] = []
+        self.base = {"at": datetime.now(UTC), "actor_id": actor.pk if actor else None,
+                     "actor": actor.get_username() if actor else "system", "reason": reason}  # fmt: skip
+
+    def record(self, household_id: int, action: str, object_type: str, object_id: int, label: str,
+               diff: dict[str, tuple[Any, Any]]) -> None:  # fmt: skip
+        self.rows.append({**self.base, "household_id": household_id, "action": action, "object_type": object_type,
+                          "object_id": object_id, "object_label": label[:100],
+                          "fields": {k: [_plain(o), _plain(n)] for k, (o, n) in diff.items() if k not in SECRET}})  # fmt: skip
+        if action in CREATES:
+            self.tally["created"] += 1
+
+    def changed(self, obj: Any, diff: dict[str, tuple[Any, Any]], into: list[Any]) -> None:
         if diff:
-            for name, (_o, new) in diff.items():
-                setattr(old, name, new)
-            old.version += 1
-            changed_households.append((old, diff))
+            into.append((obj, diff))
         else:
-            tally["unchanged"] += 1
-    Household.objects.bulk_create(new_households, batch_size=1000)
-    for household in new_households:
-        record(household, "import", household, {"village_id": (None, household.village_id)})
-    fields = sorted(
-        {name for _h, diff in changed_households for name in diff} | {"version", "phone_encrypted"}
-    )
-    Household.objects.bulk_update([h for h, _d in changed_households], fields, batch_size=500)
-    for household, diff in changed_households:
-        record(household, "update", household, diff)
-    tally["created"] += len(new_households)
-    tally["updated"] += len(changed_households)
-    _apply_members(parsed, households, record, tally)
-    _apply_heads(parsed, households)
-    _apply_incomes(parsed, households, record, tally)
-    Change.objects.bulk_create(changes, batch_size=2000)
-    return {"created": tally["created"], "updated": tally["updated"], "unchanged": tally["unchanged"]}
+            self.tally["unchanged"] += 1
+
+    def update(self, model: type[Any], changed: list[tuple[Any, dict[str, tuple[Any, Any]]]], action: str) -> None:
+        """Update each changed record (only its changed fields, its version bumped) and record the change."""
+        by_fields: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        for obj, diff in changed:
+            names = tuple(sorted(diff))
+            by_fields[names].append((obj.pk, *(diff[name][1] for name in names), obj.version + 1))
+            household_id = obj.pk if model is Household else obj.household_id
+            self.record(household_id, action, model._meta.model_name, obj.pk, str(obj), diff)
+        for names, rows in by_fields.items():
+            update_rows(model, [*names, "version"], rows)
+        self.tally["updated"] += len(changed)
+
+    def save(self) -> None:
+        insert_rows(Change, self.rows)
+
+
+SECRET = {"phone_encrypted", "id_encrypted"}
+CREATES = {"import", "member_add", "income_add"}
+
+
+def _ids(queryset: Any, key: str, keys: list[Any]) -> dict[Any, int]:
+    return {k: v[0] for k, v in key_map(queryset, key, keys, "pk").items()}
 
 
 def _plain(value: Any) -> Any:
@@ -456,89 +504,61 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _apply_members(
-    parsed: ParsedWorkbook, households: dict[str, Household], record: Any, tally: Counter[str]
-) -> None:
+def _apply_members(parsed: ParsedWorkbook, ids: dict[str, int], writer: _Writer) -> dict[str, int]:
+    """Write the members; returns the member id of every blind index in the file."""
     indexes = {m.id_number.value: blind_index(m.id_number.value) for m in parsed.members if m.id_number}
     current = _current_members(indexes.values())
-    new_members, changed = [], []
+    new_rows: list[dict[str, Any]] = []
+    changed: list[tuple[Any, dict[str, tuple[Any, Any]]]] = []
     for item in parsed.members:
         assert item.id_number is not None
         number = item.id_number
         values = _member_values(item.values)
         old = current.get(indexes[number.value])
         if old is None:
-            member = Member(household=households[item.key], id_encrypted=encrypt(number.value),
-                            id_index=indexes[number.value], id_masked=mask_id(number.value), sex=number.sex,
-                            birth_date=number.birth_date, **values)  # fmt: skip
-            new_members.append(member)
+            new_rows.append({"household_id": ids[item.key], "id_encrypted": encrypt(number.value),
+                             "id_index": indexes[number.value], "id_masked": mask_id(number.value),
+                             "sex": number.sex, "birth_date": number.birth_date, **values})  # fmt: skip
             continue
-        diff = _diff(old, values)
-        if diff:
-            for name, (_o, new) in diff.items():
-                setattr(old, name, new)
-            old.version += 1
-            changed.append((old, diff))
-        else:
-            tally["unchanged"] += 1
-    Member.objects.bulk_create(new_members, batch_size=2000)
-    for member in new_members:
-        record(
-            member.household,
-            "member_add",
-            member,
-            {"name": (None, member.name), "id_masked": (None, member.id_masked)},
-        )
-    fields = sorted({name for _m, diff in changed for name in diff} | {"version"})
-    Member.objects.bulk_update([m for m, _d in changed], fields, batch_size=500)
-    for member, diff in changed:
-        record(member.household, "member_update", member, diff)
-    tally["created"] += len(new_members)
-    tally["updated"] += len(changed)
+        writer.changed(old, _diff(old, values), changed)
+    insert_rows(Member, new_rows)
+    member_ids = {index: m.pk for index, m in current.items()}
+    member_ids.update(_ids(Member.objects.filter(left_on__isnull=True), "id_index",
+                           [row["id_index"] for row in new_rows]))  # fmt: skip
+    for row in new_rows:
+        pk = member_ids[row["id_index"]]
+        writer.record(row["household_id"], "member_add", "member", pk, f"{row['name']} ({row['id_masked']})",
+                      {"name": (None, row["name"]), "id_masked": (None, row["id_masked"])})  # fmt: skip
+    writer.update(Member, changed, "member_update")
+    return member_ids
 
 
-def _apply_heads(parsed: ParsedWorkbook, households: dict[str, Household]) -> None:
-    wanted = {h.key: blind_index(h.id_number.value) for h in parsed.households if h.id_number}
-    members = _current_members(wanted.values())
-    moved = []
-    for number, index in wanted.items():
-        household, head = households[number], members[index]
-        if household.head_id != head.pk:
-            household.head_id = head.pk
-            moved.append(household)
-    Household.objects.bulk_update(moved, ["head"], batch_size=1000)
-
-
-def _apply_incomes(
-    parsed: ParsedWorkbook, households: dict[str, Household], record: Any, tally: Counter[str]
-) -> None:
-    ids = [households[i.key].pk for i in parsed.incomes]
+def _apply_incomes(parsed: ParsedWorkbook, ids: dict[str, int], old_households: set[int], writer: _Writer) -> None:
+    """Write the incomes; only households that existed before this import can have stored incomes."""
+    wanted = sorted({ids[i.key] for i in parsed.incomes} & old_households)
     existing: dict[tuple[int, int], Income] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        existing.update(((i.household_id, i.year), i) for i in Income.objects.filter(household_id__in=chunk))
-    new, changed = [], []
+    for start in range(0, len(wanted), CHUNK):
+        existing.update(((i.household_id, i.year), i)
+                        for i in Income.objects.filter(household_id__in=wanted[start : start + CHUNK]))  # fmt: skip
+    new_rows: list[dict[str, Any]] = []
+    changed: list[tuple[Any, dict[str, tuple[Any, Any]]]] = []
     for item in parsed.incomes:
-        household = households[item.key]
+        household = ids[item.key]
         amounts = {k: v for k, v in item.values.items() if k not in {"household", "year"}}
-        old = existing.get((household.pk, item.values["year"]))
+        old = existing.get((household, item.values["year"]))
         if old is None:
-            new.append(Income(household=household, year=item.values["year"], **amounts))
+            new_rows.append({"household_id": household, "year": item.values["year"], **amounts})
             continue
-        diff = _diff(old, amounts)
-        if diff:
-            for name, (_o, value) in diff.items():
-                setattr(old, name, value)
-            old.version += 1
-            changed.append((old, diff))
-        else:
-            tally["unchanged"] += 1
-    Income.objects.bulk_create(new, batch_size=2000)
-    for income in new:
-        record(income.household, "income_add", income, {"year": (None, income.year)})
-    fields = sorted({name for _i, diff in changed for name in diff} | {"version"})
-    Income.objects.bulk_update([i for i, _d in changed], fields, batch_size=500)
-    for income, diff in changed:
-        record(income.household, "income_update", income, diff)
-    tally["created"] += len(new)
-    tally["updated"] += len(changed)
+        writer.changed(old, _diff(old, amounts), changed)
+    insert_rows(Income, new_rows)
+    new_ids: dict[tuple[int, int], int] = {}
+    households = sorted({row["household_id"] for row in new_rows})
+    for start in range(0, len(households), CHUNK):
+        for household, year, pk in Income.objects.filter(household_id__in=households[start : start + CHUNK]) \
+                .values_list("household_id", "year", "pk"):  # fmt: skip
+            new_ids[(household, year)] = pk
+    for row in new_rows:
+        key = (row["household_id"], row["year"])
+        writer.record(row["household_id"], "income_add", "income", new_ids[key], f"{key[0]} {key[1]}",
+                      {"year": (None, row["year"])})  # fmt: skip
+    writer.update(Income, changed, "income_update")
