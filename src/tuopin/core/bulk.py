@@ -73,7 +73,7 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) ->
     defaults = {f.attname: _default(f) for f in fields}
     preparers = [(i, p) for i, f in enumerate(fields) if (p := _preparer(f)) is not None]
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
 
     def values(row: Mapping[str, Any]) -> list[Any]:
         out = [row.get(name, defaults[name]) for name in names]
@@ -91,7 +91,7 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) ->
                     count += 1
             return count
         placeholders = ", ".join("?" * len(fields))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
         for batch in _batches(rows, BATCH):
             raw.executemany(sql, [values(row) for row in batch])
             count += len(batch)
@@ -101,10 +101,11 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) ->
 def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """`UPDATE model SET fields… WHERE pk = …` for each row `(pk, *values)`; values in `fields` order."""
     meta = model._meta
-    targets = [meta.get_field(name) for name in fields]
-    preparers = [(i, p) for i, f in enumerate(targets) if (p := _preparer(f)) is not None]  # type: ignore[arg-type]
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in targets)  # type: ignore[union-attr]
-    sql = f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} WHERE {meta.pk.column} = %s"  # type: ignore[union-attr]
+    targets: list[models.Field[Any, Any]] = [meta.get_field(name) for name in fields]  # type: ignore[misc]
+    preparers = [(i, p) for i, f in enumerate(targets) if (p := _preparer(f)) is not None]
+    sets = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in targets)
+    pk = connection.ops.quote_name(str(meta.pk.column))
+    sql = f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608
     count = 0
     with connection.cursor() as cursor:
         for batch in _batches(rows, BATCH):

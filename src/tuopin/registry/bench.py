@@ -16,7 +16,7 @@ from typing import Any
 import xlsxwriter
 
 from tuopin.areas.models import Area
-from tuopin.registry.demo import synthetic_households
+from tuopin.registry.demo import province_households, write_drafts
 from tuopin.registry.exporters import label
 from tuopin.registry.importers import import_registry
 from tuopin.registry.models import Household, Member
@@ -31,11 +31,9 @@ from tuopin.registry.workbook import (
 
 
 def generate_workbook(path: Path, households: int, seed: int = 7) -> dict[str, int]:
-    """A valid registration workbook of `households` households (three per village, across Hebei)."""
+    """A valid registration workbook of `households` households across Hebei, one income year each."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data
     villages = list(Area.objects.filter(level="village").order_by("code").values_list("code", flat=True))
-    per_village = 3
-    chosen = villages[: -(-households // per_village)]
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheets = {name: book.add_worksheet(name) for name in (HOUSEHOLDS, MEMBERS, INCOMES)}
     for name, columns in (
@@ -45,31 +43,44 @@ def generate_workbook(path: Path, households: int, seed: int = 7) -> dict[str, i
     ):
         sheets[name].write_row(0, 0, [c.header for c in columns if c.field != "other_cause_3"])
     rows = {HOUSEHOLDS: 0, MEMBERS: 0, INCOMES: 0}
-    for household, people in synthetic_households(rng, chosen, per_village, set()):
-        if rows[HOUSEHOLDS] == households:
-            break
-        head = next(p for p in people if p["relation"] == "head")
+    for draft in province_households(rng, villages, households, set(), years=range(2019, 2020)):
+        household = draft.household
+        head = next(p for p in draft.members if p["relation"] == "head")
         rows[HOUSEHOLDS] += 1
         sheets[HOUSEHOLDS].write_row(rows[HOUSEHOLDS], 0, [
-            household.number, household.village_id, head["id_number"], label(Household, "category", household.category),
-            "国家标准", label(Household, "main_cause", household.main_cause), "", "建档立卡户", "2014",
-            label(Household, "status", household.status), str(household.exit_year or ""), household.housing_safety,
-            "否", "是", ""])  # fmt: skip
-        for person in people:
+            household["number"], household["village_id"], head["id_number"],
+            label(Household, "category", household["category"]), "国家标准",
+            label(Household, "main_cause", household["main_cause"]), "", "建档立卡户", "2014",
+            label(Household, "status", household["status"]), str(household["exit_year"] or ""),
+            household["housing_safety"], "否", "是", ""])  # fmt: skip
+        for person in draft.members:
             rows[MEMBERS] += 1
             sheets[MEMBERS].write_row(rows[MEMBERS], 0, [
-                household.number, person["name"], person["id_number"], label(Member, "relation", person["relation"]),
+                household["number"], person["name"], person["id_number"], label(Member, "relation", person["relation"]),
                 "汉族", label(Member, "education", person["education"]),
                 label(Member, "school_status", person["school_status"]), label(Member, "health", person["health"]),
                 str(person["disability_grade"] or ""), label(Member, "labour", person["labour"]),
                 label(Member, "work_status", person["work_status"]), "是", "是" if person["pension_insurance"] else "否",
                 "否"])  # fmt: skip
-        rows[INCOMES] += 1
-        sheets[INCOMES].write_row(
-            rows[INCOMES], 0, [household.number, "2019", "6000", "2500", "0", "1200", "300"]
-        )
+        for income in draft.incomes:
+            rows[INCOMES] += 1
+            sheets[INCOMES].write_row(rows[INCOMES], 0, [household["number"], str(income["year"])] + [
+                str(income[k]) for k in ("wage", "business", "property_income", "transfer", "costs")])  # fmt: skip
     book.close()
     return rows
+
+
+def fill_registry(total: int, seed: int = 11) -> dict[str, Any]:
+    """Top the registry up to `total` households through the demo generator's bulk path (for page latency)."""
+    missing = total - Household.objects.count()
+    if missing <= 0:
+        return {"filled": 0}
+    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    villages = list(Area.objects.filter(level="village").order_by("code").values_list("code", flat=True))
+    used = set(Member.objects.values_list("id_index", flat=True))
+    started = time.perf_counter()
+    result = write_drafts(province_households(rng, villages, missing, used, tag="9", years=range(2019, 2020)))
+    return {"filled": result.households, "fill_s": round(time.perf_counter() - started, 1)}
 
 
 def measure_import(path: Path) -> dict[str, Any]:

@@ -1,14 +1,26 @@
-"""A seeded, believable registry for the demo: households registered in 2014 that exit year by year on Hebei's
-published path (POLICY.md §7), with members, conditions, causes and yearly incomes.
+"""The demo province: Hebei's registry 2014–2025 from a seeded generator on the real divisions.
 
-Written through bulk paths (one INSERT per batch, never one ORM object at a time) so that larger scales stay fast.
-The full-province generator calibrated to the seeds' figures (Langfang's 2,327 households) builds on this.
+- Registration in 2014; households exit year by year on Hebei's published path (POLICY.md §7: incidence 9.84% in
+  2014, 0.78% in 2018, 34,000 people left at the end of 2019, all out in 2020). The yearly shares below interpolate
+  between those published points.
+- Langfang (1310) is reproduced exactly as seed 003 counts it: 2,327 households and 6,274 people, 1,789 general,
+  489 dibao and 49 tekun households, at least 95% of them poor through illness, disability, lack of labour or
+  schooling. It does not depend on the scale.
+- The rest of the province is generated at `scale` × FULL_SIZE households (our sources give no Hebei total; a full
+  size of one million registered households has the magnitude of a large province), with illness the main cause of
+  about 42% (POLICY.md §7). From 2021, monitored households (监测户) are added: 41,000 × scale (POLICY.md §7: 41,000
+  households under monitoring in 2020).
+- Believable members (ages, relations, school status by age, health and labour tied to the cause) and one income
+  record per year, below the poverty line before exit and above it after.
+
+Everything is written through the bulk path (tuopin.core.bulk), one batch of households at a time, so that large
+scales (tens of millions of persons, for benchmarks) stay fast and memory stays flat.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,6 +30,7 @@ from django.db import transaction
 
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
+from tuopin.core.bulk import insert_rows, key_map, update_rows
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.registry.idnumbers import make_id, mask_id, mask_phone
 from tuopin.registry.models import Change, Household, Income, Member
@@ -71,11 +84,28 @@ GIVEN_FEMALE = [
     "思琪",
     "佳怡",
 ]
-# Share of registered households exiting in each year (Hebei: 9.84% incidence in 2014, 0.78% in 2018, all by 2020).
+# Share of registered households exiting in each year, interpolated between Hebei's published points (9.84% in
+# 2014, 0.78% in 2018 ≈ 8% of 2014 left, about 1% left at the end of 2019, none in 2020).
 EXIT_YEARS = {2015: 0.24, 2016: 0.26, 2017: 0.25, 2018: 0.17, 2019: 0.07, 2020: 0.01}
 CAUSES = {"illness": 0.42, "disability": 0.16, "labour": 0.12, "schooling": 0.07, "skills": 0.07, "funds": 0.06,
           "disaster": 0.03, "land": 0.02, "water": 0.01, "transport": 0.01, "motivation": 0.02, "other": 0.01}  # fmt: skip
 CATEGORIES = {"general": 0.77, "dibao": 0.21, "tekun": 0.02}
+SIZES = {1: 0.16, 2: 0.30, 3: 0.22, 4: 0.18, 5: 0.10, 6: 0.04}
+# Poverty lines (yuan per person and year, POLICY.md §1) used only to make believable incomes.
+LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000}
+YEARS = range(2014, 2026)
+
+LANGFANG = "1310"
+# Seed 003: "全市共有2327户贫困户、6274名贫困人口，其中，一般贫困户1789户，低保贫困户489户，特困贫困户49户。按致贫原因
+# 分类，因病、因残、因缺劳力、因学致贫比例，占95%以上。"
+LANGFANG_HOUSEHOLDS = {"general": 1789, "dibao": 489, "tekun": 49}
+LANGFANG_PERSONS = 6274
+LANGFANG_CAUSES = {"illness": 0.55, "disability": 0.2, "labour": 0.15, "schooling": 0.06}  # 96% in all
+FULL_SIZE = 1_000_000
+MONITORED_FULL_SIZE = 41_000
+DEFAULT_SCALE = 0.02
+DEMO_COUNTIES = ("130126", "130127")  # the demo accounts' counties always have households
+BATCH = 5000
 DEMO_REASON = "演示数据：2014年建档立卡"
 
 
@@ -86,7 +116,17 @@ class DemoResult:
     incomes: int
 
 
-def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+@dataclass
+class Draft:
+    """One generated household: its row, its members' rows (plain ID numbers) and its income rows."""
+
+    household: dict[str, Any]
+    members: list[dict[str, Any]]
+    incomes: list[dict[str, Any]]
+    reason: str
+
+
+def _pick(rng: random.Random, weights: dict[Any, float]) -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -94,91 +134,184 @@ def _name(rng: random.Random, surname: str, female: bool) -> str:
     return surname + rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)
 
 
-@transaction.atomic
-def registry_demo(*, county_codes: list[str], per_village: int, seed: int = 2014) -> DemoResult:
-    """Build the demo households of some counties; does nothing for a county that already has households."""
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+def registry_demo(*, scale: float = DEFAULT_SCALE, seed: int = 2014,
+                  progress: Callable[[int, int], None] = _no_progress) -> DemoResult:  # fmt: skip
+    """Build the demo province into an empty registry; does nothing when households already exist."""
+    if Household.objects.exists():
+        return DemoResult(0, 0, 0)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    villages = [code for county in county_codes
-                if not Household.objects.filter(village__code__startswith=county).exists()
-                for code in Area.objects.filter(code__startswith=county, level="village").order_by("code")
-                .values_list("code", flat=True)]  # fmt: skip
-    used = set(Member.objects.values_list("id_index", flat=True))
-    households: list[Household] = []
-    people: list[list[dict[str, Any]]] = []
-    for household, group in synthetic_households(rng, villages, per_village, used):
-        households.append(household)
-        people.append(group)
-    # SQLite >= 3.35 and PostgreSQL return the new keys, so the objects link up without being read back.
-    Household.objects.bulk_create(households, batch_size=1000)
-    members = [_member(h, person) for h, group in zip(households, people, strict=True) for person in group]
-    Member.objects.bulk_create(members, batch_size=2000)
-    heads = {m.household_id: m.pk for m in members if m.relation == "head"}
-    for household in households:
-        household.head_id = heads[household.pk]
-    Household.objects.bulk_update(households, ["head"], batch_size=1000)
-    incomes = [i for h, group in zip(households, people, strict=True) for i in _incomes(rng, h, len(group))]
-    Income.objects.bulk_create(incomes, batch_size=2000)
-    now = datetime.now(UTC)
-    Change.objects.bulk_create(
-        (Change(household=h, at=now, actor="system", action="register", object_type="household", object_id=h.pk,
-                object_label=h.number, fields={}, reason=DEMO_REASON) for h in households), batch_size=2000
-    )  # fmt: skip
-    result = DemoResult(len(households), len(members), len(incomes))
-    if households:
-        audit_record(action="registry.demo", object_type="county", object_id=",".join(county_codes)[:64],
-                     details={"households": result.households, "members": result.members})  # fmt: skip
+    villages = list(Area.objects.filter(level="village", code__startswith="13").order_by("code")
+                    .values_list("code", flat=True))  # fmt: skip
+    langfang = [v for v in villages if v.startswith(LANGFANG)]
+    others = [v for v in villages if not v.startswith(LANGFANG)]
+    drafts: list[Iterator[Draft]] = []
+    used: set[str] = set()
+    total = 0
+    if langfang:
+        drafts.append(langfang_households(rng, langfang, used))
+        total += sum(LANGFANG_HOUSEHOLDS.values())
+    if others:
+        count, monitored = round(FULL_SIZE * scale), round(MONITORED_FULL_SIZE * scale)
+        drafts.append(province_households(rng, others, count, used))
+        drafts.append(monitored_households(rng, others, monitored, used))
+        total += count + monitored
+    result = write_drafts((d for source in drafts for d in source), total=total, progress=progress)
+    audit_record(action="registry.demo", object_type="province", object_id="13",
+                 details={"households": result.households, "members": result.members, "scale": scale})  # fmt: skip
     return result
 
 
-def _member(household: Household, person: dict[str, Any]) -> Member:
-    fields = {k: v for k, v in person.items() if k != "id_number"}
+def write_drafts(drafts: Iterator[Draft], *, total: int = 0,
+                 progress: Callable[[int, int], None] = _no_progress) -> DemoResult:  # fmt: skip
+    """Write generated households in batches through the bulk path, all in one transaction."""
+    households = members = incomes = 0
+    now = datetime.now(UTC)
+    with transaction.atomic():
+        while batch := [d for _, d in zip(range(BATCH), drafts, strict=False)]:
+            insert_rows(Household, (d.household for d in batch))
+            ids = {k: v[0] for k, v in key_map(Household.objects.all(), "number",
+                                                 [d.household["number"] for d in batch], "pk").items()}  # fmt: skip
+            rows = [_member_row(ids[d.household["number"]], person) for d in batch for person in d.members]
+            insert_rows(Member, rows)
+            member_ids = key_map(Member.objects.filter(left_on__isnull=True), "id_index",
+                                 [r["id_index"] for r in rows], "pk")  # fmt: skip
+            update_rows(Household, ["head"], [(ids[d.household["number"]], member_ids[person["id_index"]][0])
+                                              for d in batch for person in d.members if person["relation"] == "head"])  # fmt: skip
+            insert_rows(Income, ({"household_id": ids[d.household["number"]], **income}
+                                 for d in batch for income in d.incomes))  # fmt: skip
+            insert_rows(Change, ({"household_id": ids[d.household["number"]], "at": now, "actor": "system",
+                                  "action": "register", "object_type": "household",
+                                  "object_id": ids[d.household["number"]], "object_label": d.household["number"],
+                                  "fields": {}, "reason": d.reason} for d in batch))  # fmt: skip
+            households += len(batch)
+            members += len(rows)
+            incomes += sum(len(d.incomes) for d in batch)
+            progress(households, total)
+    return DemoResult(households, members, incomes)
+
+
+def _member_row(household_id: int, person: dict[str, Any]) -> dict[str, Any]:
     number = person["id_number"]
-    return Member(household=household, id_encrypted=encrypt(number), id_masked=mask_id(number), **fields)
+    return {"household_id": household_id, "id_encrypted": encrypt(number), "id_masked": mask_id(number),
+            **{k: v for k, v in person.items() if k != "id_number"}}  # fmt: skip
 
 
-def synthetic_households(rng: random.Random, villages: list[str], per_village: int,
-                         used: set[str]) -> Iterator[tuple[Household, list[dict[str, Any]]]]:  # fmt: skip
-    """Unsaved households with their members' facts (plain ID numbers): the demo saves them, the benchmark
-    writes them into a workbook."""
-    for village in villages:
-        for serial in range(1, per_village + 1):
-            yield _household(rng, village, serial, used)
+def langfang_households(rng: random.Random, villages: list[str], used: set[str]) -> Iterator[Draft]:
+    """Langfang's 2,327 households exactly as seed 003 counts them."""
+    categories = [c for c, n in LANGFANG_HOUSEHOLDS.items() for _ in range(n)]
+    rng.shuffle(categories)
+    sizes = [1 if c == "tekun" else _pick(rng, SIZES) for c in categories]
+    adjustable = [i for i, c in enumerate(categories) if c != "tekun"]
+    while (gap := LANGFANG_PERSONS - sum(sizes)) != 0:
+        i = rng.choice(adjustable)
+        sizes[i] = min(6, max(1, sizes[i] + (1 if gap > 0 else -1)))
+    shares = len(categories)
+    causes = [_pick(rng, LANGFANG_CAUSES) for _ in range(shares - shares * 4 // 100)]
+    causes += [rng.choice(["skills", "funds", "disaster", "motivation"]) for _ in range(shares - len(causes))]
+    rng.shuffle(causes)
+    chosen = sorted(rng.sample(villages, k=min(len(villages), 700)))
+    serials: dict[str, int] = {}
+    for category, size, cause in zip(categories, sizes, causes, strict=True):
+        village = rng.choice(chosen)
+        serials[village] = serials.get(village, 0) + 1
+        yield _registered(
+            rng, village, serials[village], category=category, size=size, cause=cause, used=used
+        )
 
 
-def _household(
-    rng: random.Random, village: str, serial: int, used: set[str]
-) -> tuple[Household, list[dict[str, Any]]]:
-    exit_year = int(_pick(rng, {str(y): w for y, w in EXIT_YEARS.items()}))
-    causes = rng.sample([c for c in CAUSES if c != "other"], k=2)
-    household = Household(
-        number=f"{village}{serial:03d}", village_id=village, category=_pick(rng, CATEGORIES), standard="national",
-        main_cause=_pick(rng, CAUSES), other_cause_1=causes[0] if rng.random() < 0.4 else "",
-        other_cause_2=causes[1] if rng.random() < 0.1 else "", population_type="registered",
-        identification_year=2014, status="exited" if exit_year <= 2016 and rng.random() < 0.3 else "exited_policy",
-        exit_year=exit_year, housing_safety=rng.choice("AAABBB"), relocated=rng.random() < 0.05, water_safe=True,
-        electricity=True, road=rng.random() < 0.95,
-    )  # fmt: skip
+def province_households(rng: random.Random, villages: list[str], count: int, used: set[str], *,
+                        tag: str = "", years: range = YEARS) -> Iterator[Draft]:  # fmt: skip
+    """`count` registered households over `villages`, more in some counties than in others (poverty clusters)."""
+    if count <= 0 or not villages:
+        return
+    counties = sorted({v[:6] for v in villages})
+    weight = {c: rng.lognormvariate(0, 1.2) * (4 if c in DEMO_COUNTIES else 1) for c in counties}
+    weights = [weight[v[:6]] for v in villages]
+    serials: dict[str, int] = {}
+    for village in rng.choices(villages, weights=weights, k=count):
+        serials[village] = serials.get(village, 0) + 1
+        yield _registered(rng, village, serials[village], category=_pick(rng, CATEGORIES), size=_pick(rng, SIZES),
+                          cause=_pick(rng, CAUSES), used=used, tag=tag, years=years)  # fmt: skip
+
+
+def monitored_households(
+    rng: random.Random, villages: list[str], count: int, used: set[str]
+) -> Iterator[Draft]:
+    """Households put under monitoring from 2021 (边缘易致贫户): not registered poor, no poverty status."""
+    for serial in range(1, count + 1):
+        village = rng.choice(villages)
+        year = rng.randint(2021, 2025)
+        cause = _pick(
+            rng, {"illness": 0.5, "disability": 0.15, "disaster": 0.1, "schooling": 0.1, "funds": 0.15}
+        )
+        draft = _draft(rng, f"{village}M{serial:04d}", village, size=_pick(rng, SIZES), cause=cause,
+                       category="", population_type="monitored", year=year, status="", exit_year=None,
+                       used=used)  # fmt: skip
+        draft.reason = f"演示数据：{year}年纳入监测"
+        yield draft
+
+
+def _registered(rng: random.Random, village: str, serial: int, *, category: str, size: int, cause: str,
+                used: set[str], tag: str = "", years: range = YEARS) -> Draft:  # fmt: skip
+    exit_year = int(_pick(rng, EXIT_YEARS))
+    status = "exited" if exit_year <= 2016 and rng.random() < 0.3 else "exited_policy"
+    return _draft(rng, f"{village}{tag}{serial:03d}", village, size=size, cause=cause, category=category,
+                  population_type="registered", year=2014, status=status, exit_year=exit_year, used=used,
+                  years=years)  # fmt: skip
+
+
+def _draft(rng: random.Random, number: str, village: str, *, size: int, cause: str, category: str,
+           population_type: str, year: int, status: str, exit_year: int | None, used: set[str],
+           years: range = YEARS) -> Draft:  # fmt: skip
+    others = rng.sample([c for c in CAUSES if c not in {"other", cause}], k=2)
     phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
-    household.phone_encrypted, household.phone_masked = encrypt(phone), mask_phone(phone)
-    return household, _members(rng, village[:6], household.main_cause, used)
+    household = {
+        "number": number, "village_id": village, "category": category, "standard": "national", "main_cause": cause,
+        "other_cause_1": others[0] if rng.random() < 0.4 else "", "other_cause_2": "",
+        "population_type": population_type, "identification_year": year, "status": status, "exit_year": exit_year,
+        "housing_safety": rng.choice("AAABBB"), "relocated": rng.random() < 0.05, "water_safe": True,
+        "electricity": True, "road": rng.random() < 0.95, "phone_encrypted": encrypt(phone),
+        "phone_masked": mask_phone(phone),
+    }  # fmt: skip
+    household["other_cause_2"] = others[1] if household["other_cause_1"] and rng.random() < 0.25 else ""
+    members = _members(rng, village[:6], cause, size, used, elderly=category == "tekun")
+    incomes = _incomes(rng, exit_year, len(members), years=range(max(year, years.start), years.stop),
+                       monitored=population_type == "monitored")  # fmt: skip
+    return Draft(household, members, incomes, DEMO_REASON if year == 2014 else f"演示数据：{year}年识别")
 
 
-def _members(rng: random.Random, county: str, cause: str, used: set[str]) -> list[dict[str, Any]]:
+def _members(rng: random.Random, county: str, cause: str, size: int, used: set[str], *,
+             elderly: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    """`size` believable people: a head, usually a spouse, then children (or a parent of the head)."""
     surname = rng.choice(SURNAMES)
-    head_year = rng.randint(1940, 1985)
+    head_year = rng.randint(1935, 1958) if elderly else rng.randint(1940, 1990)
     plan = [("head", head_year, rng.random() < 0.2)]
-    if rng.random() < 0.8:
+    if size >= 2 and rng.random() < 0.85:
         plan.append(("spouse", head_year + rng.randint(-3, 3), not plan[0][2]))
-    for _child in range(rng.choice([0, 1, 1, 2, 2, 3]) if head_year > 1955 else 0):
-        plan.append((rng.choice(["son", "daughter"]), min(head_year + rng.randint(20, 35), 2019), False))
+    while len(plan) < size:
+        if head_year > 1955 or rng.random() < 0.5:
+            plan.append((rng.choice(["son", "daughter"]), min(head_year + rng.randint(20, 35), 2022), False))
+        else:
+            female = rng.random() < 0.5
+            plan.append(
+                (
+                    "granddaughter" if female else "grandson",
+                    min(head_year + rng.randint(45, 60), 2022),
+                    female,
+                )
+            )
     members = []
-    for relation, year, female in plan:
+    for position, (relation, year, female) in enumerate(plan):
         female = female or relation == "daughter"
         birth = date(year, rng.randint(1, 12), rng.randint(1, 28))
         number, index = _unique_id(rng, county, birth, female, used)
         age = 2020 - year
-        ill = cause == "illness" and relation == "head"
-        disabled = cause == "disability" and relation == "head"
+        ill = cause == "illness" and position == 0
+        disabled = cause == "disability" and position == 0
         members.append({
             "name": _name(rng, surname if relation != "spouse" else rng.choice(SURNAMES), female),
             "id_number": number, "id_index": index,
@@ -196,6 +329,27 @@ def _members(rng: random.Random, county: str, cause: str, used: set[str]) -> lis
     return members
 
 
+def _incomes(rng: random.Random, exit_year: int | None, size: int, *, years: range,
+             monitored: bool) -> list[dict[str, Any]]:  # fmt: skip
+    """Per-capita net income below the line before exit and above it after; monitored households hover near it."""
+    incomes = []
+    for year in years:
+        line = LINES.get(year, 4000 + 300 * (year - 2020))
+        if monitored:
+            factor = rng.uniform(0.9, 1.5)
+        elif exit_year is not None and year >= exit_year:
+            factor = rng.uniform(1.15, 2.2)
+        else:
+            factor = rng.uniform(0.55, 0.95)
+        net = Decimal(round(line * factor * size))
+        wage = (net * Decimal(rng.uniform(0.3, 0.7))).quantize(Decimal("1"))
+        transfer = (net * Decimal(rng.uniform(0.1, 0.3))).quantize(Decimal("1"))
+        costs = Decimal(rng.randrange(200, 1500))
+        incomes.append({"year": year, "wage": wage, "business": net - wage - transfer + costs, "transfer": transfer,
+                        "property_income": Decimal(0), "costs": costs})  # fmt: skip
+    return incomes
+
+
 def _unique_id(rng: random.Random, county: str, birth: date, female: bool, used: set[str]) -> tuple[str, str]:
     """A fresh ID number and its blind index: one person's number is never given to another."""
     while True:
@@ -205,21 +359,3 @@ def _unique_id(rng: random.Random, county: str, birth: date, female: bool, used:
             used.add(index)
             return number, index
         birth = birth.replace(day=rng.randint(1, 28))
-
-
-def _incomes(rng: random.Random, household: Household, size: int) -> list[Income]:
-    """Per-capita net income below the line before exit and above it after (lines from POLICY.md §1)."""
-    lines = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000}
-    incomes = []
-    for year in range(2014, 2026):
-        line = lines.get(year, 4000 + 300 * (year - 2020))
-        exited = household.exit_year is not None and year >= household.exit_year
-        per_capita = line * (rng.uniform(1.15, 2.2) if exited else rng.uniform(0.55, 0.95))
-        net = Decimal(round(per_capita * size))
-        wage = (net * Decimal(rng.uniform(0.3, 0.7))).quantize(Decimal("1"))
-        transfer = (net * Decimal(rng.uniform(0.1, 0.3))).quantize(Decimal("1"))
-        costs = Decimal(rng.randrange(200, 1500))
-        business = net - wage - transfer + costs
-        incomes.append(Income(household=household, year=year, wage=wage, business=business, transfer=transfer,
-                              property_income=Decimal(0), costs=costs))  # fmt: skip
-    return incomes

@@ -442,7 +442,9 @@ def _apply(parsed: ParsedWorkbook, actor: User | None, reason: str) -> dict[str,
                       {"village_id": (None, row["village_id"])})  # fmt: skip
     writer.update(Household, changed, "update")
     member_ids = _apply_members(parsed, ids, writer)
-    heads = [(ids[h.key], member_ids[blind_index(h.id_number.value)]) for h in parsed.households if h.id_number]
+    heads = [
+        (ids[h.key], member_ids[blind_index(h.id_number.value)]) for h in parsed.households if h.id_number
+    ]
     current_heads = {h.pk: h.head_id for h in households.values()}
     update_rows(Household, ["head"], [(pk, head) for pk, head in heads if current_heads.get(pk) != head])
     _apply_incomes(parsed, ids, {households[n].pk for n in households}, writer)
@@ -474,7 +476,9 @@ class _Writer:
         else:
             self.tally["unchanged"] += 1
 
-    def update(self, model: type[Any], changed: list[tuple[Any, dict[str, tuple[Any, Any]]]], action: str) -> None:
+    def update(
+        self, model: type[Any], changed: list[tuple[Any, dict[str, tuple[Any, Any]]]], action: str
+    ) -> None:
         """Update each changed record (only its changed fields, its version bumped) and record the change."""
         by_fields: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
         for obj, diff in changed:
@@ -533,7 +537,9 @@ def _apply_members(parsed: ParsedWorkbook, ids: dict[str, int], writer: _Writer)
     return member_ids
 
 
-def _apply_incomes(parsed: ParsedWorkbook, ids: dict[str, int], old_households: set[int], writer: _Writer) -> None:
+def _apply_incomes(
+    parsed: ParsedWorkbook, ids: dict[str, int], old_households: set[int], writer: _Writer
+) -> None:
     """Write the incomes; only households that existed before this import can have stored incomes."""
     wanted = sorted({ids[i.key] for i in parsed.incomes} & old_households)
     existing: dict[tuple[int, int], Income] = {}

@@ -55,7 +55,10 @@ class Household(models.Model):
     other_cause_2 = models.CharField(_("其他致贫原因2"), max_length=16, choices=Cause.choices, blank=True)
     population_type = models.CharField(_("人口类型"), max_length=16, choices=PopulationType.choices)
     identification_year = models.PositiveSmallIntegerField(_("识别年度"), null=True, blank=True)
-    status = models.CharField(_("脱贫状态"), max_length=16, choices=Status.choices, default=Status.POOR)
+    # Blank for households that were never registered poor (a monitored or ordinary household has no exit).
+    status = models.CharField(
+        _("脱贫状态"), max_length=16, choices=Status.choices, default=Status.POOR, blank=True
+    )
     exit_year = models.PositiveSmallIntegerField(_("脱贫年度"), null=True, blank=True)
     housing_area = models.DecimalField(_("住房面积"), max_digits=8, decimal_places=2, null=True, blank=True)
     housing_structure = models.CharField(_("住房结构"), max_length=32, blank=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from tuopin.areas.models import Area
 from tuopin.registry.models import Member
@@ -36,7 +37,7 @@ class Dashboard:
 
 def _labelled(rows: list[dict[str, Any]], key: str, choices: Any) -> list[dict[str, Any]]:
     labels = dict(choices.choices)
-    return sorted(({"code": r[key], "label": str(labels.get(r[key], r[key] or "—")), "households": r["n"]}
+    return sorted(({"code": r[key], "label": str(labels.get(r[key], r[key] or _("不适用"))), "households": r["n"]}
                    for r in rows), key=lambda r: -r["households"])  # fmt: skip
 
 

@@ -7,17 +7,19 @@ from base64 import b32decode
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from django.test import Client
 from django_otp.oath import TOTP
 
-from tuopin.areas.models import Area
+from tuopin.accounts.models import User
+from tuopin.conftest import client_for
 from tuopin.registry.models import Household, Member
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("demo", "--json")
+    call_command("demo", "--json", "--scale", "0.002")
     accounts = json.loads(capsys.readouterr().out)
     roles = {account["role"] for account in accounts}
     assert roles == {"admin", "province", "city", "county", "township", "village", "unit", "inspector"}
@@ -39,21 +41,49 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
 
 
 def _check_demo_registry() -> None:
-    """The demo registry: 8 households in each village of the two demo counties, heads set, exits 2015-2020."""
-    lingshou = Household.objects.filter(village__code__startswith="130126")
-    assert lingshou.count() == 8 * Area.objects.filter(code__startswith="130126", level="village").count()
+    """The demo province: Langfang exactly as seed 003 counts it, the rest at scale, exits on Hebei's path."""
+    langfang = Household.objects.filter(village__code__startswith="1310")
+    assert langfang.count() == 2327
+    assert Member.objects.filter(household__in=langfang).count() == 6274
+    assert dict(langfang.values_list("category").annotate(n=Count("id"))) == {"general": 1789, "dibao": 489,
+                                                                               "tekun": 49}  # fmt: skip
+    four = langfang.filter(main_cause__in=["illness", "disability", "labour", "schooling"]).count()
+    assert four / 2327 >= 0.95
+    others = Household.objects.exclude(village__code__startswith="1310")
+    assert others.filter(population_type="registered").count() == 2000  # scale 0.002 of one million
+    assert others.filter(population_type="monitored", status="", identification_year__gte=2021).count() == 82
+    assert all(Household.objects.filter(village__code__startswith=c).exists() for c in ("130126", "130127"))
     assert not Household.objects.filter(head__isnull=True).exists()
-    assert set(Household.objects.values_list("exit_year", flat=True)) <= set(range(2015, 2021))
-    ill = Household.objects.filter(main_cause="illness").count() / Household.objects.count()
+    exits = set(Household.objects.filter(population_type="registered").values_list("exit_year", flat=True))
+    assert exits <= set(range(2015, 2021))
+    ill = others.filter(main_cause="illness", population_type="registered").count() / 2000
     assert 0.35 < ill < 0.5
     members = Member.objects.count()
     assert Member.objects.values("id_index").distinct().count() == members
+    heads = Member.objects.filter(relation="head").count()
+    assert heads == Household.objects.count()
+
+
+def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    call_command("demo", "--json", "--scale", "0")
+    accounts = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
+    client = client_for(User.objects.get(username="province"))
+    page = client.get("/registry/dashboard/", {"area": "13"})
+    assert "廊坊市" in page.content.decode()
+    page = client.get("/registry/dashboard/", {"area": "1310"}).content.decode().replace(",", "")
+    assert '<div class="stat" data-testid="kpi-households">2327</div>' in page
+    assert '<div class="stat" data-testid="kpi-persons">6274</div>' in page
+    for label, count in (("一般贫困户", "1789"), ("低保贫困户", "489"), ("特困供养贫困户", "49")):
+        assert f"{label} <strong>{count}</strong>" in page
+    assert accounts["province"]["area"] == "13"
 
 
 def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("demo", "--json", "--per-village", "0")
+    call_command("demo", "--json", "--scale", "0")
     first = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
-    call_command("demo", "--json", "--per-village", "0")
+    call_command("demo", "--json", "--scale", "0")
     second = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
     assert first["county"]["password"] != second["county"]["password"]
     assert first["admin"]["totp_secret"] == second["admin"]["totp_secret"]

@@ -16,11 +16,8 @@ from tuopin.accounts.models import User
 from tuopin.accounts.otp import base32_secret, otp_required
 from tuopin.accounts.services import UserFields, user_create, user_set_password, user_update
 from tuopin.areas.models import Area
-from tuopin.core.commands import TuopinCommand, add_json_flag
-from tuopin.registry.demo import registry_demo
-
-# The demo registry covers the two counties of the demo accounts; the full province comes with its generator.
-DEMO_COUNTIES = ["130126", "130127"]
+from tuopin.core.commands import TuopinCommand, add_json_flag, progress_bar
+from tuopin.registry.demo import DEFAULT_SCALE, FULL_SIZE, registry_demo
 
 # One account per role and level. 灵寿县 (130126) and its neighbour 高邑县 (130127) show the area scope.
 DEMO_ACCOUNTS: list[tuple[str, str, str, str, bool]] = [
@@ -55,16 +52,17 @@ class Command(TuopinCommand):
     help = "Build the demo: data directory, divisions, one account per role and level; prints the accounts."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--per-village", type=int, default=8, help="demo households per village (default 8)"
-        )
+        parser.add_argument("--scale", type=float, default=DEFAULT_SCALE,
+                            help=f"size of the province outside Langfang as a share of {FULL_SIZE:,} registered "
+                                 f"households (default {DEFAULT_SCALE}); Langfang is always exact")  # fmt: skip
         add_json_flag(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         init_output = io.StringIO()
         call_command("init", stdout=init_output)
         accounts = [self._account(*spec) for spec in DEMO_ACCOUNTS]
-        built = registry_demo(county_codes=DEMO_COUNTIES, per_village=options["per_village"])
+        with progress_bar("demo registry", enabled=not options["json"]) as advance:
+            built = registry_demo(scale=options["scale"], progress=advance)
         axes_reset()
         lines = [
             init_output.getvalue().strip(),
