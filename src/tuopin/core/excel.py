@@ -79,17 +79,35 @@ def read_sheet(
     Raises ImportFailed when the sheet or a required column is missing; blank rows are skipped. An optional sheet
     that is absent reads as no rows.
     """
+    name, rows = iter_sheet(
+        source, sheet=sheet, columns=columns, required=required, optional_sheet=optional_sheet
+    )
+    return name, list(rows)
+
+
+def iter_sheet(
+    source: Path | CalamineWorkbook,
+    *,
+    sheet: str | None,
+    columns: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    optional_sheet: bool = False,
+) -> tuple[str, Iterator[SheetRow]]:
+    """`read_sheet` one row at a time, for large sheets: only the current row exists as Python objects."""
     workbook = open_workbook(source) if isinstance(source, Path) else source
     names = workbook.sheet_names
     name = sheet if sheet in names else (names[0] if sheet is None and names else None)
     if name is None and optional_sheet:
-        return sheet or "", []
+        return sheet or "", iter(())
     if name is None:
         raise ImportFailed(
             [Problem(sheet or "", 0, "", "", _("找不到工作表“%(sheet)s”。") % {"sheet": sheet})]
         )
-    data = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    if not data:
+    found = workbook.get_sheet_by_name(name)
+    first = 1 + (found.start[0] if found.start else 0)  # Excel's number of the first row calamine returns
+    data = found.iter_rows()
+    header = next(data, None)
+    if not header:
         raise ImportFailed([Problem(name, 1, "", "", _("工作表是空的。"))])
     lookup = {
         alias.strip().lower(): canonical
@@ -97,18 +115,18 @@ def read_sheet(
         for alias in (canonical, *aliases)
     }
     positions: dict[str, int] = {}
-    for index, header in enumerate(data[0]):
-        canonical = lookup.get(cell_text(header).lower())
+    for index, cell in enumerate(header):
+        canonical = lookup.get(cell_text(cell).lower())
         if canonical is not None and canonical not in positions:
             positions[canonical] = index
     missing = [column for column in required if column not in positions]
     if missing:
-        raise ImportFailed([Problem(name, 1, column, "", _("缺少必需的列。")) for column in missing])
-    return name, list(_rows(data, positions))
+        raise ImportFailed([Problem(name, first, column, "", _("缺少必需的列。")) for column in missing])
+    return name, _rows(data, positions, first + 1)
 
 
-def _rows(data: list[list[Any]], positions: dict[str, int]) -> Iterator[SheetRow]:
-    for offset, raw in enumerate(data[1:], start=2):
+def _rows(data: Iterator[list[Any]], positions: dict[str, int], start: int) -> Iterator[SheetRow]:
+    for offset, raw in enumerate(data, start=start):
         cells = {column: raw[index] if index < len(raw) else None for column, index in positions.items()}
         if all(cell_text(value) == "" for value in cells.values()):
             continue

@@ -25,7 +25,7 @@ from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import insert_rows, key_map, update_rows
 from tuopin.core.crypto import blind_index, encrypt
-from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, open_workbook, read_sheet
+from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, iter_sheet, open_workbook
 from tuopin.registry.idnumbers import IdNumber, IdNumberError, mask_id, mask_phone, parse_id
 from tuopin.registry.models import Change, Household, Income, Member
 from tuopin.registry.services import region_known
@@ -51,7 +51,7 @@ SEPARATORS = re.compile(r"[,，、;；/\s]+")
 CHUNK = 900
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     sheet: str
     row: int
@@ -240,11 +240,11 @@ def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
     workbook = open_workbook(path)
     region_known.cache_clear()  # divisions may have been loaded since the last import
     problems: list[Problem] = []
-    sheets: dict[str, list[SheetRow]] = {}
+    sheets: dict[str, Iterator[SheetRow]] = {}  # read lazily: one row at a time in memory
     for sheet, columns, optional in ((HOUSEHOLDS, HOUSEHOLD_COLUMNS, False), (MEMBERS, MEMBER_COLUMNS, False),
                                      (INCOMES, INCOME_COLUMNS, True)):  # fmt: skip
         try:
-            _name, sheets[sheet] = read_sheet(workbook, sheet=sheet, columns=column_map(columns),
+            _name, sheets[sheet] = iter_sheet(workbook, sheet=sheet, columns=column_map(columns),
                                               required=required_headers(columns), optional_sheet=optional)  # fmt: skip
         except ImportFailed as failed:
             problems.extend(failed.problems)
@@ -413,9 +413,35 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
 
 
 def _apply(parsed: ParsedWorkbook, actor: User | None, reason: str) -> dict[str, int]:
-    """Write the checked workbook through the bulk path: new rows inserted in batches, changed rows updated with
-    only their changed fields, one history row for each created or changed record."""
+    """Write the checked workbook through the bulk path, WRITE_CHUNK households (with their members and incomes)
+    at a time so that memory stays flat: new rows inserted in batches, changed rows updated with only their changed
+    fields, one history row for each created or changed record."""
     writer = _Writer(actor, reason)
+    members, incomes = defaultdict(list), defaultdict(list)
+    for item in parsed.members:
+        members[item.key].append(item)
+    for item in parsed.incomes:
+        incomes[item.key].append(item)
+    in_file = {h.key for h in parsed.households}
+    keys = [h.key for h in parsed.households] + sorted((set(members) | set(incomes)) - in_file)
+    by_key = {h.key: h for h in parsed.households}
+    for start in range(0, len(keys), WRITE_CHUNK):
+        chunk = keys[start : start + WRITE_CHUNK]
+        part = ParsedWorkbook(
+            households=[by_key[k] for k in chunk if k in by_key],
+            members=[m for k in chunk for m in members.get(k, ())],
+            incomes=[i for k in chunk for i in incomes.get(k, ())],
+        )
+        _apply_chunk(part, writer)
+        writer.save()
+    return {"created": writer.tally["created"], "updated": writer.tally["updated"],
+            "unchanged": writer.tally["unchanged"]}  # fmt: skip
+
+
+WRITE_CHUNK = 5000
+
+
+def _apply_chunk(parsed: ParsedWorkbook, writer: _Writer) -> None:
     households = _existing_households([h.key for h in parsed.households] + [m.key for m in parsed.members]
                                       + [i.key for i in parsed.incomes])  # fmt: skip
     ids = {number: h.pk for number, h in households.items()}
@@ -448,9 +474,6 @@ def _apply(parsed: ParsedWorkbook, actor: User | None, reason: str) -> dict[str,
     current_heads = {h.pk: h.head_id for h in households.values()}
     update_rows(Household, ["head"], [(pk, head) for pk, head in heads if current_heads.get(pk) != head])
     _apply_incomes(parsed, ids, {households[n].pk for n in households}, writer)
-    writer.save()
-    return {"created": writer.tally["created"], "updated": writer.tally["updated"],
-            "unchanged": writer.tally["unchanged"]}  # fmt: skip
 
 
 class _Writer:
@@ -492,6 +515,7 @@ class _Writer:
 
     def save(self) -> None:
         insert_rows(Change, self.rows)
+        self.rows = []
 
 
 SECRET = {"phone_encrypted", "id_encrypted"}
