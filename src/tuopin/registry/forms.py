@@ -101,6 +101,31 @@ class HouseholdMoveForm(forms.Form):
     reason = forms.CharField(label=_("迁移原因"), max_length=200)
 
 
+class HouseholdSplitForm(forms.Form):
+    """分户: the members who leave, the new household's number and head."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    members = forms.TypedMultipleChoiceField(
+        label=_("分出的成员"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    head = forms.TypedChoiceField(label=_("新户户主"), coerce=int)
+    number = forms.CharField(label=_("新户编号"), max_length=32)
+    reason = forms.CharField(label=_("分户原因"), max_length=200, help_text=_("例如：子女婚后另立户"))
+
+    def __init__(self, *args: Any, household_members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = household_members  # type: ignore[attr-defined]
+        self.fields["head"].choices = household_members  # type: ignore[attr-defined]
+
+
+class HouseholdMergeForm(forms.Form):
+    """合户: another household whose members all join this one."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    other = forms.CharField(label=_("并入本户的户编号"), max_length=32)
+    reason = forms.CharField(label=_("合户原因"), max_length=200)
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
     dry_run = forms.BooleanField(label=_("只校验，不写入"), required=False)

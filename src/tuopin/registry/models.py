@@ -73,6 +73,10 @@ class Household(models.Model):
     phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True)
     bank_account_encrypted = models.TextField(blank=True)
     bank_account_masked = models.CharField(_("银行账号"), max_length=40, blank=True)
+    # Set when the household was merged into another (合户); it then leaves lists and counts, its history stays.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("并入户")
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -85,7 +89,7 @@ class Household(models.Model):
         "housing_safety": "personal", "relocated": "personal", "water_safe": "personal",
         "electricity": "personal", "road": "personal", "phone_encrypted": "sensitive", "phone_masked": "personal",
         "bank_account_encrypted": "sensitive", "bank_account_masked": "personal", "version": "public",
-        "created_at": "public", "updated_at": "public",
+        "created_at": "public", "updated_at": "public", "merged_into": "personal",
     }  # fmt: skip
 
     class Meta:

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 
 
-def households_for(user: User | AnonymousUser) -> QuerySet[Household]:
-    return Household.objects.filter(scope_q(user, "village__code"))
+def households_for(user: User | AnonymousUser, *, merged: bool = False) -> QuerySet[Household]:
+    """The households in the user's scope; those merged into another only when asked (their own page)."""
+    households = Household.objects.filter(scope_q(user, "village__code"))
+    return households if merged else households.filter(merged_into__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,8 @@ def _search(households: QuerySet[Household], query: str, user: User | AnonymousU
 def household_for(user: User | AnonymousUser, number: str) -> Household | None:
     members = Member.objects.order_by("left_on", "id")
     return (
-        households_for(user)
-        .select_related("village", "village__parent", "head")
+        households_for(user, merged=True)
+        .select_related("village", "village__parent", "head", "merged_into")
         .prefetch_related(
             Prefetch("members", queryset=members),
             Prefetch("incomes", queryset=Income.objects.order_by("-year")),

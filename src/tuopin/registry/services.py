@@ -296,3 +296,91 @@ def income_set(*, actor: User | None, household: Household, year: int, amounts: 
     if diff:
         _record(household, actor, "income_update", income, diff, reason)
     return income
+
+
+# What a household split off another takes over from it; housing and the phone are the new household's own.
+SPLIT_COPIED = ("category", "standard", "main_cause", "other_cause_1", "other_cause_2", "population_type",
+                "identification_year", "status", "exit_year", "water_safe", "electricity", "road")  # fmt: skip
+
+
+def _refuse_merged(household: Household) -> None:
+    if household.merged_into_id is not None:
+        merged = Household.objects.get(pk=household.merged_into_id)
+        raise ValidationError(_("该户已并入户 %(number)s。") % {"number": merged.number})
+
+
+def _lock(household: Household, version: int) -> None:
+    """Claim the household for this change: refused if anybody saved it since `version` or it was merged."""
+    _refuse_merged(household)
+    if not Household.objects.filter(pk=household.pk, version=version).update(version=F("version") + 1):
+        raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
+    household.version = version + 1
+
+
+@transaction.atomic
+def household_split(*, actor: User | None, household: Household, version: int, member_ids: list[int],
+                    number: str, head_id: int, reason: str) -> Household:  # fmt: skip
+    """分户: some current members leave to form a new household in the same village, one of them its head.
+
+    The original head stays; the people keep their records (and history), now in the new household."""
+    reason = _require_reason(reason)
+    _check_write(actor, household.village_id)
+    _refuse_merged(household)
+    number = number.strip()
+    if not number or Household.objects.filter(number=number).exists():
+        raise ValidationError(_("户编号已存在：%(number)s") % {"number": number})
+    current = {m.pk: m for m in Member.objects.filter(household=household, left_on__isnull=True)}
+    chosen = [current[pk] for pk in dict.fromkeys(member_ids) if pk in current]
+    if not chosen or len(chosen) != len(set(member_ids)):
+        raise ValidationError(_("请选择本户在册的成员。"))
+    if household.head_id in member_ids:
+        raise ValidationError(_("户主不能分出；请先变更户主。"))
+    if head_id not in member_ids:
+        raise ValidationError(_("新户户主须是分出的成员之一。"))
+    _lock(household, version)
+    new = Household(number=number, village_id=household.village_id,
+                    **{name: getattr(household, name) for name in SPLIT_COPIED})  # fmt: skip
+    new.full_clean(exclude=["head", "merged_into"])
+    new.save()
+    Member.objects.filter(pk__in=list(current.keys() & set(member_ids))).update(household=new,
+                                                                               version=F("version") + 1)  # fmt: skip
+    Member.objects.filter(pk=head_id).update(relation=Relation.HEAD)
+    new.head_id = head_id
+    new.save(update_fields=["head"])
+    people = [str(m) for m in chosen]
+    _record(household, actor, "split", household, {"members": (people, None), "new_household": (None, number)},
+            reason)  # fmt: skip
+    _record(new, actor, "split_from", new, {"from_household": (None, household.number), "members": (None, people)},
+            reason)  # fmt: skip
+    return new
+
+
+@transaction.atomic
+def household_merge(*, actor: User | None, household: Household, version: int, other_number: str,
+                    reason: str) -> Household:  # fmt: skip
+    """合户: every current member of another household joins this one; the other household is closed as merged
+    (it leaves lists and counts, its page and history stay). Its former head joins as 其他 until edited."""
+    from tuopin.registry.selectors import households_for
+
+    reason = _require_reason(reason)
+    _check_write(actor, household.village_id)
+    candidates = (
+        households_for(actor) if actor is not None else Household.objects.filter(merged_into__isnull=True)
+    )
+    other = candidates.filter(number=other_number.strip()).first()
+    if other is None or other.pk == household.pk:
+        raise ValidationError(_("找不到要并入的户：%(number)s") % {"number": other_number})
+    _check_write(actor, other.village_id)
+    _lock(household, version)
+    _lock(other, other.version)
+    moved = list(Member.objects.filter(household=other, left_on__isnull=True))
+    Member.objects.filter(pk__in=[m.pk for m in moved]).update(household=household, version=F("version") + 1)
+    if other.head_id is not None:
+        Member.objects.filter(pk=other.head_id).update(relation=Relation.OTHER)
+    Household.objects.filter(pk=other.pk).update(merged_into=household, head=None)
+    people = [str(m) for m in moved]
+    _record(household, actor, "merge", household, {"merged_household": (None, other.number),
+                                                  "members": (None, people)}, reason)  # fmt: skip
+    _record(other, actor, "merged_into", other, {"merged_into": (None, household.number), "members": (people, None)},
+            reason)  # fmt: skip
+    return household

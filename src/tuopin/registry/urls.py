@@ -12,6 +12,8 @@ urlpatterns = [
     path("households/<str:number>/income/", views.income_edit, name="income_edit"),
     path("households/<str:number>/members/new/", views.member_add_view, name="member_add"),
     path("households/<str:number>/move/", views.household_move_view, name="household_move"),
+    path("households/<str:number>/split/", views.household_split_view, name="household_split"),
+    path("households/<str:number>/merge/", views.household_merge_view, name="household_merge"),
     path("members/<int:member_id>/remove/", views.member_remove_view, name="member_remove"),
     path("members/<int:member_id>/reveal/", views.member_reveal, name="member_reveal"),
 ]

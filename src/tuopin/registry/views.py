@@ -28,7 +28,9 @@ from tuopin.core.jobs import job_start
 from tuopin.registry.forms import (
     HouseholdEditForm,
     HouseholdFilterForm,
+    HouseholdMergeForm,
     HouseholdMoveForm,
+    HouseholdSplitForm,
     ImportForm,
     IncomeForm,
     MemberAddForm,
@@ -48,7 +50,9 @@ from tuopin.registry.selectors import (
 from tuopin.registry.services import (
     INCOME_FIELDS,
     MemberData,
+    household_merge,
     household_move,
+    household_split,
     household_update,
     income_set,
     member_add,
@@ -217,6 +221,35 @@ def household_move_view(request: HttpRequest, number: str) -> HttpResponse:
                               reason=data["reason"])  # fmt: skip
 
     return _write_page(request, household, HouseholdMoveForm(request.POST or None), _("迁移"), apply)
+
+
+@require(Capability.WRITE)
+def household_split_view(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+    choices = [
+        (m.pk, str(m)) for m in household.members.all() if m.left_on is None and m.pk != household.head_id
+    ]
+    form = HouseholdSplitForm(request.POST or None, initial={"version": household.version},
+                              household_members=choices)  # fmt: skip
+
+    def apply(data: dict[str, Any]) -> object:
+        return household_split(actor=_user(request), household=household, version=data["version"],
+                               member_ids=data["members"], number=data["number"], head_id=data["head"],
+                               reason=data["reason"])  # fmt: skip
+
+    return _write_page(request, household, form, _("分户"), apply)
+
+
+@require(Capability.WRITE)
+def household_merge_view(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+    form = HouseholdMergeForm(request.POST or None, initial={"version": household.version})
+
+    def apply(data: dict[str, Any]) -> object:
+        return household_merge(actor=_user(request), household=household, version=data["version"],
+                               other_number=data["other"], reason=data["reason"])  # fmt: skip
+
+    return _write_page(request, household, form, _("合户"), apply)
 
 
 @require(Capability.READ)
