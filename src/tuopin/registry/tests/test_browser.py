@@ -40,3 +40,23 @@ def test_search_open_edit_and_see_the_timeline(page: Any, own: User, register: R
     page.wait_for_selector("[data-testid=full-id]")
     assert page.locator("[data-testid=full-id]").inner_text() == decrypt(head.id_encrypted)
     _screenshot(page, "household.png")
+
+
+def test_import_a_file_with_errors_and_read_every_problem(page: Any, own: User, tmp_path: Any) -> None:  # noqa: F811
+    from tuopin.registry.models import Household
+    from tuopin.registry.tests.test_import import HEAD, household_row, member_row, workbook
+
+    bad = workbook(tmp_path / "村里的表.xlsx", [household_row(村代码="130126999999")],
+                   [member_row("H1", "张", HEAD, "邻居")])  # fmt: skip
+    _sign_in(page, "lingshou")
+    page.wait_for_url(HOME)
+    page.goto("/registry/import/")
+    page.set_input_files("[data-testid=import-form] input[type=file]", str(bad))
+    page.click("[data-testid=import-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=job][data-status=failed]")
+    assert "未写入任何数据" in page.locator("[data-testid=job-result]").inner_text()
+    rows = page.locator("[data-testid=job-errors] tbody tr").all_inner_texts()
+    assert any("户信息" in r and "村代码" in r and "130126999999" in r and "村代码不存在" in r for r in rows)
+    assert any("成员信息" in r and "与户主关系" in r and "邻居" in r and "不是可选值" in r for r in rows)
+    assert Household.objects.count() == 0
+    _screenshot(page, "import-errors.png")
