@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused as bad input (422), never a server error
+Text = Annotated[str, Field(pattern=NO_NUL)]
+
+
+class Input(Schema):
+    """Base of every request body and query."""
 
 
 class MemberOut(Schema):
@@ -68,49 +75,49 @@ class HouseholdPage(Schema):
     next_after: str | None = Field(description="pass as `after` for the next page")
 
 
-class MemberIn(Schema):
-    name: str = Field(min_length=1, max_length=60)
-    id_number: str = Field(min_length=15, max_length=20)
-    relation: str
-    health: str = "healthy"
-    health_2: str = ""
+class MemberIn(Input):
+    name: str = Field(pattern=NO_NUL, min_length=1, max_length=60)
+    id_number: str = Field(pattern=NO_NUL, min_length=15, max_length=20)
+    relation: Text
+    health: Text = "healthy"
+    health_2: Text = ""
     disability_grade: int | None = None
-    labour: str = ""
-    school_status: str = ""
-    education: str = ""
-    work_status: str = ""
+    labour: Text = ""
+    school_status: Text = ""
+    education: Text = ""
+    work_status: Text = ""
     medical_insurance: bool = False
     pension_insurance: bool = False
     dibao: bool = False
 
 
-class HouseholdIn(Schema):
-    number: str = Field(min_length=1, max_length=32)
-    village: str = Field(min_length=12, max_length=12)
-    category: str = ""
-    standard: str = ""
-    main_cause: str = ""
-    other_cause_1: str = ""
-    other_cause_2: str = ""
-    population_type: str
+class HouseholdIn(Input):
+    number: str = Field(pattern=NO_NUL, min_length=1, max_length=32)
+    village: str = Field(pattern=NO_NUL, min_length=12, max_length=12)
+    category: Text = ""
+    standard: Text = ""
+    main_cause: Text = ""
+    other_cause_1: Text = ""
+    other_cause_2: Text = ""
+    population_type: Text
     identification_year: int | None = None
-    housing_safety: str = ""
+    housing_safety: Text = ""
     relocated: bool = False
     water_safe: bool | None = None
-    phone: str = ""
+    phone: Text = ""
     members: list[MemberIn] = Field(min_length=1, max_length=30)
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(pattern=NO_NUL, min_length=1, max_length=200)
 
 
-class HouseholdPatch(Schema):
+class HouseholdPatch(Input):
     version: int
-    reason: str = Field(min_length=1, max_length=200)
-    category: str | None = None
-    standard: str | None = None
-    main_cause: str | None = None
-    other_cause_1: str | None = None
-    other_cause_2: str | None = None
-    housing_safety: str | None = None
+    reason: str = Field(pattern=NO_NUL, min_length=1, max_length=200)
+    category: Text | None = None
+    standard: Text | None = None
+    main_cause: Text | None = None
+    other_cause_1: Text | None = None
+    other_cause_2: Text | None = None
+    housing_safety: Text | None = None
     relocated: bool | None = None
     water_safe: bool | None = None
 
@@ -118,7 +125,7 @@ class HouseholdPatch(Schema):
 MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
 
 
-class IncomeIn(Schema):
+class IncomeIn(Input):
     """Amounts in yuan as decimal strings ("8000" or "8000.50"), never floats."""
 
     wage: str = Field(default="0", pattern=MONEY_PATTERN)
@@ -126,7 +133,7 @@ class IncomeIn(Schema):
     property_income: str = Field(default="0", pattern=MONEY_PATTERN)
     transfer: str = Field(default="0", pattern=MONEY_PATTERN)
     costs: str = Field(default="0", pattern=MONEY_PATTERN)
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(pattern=NO_NUL, min_length=1, max_length=200)
 
 
 class Problem(Schema):

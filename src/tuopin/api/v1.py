@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Path, Query, Schema, Status
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.security import HttpBearer
 from pydantic import Field
 
@@ -19,12 +19,14 @@ from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.services import token_user
 from tuopin.api.schemas import (
+    NO_NUL,
     HouseholdDetailOut,
     HouseholdIn,
     HouseholdPage,
     HouseholdPatch,
     IncomeIn,
     IncomeOut,
+    Input,
     MemberIn,
     MemberOut,
     Problem,
@@ -42,9 +44,9 @@ from tuopin.registry.services import (
     member_add,
 )
 
-NumberPath = Annotated[str, Path(min_length=1, max_length=32)]
+NumberPath = Annotated[str, Path(min_length=1, max_length=32, pattern=NO_NUL)]
 YearPath = Annotated[int, Path(ge=1990, le=2100)]
-Reason = Annotated[str, Query(min_length=1, max_length=200)]
+Reason = Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)]
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
 
@@ -140,15 +142,15 @@ def _detail(household: Household) -> dict[str, Any]:
             "incomes": [_income_out(i, len(members)) for i in household.incomes.all()]}  # fmt: skip
 
 
-class ListFilters(Schema):
-    area: str = Field(default="", max_length=12)
-    category: str = Field(default="", max_length=16)
-    cause: str = Field(default="", max_length=16)
-    status: str = Field(default="", max_length=16)
-    population_type: str = Field(default="", max_length=16)
+class ListFilters(Input):
+    area: str = Field(default="", pattern=NO_NUL, max_length=12)
+    category: str = Field(default="", pattern=NO_NUL, max_length=16)
+    cause: str = Field(default="", pattern=NO_NUL, max_length=16)
+    status: str = Field(default="", pattern=NO_NUL, max_length=16)
+    population_type: str = Field(default="", pattern=NO_NUL, max_length=16)
     year: int | None = Field(default=None, ge=1990, le=2100)
-    q: str = Field(default="", max_length=40)
-    after: str = Field(default="", max_length=32)
+    q: str = Field(default="", pattern=NO_NUL, max_length=40)
+    after: str = Field(default="", pattern=NO_NUL, max_length=32)
 
 
 @api.get(

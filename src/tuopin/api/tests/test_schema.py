@@ -71,3 +71,16 @@ def test_the_api_conforms_with_an_in_scope_token(api_schema: Any, lingshou_token
 
 def test_the_api_conforms_with_an_out_of_scope_token(api_schema: Any, gaoyi_token: str) -> None:
     assert _run_all(api_schema, gaoyi_token, hidden="H001") >= 6
+
+
+def test_text_with_a_nul_character_is_refused_not_a_server_error(register: RegisterHousehold,
+                                                                 make_user: MakeUser) -> None:  # fmt: skip
+    from django.test import Client
+
+    from tuopin.accounts.services import token_create
+
+    register("H001")
+    user = make_user("nul", "county", "130126")
+    client = Client(headers={"Authorization": f"Bearer {token_create(user=user, name='t')}"})
+    assert client.get("/api/v1/households", {"q": "王\x00"}).status_code == 422
+    assert client.get("/api/v1/households/H0%0001").status_code in {404, 422}
