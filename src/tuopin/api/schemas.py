@@ -13,10 +13,6 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused as bad input 
 Text = Annotated[str, Field(pattern=NO_NUL)]
 
 
-class Input(Schema):
-    """Base of every request body and query."""
-
-
 class MemberOut(Schema):
     id: int
     name: str
@@ -75,7 +71,7 @@ class HouseholdPage(Schema):
     next_after: str | None = Field(description="pass as `after` for the next page")
 
 
-class MemberIn(Input):
+class MemberIn(Schema):
     name: str = Field(pattern=NO_NUL, min_length=1, max_length=60)
     id_number: str = Field(pattern=NO_NUL, min_length=15, max_length=20)
     relation: Text
@@ -91,7 +87,7 @@ class MemberIn(Input):
     dibao: bool = False
 
 
-class HouseholdIn(Input):
+class HouseholdIn(Schema):
     number: str = Field(pattern=NO_NUL, min_length=1, max_length=32)
     village: str = Field(pattern=NO_NUL, min_length=12, max_length=12)
     category: Text = ""
@@ -109,7 +105,7 @@ class HouseholdIn(Input):
     reason: str = Field(pattern=NO_NUL, min_length=1, max_length=200)
 
 
-class HouseholdPatch(Input):
+class HouseholdPatch(Schema):
     version: int
     reason: str = Field(pattern=NO_NUL, min_length=1, max_length=200)
     category: Text | None = None
@@ -125,7 +121,7 @@ class HouseholdPatch(Input):
 MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
 
 
-class IncomeIn(Input):
+class IncomeIn(Schema):
     """Amounts in yuan as decimal strings ("8000" or "8000.50"), never floats."""
 
     wage: str = Field(default="0", pattern=MONEY_PATTERN)

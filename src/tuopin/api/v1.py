@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Path, Query, Status
+from ninja import NinjaAPI, Path, Query, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import Field
 
@@ -26,7 +26,6 @@ from tuopin.api.schemas import (
     HouseholdPatch,
     IncomeIn,
     IncomeOut,
-    Input,
     MemberIn,
     MemberOut,
     Problem,
@@ -142,7 +141,7 @@ def _detail(household: Household) -> dict[str, Any]:
             "incomes": [_income_out(i, len(members)) for i in household.incomes.all()]}  # fmt: skip
 
 
-class ListFilters(Input):
+class ListFilters(Schema):
     area: str = Field(default="", pattern=NO_NUL, max_length=12)
     category: str = Field(default="", pattern=NO_NUL, max_length=16)
     cause: str = Field(default="", pattern=NO_NUL, max_length=16)

@@ -58,7 +58,8 @@ def _default(field: models.Field[Any, Any]) -> Any:
     return field.get_default()
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """`items` in lists of at most `size` (the last one shorter)."""
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -90,9 +91,9 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) ->
                     copy.write_row(values(row))
                     count += 1
             return count
-        placeholders = ", ".join("?" * len(fields))
+        placeholders = ", ".join(["?"] * len(fields))  # sqlite3 paramstyle: one "?" per column
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
-        for batch in _batches(rows, BATCH):
+        for batch in batches(rows, BATCH):
             raw.executemany(sql, [values(row) for row in batch])
             count += len(batch)
     return count
@@ -108,7 +109,7 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     sql = f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608
     count = 0
     with connection.cursor() as cursor:
-        for batch in _batches(rows, BATCH):
+        for batch in batches(rows, BATCH):
             prepared = []
             for pk, *values in batch:
                 for index, prepare in preparers:
@@ -120,11 +121,11 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
 
 
 def key_map(
-    queryset: models.QuerySet[Any], key: str, keys: Iterable[Any], *fields: str
-) -> dict[Any, tuple[Any, ...]]:
-    """`{key value: (field values…)}` for the rows of `queryset` whose `key` is in `keys`, read in chunks."""
-    found: dict[Any, tuple[Any, ...]] = {}
-    for chunk in _batches(sorted(set(keys)), LOOKUP_CHUNK):
-        for key_value, *values in queryset.filter(**{f"{key}__in": chunk}).values_list(key, *fields):
-            found[key_value] = tuple(values)
+    queryset: models.QuerySet[Any], key: str, keys: Iterable[Any], field: str = "pk"
+) -> dict[Any, Any]:
+    """`{key value: field value}` for the rows of `queryset` whose `key` is in `keys`, read in chunks (by default
+    the primary keys of rows just inserted, found by their natural key)."""
+    found: dict[Any, Any] = {}
+    for chunk in batches(sorted(set(keys)), LOOKUP_CHUNK):
+        found.update(queryset.filter(**{f"{key}__in": chunk}).values_list(key, field))
     return found

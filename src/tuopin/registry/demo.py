@@ -173,13 +173,12 @@ def write_drafts(drafts: Iterator[Draft], *, total: int = 0,
     with transaction.atomic():
         while batch := [d for _, d in zip(range(BATCH), drafts, strict=False)]:
             insert_rows(Household, (d.household for d in batch))
-            ids = {k: v[0] for k, v in key_map(Household.objects.all(), "number",
-                                                 [d.household["number"] for d in batch], "pk").items()}  # fmt: skip
+            ids = key_map(Household.objects.all(), "number", [d.household["number"] for d in batch])
             rows = [_member_row(ids[d.household["number"]], person) for d in batch for person in d.members]
             insert_rows(Member, rows)
             member_ids = key_map(Member.objects.filter(left_on__isnull=True), "id_index",
-                                 [r["id_index"] for r in rows], "pk")  # fmt: skip
-            update_rows(Household, ["head"], [(ids[d.household["number"]], member_ids[person["id_index"]][0])
+                                 [r["id_index"] for r in rows])  # fmt: skip
+            update_rows(Household, ["head"], [(ids[d.household["number"]], member_ids[person["id_index"]])
                                               for d in batch for person in d.members if person["relation"] == "head"])  # fmt: skip
             insert_rows(Income, ({"household_id": ids[d.household["number"]], **income}
                                  for d in batch for income in d.incomes))  # fmt: skip
@@ -248,11 +247,9 @@ def monitored_households(
         cause = _pick(
             rng, {"illness": 0.5, "disability": 0.15, "disaster": 0.1, "schooling": 0.1, "funds": 0.15}
         )
-        draft = _draft(rng, f"{village}M{serial:04d}", village, size=_pick(rng, SIZES), cause=cause,
-                       category="", population_type="monitored", year=year, status="", exit_year=None,
-                       used=used)  # fmt: skip
-        draft.reason = f"演示数据：{year}年纳入监测"
-        yield draft
+        yield _draft(rng, f"{village}M{serial:04d}", village, size=_pick(rng, SIZES), cause=cause,
+                     category="", population_type="monitored", year=year, status="", exit_year=None,
+                     used=used, reason=f"演示数据：{year}年纳入监测")  # fmt: skip
 
 
 def _registered(rng: random.Random, village: str, serial: int, *, category: str, size: int, cause: str,
@@ -261,11 +258,11 @@ def _registered(rng: random.Random, village: str, serial: int, *, category: str,
     status = "exited" if exit_year <= 2016 and rng.random() < 0.3 else "exited_policy"
     return _draft(rng, f"{village}{tag}{serial:03d}", village, size=size, cause=cause, category=category,
                   population_type="registered", year=2014, status=status, exit_year=exit_year, used=used,
-                  years=years)  # fmt: skip
+                  years=years, reason=DEMO_REASON)  # fmt: skip
 
 
 def _draft(rng: random.Random, number: str, village: str, *, size: int, cause: str, category: str,
-           population_type: str, year: int, status: str, exit_year: int | None, used: set[str],
+           population_type: str, year: int, status: str, exit_year: int | None, used: set[str], reason: str,
            years: range = YEARS) -> Draft:  # fmt: skip
     others = rng.sample([c for c in CAUSES if c not in {"other", cause}], k=2)
     phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
@@ -281,7 +278,7 @@ def _draft(rng: random.Random, number: str, village: str, *, size: int, cause: s
     members = _members(rng, village[:6], cause, size, used, elderly=category == "tekun")
     incomes = _incomes(rng, exit_year, len(members), years=range(max(year, years.start), years.stop),
                        monitored=population_type == "monitored")  # fmt: skip
-    return Draft(household, members, incomes, DEMO_REASON if year == 2014 else f"演示数据：{year}年识别")
+    return Draft(household, members, incomes, reason)
 
 
 def _members(rng: random.Random, county: str, cause: str, size: int, used: set[str], *,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
-from tuopin.core.bulk import insert_rows, key_map, update_rows
+from tuopin.core.bulk import batches, insert_rows, key_map, update_rows
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, iter_sheet, open_workbook
 from tuopin.registry.idnumbers import IdNumber, IdNumberError, mask_id, mask_phone, parse_id
@@ -58,6 +58,11 @@ class Parsed:
     key: str
     values: dict[str, Any]
     id_number: IdNumber | None = None
+    index: str = ""  # blind index of id_number, computed once at parse time
+
+    def __post_init__(self) -> None:
+        if self.id_number is not None:
+            self.index = blind_index(self.id_number.value)
 
 
 @dataclass
@@ -270,21 +275,16 @@ def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
     return parsed
 
 
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
 def _existing_households(numbers: Iterable[str]) -> dict[str, Household]:
     found: dict[str, Household] = {}
-    for chunk in _chunks(sorted(set(numbers))):
+    for chunk in batches(sorted(set(numbers)), CHUNK):
         found.update((h.number, h) for h in Household.objects.filter(number__in=chunk))
     return found
 
 
 def _current_members(indexes: Iterable[str]) -> dict[str, Member]:
     found: dict[str, Member] = {}
-    for chunk in _chunks(sorted(set(indexes))):
+    for chunk in batches(sorted(set(indexes)), CHUNK):
         found.update((m.id_index, m) for m in Member.objects.filter(id_index__in=chunk, left_on__isnull=True)
                      .select_related("household"))  # fmt: skip
     return found
@@ -316,8 +316,7 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
         if old is not None and actor is not None and not in_scope(actor, old.village_id):
             problem(item, "户编号", item.key, _("该户编号已被管辖范围外的户使用。"))
     in_file = set(first_row)
-    indexes = {m.id_number.value: blind_index(m.id_number.value) for m in parsed.members if m.id_number}
-    current = _current_members(indexes.values())
+    current = _current_members(m.index for m in parsed.members if m.index)
     seen_ids: dict[str, int] = {}
     heads: dict[str, list[str]] = defaultdict(list)
     members_of: dict[str, set[str]] = defaultdict(set)
@@ -338,7 +337,7 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
             problem(item, "身份证号", mask_id(number), _("与第%(row)s行是同一人（一人只能属于一户）。")
                     % {"row": seen_ids[number]})  # fmt: skip
         seen_ids.setdefault(number, item.row)
-        stored = current.get(indexes[number])
+        stored = current.get(item.index)
         if stored is not None and stored.household.number != item.key:
             problem(item, "身份证号", mask_id(number), _("此人已在户 %(number)s 中（一人只能属于一户）。")
                     % {"number": stored.household.number})  # fmt: skip
@@ -462,15 +461,13 @@ def _apply_chunk(parsed: ParsedWorkbook, writer: _Writer) -> None:
             diff["phone_encrypted"] = ("", encrypt(phone))
         writer.changed(old, diff, changed)
     insert_rows(Household, new_rows)
-    ids.update(_ids(Household.objects.all(), "number", [row["number"] for row in new_rows]))
+    ids.update(key_map(Household.objects.all(), "number", [row["number"] for row in new_rows]))
     for row in new_rows:
         writer.record(ids[row["number"]], "import", "household", ids[row["number"]], row["number"],
                       {"village_id": (None, row["village_id"])})  # fmt: skip
     writer.update(Household, changed, "update")
     member_ids = _apply_members(parsed, ids, writer)
-    heads = [
-        (ids[h.key], member_ids[blind_index(h.id_number.value)]) for h in parsed.households if h.id_number
-    ]
+    heads = [(ids[h.key], member_ids[h.index]) for h in parsed.households if h.index]
     current_heads = {h.pk: h.head_id for h in households.values()}
     update_rows(Household, ["head"], [(pk, head) for pk, head in heads if current_heads.get(pk) != head])
     _apply_incomes(parsed, ids, {households[n].pk for n in households}, writer)
@@ -522,10 +519,6 @@ SECRET = {"phone_encrypted", "id_encrypted"}
 CREATES = {"import", "member_add", "income_add"}
 
 
-def _ids(queryset: Any, key: str, keys: list[Any]) -> dict[Any, int]:
-    return {k: v[0] for k, v in key_map(queryset, key, keys, "pk").items()}
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
@@ -534,25 +527,24 @@ def _plain(value: Any) -> Any:
 
 def _apply_members(parsed: ParsedWorkbook, ids: dict[str, int], writer: _Writer) -> dict[str, int]:
     """Write the members; returns the member id of every blind index in the file."""
-    indexes = {m.id_number.value: blind_index(m.id_number.value) for m in parsed.members if m.id_number}
-    current = _current_members(indexes.values())
+    current = _current_members(m.index for m in parsed.members)
     new_rows: list[dict[str, Any]] = []
     changed: list[tuple[Any, dict[str, tuple[Any, Any]]]] = []
     for item in parsed.members:
         assert item.id_number is not None
         number = item.id_number
         values = _member_values(item.values)
-        old = current.get(indexes[number.value])
+        old = current.get(item.index)
         if old is None:
             new_rows.append({"household_id": ids[item.key], "id_encrypted": encrypt(number.value),
-                             "id_index": indexes[number.value], "id_masked": mask_id(number.value),
+                             "id_index": item.index, "id_masked": mask_id(number.value),
                              "sex": number.sex, "birth_date": number.birth_date, **values})  # fmt: skip
             continue
         writer.changed(old, _diff(old, values), changed)
     insert_rows(Member, new_rows)
     member_ids = {index: m.pk for index, m in current.items()}
-    member_ids.update(_ids(Member.objects.filter(left_on__isnull=True), "id_index",
-                           [row["id_index"] for row in new_rows]))  # fmt: skip
+    member_ids.update(key_map(Member.objects.filter(left_on__isnull=True), "id_index",
+                              [row["id_index"] for row in new_rows]))  # fmt: skip
     for row in new_rows:
         pk = member_ids[row["id_index"]]
         writer.record(row["household_id"], "member_add", "member", pk, f"{row['name']} ({row['id_masked']})",
@@ -567,9 +559,8 @@ def _apply_incomes(
     """Write the incomes; only households that existed before this import can have stored incomes."""
     wanted = sorted({ids[i.key] for i in parsed.incomes} & old_households)
     existing: dict[tuple[int, int], Income] = {}
-    for start in range(0, len(wanted), CHUNK):
-        existing.update(((i.household_id, i.year), i)
-                        for i in Income.objects.filter(household_id__in=wanted[start : start + CHUNK]))  # fmt: skip
+    for chunk in batches(wanted, CHUNK):
+        existing.update(((i.household_id, i.year), i) for i in Income.objects.filter(household_id__in=chunk))
     new_rows: list[dict[str, Any]] = []
     changed: list[tuple[Any, dict[str, tuple[Any, Any]]]] = []
     for item in parsed.incomes:
@@ -582,10 +573,9 @@ def _apply_incomes(
         writer.changed(old, _diff(old, amounts), changed)
     insert_rows(Income, new_rows)
     new_ids: dict[tuple[int, int], int] = {}
-    households = sorted({row["household_id"] for row in new_rows})
-    for start in range(0, len(households), CHUNK):
-        for household, year, pk in Income.objects.filter(household_id__in=households[start : start + CHUNK]) \
-                .values_list("household_id", "year", "pk"):  # fmt: skip
+    for chunk in batches(sorted({row["household_id"] for row in new_rows}), CHUNK):
+        for household, year, pk in Income.objects.filter(household_id__in=chunk).values_list("household_id", "year",
+                                                                                            "pk"):  # fmt: skip
             new_ids[(household, year)] = pk
     for row in new_rows:
         key = (row["household_id"], row["year"])
