@@ -57,7 +57,7 @@ def scope_q(user: User | AnonymousUser, field: str) -> Q:
         return Q(pk__in=[])
     query = Q()
     for code in codes:
-        query |= Q(**{f"{field}__startswith": code})
+        query |= Q(**{f"{field}__prefix": code})
     return query
 
 

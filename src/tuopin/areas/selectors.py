@@ -45,7 +45,7 @@ def search_areas_for(user: User | AnonymousUser, query: str, limit: int = 50) ->
     query = query.strip()
     if not query:
         return []
-    match = Q(code__startswith=query) if query.isdigit() else Q(name__contains=query)
+    match = Q(code__prefix=query) if query.isdigit() else Q(name__contains=query)
     return list(areas_for(user).filter(match).select_related("parent").order_by("code")[:limit])
 
 

@@ -30,7 +30,7 @@ def audit_events_for(
     if actor:
         events = events.filter(actor__icontains=actor)
     if action:
-        events = events.filter(action__startswith=action)
+        events = events.filter(action__prefix=action)
     if since:
         events = events.filter(at__date__gte=since)
     if until:

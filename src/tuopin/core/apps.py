@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "tuopin.core"
     verbose_name = _("平台")
+
+    def ready(self) -> None:
+        from tuopin.core import lookups  # noqa: F401 - registers the `prefix` lookup on CharField

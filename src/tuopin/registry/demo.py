@@ -144,7 +144,7 @@ def registry_demo(*, scale: float = DEFAULT_SCALE, seed: int = 2014,
     if Household.objects.exists():
         return DemoResult(0, 0, 0)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    villages = list(Area.objects.filter(level="village", code__startswith="13").order_by("code")
+    villages = list(Area.objects.filter(level="village", code__prefix="13").order_by("code")
                     .values_list("code", flat=True))  # fmt: skip
     langfang = [v for v in villages if v.startswith(LANGFANG)]
     others = [v for v in villages if not v.startswith(LANGFANG)]

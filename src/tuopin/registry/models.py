@@ -146,6 +146,10 @@ class Member(models.Model):
     class Meta:
         ordering = ["household_id", "id"]
         verbose_name = _("家庭成员")
+        indexes = [
+            # Name search is a prefix match (core.lookups): PostgreSQL answers LIKE 'name%' from pattern ops.
+            models.Index(fields=["name"], name="member_name", opclasses=["varchar_pattern_ops"]),
+        ]
         constraints = [
             # One person, one household: among current members an ID appears once.
             models.UniqueConstraint(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -50,7 +50,7 @@ def household_list_for(
     """One page of households in number order (keyset pagination: `after` is the last number of the page before)."""
     households = households_for(user)
     if filters.area:
-        households = households.filter(village__code__startswith=filters.area)
+        households = households.filter(village__code__prefix=filters.area)
     for name in ("category", "status", "population_type"):
         if getattr(filters, name):
             households = households.filter(**{name: getattr(filters, name)})
@@ -62,14 +62,20 @@ def household_list_for(
     if filters.q:
         households = _search(households, filters.q, user, request)
     if filters.id_index:
-        households = households.filter(members__id_index=filters.id_index).distinct()
+        households = households.filter(pk__in=_holding(filters.id_index))
     if after:
         households = households.filter(number__gt=after)
-    return list(
-        households.select_related("village", "head")
-        .annotate(size=Count("members", filter=Q(members__left_on__isnull=True)))
-        .order_by("number")[:PAGE_SIZE]
+    page = list(households.select_related("village", "head").order_by("number")[:PAGE_SIZE])
+    # Sizes of this page only, in one more query: counting in the page query would join every member in scope.
+    sizes = dict(
+        Member.objects.filter(household__in=[household.pk for household in page], left_on__isnull=True)
+        .values_list("household_id")
+        .annotate(size=Count("id"))
+        .order_by()
     )
+    for household in page:
+        household.size = sizes.get(household.pk, 0)  # type: ignore[attr-defined]
+    return page
 
 
 def _search(households: QuerySet[Household], query: str, user: User | AnonymousUser,
@@ -79,10 +85,17 @@ def _search(households: QuerySet[Household], query: str, user: User | AnonymousU
         # A full ID number: exact match through the blind index, and the search itself is audited.
         audit_record(action="registry.search_id", actor=user, request=request, object_type="member",
                      object_id=mask_id(query))  # fmt: skip
-        return households.filter(members__id_index=blind_index(query)).distinct()
+        return households.filter(pk__in=_holding(blind_index(query)))
     if query.isdigit():
-        return households.filter(number__startswith=query)
-    return households.filter(members__name__contains=query, members__left_on__isnull=True).distinct()
+        return households.filter(number__prefix=query)
+    # A name or its beginning (a surname), matched from the member-name index.
+    named = Member.objects.filter(name__prefix=query, left_on__isnull=True).values("household_id")
+    return households.filter(pk__in=named)
+
+
+def _holding(id_index: str) -> QuerySet[Member, Any]:
+    """The household of every member, past or present, with this ID (an exact match through the blind index)."""
+    return Member.objects.filter(id_index=id_index).values("household_id")
 
 
 def household_for(user: User | AnonymousUser, number: str) -> Household | None:
