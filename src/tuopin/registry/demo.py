@@ -12,6 +12,11 @@
   households under monitoring in 2020).
 - Believable members (ages, relations, school status by age, health and labour tied to the cause) and one income
   record per year, below the poverty line before exit and above it after.
+- Yearly area attributes 2014–2025 (the denominators of the incidence rules): every village's rural population, sized
+  so that the province outside Langfang has the published 9.84% incidence in 2014 at any scale (Langfang's villages
+  get a believable unscaled size, since its households are not scaled), shrinking 1.5% a year with migration to the
+  towns, and summed up to townships, counties, cities and the province; Hebei's 62 poor counties and 7,746 poor
+  villages (POLICY.md §7) flagged as those with the most registered people; no area is western.
 
 Everything is written through the bulk path (tuopin.core.bulk), one batch of households at a time, so that large
 scales (tens of millions of persons, for benchmarks) stay fast and memory stays flat.
@@ -27,8 +32,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 
-from tuopin.areas.models import Area
+from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import insert_rows, key_map, update_rows
 from tuopin.core.crypto import blind_index, encrypt
@@ -107,6 +113,10 @@ DEFAULT_SCALE = 0.02
 DEMO_COUNTIES = ("130126", "130127")  # the demo accounts' counties always have households
 BATCH = 5000
 DEMO_REASON = "演示数据：2014年建档立卡"
+INCIDENCE_2014 = 0.0984  # POLICY.md §7
+RURAL_DECLINE = 0.985  # rural population kept each year (towns grow)
+POOR_COUNTIES, POOR_VILLAGES = 62, 7746  # POLICY.md §7
+VILLAGE_SIZE = 800  # a believable mean rural population of a village, used where households are not scaled
 
 
 @dataclass(frozen=True)
@@ -160,9 +170,67 @@ def registry_demo(*, scale: float = DEFAULT_SCALE, seed: int = 2014,
         drafts.append(monitored_households(rng, others, monitored, used))
         total += count + monitored
     result = write_drafts((d for source in drafts for d in source), total=total, progress=progress)
+    area_years_demo(rng, villages)
     audit_record(action="registry.demo", object_type="province", object_id="13",
                  details={"households": result.households, "members": result.members, "scale": scale})  # fmt: skip
     return result
+
+
+def area_years_demo(rng: random.Random, villages: list[str]) -> int:
+    """Rural population and poor-area flags per area and year (see the module notes); returns the rows written."""
+    persons = dict(
+        Member.objects.filter(household__population_type="registered", household__identification_year=2014)
+        .values_list("household__village_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    spread = {v: rng.lognormvariate(0, 0.5) for v in villages}
+    scaled = [v for v in villages if not v.startswith(LANGFANG)]
+    poor = sum(persons.get(v, 0) for v in scaled)
+    # Outside Langfang: each village's poor people plus a share of the others, spread unevenly, so that the poor are
+    # 9.84% of the whole; Langfang: a believable size, at least ten times its poor people.
+    others = _apportion(round(poor / INCIDENCE_2014) - poor, {v: spread[v] for v in scaled})
+    population = {v: persons.get(v, 0) + others[v] for v in scaled}
+    population |= {v: max(10 * persons.get(v, 0), round(VILLAGE_SIZE * spread[v]))
+                   for v in villages if v.startswith(LANGFANG)}  # fmt: skip
+    by_persons = sorted(villages, key=lambda v: (-persons.get(v, 0), v))
+    poor_villages = set(by_persons[:POOR_VILLAGES])
+    county_persons: dict[str, int] = {}
+    for village, count in persons.items():
+        county_persons[village[:6]] = county_persons.get(village[:6], 0) + count
+    poor_counties = set(sorted(county_persons, key=lambda c: (-county_persons[c], c))[:POOR_COUNTIES])
+    parents = dict(Area.objects.filter(code__prefix="13").values_list("code", "parent_id"))
+    written = 0
+    for year in YEARS:
+        kept = RURAL_DECLINE ** (year - YEARS.start)
+        totals: dict[str, int] = {}
+        rows = []
+        for village in villages:
+            count = round(population[village] * kept)
+            rows.append({"area_id": village, "year": year, "rural_population": count,
+                         "poor_village": village in poor_villages, "poor_county": None, "western": False})  # fmt: skip
+            code = parents.get(village)
+            while code:
+                totals[code] = totals.get(code, 0) + count
+                code = parents.get(code)
+        rows += [{"area_id": code, "year": year, "rural_population": total, "poor_village": None,
+                  "poor_county": code in poor_counties if len(code) == 6 else None, "western": False}
+                 for code, total in totals.items()]  # fmt: skip
+        insert_rows(AreaYear, rows)
+        written += len(rows)
+    return written
+
+
+def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Whole numbers proportional to the weights that add up to `total` exactly (largest remainders)."""
+    whole = sum(weights.values())
+    if total <= 0 or not whole:
+        return dict.fromkeys(weights, 0)
+    exact = {key: total * weight / whole for key, weight in weights.items()}
+    shares = {key: int(value) for key, value in exact.items()}
+    for key in sorted(exact, key=lambda k: shares[k] - exact[k])[: total - sum(shares.values())]:
+        shares[key] += 1
+    return shares
 
 
 def write_drafts(drafts: Iterator[Draft], *, total: int = 0,

@@ -12,6 +12,7 @@ from django.test import Client
 from django_otp.oath import TOTP
 
 from tuopin.accounts.models import User
+from tuopin.areas.models import Area, AreaYear
 from tuopin.conftest import client_for
 from tuopin.registry.models import Household, Member
 
@@ -42,17 +43,17 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
 
 def _check_demo_registry() -> None:
     """The demo province: Langfang exactly as seed 003 counts it, the rest at scale, exits on Hebei's path."""
-    langfang = Household.objects.filter(village__code__startswith="1310")
+    langfang = Household.objects.filter(village__code__prefix="1310")
     assert langfang.count() == 2327
     assert Member.objects.filter(household__in=langfang).count() == 6274
     assert dict(langfang.values_list("category").annotate(n=Count("id"))) == {"general": 1789, "dibao": 489,
                                                                                "tekun": 49}  # fmt: skip
     four = langfang.filter(main_cause__in=["illness", "disability", "labour", "schooling"]).count()
     assert four / 2327 >= 0.95
-    others = Household.objects.exclude(village__code__startswith="1310")
+    others = Household.objects.exclude(village__code__prefix="1310")
     assert others.filter(population_type="registered").count() == 2000  # scale 0.002 of one million
     assert others.filter(population_type="monitored", status="", identification_year__gte=2021).count() == 82
-    assert all(Household.objects.filter(village__code__startswith=c).exists() for c in ("130126", "130127"))
+    assert all(Household.objects.filter(village__code__prefix=c).exists() for c in ("130126", "130127"))
     assert not Household.objects.filter(head__isnull=True).exists()
     exits = set(Household.objects.filter(population_type="registered").values_list("exit_year", flat=True))
     assert exits <= set(range(2015, 2021))
@@ -62,6 +63,30 @@ def _check_demo_registry() -> None:
     assert Member.objects.values("id_index").distinct().count() == members
     heads = Member.objects.filter(relation="head").count()
     assert heads == Household.objects.count()
+    _check_demo_area_years()
+
+
+def _check_demo_area_years() -> None:
+    """Rural population per area and year: 9.84% incidence in 2014 outside Langfang, sums up the tree."""
+    years = AreaYear.objects.filter(year=2014)
+    poor = Member.objects.filter(household__population_type="registered").exclude(
+        household__village__code__prefix="1310"
+    )
+    rural = sum(
+        years.filter(area__level="city").exclude(area="1310").values_list("rural_population", flat=True)
+    )
+    assert abs(poor.count() / rural - 0.0984) < 0.0001
+    villages = Area.objects.filter(level="village").count()
+    assert years.filter(area__level="village", rural_population__isnull=False).count() == villages
+    province = dict(AreaYear.objects.filter(area="13").values_list("year", "rural_population"))
+    assert sorted(province) == list(range(2014, 2026)) and province[2025] < province[2014]
+    county = years.filter(area__level="county").first()
+    assert county is not None
+    inside = years.filter(area__level="village", area__code__prefix=county.area_id)
+    assert county.rural_population == sum(inside.values_list("rural_population", flat=True))
+    assert years.filter(poor_county=True).count() == 62
+    assert years.filter(poor_village=True).count() == min(7746, villages)
+    assert not AreaYear.objects.filter(western=True).exists()
 
 
 def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
