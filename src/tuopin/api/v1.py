@@ -32,7 +32,7 @@ from tuopin.api.schemas import (
 )
 from tuopin.audit.services import audit_record
 from tuopin.registry.models import Household, Income, Member
-from tuopin.registry.selectors import PAGE_SIZE, HouseholdFilter, household_for, household_list_for
+from tuopin.registry.selectors import HouseholdFilter, household_for, household_list_for
 from tuopin.registry.services import (
     INCOME_FIELDS,
     MemberData,
@@ -161,9 +161,9 @@ def list_households(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
     _require(request, Capability.READ)
     values = filters.dict()
     after = values.pop("after")
-    households = household_list_for(request.user, HouseholdFilter(**values), after=after, request=request)
-    return {"items": [_household_out(h, h.size) for h in households],  # type: ignore[attr-defined]
-            "next_after": households[-1].number if len(households) == PAGE_SIZE else None}  # fmt: skip
+    page = household_list_for(request.user, HouseholdFilter(**values), after=after, request=request)
+    return {"items": [_household_out(h, h.size) for h in page.households],  # type: ignore[attr-defined]
+            "next_after": page.next_after or None}  # fmt: skip
 
 
 @api.get("/households/{number}", response={200: HouseholdDetailOut, **ERRORS})

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from tuopin.accounts.scope import area_codes, scope_q
+from tuopin.accounts.scope import area_codes, area_q, scope_q
 from tuopin.areas.models import Area, AreaYear
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def search_areas_for(user: User | AnonymousUser, query: str, limit: int = 50) ->
     query = query.strip()
     if not query:
         return []
-    match = Q(code__prefix=query) if query.isdigit() else Q(name__contains=query)
+    match = area_q("code", query) if query.isdigit() else Q(name__contains=query)
     return list(areas_for(user).filter(match).select_related("parent").order_by("code")[:limit])
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from tuopin.accounts.scope import area_q
 from tuopin.areas.divisions import Division, read_divisions
 from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
@@ -32,7 +33,7 @@ class LoadResult:
 def areas_load(*, province: str, source: Path | None = None, batch_size: int = 2000) -> LoadResult:
     """Load one province's divisions; idempotent (re-running changes nothing), names updated in place."""
     rows = sorted(read_divisions(province, source), key=lambda d: (LEVEL_ORDER.index(d.level), d.code))
-    existing = dict(Area.objects.filter(code__prefix=province).values_list("code", "name"))
+    existing = dict(Area.objects.filter(area_q("code", province)).values_list("code", "name"))
     new = [d for d in rows if d.code not in existing]
     renamed = [d for d in rows if d.code in existing and existing[d.code] != d.name]
     Area.objects.bulk_create((_area(d) for d in new), batch_size=batch_size)
@@ -56,7 +57,7 @@ def _area(division: Division) -> Area:
 
 
 def areas_count(*, province: str) -> dict[str, int]:
-    counts = Counter(Area.objects.filter(code__prefix=province).values_list("level", flat=True))
+    counts = Counter(Area.objects.filter(area_q("code", province)).values_list("level", flat=True))
     return {level: counts.get(level, 0) for level in LEVEL_ORDER}
 
 

@@ -1,8 +1,9 @@
 """`field__prefix=value`: text starting with `value`, answered from the column's index on every database.
 
-Area scope, area filters, household-number and name search are all prefix matches over large tables. Django's
+Household-number and name search are prefix matches over large tables (area codes have their own range filter,
+tuopin.accounts.scope.area_q). Django's
 `startswith` is `LIKE 'value%' ESCAPE '\\'`, which SQLite never answers from an index (ESCAPE turns its LIKE
-optimisation off), so at a million households every scoped page scanned the table. `prefix` is the same match:
+optimisation off), so at a million households each search scanned the table. `prefix` is the same match:
 
 - on SQLite as the range `value <= field < next(value)`, where next(value) is value with its last character's code
   point raised by one; exact, because SQLite compares text byte-wise (code-point order) unless told otherwise;

@@ -34,6 +34,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
+from tuopin.accounts.scope import area_q
 from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import insert_rows, key_map, update_rows
@@ -154,7 +155,7 @@ def registry_demo(*, scale: float = DEFAULT_SCALE, seed: int = 2014,
     if Household.objects.exists():
         return DemoResult(0, 0, 0)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    villages = list(Area.objects.filter(level="village", code__prefix="13").order_by("code")
+    villages = list(Area.objects.filter(area_q("code", "13"), level="village").order_by("code")
                     .values_list("code", flat=True))  # fmt: skip
     langfang = [v for v in villages if v.startswith(LANGFANG)]
     others = [v for v in villages if not v.startswith(LANGFANG)]
@@ -199,7 +200,7 @@ def area_years_demo(rng: random.Random, villages: list[str]) -> int:
     for village, count in persons.items():
         county_persons[village[:6]] = county_persons.get(village[:6], 0) + count
     poor_counties = set(sorted(county_persons, key=lambda c: (-county_persons[c], c))[:POOR_COUNTIES])
-    parents = dict(Area.objects.filter(code__prefix="13").values_list("code", "parent_id"))
+    parents = dict(Area.objects.filter(area_q("code", "13")).values_list("code", "parent_id"))
     written = 0
     for year in YEARS:
         kept = RURAL_DECLINE ** (year - YEARS.start)

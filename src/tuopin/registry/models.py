@@ -74,9 +74,10 @@ class Household(models.Model):
     bank_account_encrypted = models.TextField(blank=True)
     bank_account_masked = models.CharField(_("银行账号"), max_length=40, blank=True)
     # Set when the household was merged into another (合户); it then leaves lists and counts, its history stays.
-    merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("并入户")
-    )
+    # No index: nothing looks households up by it, and an index on a column that is almost always NULL lures
+    # SQLite's planner (without statistics) into reading every household for "merged_into IS NULL".
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("并入户"), db_index=False)  # fmt: skip
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -97,7 +98,8 @@ class Household(models.Model):
         verbose_name = _("贫困户")
         indexes = [
             models.Index(fields=["village", "number"], name="household_village_number"),
-            models.Index(fields=["status", "village"], name="household_status_village"),
+            # A status filter walks this in the list's order (village, number) and stops after one page.
+            models.Index(fields=["status", "village", "number"], name="household_status_village"),
         ]
 
     def __str__(self) -> str:

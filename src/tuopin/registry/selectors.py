@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 
 from tuopin.accounts.scope import scope_q
 from tuopin.audit.services import audit_record
@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 
 
-def households_for(user: User | AnonymousUser, *, merged: bool = False) -> QuerySet[Household]:
-    """The households in the user's scope; those merged into another only when asked (their own page)."""
-    households = Household.objects.filter(scope_q(user, "village__code"))
+def households_for(
+    user: User | AnonymousUser, *, merged: bool = False, within: str = ""
+) -> QuerySet[Household]:
+    """The households in the user's scope (in the area `within` when given); those merged into another only when
+    asked (their own page)."""
+    households = Household.objects.filter(scope_q(user, "village_id", within=within))
     return households if merged else households.filter(merged_into__isnull=True)
 
 
@@ -40,17 +43,23 @@ class HouseholdFilter:
     id_index: str = ""  # an exact ID search, already audited by whoever turned the number into its index
 
 
+@dataclass(frozen=True)
+class HouseholdPage:
+    households: list[Household]
+    next_after: str  # the cursor of the next page; blank on the last
+
+
 def household_list_for(
     user: User | AnonymousUser,
     filters: HouseholdFilter,
     *,
     after: str = "",
     request: HttpRequest | None = None,
-) -> list[Household]:
-    """One page of households in number order (keyset pagination: `after` is the last number of the page before)."""
-    households = households_for(user)
-    if filters.area:
-        households = households.filter(village__code__prefix=filters.area)
+    size: int = PAGE_SIZE,
+) -> HouseholdPage:
+    """One page of households by village and number (keyset pagination: `after` is the last number of the page
+    before; the page's `next_after` is blank on the last page)."""
+    households = households_for(user, within=filters.area)
     for name in ("category", "status", "population_type"):
         if getattr(filters, name):
             households = households.filter(**{name: getattr(filters, name)})
@@ -64,8 +73,15 @@ def household_list_for(
     if filters.id_index:
         households = households.filter(pk__in=_holding(filters.id_index))
     if after:
-        households = households.filter(number__gt=after)
-    page = list(households.select_related("village", "head").order_by("number")[:PAGE_SIZE])
+        # Keyset on (village, number), the order of the list and of the index households_village_number, which
+        # the scope and area filters (ranges on the village code) run along: no sort, whatever the scope's size.
+        start = Household.objects.filter(number=after).values("village_id")[:1]
+        households = households.filter(village_id__gte=Subquery(start)).exclude(
+            village_id=Subquery(start), number__lte=after
+        )
+    page = list(households.select_related("village", "head").order_by("village_id", "number")[: size + 1])
+    more = len(page) > size
+    page = page[:size]
     # Sizes of this page only, in one more query: counting in the page query would join every member in scope.
     sizes = dict(
         Member.objects.filter(household__in=[household.pk for household in page], left_on__isnull=True)
@@ -75,7 +91,7 @@ def household_list_for(
     )
     for household in page:
         household.size = sizes.get(household.pk, 0)  # type: ignore[attr-defined]
-    return page
+    return HouseholdPage(page, page[-1].number if more else "")
 
 
 def _search(households: QuerySet[Household], query: str, user: User | AnonymousUser,
@@ -87,7 +103,8 @@ def _search(households: QuerySet[Household], query: str, user: User | AnonymousU
                      object_id=mask_id(query))  # fmt: skip
         return households.filter(pk__in=_holding(blind_index(query)))
     if query.isdigit():
-        return households.filter(number__prefix=query)
+        # A number or its beginning; as a subquery, so the database reads the matches, not the scope, first.
+        return households.filter(pk__in=Household.objects.filter(number__prefix=query).values("pk"))
     # A name or its beginning (a surname), matched from the member-name index.
     named = Member.objects.filter(name__prefix=query, left_on__isnull=True).values("household_id")
     return households.filter(pk__in=named)

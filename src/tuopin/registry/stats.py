@@ -42,9 +42,7 @@ def _labelled(rows: list[dict[str, Any]], key: str, choices: Any) -> list[dict[s
 
 
 def dashboard_for(user: User | AnonymousUser, area: Area | None) -> Dashboard:
-    households = households_for(user)
-    if area is not None:
-        households = households.filter(village__code__prefix=area.code)
+    households = households_for(user, within=area.code if area is not None else "")
     members = Member.objects.filter(household__in=households, left_on__isnull=True)
     total = households.count()
     by = {name: list(households.values(name).annotate(n=Count("id")).order_by(name))

@@ -91,14 +91,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
         values["id_index"] = reference["index"]
         form = HouseholdFilterForm(initial={**values, "q": reference["masked"]})
     filters = HouseholdFilter(**values)
-    households = household_list_for(
-        request.user, filters, after=request.GET.get("after", ""), request=request
-    )
+    page = household_list_for(request.user, filters, after=request.GET.get("after", ""), request=request)
     query = request.GET.copy()
     query.pop("after", None)
-    context = {"form": form, "households": households, "query": query.urlencode(),
-               "can_write": _user(request).can(Capability.WRITE),
-               "next_after": households[-1].number if len(households) == 50 else ""}  # fmt: skip
+    context = {"form": form, "households": page.households, "query": query.urlencode(),
+               "can_write": _user(request).can(Capability.WRITE), "next_after": page.next_after}  # fmt: skip
     return render(request, "registry/household_list.html", context)
 
 

@@ -193,3 +193,31 @@ def test_a_move_to_a_village_outside_the_scope_is_refused(
     assert moved.status_code == 302
     households[0].refresh_from_db()
     assert households[0].village_id == "130126100202"
+
+
+def test_pages_follow_village_then_number_and_end_without_a_next_link(register: RegisterHousehold, own: User,
+                                                                      neighbour: User) -> None:  # fmt: skip
+    from tuopin.registry.selectors import HouseholdFilter, household_list_for
+
+    for number, village in (("K5", "130126100202"), ("K1", "130126100202"), ("K9", "130126100201"),
+                            ("K3", "130126100201"), ("K7", "130126100202"), ("K2", "130127100201")):  # fmt: skip
+        register(number, village=village)
+    expected = ["K3", "K9", "K1", "K5", "K7"]  # village 201 first, then 202; K2 is the neighbour county's
+    seen, after, pages = [], "", 0
+    while True:
+        page = household_list_for(own, HouseholdFilter(), after=after, size=2)
+        seen += [household.number for household in page.households]
+        pages += 1
+        if not page.next_after:
+            break
+        after = page.next_after
+    assert (seen, pages) == (expected, 3)
+    # the page shows the same order and links to the next page with the cursor
+    html = client_for(own).get("/registry/", {"area": "130126100202"}).content.decode()
+    assert (
+        html.index("K1") < html.index("K5") < html.index("K7") and "K3" not in html and "after=" not in html
+    )
+    # a cursor from outside the scope reveals nothing of it
+    assert [h.number for h in household_list_for(neighbour, HouseholdFilter(), after="K3").households] == [
+        "K2"
+    ]

@@ -43,7 +43,7 @@ class Command(TuopinCommand):
             raise CommandError("an export of personal data needs --reason (it is audited)")
         if options["reveal"] and not user.can(Capability.REVEAL):
             raise CommandError(f"{user.username} may not export full ID numbers")
-        households = households_for(user).filter(village__code__prefix=options["area"])
+        households = households_for(user, within=options["area"])
         written = write_workbook(output, registry_rows(households, reveal=options["reveal"]))
         audit_record(action="registry.export", actor=user, object_type="area", object_id=options["area"],
                      details={"reason": options["reason"], "reveal": options["reveal"], "rows": written})  # fmt: skip
