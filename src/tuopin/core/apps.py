@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self) -> None:
-        from tuopin.core import lookups  # noqa: F401 - registers the `prefix` lookup on CharField
+        from tuopin.core import lookups  # noqa: F401 - registers the `prefix` and `among` lookups

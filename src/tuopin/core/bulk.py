@@ -5,6 +5,10 @@ compiling SQL per object. Here rows are plain dicts keyed by field name; each va
 own `get_db_prep_save` where the driver cannot take it as it is, missing fields take the field's default, and the
 rows go to the database with `executemany` (SQLite) or `COPY` (PostgreSQL). Callers run inside their own
 transaction; nothing here commits.
+
+New rows that others point at get their primary keys up front (`reserve_ids`), so a writer knows every key without
+reading its rows back, and can insert rows that point at each other (a household and its head) in one pass:
+foreign keys are checked at commit on both databases (Django declares them DEFERRABLE INITIALLY DEFERRED).
 """
 
 from __future__ import annotations
@@ -16,16 +20,52 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models.fields import NOT_PROVIDED
+from django.db.transaction import TransactionManagementError
 
 # Field types whose Python values both drivers accept unchanged (Django registers Decimal for sqlite3 itself).
 PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.DecimalField,
          models.ForeignKey, models.BinaryField)  # fmt: skip
 BATCH = 5000
-LOOKUP_CHUNK = 900  # below SQLite's default limit of host parameters
 
 
-def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
+def lookup_chunk() -> int:
+    """How many keys one `field__among=keys` query takes: SQLite binds each (its limit of host parameters is 32,766
+    since 3.32, 999 before); PostgreSQL takes them as one array parameter."""
+    return 20_000 if connection.vendor == "postgresql" else 900
+
+
+def _columns(model: type[models.Model], pk: bool = False) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if pk or not f.primary_key]
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new primary keys of `model`'s table, unused and never handed out again, for rows the caller then
+    inserts with `insert_rows(..., pk=True)`. Inside a transaction only: on SQLite the reservation is a write to
+    `sqlite_sequence` (Django's AUTOINCREMENT tables), safe because the transaction holds the write lock from BEGIN
+    (transaction_mode IMMEDIATE); on PostgreSQL it draws from the column's identity sequence."""
+    if count <= 0:
+        return []
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("reserve_ids needs the caller's transaction")
+    table = model._meta.db_table
+    pk = str(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [connection.ops.quote_name(table), pk, count])  # fmt: skip
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT max({connection.ops.quote_name(pk)}) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        first = max(highest, row[0] if row else 0) + 1
+        if row:
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [first + count - 1, table])
+        else:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, first + count - 1]
+            )
+    return list(range(first, first + count))
 
 
 def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -65,11 +105,12 @@ def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:
+def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, pk: bool = False) -> int:
     """Insert `rows` (dicts of field attnames, e.g. `village_id`) into `model`'s table; returns the row count.
 
-    Fields not in a row take their default (auto_now fields the current time). No signals, no `save()`."""
-    fields = _columns(model)
+    Fields not in a row take their default (auto_now fields the current time). With `pk`, each row carries its
+    primary key (from `reserve_ids`). No signals, no `save()`."""
+    fields = _columns(model, pk)
     names = [f.attname for f in fields]
     defaults = {f.attname: _default(f) for f in fields}
     preparers = [(i, p) for i, f in enumerate(fields) if (p := _preparer(f)) is not None]
@@ -108,6 +149,8 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     pk = connection.ops.quote_name(str(meta.pk.column))
     sql = f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608
     count = 0
+    if connection.vendor == "postgresql":
+        return _update_rows_postgresql(model, targets, preparers, rows)
     with connection.cursor() as cursor:
         for batch in batches(rows, BATCH):
             prepared = []
@@ -120,12 +163,30 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     return count
 
 
-def key_map(
-    queryset: models.QuerySet[Any], key: str, keys: Iterable[Any], field: str = "pk"
-) -> dict[Any, Any]:
-    """`{key value: field value}` for the rows of `queryset` whose `key` is in `keys`, read in chunks (by default
-    the primary keys of rows just inserted, found by their natural key)."""
-    found: dict[Any, Any] = {}
-    for chunk in batches(sorted(set(keys)), LOOKUP_CHUNK):
-        found.update(queryset.filter(**{f"{key}__in": chunk}).values_list(key, field))
-    return found
+def _update_rows_postgresql(
+    model: type[models.Model],
+    targets: list[models.Field[Any, Any]],
+    preparers: list[tuple[int, Callable[[Any], Any]]],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """The rows COPYed into a temporary table shaped like the target's columns, then one UPDATE … FROM."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    pk = quote(str(meta.pk.column))
+    columns = [quote(str(f.column)) for f in targets]
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bulk_update_rows")
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_update_rows ON COMMIT DROP AS SELECT {pk}, {', '.join(columns)} "  # noqa: S608
+                       f"FROM {quote(meta.db_table)} WITH NO DATA")  # fmt: skip
+        with cursor.cursor.copy(f"COPY bulk_update_rows ({pk}, {', '.join(columns)}) FROM STDIN") as copy:
+            for key, *values in rows:
+                for index, prepare in preparers:
+                    values[index] = prepare(values[index])
+                copy.write_row([key, *values])
+                count += 1
+        sets = ", ".join(f"{column} = source.{column}" for column in columns)
+        cursor.execute(f"UPDATE {quote(meta.db_table)} AS target SET {sets} FROM bulk_update_rows AS source "  # noqa: S608
+                       f"WHERE target.{pk} = source.{pk}")  # fmt: skip
+        cursor.execute("DROP TABLE bulk_update_rows")
+    return count

@@ -37,7 +37,7 @@ from django.db.models import Count
 from tuopin.accounts.scope import area_q
 from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
-from tuopin.core.bulk import insert_rows, key_map, update_rows
+from tuopin.core.bulk import insert_rows, reserve_ids
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.registry.idnumbers import make_id, mask_id, mask_phone
 from tuopin.registry.models import Change, Household, Income, Member
@@ -241,14 +241,16 @@ def write_drafts(drafts: Iterator[Draft], *, total: int = 0,
     now = datetime.now(UTC)
     with transaction.atomic():
         while batch := [d for _, d in zip(range(BATCH), drafts, strict=False)]:
-            insert_rows(Household, (d.household for d in batch))
-            ids = key_map(Household.objects.all(), "number", [d.household["number"] for d in batch])
+            ids = dict(
+                zip((d.household["number"] for d in batch), reserve_ids(Household, len(batch)), strict=True)
+            )
             rows = [_member_row(ids[d.household["number"]], person) for d in batch for person in d.members]
-            insert_rows(Member, rows)
-            member_ids = key_map(Member.objects.filter(left_on__isnull=True), "id_index",
-                                 [r["id_index"] for r in rows])  # fmt: skip
-            update_rows(Household, ["head"], [(ids[d.household["number"]], member_ids[person["id_index"]])
-                                              for d in batch for person in d.members if person["relation"] == "head"])  # fmt: skip
+            for row, pk in zip(rows, reserve_ids(Member, len(rows)), strict=True):
+                row["id"] = pk
+            heads = {row["household_id"]: row["id"] for row in rows if row["relation"] == "head"}
+            insert_rows(Household, ({**d.household, "id": ids[d.household["number"]],
+                                     "head_id": heads[ids[d.household["number"]]]} for d in batch), pk=True)  # fmt: skip
+            insert_rows(Member, rows, pk=True)
             insert_rows(Income, ({"household_id": ids[d.household["number"]], **income}
                                  for d in batch for income in d.incomes))  # fmt: skip
             insert_rows(Change, ({"household_id": ids[d.household["number"]], "at": now, "actor": "system",

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
-from tuopin.core.bulk import batches, insert_rows, key_map, update_rows
+from tuopin.core.bulk import batches, insert_rows, lookup_chunk, reserve_ids, update_rows
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, iter_sheet, open_workbook
 from tuopin.registry.idnumbers import IdNumber, IdNumberError, mask_id, mask_phone, parse_id
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 YES = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False,
        "true": True, "false": False}  # fmt: skip
 SEPARATORS = re.compile(r"[,，、;；/\s]+")
-CHUNK = 900
 
 
 @dataclass(slots=True)
@@ -106,8 +105,8 @@ class _Cells:
                 if column.required:
                     self.problem(column, "", _("必填。"))
                 continue
-            if column.kind in CACHED:  # the same few labels fill most cells: convert each once per import
-                cache = _CACHE.setdefault((column.kind, column.vocab), {})
+            cache = _CACHE[column.kind, column.field] if column.kind in CACHED else None
+            if cache is not None:  # the same few labels fill most cells: convert each once per process
                 value = cache.get(raw, _MISSING)
                 if value is _MISSING:
                     before = len(self.problems)
@@ -122,7 +121,7 @@ class _Cells:
 
 
 CACHED = {"enum", "enum2", "yesno", "year", "combined_category"}
-_CACHE: dict[tuple[str, Any], dict[str, Any]] = {}
+_CACHE: defaultdict[tuple[str, str], dict[str, Any]] = defaultdict(dict)  # by kind and field
 _MISSING = object()
 
 
@@ -277,15 +276,15 @@ def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
 
 def _existing_households(numbers: Iterable[str]) -> dict[str, Household]:
     found: dict[str, Household] = {}
-    for chunk in batches(sorted(set(numbers)), CHUNK):
-        found.update((h.number, h) for h in Household.objects.filter(number__in=chunk))
+    for chunk in batches(sorted(set(numbers)), lookup_chunk()):
+        found.update((h.number, h) for h in Household.objects.filter(number__among=chunk))
     return found
 
 
 def _current_members(indexes: Iterable[str]) -> dict[str, Member]:
     found: dict[str, Member] = {}
-    for chunk in batches(sorted(set(indexes)), CHUNK):
-        found.update((m.id_index, m) for m in Member.objects.filter(id_index__in=chunk, left_on__isnull=True)
+    for chunk in batches(sorted(set(indexes)), lookup_chunk()):
+        found.update((m.id_index, m) for m in Member.objects.filter(id_index__among=chunk, left_on__isnull=True)
                      .select_related("household"))  # fmt: skip
     return found
 
@@ -460,16 +459,18 @@ def _apply_chunk(parsed: ParsedWorkbook, writer: _Writer) -> None:
             diff["phone_masked"] = (old.phone_masked, mask_phone(phone))
             diff["phone_encrypted"] = ("", encrypt(phone))
         writer.changed(old, diff, changed)
-    insert_rows(Household, new_rows)
-    ids.update(key_map(Household.objects.all(), "number", [row["number"] for row in new_rows]))
-    for row in new_rows:
-        writer.record(ids[row["number"]], "import", "household", ids[row["number"]], row["number"],
-                      {"village_id": (None, row["village_id"])})  # fmt: skip
+    for row, pk in zip(new_rows, reserve_ids(Household, len(new_rows)), strict=True):
+        row["id"] = ids[row["number"]] = pk
+        writer.record(pk, "import", "household", pk, row["number"], {"village_id": (None, row["village_id"])})
     writer.update(Household, changed, "update")
     member_ids = _apply_members(parsed, ids, writer)
-    heads = [(ids[h.key], member_ids[h.index]) for h in parsed.households if h.index]
-    current_heads = {h.pk: h.head_id for h in households.values()}
-    update_rows(Household, ["head"], [(pk, head) for pk, head in heads if current_heads.get(pk) != head])
+    heads = {ids[h.key]: member_ids[h.index] for h in parsed.households if h.index}
+    for row in new_rows:
+        row["head_id"] = heads.get(row["id"])
+    # Members were written first, pointing at these rows; both foreign keys are checked at commit.
+    insert_rows(Household, new_rows, pk=True)
+    update_rows(Household, ["head"], [(h.pk, heads[h.pk]) for h in households.values()
+                                      if h.pk in heads and h.head_id != heads[h.pk]])  # fmt: skip
     _apply_incomes(parsed, ids, {households[n].pk for n in households}, writer)
 
 
@@ -541,12 +542,12 @@ def _apply_members(parsed: ParsedWorkbook, ids: dict[str, int], writer: _Writer)
                              "sex": number.sex, "birth_date": number.birth_date, **values})  # fmt: skip
             continue
         writer.changed(old, _diff(old, values), changed)
-    insert_rows(Member, new_rows)
     member_ids = {index: m.pk for index, m in current.items()}
-    member_ids.update(key_map(Member.objects.filter(left_on__isnull=True), "id_index",
-                              [row["id_index"] for row in new_rows]))  # fmt: skip
+    for row, pk in zip(new_rows, reserve_ids(Member, len(new_rows)), strict=True):
+        row["id"] = member_ids[row["id_index"]] = pk
+    insert_rows(Member, new_rows, pk=True)
     for row in new_rows:
-        pk = member_ids[row["id_index"]]
+        pk = row["id"]
         writer.record(row["household_id"], "member_add", "member", pk, f"{row['name']} ({row['id_masked']})",
                       {"name": (None, row["name"]), "id_masked": (None, row["id_masked"])})  # fmt: skip
     writer.update(Member, changed, "member_update")
@@ -559,8 +560,10 @@ def _apply_incomes(
     """Write the incomes; only households that existed before this import can have stored incomes."""
     wanted = sorted({ids[i.key] for i in parsed.incomes} & old_households)
     existing: dict[tuple[int, int], Income] = {}
-    for chunk in batches(wanted, CHUNK):
-        existing.update(((i.household_id, i.year), i) for i in Income.objects.filter(household_id__in=chunk))
+    for chunk in batches(wanted, lookup_chunk()):
+        existing.update(
+            ((i.household_id, i.year), i) for i in Income.objects.filter(household_id__among=chunk)
+        )
     new_rows: list[dict[str, Any]] = []
     changed: list[tuple[Any, dict[str, tuple[Any, Any]]]] = []
     for item in parsed.incomes:
@@ -571,14 +574,11 @@ def _apply_incomes(
             new_rows.append({"household_id": household, "year": item.values["year"], **amounts})
             continue
         writer.changed(old, _diff(old, amounts), changed)
-    insert_rows(Income, new_rows)
-    new_ids: dict[tuple[int, int], int] = {}
-    for chunk in batches(sorted({row["household_id"] for row in new_rows}), CHUNK):
-        for household, year, pk in Income.objects.filter(household_id__in=chunk).values_list("household_id", "year",
-                                                                                            "pk"):  # fmt: skip
-            new_ids[(household, year)] = pk
+    for row, pk in zip(new_rows, reserve_ids(Income, len(new_rows)), strict=True):
+        row["id"] = pk
+    insert_rows(Income, new_rows, pk=True)
     for row in new_rows:
         key = (row["household_id"], row["year"])
-        writer.record(row["household_id"], "income_add", "income", new_ids[key], f"{key[0]} {key[1]}",
+        writer.record(row["household_id"], "income_add", "income", row["id"], f"{key[0]} {key[1]}",
                       {"year": (None, row["year"])})  # fmt: skip
     writer.update(Income, changed, "income_update")

@@ -71,3 +71,16 @@ def test_the_prefix_is_answered_from_an_index(register: RegisterHousehold, query
     plan = _plan(sql, params)
     assert "Index" in plan or "INDEX" in plan, plan
     assert "Seq Scan" not in plan and "SCAN registry" not in plan, plan
+
+
+@pytest.mark.parametrize("wanted", [[], ["N001"], ["N000", "N002", "nope"]])
+def test_among_matches_exactly_the_listed_values(register: RegisterHousehold, wanted: list[str]) -> None:
+    for i in range(3):
+        register(f"N{i:03}")
+    assert set(Household.objects.filter(number__among=wanted).values_list("number", flat=True)) == (
+        set(wanted) & {"N000", "N001", "N002"}
+    )
+    ids = list(Household.objects.filter(number__in=wanted).values_list("pk", flat=True))
+    assert Household.objects.filter(pk__among=ids).count() == len(ids)
+    members = set(Member.objects.filter(household_id__in=ids).values_list("pk", flat=True))
+    assert set(Member.objects.filter(household_id__among=ids).values_list("pk", flat=True)) == members
