@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tuopin.accounts",
     "tuopin.audit",
     "tuopin.registry",
+    "tuopin.policy",
     "tuopin.api",
 ]
 

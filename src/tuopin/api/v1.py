@@ -31,12 +31,12 @@ from tuopin.api.schemas import (
     Problem,
 )
 from tuopin.audit.services import audit_record
+from tuopin.core.errors import StaleEdit
 from tuopin.registry.models import Household, Income, Member
 from tuopin.registry.selectors import HouseholdFilter, household_for, household_list_for
 from tuopin.registry.services import (
     INCOME_FIELDS,
     MemberData,
-    StaleEdit,
     household_register,
     household_update,
     income_set,

@@ -21,6 +21,7 @@ from tuopin.accounts.scope import in_scope
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, encrypt
+from tuopin.core.errors import StaleEdit
 from tuopin.registry.idnumbers import IdNumberError, mask_id, mask_phone, parse_id
 from tuopin.registry.models import Change, Household, Income, Member
 from tuopin.registry.vocab import Relation
@@ -35,10 +36,6 @@ MEMBER_FIELDS = (
     "labour", "work_status", "medical_insurance", "pension_insurance", "dibao",
 )  # fmt: skip
 INCOME_FIELDS = ("wage", "business", "property_income", "transfer", "costs")
-
-
-class StaleEdit(ValidationError):
-    """Someone else saved the record after this edit was started."""
 
 
 @dataclass

@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tuopin.accounts.models import User
 from tuopin.conftest import client_for
+from tuopin.core.errors import StaleEdit
 from tuopin.registry.models import Change, Household, Member
-from tuopin.registry.services import StaleEdit, household_merge, household_split
+from tuopin.registry.services import household_merge, household_split
 from tuopin.registry.stats import dashboard_for
 from tuopin.registry.tests.conftest import RegisterHousehold
 

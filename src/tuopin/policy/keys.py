@@ -1,0 +1,96 @@
+"""The catalogue of policy keys: what each value means, its kind and unit. The values themselves are data
+(PolicyValue rows, seeded from data/national.json with their sources); this file only says how to read them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str  # money | ratio | integer | monthday
+    label: Promise
+    unit: Promise | str = ""
+    group: Promise | str = ""
+
+
+_LINES = _("标准线")
+_EXIT = _("退出标准")
+_SCHOOL = _("义务教育")
+_PROCEDURE = _("程序时限")
+_SCREEN = _("监测预警")
+
+KEYS: dict[str, Key] = {k.name: k for k in (
+    Key("poverty_line", "money", _("扶贫标准（贫困线）"), _("元/人·年"), _LINES),
+    Key("monitoring_line", "money", _("防止返贫监测线"), _("元/人·年"), _LINES),
+    Key("rural_disposable_income", "money", _("农村居民人均可支配收入"), _("元/人·年"), _LINES),
+    Key("village_exit_incidence", "ratio", _("贫困村退出：贫困发生率低于"), "", _EXIT),
+    Key("village_exit_incidence_west", "ratio", _("贫困村退出（西部）：贫困发生率低于"), "", _EXIT),
+    Key("county_exit_incidence", "ratio", _("贫困县退出：贫困发生率低于"), "", _EXIT),
+    Key("county_exit_incidence_west", "ratio", _("贫困县退出（西部）：贫困发生率低于"), "", _EXIT),
+    Key("county_wrong_exit_max", "ratio", _("贫困县退出：错退率低于"), "", _EXIT),
+    Key("county_missed_max", "ratio", _("贫困县退出：漏评率低于"), "", _EXIT),
+    Key("county_approval_min", "ratio", _("贫困县退出：群众认可度高于"), "", _EXIT),
+    Key("school_age_min", "integer", _("义务教育起始年龄"), _("岁"), _SCHOOL),
+    Key("school_age_max", "integer", _("义务教育终止年龄"), _("岁"), _SCHOOL),
+    Key("school_age_cutoff", "monthday", _("入学年龄计算截止日"), _("月-日"), _SCHOOL),
+    Key("notice_days", "integer", _("识别和退出公示天数"), _("天"), _PROCEDURE),
+    Key("monitoring_notice_days", "integer", _("监测对象公示天数"), _("天"), _PROCEDURE),
+    Key("alert_first_check_days", "integer", _("预警首次核查时限"), _("工作日"), _PROCEDURE),
+    Key("alert_conclusion_days", "integer", _("预警核查结论时限"), _("工作日"), _PROCEDURE),
+    Key("medical_oop_ratio_exited", "ratio", _("医疗自付预警：脱贫户和监测户（占上年农村人均可支配收入）"), "", _SCREEN),
+    Key("medical_oop_ratio_other", "decimal", _("医疗自付预警：其他农村居民（占上年农村人均可支配收入）"), "", _SCREEN),
+)}  # fmt: skip
+
+MONTHDAY = re.compile(r"(\d{2})-(\d{2})")
+
+
+def parse_value(key: str, text: str) -> str:
+    """The canonical text of `text` as a value of `key`, or a ValidationError saying what is wrong."""
+    if key not in KEYS:
+        raise ValidationError(_("未知的政策参数：%(key)s"), params={"key": key})
+    kind = KEYS[key].kind
+    text = text.strip()
+    if kind == "monthday":
+        match = MONTHDAY.fullmatch(text)
+        if not match or not _real_monthday(int(match[1]), int(match[2])):
+            raise ValidationError(_("应为月-日，如 08-31。"))
+        return text
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or number < 0:
+        raise ValidationError(_("应为不小于0的数。"))
+    if kind == "integer":
+        if number != number.to_integral_value():
+            raise ValidationError(_("应为整数。"))
+        return str(int(number))
+    if kind == "ratio" and number > 1:
+        raise ValidationError(_("比例应在0到1之间（如 0.02 表示2%）。"))
+    return format(number.normalize(), "f")
+
+
+def typed(key: str, text: str) -> Any:
+    """The value as the rules use it: Decimal, int, or (month, day)."""
+    kind = KEYS[key].kind
+    if kind == "integer":
+        return int(text)
+    if kind == "monthday":
+        month, day = text.split("-")
+        return int(month), int(day)
+    return Decimal(text)
+
+
+def _real_monthday(month: int, day: int) -> bool:
+    import calendar
+
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2024, month)[1]  # a leap year: 02-29 allowed
