@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import transaction
@@ -39,6 +40,7 @@ from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import insert_rows, reserve_ids
 from tuopin.core.crypto import blind_index, encrypt
+from tuopin.policy.selectors import policy_for
 from tuopin.registry.idnumbers import make_id, mask_id, mask_phone
 from tuopin.registry.models import Change, Household, Income, Member
 
@@ -99,7 +101,9 @@ CAUSES = {"illness": 0.42, "disability": 0.16, "labour": 0.12, "schooling": 0.07
 CATEGORIES = {"general": 0.77, "dibao": 0.21, "tekun": 0.02}
 SIZES = {1: 0.16, 2: 0.30, 3: 0.22, 4: 0.18, 5: 0.10, 6: 0.04}
 # Poverty lines (yuan per person and year, POLICY.md §1) used only to make believable incomes.
-LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000}
+# After the last line of the policy profile (2020), generated incomes keep drifting up by this much a year, so that
+# exited households do not all sit just above the 2020 line (a property of the synthetic data, not a policy value).
+INCOME_DRIFT = 300
 YEARS = range(2014, 2026)
 
 LANGFANG = "1310"
@@ -402,7 +406,7 @@ def _incomes(rng: random.Random, exit_year: int | None, size: int, *, years: ran
     """Per-capita net income below the line before exit and above it after; monitored households hover near it."""
     incomes = []
     for year in years:
-        line = LINES.get(year, 4000 + 300 * (year - 2020))
+        line = _income_scale(year)
         if monitored:
             factor = rng.uniform(0.9, 1.5)
         elif exit_year is not None and year >= exit_year:
@@ -416,6 +420,13 @@ def _incomes(rng: random.Random, exit_year: int | None, size: int, *, years: ran
         incomes.append({"year": year, "wage": wage, "business": net - wage - transfer + costs, "transfer": transfer,
                         "property_income": Decimal(0), "costs": costs})  # fmt: skip
     return incomes
+
+
+@cache
+def _income_scale(year: int) -> int:
+    """The poverty line of `year` from the national policy profile, plus the drift after the line's year."""
+    setting = policy_for(year)["poverty_line"]
+    return int(setting.typed) + INCOME_DRIFT * (year - setting.since)
 
 
 def _unique_id(rng: random.Random, county: str, birth: date, female: bool, used: set[str]) -> tuple[str, str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tuopin.accounts.models import User
 from tuopin.areas.services import AttributeRow, area_years_apply
@@ -120,3 +122,30 @@ def _screenshot(page: Any, name: str) -> None:
     )
     directory.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(directory / name), full_page=False)
+
+
+def test_policy_values_are_read_and_a_province_sets_its_own(page: Any, make_user: Any) -> None:
+    make_user("hebei", "province", "13")
+    _sign_in(page, "hebei")
+    page.wait_for_url("**/accounts/login/verify/")  # province offices sign in with a second factor
+    device = TOTPDevice.objects.get(user__username="hebei")
+    page.fill(
+        "#id_token",
+        f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}",
+    )
+    page.click("main button[type=submit]")
+    page.wait_for_url(HOME)
+    page.click("nav >> text=政策参数")
+    page.select_option("#year", "2019")
+    page.click("[data-testid=profile-filter] button")
+    row = page.locator("tr[data-key=poverty_line]")
+    assert "3218" in row.inner_text() and "全国" in row.inner_text()
+    page.click("tr[data-key=monitoring_line] a")
+    page.fill("#id_year", "2023")
+    page.fill("#id_value", "7000")
+    page.fill("#id_source", "冀 2023 年监测标准")
+    page.click("[data-testid=value-form] button")
+    page.wait_for_selector("[data-testid=changes] >> text=冀 2023 年监测标准")
+    page.goto("/policy/?year=2024&province=13")
+    row = page.locator("tr[data-key=monitoring_line]")
+    assert "7000" in row.inner_text() and "河北省" in row.inner_text()

@@ -156,3 +156,14 @@ def test_a_province_user_sets_a_value_on_the_page(make_user: MakeUser) -> None:
     assert client_for(county).post("/policy/monitoring_line/?province=13", {"year": 2023, "value": "1",
                                                                            "source": "x"}).status_code == 403  # fmt: skip
     assert policy_for(2023, "13").value("monitoring_line") == Decimal("7000")
+
+
+def test_seeding_again_fills_only_what_is_missing() -> None:
+    from tuopin.policy.seed import policy_seed
+
+    policy_set(actor=None, key="poverty_line", year=2019, value="3300", source="edited")
+    PolicyChange.objects.filter(policy_value__key="notice_days").delete()
+    PolicyValue.objects.filter(key="notice_days").delete()
+    assert policy_seed() == 1  # notice_days is back; the edited line is kept
+    assert policy_for(2019).value("poverty_line") == Decimal("3300")
+    assert policy_for(2019).value("notice_days") == 7
