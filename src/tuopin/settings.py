@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tuopin.audit",
     "tuopin.registry",
     "tuopin.policy",
+    "tuopin.assessment",
     "tuopin.api",
 ]
 

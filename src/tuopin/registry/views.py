@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.selectors import area_for, breadcrumbs_for
+from tuopin.assessment.services import assess_household
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
@@ -132,7 +134,19 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
         IncomeRow(i, i.net, (i.net / len(current)) if current else None) for i in household.incomes.all()
     ]
     user = _user(request)
+    years = sorted({row.income.year for row in incomes}) or [timezone.localdate().year - 1]
+    try:
+        year = int(request.GET.get("year", years[-1]))
+    except ValueError:
+        year = years[-1]
+    decision = None
+    if household.merged_into_id is None:
+        try:
+            decision = assess_household(household, year)
+        except ValueError:  # no policy profile for that year
+            decision = None
     context = {"household": household, "members": current, "left": [m for m in members if m.left_on],
+               "decision": decision, "decision_years": sorted({*years, year}),
                "incomes": incomes, "timeline": describe(timeline_for(household)[:200]),
                "can_write": user.can(Capability.WRITE), "can_reveal": user.can(Capability.REVEAL),
                "chart": [{"year": row.income.year, "per_capita": float(row.per_capita or 0)}

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from tuopin.assessment.engine import ENGINES
+from tuopin.assessment.services import assess_areas, assess_household
+from tuopin.core.commands import TuopinCommand
+from tuopin.registry.models import Household
+
+
+class Command(TuopinCommand):
+    help = ("Assess households for exit: `tuopin assess --year Y [--area CODE] [--engine duckdb|db]` for an area and "
+            "every area below it, `tuopin assess household NUMBER --year Y` for one household with its reasons.")  # fmt: skip
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("what", nargs="*", help="`household NUMBER` for one household")
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--area", default="", help="an area code (default: the whole registry)")
+        parser.add_argument("--engine", choices=[e for e in ENGINES if e != "spark"], default="duckdb")
+        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        what = options["what"]
+        if what:
+            if len(what) != 2 or what[0] != "household":
+                raise CommandError("usage: tuopin assess household HOUSEHOLD_NUMBER --year Y")
+            household = Household.objects.filter(number=what[1], merged_into__isnull=True).first()
+            if household is None:
+                raise CommandError(f"no such household: {what[1]}")
+            decision = assess_household(household, options["year"])
+            data = decision.as_dict()
+            human = "\n".join([f"{decision.household} {decision.year}: "
+                               + ("may exit" if decision.may_exit else "may not exit")]
+                              + [f"  {'ok ' if r['ok'] else 'NO '} {r['rule']:10} {r['detail']}"
+                                 for r in decision.reasons])  # fmt: skip
+            self.emit(options, data, human)
+            return
+        result = assess_areas(options["year"], area=options["area"], engine=options["engine"])
+        data = result.as_dict()
+        counts = data["households"]
+        human = (f"{result.year} ({result.engine}): {counts['assessed']} households assessed, {counts['may_exit']} may "
+                 f"exit, {counts['remain_poor']} remain poor; {len(result.areas)} areas")  # fmt: skip
+        self.emit(options, data, human)

@@ -1,0 +1,217 @@
+"""The rules of household exit, each defined ONCE, as an Ibis expression over the registry's tables.
+
+An expression is compiled to SQL for the engine that runs it (tuopin.assessment.engine): DuckDB over a Parquet
+snapshot for batches, the database of record (SQLite or PostgreSQL) for one household in a request, Spark SQL at
+national scale. There is no second, hand-written copy of a rule anywhere: the household page, the CLI and the batch
+all read the same columns produced here.
+
+Policy values (the line, the school ages and cutoff date) come from the policy profile of the year and enter the SQL
+as literals; nothing here is a policy constant.
+
+Household exit in year Y (POLICY.md §4), each failing check named:
+- income: per-capita net income of Y (net income / members in Y) strictly above the year's poverty line, compared in
+  whole cents (net × 100 > line × 100 × members) so that "equal to the line" is exact on every engine; no income
+  record for Y fails with that reason;
+- education: no member of compulsory-school age on the cutoff date of Y recorded as not in school (非在校生, 失学辍学),
+  except members with disability grade 1 or 2;
+- medical: every member enrolled in basic medical insurance;
+- housing: safety rating A or B, or relocated;
+- water: drinking water recorded as safe.
+Members in Y: born by the end of Y and not removed by then (removed on a date after 31 December of Y, or never).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import ibis
+from ibis import _
+from ibis.expr.types import Table
+
+# The columns the rules read, per table of the database of record. The snapshot holds exactly these.
+SCHEMAS: dict[str, dict[str, str]] = {
+    "registry_household": {
+        "id": "int64", "number": "string", "village_id": "string", "population_type": "string",
+        "status": "string", "exit_year": "int64", "housing_safety": "string", "relocated": "boolean",
+        "water_safe": "boolean", "merged_into_id": "int64",
+    },
+    "registry_member": {
+        "id": "int64", "household_id": "int64", "birth_date": "date", "school_status": "string",
+        "disability_grade": "int64", "medical_insurance": "boolean", "left_on": "date",
+    },
+    "registry_income": {
+        "id": "int64", "household_id": "int64", "year": "int64", "wage": "decimal(14, 2)",
+        "business": "decimal(14, 2)", "property_income": "decimal(14, 2)", "transfer": "decimal(14, 2)",
+        "costs": "decimal(14, 2)",
+    },
+    "areas_area": {"code": "string", "level": "string"},
+    "areas_areayear": {"id": "int64", "area_id": "string", "year": "int64", "rural_population": "int64",
+                       "western": "boolean"},
+}  # fmt: skip
+PREFIXES = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
+OUT_OF_SCHOOL = ("not_in_school", "dropout")
+SEVERE_DISABILITY = (1, 2)
+SAFE_HOUSING = ("A", "B")
+RULES = ("income", "education", "medical", "housing", "water")
+
+
+@dataclass(frozen=True)
+class Params:
+    """The policy values one run of the rules uses (from the profile of the year)."""
+
+    year: int
+    line: Decimal
+    school_age_min: int
+    school_age_max: int
+    cutoff: tuple[int, int]  # (month, day)
+    village_incidence: Decimal = Decimal("0")
+    village_incidence_west: Decimal = Decimal("0")
+    county_incidence: Decimal = Decimal("0")
+    county_incidence_west: Decimal = Decimal("0")
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> Params:
+        missing = [k for k in ("poverty_line", "school_age_min", "school_age_max", "school_age_cutoff")
+                   if profile.get(k) is None]  # fmt: skip
+        if missing:
+            raise ValueError(f"the policy profile of {profile.year} has no {', '.join(missing)}")
+        return cls(profile.year, profile.value("poverty_line"), profile.value("school_age_min"),
+                   profile.value("school_age_max"), profile.value("school_age_cutoff"),
+                   profile.value("village_exit_incidence") or Decimal(0),
+                   profile.value("village_exit_incidence_west") or Decimal(0),
+                   profile.value("county_exit_incidence") or Decimal(0),
+                   profile.value("county_exit_incidence_west") or Decimal(0))  # fmt: skip
+
+
+def tables() -> dict[str, Table]:
+    """Unbound tables named as in the database of record; each engine supplies tables of these names."""
+    return {name: ibis.table(schema, name=name) for name, schema in SCHEMAS.items()}
+
+
+def household_exit(params: Params, *, household_ids: list[int] | None = None) -> Table:
+    """One row per household (optionally only the given ones) with each check, its evidence and `may_exit`."""
+    t = tables()
+    households = t["registry_household"].filter(_.merged_into_id.isnull())
+    members = t["registry_member"]
+    incomes = t["registry_income"].filter(_.year == params.year)
+    if household_ids is not None:
+        households = households.filter(_.id.isin(household_ids))
+        members = members.filter(_.household_id.isin(household_ids))
+        incomes = incomes.filter(_.household_id.isin(household_ids))
+    year_end = ibis.date(params.year, 12, 31)
+    members = members.filter(_.birth_date <= year_end, _.left_on.isnull() | (_.left_on > year_end))
+    month, day = params.cutoff
+    cutoff_key = params.year * 10000 + month * 100 + day
+    born_key = _.birth_date.year() * 10000 + _.birth_date.month() * 100 + _.birth_date.day()
+    members = members.mutate(age=(cutoff_key - born_key) // 10000)
+    out_of_school = (
+        _.age.between(params.school_age_min, params.school_age_max)
+        & _.school_status.isin(OUT_OF_SCHOOL)
+        & ~_.disability_grade.fill_null(0).isin(SEVERE_DISABILITY)
+    )
+    per_household = members.group_by("household_id").aggregate(
+        persons=_.count(),
+        out_of_school=out_of_school.ifelse(1, 0).sum().cast("int64"),
+        uninsured=(~_.medical_insurance).ifelse(1, 0).sum().cast("int64"),
+    )
+    net = incomes.mutate(
+        net_cents=((_.wage + _.business + _.property_income + _.transfer - _.costs) * 100)
+        .round(0)
+        .cast("int64")
+    ).select("household_id", "net_cents")
+    joined = households.left_join(per_household, households.id == per_household.household_id).left_join(
+        net, households.id == net.household_id
+    )
+    line_cents = int((params.line * 100).to_integral_value())
+    persons = joined.persons.fill_null(0)
+    has_income = joined.net_cents.notnull()
+    income_ok = has_income & (persons > 0) & (joined.net_cents > persons * line_cents)
+    education_ok = joined.out_of_school.fill_null(0) == 0
+    medical_ok = joined.uninsured.fill_null(0) == 0
+    housing_ok = joined.housing_safety.isin(SAFE_HOUSING) | joined.relocated
+    water_ok = joined.water_safe.fill_null(False)
+    return joined.select(
+        household_id=joined.id,
+        number=joined.number,
+        village_id=joined.village_id,
+        population_type=joined.population_type,
+        exit_year=joined.exit_year,
+        persons=persons,
+        net_cents=joined.net_cents,
+        has_income=has_income,
+        income_ok=income_ok,
+        out_of_school=joined.out_of_school.fill_null(0),
+        education_ok=education_ok,
+        uninsured=joined.uninsured.fill_null(0),
+        medical_ok=medical_ok,
+        housing_safety=joined.housing_safety,
+        relocated=joined.relocated,
+        housing_ok=housing_ok,
+        water_ok=water_ok,
+        may_exit=income_ok & education_ok & medical_ok & housing_ok & water_ok,
+    )
+
+
+def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Table:
+    """Per area (`within` and every area below it, from the division tree): poor persons,
+    rural population, incidence and, for villages and counties, whether the incidence is below the exit threshold.
+
+    Poor persons of Y = members (in Y) of registered-poor households not exited before Y that do not meet the exit
+    rule in Y. Incidence = poor persons / rural population of Y; null where the area has no rural population for
+    Y (never a division by zero). Thresholds compare exactly: poor × denominator < numerator × rural population."""
+    counted = decisions.filter(
+        (_.population_type == "registered") & (_.exit_year.isnull() | (_.exit_year >= params.year))
+    ).mutate(poor=(~_.may_exit).ifelse(_.persons, 0))
+    if within:
+        counted = counted.filter(_.village_id.startswith(within))
+    parts = []
+    for length in PREFIXES:
+        if length < len(within):
+            continue
+        parts.append(
+            counted.group_by(code=_.village_id.substr(0, length)).aggregate(
+                poor_persons=_.poor.sum(),
+                households=_.count(),
+                may_exit_households=_.may_exit.ifelse(1, 0).sum(),
+            )
+        )
+    poor = ibis.union(*parts)
+    areas = tables()["areas_area"]
+    if within:
+        areas = areas.filter(_.code.startswith(within))
+    years = tables()["areas_areayear"].filter(_.year == params.year)
+    years = years.select(year_code=_.area_id, rural_population=_.rural_population, western=_.western)
+    joined = areas.left_join(years, areas.code == years.year_code).left_join(poor, areas.code == poor.code)
+    level = joined.level
+    poor_persons = joined.poor_persons.fill_null(0).cast("int64")
+    rural = joined.rural_population
+    western = joined.western.fill_null(False)
+
+    def below(threshold: Decimal, west: Decimal) -> Any:
+        numerator, denominator = threshold.as_integer_ratio()
+        west_numerator, west_denominator = west.as_integer_ratio()
+        return western.ifelse(poor_persons * west_denominator < rural * west_numerator,
+                              poor_persons * denominator < rural * numerator)  # fmt: skip
+
+    has_rural = rural.notnull() & (rural > 0)
+    return joined.select(
+        code=joined.code,
+        level=level,
+        rural_population=rural,
+        poor_persons=poor_persons,
+        households=joined.households.fill_null(0).cast("int64"),
+        may_exit_households=joined.may_exit_households.fill_null(0).cast("int64"),
+        western=western,
+        incidence=has_rural.ifelse(
+            poor_persons.cast("float64") / rural.cast("float64"), ibis.null("float64")
+        ),
+        below_threshold=has_rural.ifelse(
+            (level == "village").ifelse(
+                below(params.village_incidence, params.village_incidence_west),
+                below(params.county_incidence, params.county_incidence_west),
+            ),
+            ibis.null("boolean"),
+        ),
+    ).order_by("code")

@@ -1,0 +1,151 @@
+"""Assessments: one household's live decision with its reasons, and a whole run over an area for a year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from tuopin.areas.models import Area
+from tuopin.assessment.engine import run_db, run_duckdb
+from tuopin.assessment.rules import RULES, Params, area_incidence, household_exit
+from tuopin.assessment.snapshot import snapshot_dir, snapshot_write
+from tuopin.policy.selectors import policy_for
+from tuopin.registry.models import Household
+
+
+@dataclass
+class Decision:
+    household: str
+    year: int
+    per_capita_net_income: Decimal | None
+    line: Decimal
+    may_exit: bool
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        income = self.per_capita_net_income
+        return {"household": self.household, "year": self.year,
+                "per_capita_net_income": None if income is None else float(income), "line": float(self.line),
+                "may_exit": self.may_exit, "reasons": self.reasons}  # fmt: skip
+
+
+def params_for(year: int, village_code: str) -> Params:
+    return Params.from_profile(policy_for(year, village_code[:2]))
+
+
+def decision_from(row: dict[str, Any], params: Params) -> Decision:
+    """Words for the checks one row of the rule expression holds (the decision itself is the row's)."""
+    persons, cents = row["persons"], row["net_cents"]
+    per_capita = (
+        None if cents is None or not persons else (Decimal(cents) / 100 / persons).quantize(Decimal("0.01"))
+    )
+    if cents is None:
+        income = _("%(year)s 年没有收入记录") % {"year": params.year}
+    else:
+        income = _("人均纯收入 %(income)s 元，标准 %(line)s 元") % {"income": per_capita, "line": params.line}
+    details = {
+        "income": income,
+        "education": _("义务教育阶段（%(low)s–%(high)s 岁）失学辍学 %(n)s 人")
+        % {"low": params.school_age_min, "high": params.school_age_max, "n": row["out_of_school"]},
+        "medical": _("未参加基本医疗保险 %(n)s 人") % {"n": row["uninsured"]},
+        "housing": _("住房安全等级 %(grade)s%(moved)s")
+        % {"grade": row["housing_safety"] or "—", "moved": _("，已易地搬迁") if row["relocated"] else ""},
+        "water": _("饮水安全") if row["water_ok"] else _("饮水不安全或未记录"),
+    }
+    reasons = [{"rule": rule, "ok": bool(row[f"{rule}_ok"]), "detail": details[rule]} for rule in RULES]
+    return Decision(row["number"], params.year, per_capita, params.line, bool(row["may_exit"]), reasons)
+
+
+def assess_household(household: Household, year: int) -> Decision:
+    """The live decision for one household, from the database of record (the same rules as every batch)."""
+    params = params_for(year, household.village_id)
+    rows = run_db(household_exit(params, household_ids=[household.pk]))
+    if not rows:
+        raise ValueError("a merged household is not assessed")
+    return decision_from(rows[0], params)
+
+
+@dataclass
+class RunResult:
+    year: int
+    engine: str
+    assessed: int
+    may_exit: int
+    areas: list[dict[str, Any]]
+    profiles: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "engine": self.engine,
+                "households": {"assessed": self.assessed, "may_exit": self.may_exit,
+                               "remain_poor": self.assessed - self.may_exit},
+                "areas": self.areas}  # fmt: skip
+
+
+def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot: Path | None = None,
+                 refresh: bool = True) -> RunResult:  # fmt: skip
+    """Assess every registered-poor household of `area` (default: the whole registry) for `year` and the incidence of
+    `area` and every area below it, one province (one policy profile) at a time."""
+    if engine == "duckdb":
+        snapshot = snapshot or snapshot_dir()
+        if refresh or not (snapshot / "registry_household.parquet").exists():
+            snapshot_write(snapshot)
+    provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
+                       if not area or code.startswith(area[:2]))  # fmt: skip
+    areas: list[dict[str, Any]] = []
+    assessed = may_exit = 0
+    profiles = {}
+    for province in provinces:
+        params = params_for(year, province)
+        profiles[province] = policy_for(year, province).snapshot()
+        expr = area_incidence(params, household_exit(params), within=area or province)
+        rows = _run(expr, engine, snapshot)
+        for row in rows:
+            areas.append(_area_row(row, params))
+            if row["code"] == (area or province):
+                assessed += row["households"]
+                may_exit += row["may_exit_households"]
+    return RunResult(year, engine, assessed, may_exit, areas, profiles)
+
+
+def _run(expr: Any, engine: str, snapshot: Path | None) -> list[dict[str, Any]]:
+    if engine == "db":
+        return run_db(expr)
+    if engine == "duckdb":
+        assert snapshot is not None
+        return list(run_duckdb(expr, snapshot).to_pylist())
+    raise ValueError(f"unknown engine {engine}")
+
+
+def _area_row(row: dict[str, Any], params: Params) -> dict[str, Any]:
+    level, incidence = row["level"], row["incidence"]
+    reasons: list[str] = []
+    may_exit: bool | None = None
+    if incidence is None:
+        reasons.append(_("%(year)s 年没有农村人口数，无法计算贫困发生率") % {"year": params.year})
+    elif level in {"village", "county"}:
+        threshold = {
+            ("village", False): params.village_incidence, ("village", True): params.village_incidence_west,
+            ("county", False): params.county_incidence, ("county", True): params.county_incidence_west,
+        }[(level, bool(row["western"]))]  # fmt: skip
+        below = bool(row["below_threshold"])
+        reasons.append(
+            _("贫困发生率 %(incidence).2f%% %(relation)s %(threshold)s%%")
+            % {
+                "incidence": incidence * 100,
+                "relation": _("低于") if below else _("不低于"),
+                "threshold": format((threshold * 100).normalize(), "f"),
+            }
+        )
+        if level == "village":
+            may_exit = below
+        elif below:
+            reasons.append(_("待专项评估（错退率、漏评率、群众认可度）"))
+        else:
+            may_exit = False
+    return {"code": row["code"], "level": level, "rural_population": row["rural_population"],
+            "poor_persons": int(row["poor_persons"]), "incidence": None if incidence is None else round(incidence, 6),
+            "may_exit": may_exit, "reasons": reasons}  # fmt: skip
