@@ -15,6 +15,9 @@ COMMANDS = {
     "keys": "encryption keys of personal fields: rotate",
     "import": "import registry FILE.xlsx [--dry-run] [--json]",
     "export": "export template | registry (Excel in the official shape)",
+    "policy": "policy profiles: show --year Y [--province P], set KEY VALUE --year Y --source TEXT",
+    "assess": "exit rules: --year Y [--area CODE] [--engine duckdb|db], household NUMBER --year Y",
+    "bench": "benchmarks (JSON): registry, assess",
 }
 
 
