@@ -5,6 +5,7 @@ urlpatterns = [
     path("accounts/", include("tuopin.accounts.urls")),
     path("areas/", include("tuopin.areas.urls")),
     path("policy/", include("tuopin.policy.urls")),
+    path("assessment/", include("tuopin.assessment.urls")),
     path("audit/", include("tuopin.audit.urls")),
     path("registry/", include("tuopin.registry.urls")),
     path("api/v1/", include(("tuopin.api.urls", "api-v1"), namespace="api-v1")),

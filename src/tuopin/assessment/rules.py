@@ -154,6 +154,14 @@ def household_exit(params: Params, *, household_ids: list[int] | None = None) ->
     )
 
 
+def assessed_households(params: Params, decisions: Table, within: str = "") -> Table:
+    """The households an assessment of Y counts: registered poor, not exited before Y (optionally of one area)."""
+    counted = decisions.filter(
+        (_.population_type == "registered") & (_.exit_year.isnull() | (_.exit_year >= params.year))
+    )
+    return counted.filter(_.village_id.startswith(within)) if within else counted
+
+
 def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Table:
     """Per area (`within` and every area below it, from the division tree): poor persons,
     rural population, incidence and, for villages and counties, whether the incidence is below the exit threshold.
@@ -161,11 +169,7 @@ def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Tab
     Poor persons of Y = members (in Y) of registered-poor households not exited before Y that do not meet the exit
     rule in Y. Incidence = poor persons / rural population of Y; null where the area has no rural population for
     Y (never a division by zero). Thresholds compare exactly: poor × denominator < numerator × rural population."""
-    counted = decisions.filter(
-        (_.population_type == "registered") & (_.exit_year.isnull() | (_.exit_year >= params.year))
-    ).mutate(poor=(~_.may_exit).ifelse(_.persons, 0))
-    if within:
-        counted = counted.filter(_.village_id.startswith(within))
+    counted = assessed_households(params, decisions, within).mutate(poor=(~_.may_exit).ifelse(_.persons, 0))
     parts = []
     for length in PREFIXES:
         if length < len(within):

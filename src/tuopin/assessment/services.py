@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tuopin.areas.models import Area
 from tuopin.assessment.engine import run_db, run_duckdb
-from tuopin.assessment.rules import RULES, Params, area_incidence, household_exit
+from tuopin.assessment.rules import RULES, Params, area_incidence, assessed_households, household_exit
 from tuopin.assessment.snapshot import snapshot_dir, snapshot_write
 from tuopin.policy.selectors import policy_for
 from tuopin.registry.models import Household
@@ -82,13 +83,16 @@ class RunResult:
         return {"year": self.year, "engine": self.engine,
                 "households": {"assessed": self.assessed, "may_exit": self.may_exit,
                                "remain_poor": self.assessed - self.may_exit},
-                "areas": self.areas}  # fmt: skip
+                "areas": [{k: v for k, v in a.items() if k not in {"households", "may_exit_households"}}
+                          for a in self.areas]}  # fmt: skip
 
 
 def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot: Path | None = None,
-                 refresh: bool = True) -> RunResult:  # fmt: skip
+                 refresh: bool = True, households_to: Path | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> RunResult:  # fmt: skip
     """Assess every registered-poor household of `area` (default: the whole registry) for `year` and the incidence of
-    `area` and every area below it, one province (one policy profile) at a time."""
+    `area` and every area below it, one province (one policy profile) at a time. With `households_to`, the decisions
+    of the assessed households are written there as Parquet (one file per province: `<dir>/<province>.parquet`)."""
     if engine == "duckdb":
         snapshot = snapshot or snapshot_dir()
         if refresh or not (snapshot / "registry_household.parquet").exists():
@@ -98,17 +102,35 @@ def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot:
     areas: list[dict[str, Any]] = []
     assessed = may_exit = 0
     profiles = {}
-    for province in provinces:
+    for done, province in enumerate(provinces):
+        if progress:
+            progress(done, len(provinces) + 1, _("评估中"))
         params = params_for(year, province)
         profiles[province] = policy_for(year, province).snapshot()
-        expr = area_incidence(params, household_exit(params), within=area or province)
+        decisions = household_exit(params)
+        expr = area_incidence(params, decisions, within=area or province)
         rows = _run(expr, engine, snapshot)
+        if households_to is not None:
+            _write_decisions(assessed_households(params, decisions, area or province), engine, snapshot,
+                             households_to / f"{province}.parquet")  # fmt: skip
         for row in rows:
             areas.append(_area_row(row, params))
             if row["code"] == (area or province):
                 assessed += row["households"]
                 may_exit += row["may_exit_households"]
     return RunResult(year, engine, assessed, may_exit, areas, profiles)
+
+
+def _write_decisions(expr: Any, engine: str, snapshot: Path | None, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if engine == "duckdb":
+        assert snapshot is not None
+        pq.write_table(run_duckdb(expr, snapshot), path)
+    else:
+        pq.write_table(pa.Table.from_pylist(run_db(expr), schema=expr.schema().to_pyarrow()), path)
 
 
 def _run(expr: Any, engine: str, snapshot: Path | None) -> list[dict[str, Any]]:
@@ -148,4 +170,77 @@ def _area_row(row: dict[str, Any], params: Params) -> dict[str, Any]:
             may_exit = False
     return {"code": row["code"], "level": level, "rural_population": row["rural_population"],
             "poor_persons": int(row["poor_persons"]), "incidence": None if incidence is None else round(incidence, 6),
-            "may_exit": may_exit, "reasons": reasons}  # fmt: skip
+            "may_exit": may_exit, "reasons": reasons, "households": int(row["households"]),
+            "may_exit_households": int(row["may_exit_households"])}  # fmt: skip
+
+
+def run_dir(run_id: int) -> Path:
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "runs" / str(run_id)
+
+
+def _checksum(snapshot: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(snapshot.glob("*.parquet")):
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duckdb",
+                   progress: Callable[[int, int, str], None] | None = None) -> Any:  # fmt: skip
+    """Run the assessment and store it: its policy values, the checksum of its input snapshot, the result of every
+    area and (as Parquet beside it) the decision of every assessed household. Audited."""
+    import time
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tuopin.accounts.scope import in_scope
+    from tuopin.assessment.models import AreaResult, Run, RunStatus
+    from tuopin.audit.services import audit_record
+    from tuopin.core.bulk import insert_rows
+
+    if actor is not None and not (in_scope(actor, area) if area else actor.role in {"admin", "province"}):
+        from django.core.exceptions import PermissionDenied
+
+        audit_record(
+            action="assessment.run",
+            actor=actor,
+            object_type="area",
+            object_id=area,
+            result="denied",
+            area=area,
+        )
+        raise PermissionDenied(_("无权评估该区划。"))
+    run = Run.objects.create(year=year, area=area, engine=engine, started_by=actor)
+    started = time.perf_counter()
+    snapshot = snapshot_dir() / f"run-{run.pk}" if engine == "duckdb" else None
+    try:
+        result = assess_areas(year, area=area, engine=engine, snapshot=snapshot, households_to=run_dir(run.pk),
+                              progress=progress)  # fmt: skip
+    except Exception:
+        Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
+        raise
+    with transaction.atomic():
+        insert_rows(AreaResult, ({"run_id": run.pk, "code": a["code"], "level": a["level"],
+                                  "rural_population": a["rural_population"], "poor_persons": a["poor_persons"],
+                                  "households": a["households"], "may_exit_households": a["may_exit_households"],
+                                  "incidence": a["incidence"], "may_exit": a["may_exit"], "reasons": a["reasons"]}
+                                 for a in result.areas))  # fmt: skip
+        run.status, run.finished_at = RunStatus.DONE, timezone.now()
+        run.policy, run.assessed, run.may_exit = result.profiles, result.assessed, result.may_exit
+        run.checksum = _checksum(snapshot) if snapshot else ""
+        run.seconds = round(time.perf_counter() - started, 2)
+        run.save()
+        audit_record(action="assessment.run", actor=actor, object_type="run", object_id=str(run.pk), area=area,
+                     details={"year": year, "engine": engine, "assessed": run.assessed, "may_exit": run.may_exit})  # fmt: skip
+    if snapshot:
+        import shutil
+
+        shutil.rmtree(snapshot, ignore_errors=True)
+    return run

@@ -54,6 +54,20 @@ function drawCharts(root) {
       // Drill down: a click on a bar opens the dashboard of that child area.
       chart.on("click", (params) => { window.location.search = "?area=" + data[params.dataIndex].code; });
     }
+    if (element.dataset.chart === "incidence") {
+      chart.setOption({
+        grid: { left: 50, right: 10, top: 20, bottom: 60 },
+        tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "—" : v.toFixed(2) + "%") },
+        xAxis: { type: "category", data: data.map((r) => r.label), axisLabel: { rotate: 40 } },
+        yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+        series: [{
+          name: element.dataset.label, type: "bar", barMaxWidth: 50,
+          data: data.map((r) => ({ value: r.incidence, itemStyle: { color: r.below ? "#3a8a4f" : "#c0392b" } })),
+          markLine: rows.threshold === null ? undefined : { symbol: "none", data: [{ yAxis: rows.threshold }] },
+        }],
+      });
+      chart.on("click", (params) => { window.location.search = "?area=" + data[params.dataIndex].code; });
+    }
     window.addEventListener("resize", () => chart.resize());
   });
 }

@@ -1,0 +1,71 @@
+"""Stored assessment runs: what was assessed, with which policy values and inputs, and the result for every area.
+The decisions per household are kept beside the run as a Parquet file in the data directory (a run over a province
+holds millions of them), read back for one village at a time."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("运行中")
+    DONE = "done", _("完成")
+    FAILED = "failed", _("失败")
+
+
+class Run(models.Model):
+    year = models.PositiveSmallIntegerField(_("年度"))
+    area = models.CharField(_("区划"), max_length=12, blank=True, help_text=_("空为全部"))
+    engine = models.CharField(_("引擎"), max_length=10)
+    status = models.CharField(_("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")  # fmt: skip
+    policy = models.JSONField(_("政策参数"), default=dict)  # the profile of each province, with sources
+    checksum = models.CharField(_("输入校验和"), max_length=64, blank=True)
+    assessed = models.PositiveIntegerField(_("评估户数"), default=0)
+    may_exit = models.PositiveIntegerField(_("符合退出条件户数"), default=0)
+    seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
+
+    PRIVACY = dict.fromkeys(
+        ("id", "year", "area", "engine", "status", "started_at", "finished_at", "policy", "checksum", "assessed",
+         "may_exit", "seconds"),
+        "public",
+    ) | {"started_by": "personal"}  # fmt: skip
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("评估")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.area or '*'} #{self.pk}"
+
+
+class AreaResult(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("代码"), max_length=12)
+    level = models.CharField(_("级别"), max_length=10)
+    rural_population = models.PositiveIntegerField(_("农村人口"), null=True, blank=True)
+    poor_persons = models.PositiveIntegerField(_("贫困人口"))
+    households = models.PositiveIntegerField(_("评估户数"), default=0)
+    may_exit_households = models.PositiveIntegerField(_("符合退出条件户数"), default=0)
+    incidence = models.FloatField(_("贫困发生率"), null=True, blank=True)
+    may_exit = models.BooleanField(_("可以退出"), null=True, blank=True)
+    reasons = models.JSONField(_("理由"), default=list)
+
+    PRIVACY = dict.fromkeys(
+        ("id", "run", "code", "level", "rural_population", "poor_persons", "households", "may_exit_households",
+         "incidence", "may_exit", "reasons"),
+        "public",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["run_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["run", "code"], name="arearesult_unique_run_code")]
+        verbose_name = _("区划评估结果")
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.code}"

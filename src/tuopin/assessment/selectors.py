@@ -1,0 +1,63 @@
+"""Scoped reads of stored assessment runs: a user sees the runs over or inside their scope, and of each run only the
+results of areas in scope (SECURITY.md A: one selector layer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from tuopin.accounts.scope import area_codes, in_scope, scope_q
+from tuopin.areas.models import Area
+from tuopin.assessment.models import AreaResult, Run
+
+
+def runs_for(user: Any) -> QuerySet[Run]:
+    """Runs covering some of the user's areas: over the whole registry, over an ancestor, or inside the scope."""
+    codes = area_codes(user)
+    if not codes:
+        return Run.objects.none()
+    ancestors = {code[:n] for code in codes for n in (2, 4, 6, 9, 12) if n <= len(code)}
+    return Run.objects.filter(Q(area="") | Q(area__in=ancestors) | scope_q(user, "area")).select_related(
+        "started_by"
+    )
+
+
+def run_for(user: Any, run_id: int) -> Run | None:
+    return runs_for(user).filter(pk=run_id).first()
+
+
+def result_for(user: Any, run: Run, code: str) -> AreaResult | None:
+    if not in_scope(user, code):
+        return None
+    return AreaResult.objects.filter(run=run, code=code).first()
+
+
+def child_results_for(user: Any, run: Run, code: str) -> list[tuple[AreaResult, str]]:
+    """The results of the area's children in scope, with their names, by code."""
+    names = dict(Area.objects.filter(parent_id=code).values_list("code", "name"))
+    results = AreaResult.objects.filter(scope_q(user, "code", within=code), run=run, code__in=list(names))
+    return [(result, names[result.code]) for result in results.order_by("code")]
+
+
+def previous_run_for(user: Any, run: Run) -> Run | None:
+    """The last finished run before this one of the same year and area, for the differences."""
+    return (runs_for(user).filter(year=run.year, area=run.area, status="done", started_at__lt=run.started_at)
+            .order_by("-started_at").first())  # fmt: skip
+
+
+def household_decisions_for(user: Any, run: Run, village: str, folder: Path) -> list[dict[str, Any]]:
+    """The decisions of one village's assessed households in a run (read from the run's Parquet files)."""
+    if len(village) != 12 or not village.isdigit() or not in_scope(user, village):
+        return []
+    path = folder / f"{village[:2]}.parquet"
+    if not path.exists():
+        return []
+    import duckdb
+
+    con = duckdb.connect()
+    cursor = con.execute(f"SELECT * FROM read_parquet('{path.as_posix()}') WHERE village_id = ? ORDER BY number",  # noqa: S608
+                         [village])  # fmt: skip
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

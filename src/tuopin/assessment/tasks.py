@@ -1,0 +1,29 @@
+"""Background jobs of the assessment, run by the worker that `tuopin serve` starts."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django_tasks import task
+
+from tuopin.accounts.roles import Capability
+from tuopin.assessment.services import assessment_run
+from tuopin.core.jobs import job_finish, job_progress
+from tuopin.core.models import Job
+
+
+@task()
+def assessment_run_job(job_id: str) -> None:
+    """Run an assessment as the user who asked for it, re-checking that user's rights now."""
+    job = Job.objects.select_related("user").get(pk=job_id)
+    user = job.user
+    if not user.is_active or not user.can(Capability.WRITE):
+        job_finish(job_id, result={"refused": "permission"}, failed=True)
+        return
+    try:
+        run = assessment_run(actor=user, year=job.params["year"], area=job.params["area"],
+                             progress=job_progress(job_id))  # fmt: skip
+    except Exception as error:  # the job page says what went wrong; the run row says failed
+        job_finish(job_id, result={"refused": str(error)[:500]}, failed=True)
+        raise
+    job_finish(job_id, result={"run": run.pk, "assessed": run.assessed, "may_exit": run.may_exit,
+                               "url": reverse("assessment:run", args=[run.pk])})  # fmt: skip

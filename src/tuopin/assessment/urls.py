@@ -1,0 +1,9 @@
+from django.urls import path
+
+from tuopin.assessment import views
+
+app_name = "assessment"
+urlpatterns = [
+    path("", views.runs, name="runs"),
+    path("<int:run_id>/", views.run_detail, name="run"),
+]

@@ -1,0 +1,94 @@
+"""Pages of the assessment: the runs and a form to start one, and a run's results by area with drill-down down to
+the decisions of a village's households."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.scope import area_codes, in_scope
+from tuopin.areas.models import Area
+from tuopin.areas.selectors import breadcrumbs_for
+from tuopin.assessment.rules import PREFIXES
+from tuopin.assessment.selectors import (
+    child_results_for,
+    household_decisions_for,
+    previous_run_for,
+    result_for,
+    run_for,
+    runs_for,
+)
+from tuopin.assessment.services import run_dir
+from tuopin.assessment.tasks import assessment_run_job
+from tuopin.core.jobs import job_start
+from tuopin.policy.selectors import policy_for
+
+
+class RunForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2014, max_value=2100)
+    area = forms.ChoiceField(label=gettext_lazy("区划"))
+
+
+@require(Capability.READ)
+def runs(request: HttpRequest) -> HttpResponse:
+    codes = area_codes(request.user)
+    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    form = RunForm(request.POST or None, initial={"year": timezone.localdate().year - 1})
+    form.fields["area"].choices = [(code, names.get(code, code)) for code in codes]  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not request.user.can(Capability.WRITE):  # type: ignore[union-attr]
+            raise PermissionDenied
+        if form.is_valid():
+            params = {"year": form.cleaned_data["year"], "area": form.cleaned_data["area"],
+                      "name": f"{form.cleaned_data['year']} {names.get(form.cleaned_data['area'], '')}"}  # fmt: skip
+            job = job_start(kind="assessment.run", user=request.user, params=params,
+                            enqueue=lambda job_id: assessment_run_job.enqueue(job_id=job_id))  # fmt: skip
+            return redirect("core:job", job_id=job.pk)
+    context = {"runs": runs_for(request.user)[:50], "form": form,
+               "can_run": request.user.can(Capability.WRITE)}  # type: ignore[union-attr]  # fmt: skip
+    return render(request, "assessment/runs.html", context)
+
+
+@require(Capability.READ)
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_in_scope_or_404(request, lambda: run_for(request.user, run_id), what="run", key=str(run_id))
+    codes = area_codes(request.user)
+    default = run.area if run.area and in_scope(request.user, run.area) else codes[0] if codes else ""
+    code = request.GET.get("area") or default
+    result = get_in_scope_or_404(request, lambda: result_for(request.user, run, code), what="area", key=code)
+    area = Area.objects.filter(code=code).first()
+    children = child_results_for(request.user, run, code)
+    previous = previous_run_for(request.user, run)
+    before: dict[str, int] = {}
+    if previous is not None:
+        before = dict(previous.areas.filter(code__in=[code, *(c.code for c, _ in children)])
+                      .values_list("code", "poor_persons"))  # fmt: skip
+    profile = policy_for(run.year, code[:2])
+    child_level = PREFIXES.get(len(code) + (2 if len(code) < 6 else 3))
+    key = {"village": "village_exit_incidence", "county": "county_exit_incidence"}.get(child_level or "")
+    threshold = float(profile.value(key) * 100) if key and profile.value(key) is not None else None
+    chart = {"threshold": threshold, "children": [
+        {"code": c.code, "label": name, "incidence": None if c.incidence is None else round(c.incidence * 100, 3),
+         "below": bool(c.may_exit) or (c.incidence is not None and threshold is not None
+                                       and c.incidence * 100 < threshold)}
+        for c, name in children]}  # fmt: skip
+    rows: list[dict[str, Any]] = [{"result": c, "name": name, "pct": _percent(c.incidence),
+                                   "delta": (c.poor_persons - before[c.code]) if c.code in before else None}
+                                  for c, name in children]  # fmt: skip
+    households = household_decisions_for(request.user, run, code, run_dir(run.pk)) if len(code) == 12 else []
+    context = {"run": run, "result": result, "area": area, "crumbs": breadcrumbs_for(request.user, area) if area else [],
+               "rows": rows, "chart": chart, "pct": _percent(result.incidence), "previous": previous, "delta": (result.poor_persons - before[code])
+               if code in before else None, "households": households}  # fmt: skip
+    return render(request, "assessment/run.html", context)
+
+
+def _percent(incidence: float | None) -> str:
+    return "—" if incidence is None else f"{incidence * 100:.2f}%"
