@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 
 from tuopin.accounts.scope import scope_q
 from tuopin.audit.services import audit_record
+from tuopin.core.bulk import lookup_chunk
 from tuopin.core.crypto import blind_index
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Change, Household, Income, Member
@@ -105,8 +106,18 @@ def _search(households: QuerySet[Household], query: str, user: User | AnonymousU
     if query.isdigit():
         # A number or its beginning; as a subquery, so the database reads the matches, not the scope, first.
         return households.filter(pk__in=Household.objects.filter(number__prefix=query).values("pk"))
-    # A name or its beginning (a surname), matched from the member-name index.
-    named = Member.objects.filter(name__prefix=query, left_on__isnull=True).values("household_id")
+    # A name or its beginning (a surname), matched from the member-name index. A full name matches a few hundred
+    # members in a province, a surname hundreds of thousands, and PostgreSQL cannot tell them apart from its
+    # statistics: given the name as a subquery it walked the province's households in list order, probing each
+    # for the name (1.2 s at a million households). So the matches are read first; only when there are too many
+    # to hand over does the list walk in order and stop at the first page, which is quick for a common prefix.
+    named = Member.objects.filter(name__prefix=query, left_on__isnull=True).values_list(
+        "household_id", flat=True
+    )
+    limit = lookup_chunk()
+    found = list(named[: limit + 1])
+    if len(found) <= limit:
+        return households.filter(pk__among=found)
     return households.filter(pk__in=named)
 
 
