@@ -57,6 +57,15 @@ SAFE_HOUSING = ("A", "B")
 RULES = ("income", "education", "medical", "housing", "water")
 
 
+# The policy keys the exit rules read, and the Params field each fills.
+PARAM_KEYS = {
+    "poverty_line": "line", "school_age_min": "school_age_min", "school_age_max": "school_age_max",
+    "school_age_cutoff": "cutoff", "village_exit_incidence": "village_incidence",
+    "village_exit_incidence_west": "village_incidence_west", "county_exit_incidence": "county_incidence",
+    "county_exit_incidence_west": "county_incidence_west",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Params:
     """The policy values one run of the rules uses (from the profile of the year)."""
@@ -70,6 +79,15 @@ class Params:
     village_incidence_west: Decimal = Decimal("0")
     county_incidence: Decimal = Decimal("0")
     county_incidence_west: Decimal = Decimal("0")
+
+    def with_values(self, values: dict[str, Any]) -> Params:
+        """A copy under other policy values (typed, by policy key), for what-if runs."""
+        from dataclasses import replace
+
+        unknown = set(values) - set(PARAM_KEYS)
+        if unknown:
+            raise ValueError(f"not used by the exit rules: {', '.join(sorted(unknown))}")
+        return replace(self, **{PARAM_KEYS[key]: value for key, value in values.items()})
 
     @classmethod
     def from_profile(cls, profile: Any) -> Params:

@@ -244,3 +244,55 @@ def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duck
 
         shutil.rmtree(snapshot, ignore_errors=True)
     return run
+
+
+def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path | None = None,
+            refresh: bool = True, limit: int = 1000) -> dict[str, Any]:  # fmt: skip
+    """The registry assessed under the year's policy and under an edited copy of it (`values`: policy key → text),
+    side by side: counts, poor persons and incidence by area, and the households whose decision changes. Reads the
+    snapshot only; nothing in the registry, the runs or the workflows is touched."""
+    from tuopin.assessment.engine import duckdb_connection
+    from tuopin.policy.keys import parse_value, typed
+
+    edited = {key: typed(key, parse_value(key, text)) for key, text in values.items()}
+    snapshot = snapshot or snapshot_dir()
+    if refresh or not (snapshot / "registry_household.parquet").exists():
+        snapshot_write(snapshot)
+    con = duckdb_connection(snapshot)
+    provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
+                       if not area or code.startswith(area[:2]))  # fmt: skip
+    counts = {"real": {"assessed": 0, "may_exit": 0}, "what_if": {"assessed": 0, "may_exit": 0}}
+    areas: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    changed_count = 0
+    for province in provinces:
+        within = area or province
+        real = params_for(year, province)
+        other = real.with_values(edited)
+        sides = {}
+        for name, params in (("real", real), ("what_if", other)):
+            decisions = household_exit(params)
+            sides[name] = (
+                decisions,
+                run_duckdb(area_incidence(params, decisions, within=within), snapshot, con),
+            )
+            households = run_duckdb(assessed_households(params, decisions, within), snapshot, con)
+            counts[name]["assessed"] += households.num_rows
+            counts[name]["may_exit"] += sum(1 for v in households.column("may_exit").to_pylist() if v)
+        for before, after in zip(sides["real"][1].to_pylist(), sides["what_if"][1].to_pylist(), strict=True):
+            areas.append({"code": before["code"], "level": before["level"],
+                          "poor_persons": [before["poor_persons"], after["poor_persons"]],
+                          "incidence": [before["incidence"], after["incidence"]]})  # fmt: skip
+        a = assessed_households(real, sides["real"][0], within)
+        b = assessed_households(other, sides["what_if"][0], within)
+        diff = (
+            a.join(b, a.household_id == b.household_id)
+            .filter(a.may_exit != b.may_exit)
+            .select(household=a.number, real=a.may_exit, what_if=b.may_exit)
+            .order_by("household")
+        )
+        rows = run_duckdb(diff, snapshot, con).to_pylist()
+        changed_count += len(rows)
+        changed.extend(rows[: max(0, limit - len(changed))])
+    return {"year": year, "values": {k: str(v) for k, v in values.items()}, "households": counts,
+            "changed_count": changed_count, "changed": changed, "areas": areas}  # fmt: skip

@@ -27,3 +27,28 @@ def assessment_run_job(job_id: str) -> None:
         raise
     job_finish(job_id, result={"run": run.pk, "assessed": run.assessed, "may_exit": run.may_exit,
                                "url": reverse("assessment:run", args=[run.pk])})  # fmt: skip
+
+
+@task()
+def assessment_what_if_job(job_id: str) -> None:
+    """A what-if comparison for the user who asked, limited to an area in their scope; nothing is written but the
+    job's own result (the area and its children, and the households whose decision changes)."""
+    from tuopin.accounts.scope import in_scope
+    from tuopin.assessment.services import what_if
+
+    job = Job.objects.select_related("user").get(pk=job_id)
+    user, params = job.user, job.params
+    if not user.is_active or not user.can(Capability.READ) or not in_scope(user, params["area"]):
+        job_finish(job_id, result={"refused": "permission"}, failed=True)
+        return
+    progress = job_progress(job_id)
+    progress(0, 2, "评估中")
+    try:
+        data = what_if(params["year"], {params["key"]: params["value"]}, area=params["area"])
+    except Exception as error:
+        job_finish(job_id, result={"refused": str(error)[:500]}, failed=True)
+        raise
+    area = params["area"]
+    child = len(area) + (2 if len(area) < 6 else 3)
+    data["areas"] = [a for a in data["areas"] if a["code"] == area or len(a["code"]) == child]
+    job_finish(job_id, result={**data, "url": reverse("assessment:what_if", args=[job_id])})

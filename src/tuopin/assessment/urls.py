@@ -6,4 +6,5 @@ app_name = "assessment"
 urlpatterns = [
     path("", views.runs, name="runs"),
     path("<int:run_id>/", views.run_detail, name="run"),
+    path("what-if/<uuid:job_id>/", views.what_if_result, name="what_if"),
 ]

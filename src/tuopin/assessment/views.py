@@ -3,13 +3,15 @@ the decisions of a village's households."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.permissions import get_in_scope_or_404, require
@@ -17,7 +19,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes, in_scope
 from tuopin.areas.models import Area
 from tuopin.areas.selectors import breadcrumbs_for
-from tuopin.assessment.rules import PREFIXES
+from tuopin.assessment.rules import PARAM_KEYS, PREFIXES
 from tuopin.assessment.selectors import (
     child_results_for,
     household_decisions_for,
@@ -27,8 +29,9 @@ from tuopin.assessment.selectors import (
     runs_for,
 )
 from tuopin.assessment.services import run_dir
-from tuopin.assessment.tasks import assessment_run_job
-from tuopin.core.jobs import job_start
+from tuopin.assessment.tasks import assessment_run_job, assessment_what_if_job
+from tuopin.core.jobs import job_for, job_start
+from tuopin.policy.keys import KEYS, parse_value
 from tuopin.policy.selectors import policy_for
 
 
@@ -41,9 +44,18 @@ class RunForm(forms.Form):
 def runs(request: HttpRequest) -> HttpResponse:
     codes = area_codes(request.user)
     names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
-    form = RunForm(request.POST or None, initial={"year": timezone.localdate().year - 1})
-    form.fields["area"].choices = [(code, names.get(code, code)) for code in codes]  # type: ignore[attr-defined]
-    if request.method == "POST":
+    choices = [(code, names.get(code, code)) for code in codes]
+    form = RunForm(request.POST if request.method == "POST" and request.POST.get("form") != "what_if" else None,
+                   initial={"year": timezone.localdate().year - 1})  # fmt: skip
+    form.fields["area"].choices = choices  # type: ignore[attr-defined]
+    what_if = _what_if_form(request, choices)
+    if request.method == "POST" and request.POST.get("form") == "what_if":
+        if what_if.is_valid():
+            params = {**what_if.cleaned_data, "name": _("假设分析")}
+            job = job_start(kind="assessment.what_if", user=request.user, params=params,
+                            enqueue=lambda job_id: assessment_what_if_job.enqueue(job_id=job_id))  # fmt: skip
+            return redirect("core:job", job_id=job.pk)
+    elif request.method == "POST":
         if not request.user.can(Capability.WRITE):  # type: ignore[union-attr]
             raise PermissionDenied
         if form.is_valid():
@@ -52,9 +64,50 @@ def runs(request: HttpRequest) -> HttpResponse:
             job = job_start(kind="assessment.run", user=request.user, params=params,
                             enqueue=lambda job_id: assessment_run_job.enqueue(job_id=job_id))  # fmt: skip
             return redirect("core:job", job_id=job.pk)
-    context = {"runs": runs_for(request.user)[:50], "form": form,
+    context = {"runs": runs_for(request.user)[:50], "form": form, "what_if": what_if,
                "can_run": request.user.can(Capability.WRITE)}  # type: ignore[union-attr]  # fmt: skip
     return render(request, "assessment/runs.html", context)
+
+
+class WhatIfForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2014, max_value=2100)
+    area = forms.ChoiceField(label=gettext_lazy("区划"))
+    key = forms.ChoiceField(label=gettext_lazy("参数"))
+    value = forms.CharField(label=gettext_lazy("假设值"), max_length=32)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("key") and data.get("value"):
+            try:
+                data["value"] = parse_value(data["key"], data["value"])
+            except ValidationError as error:
+                self.add_error("value", error)
+        return data
+
+
+def _what_if_form(request: HttpRequest, choices: list[tuple[str, str]]) -> WhatIfForm:
+    form = WhatIfForm(request.POST if request.POST.get("form") == "what_if" else None,
+                      initial={"year": timezone.localdate().year - 1, "key": "poverty_line"})  # fmt: skip
+    form.fields["area"].choices = choices  # type: ignore[attr-defined]
+    form.fields["key"].choices = [(key, KEYS[key].label) for key in PARAM_KEYS]  # type: ignore[attr-defined]
+    return form
+
+
+@require(Capability.READ)
+def what_if_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = get_in_scope_or_404(
+        request, lambda: job_for(request.user, str(job_id)), what="job", key=str(job_id)
+    )
+    if job.kind != "assessment.what_if" or job.status != "done":
+        raise Http404
+    data = job.result
+    names = dict(Area.objects.filter(code__in=[a["code"] for a in data["areas"]]).values_list("code", "name"))
+    rows = [{**a, "name": names.get(a["code"], a["code"]), "pct": [_percent(v) for v in a["incidence"]],
+             "delta": a["poor_persons"][1] - a["poor_persons"][0]} for a in data["areas"]]  # fmt: skip
+    key = job.params["key"]
+    context = {"job": job, "data": data, "rows": rows, "spec": KEYS[key], "key": key,
+               "real": policy_for(job.params["year"], job.params["area"][:2]).get(key)}  # fmt: skip
+    return render(request, "assessment/what_if.html", context)
 
 
 @require(Capability.READ)

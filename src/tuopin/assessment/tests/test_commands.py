@@ -68,3 +68,30 @@ def test_the_household_page_shows_the_decision_and_its_reasons(
     assert 'data-testid="decision"' in page and "2019 年退出条件" in page and "不符合退出条件" in page
     assert 'data-rule="income" data-ok="0"' in page and 'data-rule="housing" data-ok="1"' in page
     assert "人均纯收入 3000.00 元，标准 3218 元" in page
+
+
+def test_what_if_shows_both_sides_and_touches_nothing(register: RegisterHousehold, tree: dict[str, Area],
+                                                      capsys: pytest.CaptureFixture[str], settings: Any,
+                                                      tmp_path: Any) -> None:  # fmt: skip
+    from tuopin.assessment.models import Run
+    from tuopin.policy.models import PolicyValue
+    from tuopin.registry.models import Change
+
+    settings.DATA_DIR = tmp_path
+    _household(register, "H001", "10000")  # 3,333 a head: above 3,218, below 3,500
+    _household(register, "H002", "12000")  # 4,000 a head: above both
+    before = (Change.objects.count(), PolicyValue.objects.count())
+    call_command("assess", "--year", "2019", "--area", "130126", "--what-if", "poverty_line=3500", "--json")
+    data: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert data["households"] == {
+        "real": {"assessed": 2, "may_exit": 2},
+        "what_if": {"assessed": 2, "may_exit": 1},
+    }
+    assert data["changed"] == [{"household": "H001", "real": True, "what_if": False}]
+    village = next(a for a in data["areas"] if a["code"] == "130126100201")
+    assert village["poor_persons"] == [0, 3]
+    assert (Change.objects.count(), PolicyValue.objects.count(), Run.objects.count()) == (*before, 0)
+    with pytest.raises(CommandError, match="not used by the exit rules"):
+        call_command("assess", "--year", "2019", "--what-if", "notice_days=5")
+    with pytest.raises(CommandError):
+        call_command("assess", "--year", "2019", "--what-if", "poverty_line=abc")

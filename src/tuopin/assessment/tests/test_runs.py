@@ -99,3 +99,27 @@ def test_an_inspector_reads_but_cannot_start(register: RegisterHousehold, tree: 
     page = client.get(f"/assessment/{run.pk}/", {"area": "130126"})
     assert page.status_code == 200 and 'data-testid="summary"' in page.content.decode()
     assert 'data-testid="run-form"' not in client.get("/assessment/").content.decode()
+
+
+def test_a_what_if_from_the_page_lists_the_households_that_change(
+    register: RegisterHousehold, tree: dict[str, Area], own: User, neighbour: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    _registry(register, tree)  # H001: 3,000 a head; H002: 4,000 a head
+    client = client_for(own)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/assessment/", {"form": "what_if", "year": 2019, "area": "130126",
+                                                "key": "poverty_line", "value": "2900"})  # fmt: skip
+    job = Job.objects.get(kind="assessment.what_if")
+    assert job.status == "done", job.result
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    page = client.get(f"/assessment/what-if/{job.pk}/").content.decode()
+    assert (
+        "H001" in page and "H002" not in page and "H900" not in page
+    )  # only H001 changes; H900 is out of scope
+    assert "2900" in page and "3218" in page
+    assert client_for(neighbour).get(f"/assessment/what-if/{job.pk}/").status_code == 404
+    assert not Run.objects.exists()
+    bad = client.post("/assessment/", {"form": "what_if", "year": 2019, "area": "130126", "key": "poverty_line",
+                                       "value": "-5"})  # fmt: skip
+    assert bad.status_code == 200 and "应为不小于0的数" in bad.content.decode()

@@ -19,6 +19,13 @@ class Command(TuopinCommand):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--area", default="", help="an area code (default: the whole registry)")
         parser.add_argument("--engine", choices=[e for e in ENGINES if e != "spark"], default="duckdb")
+        parser.add_argument(
+            "--what-if",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="assess also under this policy value (repeatable) and print both side by side",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,9 +44,27 @@ class Command(TuopinCommand):
                                  for r in decision.reasons])  # fmt: skip
             self.emit(options, data, human)
             return
+        if options["what_if"]:
+            self._what_if(options)
+            return
         result = assess_areas(options["year"], area=options["area"], engine=options["engine"])
         data = result.as_dict()
         counts = data["households"]
         human = (f"{result.year} ({result.engine}): {counts['assessed']} households assessed, {counts['may_exit']} may "
                  f"exit, {counts['remain_poor']} remain poor; {len(result.areas)} areas")  # fmt: skip
+        self.emit(options, data, human)
+
+    def _what_if(self, options: dict[str, Any]) -> None:
+        from django.core.exceptions import ValidationError
+
+        from tuopin.assessment.services import what_if
+
+        values = dict(item.partition("=")[::2] for item in options["what_if"])
+        try:
+            data = what_if(options["year"], values, area=options["area"])
+        except (ValidationError, ValueError) as error:
+            raise CommandError(str(error)) from error
+        real, other = data["households"]["real"], data["households"]["what_if"]
+        human = (f"{data['year']}: may exit {real['may_exit']} of {real['assessed']} now, {other['may_exit']} of "
+                 f"{other['assessed']} under {data['values']}; {data['changed_count']} households change")  # fmt: skip
         self.emit(options, data, human)
