@@ -61,3 +61,18 @@ def household_decisions_for(user: Any, run: Run, village: str, folder: Path) -> 
                          [village])  # fmt: skip
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def incidence_by_year_for(user: Any, code: str) -> list[dict[str, Any]]:
+    """The area's poor persons and incidence in each year, from the latest finished run of that year."""
+    if not code or not in_scope(user, code):
+        return []
+    latest: dict[int, dict[str, Any]] = {}
+    results = (AreaResult.objects.filter(code=code, run__status="done").select_related("run")
+               .order_by("run__year", "-run__started_at", "-run_id"))  # fmt: skip
+    for result in results:
+        latest.setdefault(result.run.year, {
+            "year": result.run.year, "run": result.run_id, "poor_persons": result.poor_persons,
+            "incidence": None if result.incidence is None else round(result.incidence * 100, 3),
+        })  # fmt: skip
+    return list(latest.values())

@@ -113,8 +113,9 @@ def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot:
         if households_to is not None:
             _write_decisions(assessed_households(params, decisions, area or province), engine, snapshot,
                              households_to / f"{province}.parquet")  # fmt: skip
+        words = _Words()
         for row in rows:
-            areas.append(_area_row(row, params))
+            areas.append(_area_row(row, params, words))
             if row["code"] == (area or province):
                 assessed += row["households"]
                 may_exit += row["may_exit_households"]
@@ -142,30 +143,35 @@ def _run(expr: Any, engine: str, snapshot: Path | None) -> list[dict[str, Any]]:
     raise ValueError(f"unknown engine {engine}")
 
 
-def _area_row(row: dict[str, Any], params: Params) -> dict[str, Any]:
+class _Words:
+    """The reasons' wording, translated once per run rather than once per area (a province has 56,712 areas)."""
+
+    def __init__(self) -> None:
+        self.no_population = _("%(year)s 年没有农村人口数，无法计算贫困发生率")
+        self.incidence = _("贫困发生率 %(incidence).2f%% %(relation)s %(threshold)s%%")
+        self.below, self.not_below = _("低于"), _("不低于")
+        self.awaiting = _("待专项评估（错退率、漏评率、群众认可度）")
+
+
+def _area_row(row: dict[str, Any], params: Params, words: _Words) -> dict[str, Any]:
     level, incidence = row["level"], row["incidence"]
     reasons: list[str] = []
     may_exit: bool | None = None
     if incidence is None:
-        reasons.append(_("%(year)s 年没有农村人口数，无法计算贫困发生率") % {"year": params.year})
+        reasons.append(words.no_population % {"year": params.year})
     elif level in {"village", "county"}:
         threshold = {
             ("village", False): params.village_incidence, ("village", True): params.village_incidence_west,
             ("county", False): params.county_incidence, ("county", True): params.county_incidence_west,
         }[(level, bool(row["western"]))]  # fmt: skip
         below = bool(row["below_threshold"])
-        reasons.append(
-            _("贫困发生率 %(incidence).2f%% %(relation)s %(threshold)s%%")
-            % {
-                "incidence": incidence * 100,
-                "relation": _("低于") if below else _("不低于"),
-                "threshold": format((threshold * 100).normalize(), "f"),
-            }
-        )
+        reasons.append(words.incidence % {"incidence": incidence * 100,
+                                          "relation": words.below if below else words.not_below,
+                                          "threshold": format((threshold * 100).normalize(), "f")})  # fmt: skip
         if level == "village":
             may_exit = below
         elif below:
-            reasons.append(_("待专项评估（错退率、漏评率、群众认可度）"))
+            reasons.append(words.awaiting)
         else:
             may_exit = False
     return {"code": row["code"], "level": level, "rural_population": row["rural_population"],
@@ -192,9 +198,12 @@ def _checksum(snapshot: Path) -> str:
 
 
 def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duckdb",
-                   progress: Callable[[int, int, str], None] | None = None) -> Any:  # fmt: skip
+                   progress: Callable[[int, int, str], None] | None = None, snapshot: Path | None = None) -> Any:  # fmt: skip
     """Run the assessment and store it: its policy values, the checksum of its input snapshot, the result of every
-    area and (as Parquet beside it) the decision of every assessed household. Audited."""
+    area and (as Parquet beside it) the decision of every assessed household. Audited.
+
+    By default the run takes a fresh snapshot of its own; a caller assessing several years of an unchanged registry
+    in a row (the demo) may pass one `snapshot` it has just written."""
     import time
 
     from django.db import transaction
@@ -219,10 +228,12 @@ def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duck
         raise PermissionDenied(_("无权评估该区划。"))
     run = Run.objects.create(year=year, area=area, engine=engine, started_by=actor)
     started = time.perf_counter()
-    snapshot = snapshot_dir() / f"run-{run.pk}" if engine == "duckdb" else None
+    own_snapshot = snapshot is None and engine == "duckdb"
+    if own_snapshot:
+        snapshot = snapshot_dir() / f"run-{run.pk}"
     try:
         result = assess_areas(year, area=area, engine=engine, snapshot=snapshot, households_to=run_dir(run.pk),
-                              progress=progress)  # fmt: skip
+                              progress=progress, refresh=own_snapshot)  # fmt: skip
     except Exception:
         Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
         raise
@@ -239,7 +250,7 @@ def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duck
         run.save()
         audit_record(action="assessment.run", actor=actor, object_type="run", object_id=str(run.pk), area=area,
                      details={"year": year, "engine": engine, "assessed": run.assessed, "may_exit": run.may_exit})  # fmt: skip
-    if snapshot:
+    if own_snapshot and snapshot:
         import shutil
 
         shutil.rmtree(snapshot, ignore_errors=True)

@@ -23,6 +23,7 @@ from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.selectors import area_for, breadcrumbs_for
+from tuopin.assessment.selectors import incidence_by_year_for
 from tuopin.assessment.services import assess_household
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
@@ -275,9 +276,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     board = dashboard_for(request.user, area)
     crumbs = breadcrumbs_for(request.user, area) if area else []
+    yearly = incidence_by_year_for(request.user, area.code if area else (held[0] if held else ""))
     charts = {"status": board.by_status, "category": board.by_category, "cause": board.by_cause,
-              "children": board.by_child}  # fmt: skip
-    return render(request, "registry/dashboard.html", {"board": board, "crumbs": crumbs, "charts": charts})
+              "children": board.by_child, "yearly": yearly}  # fmt: skip
+    return render(request, "registry/dashboard.html", {"board": board, "crumbs": crumbs, "charts": charts,
+                                                       "yearly": yearly})  # fmt: skip
 
 
 @require(Capability.WRITE)

@@ -103,6 +103,14 @@ def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
     for label, count in (("一般贫困户", "1789"), ("低保贫困户", "489"), ("特困供养贫困户", "49")):
         assert f"{label} <strong>{count}</strong>" in page
     assert accounts["province"]["area"] == "13"
+    # Each year of the poverty period was assessed; the dashboard draws the incidence of those runs.
+    from tuopin.assessment.models import Run
+
+    assert sorted(Run.objects.filter(status="done", area="13").values_list("year", flat=True)) == list(
+        range(2015, 2021)
+    )
+    yearly = page[page.index('data-testid="incidence-by-year"') :]
+    assert all(f">{year}</a>" in yearly for year in range(2015, 2021))
 
 
 def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:

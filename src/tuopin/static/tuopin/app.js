@@ -54,6 +54,20 @@ function drawCharts(root) {
       // Drill down: a click on a bar opens the dashboard of that child area.
       chart.on("click", (params) => { window.location.search = "?area=" + data[params.dataIndex].code; });
     }
+    if (element.dataset.chart === "yearly") {
+      const years = rows.yearly || [];
+      chart.setOption({
+        grid: { left: 50, right: 50, top: 30, bottom: 25 },
+        legend: {},
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: years.map((r) => r.year) },
+        yAxis: [{ type: "value", axisLabel: { formatter: "{value}%" } }, { type: "value" }],
+        series: [
+          { name: element.dataset.labelIncidence, type: "line", data: years.map((r) => r.incidence) },
+          { name: element.dataset.labelPoor, type: "bar", yAxisIndex: 1, data: years.map((r) => r.poor_persons) },
+        ],
+      });
+    }
     if (element.dataset.chart === "incidence") {
       chart.setOption({
         grid: { left: 50, right: 10, top: 20, bottom: 60 },

@@ -48,6 +48,9 @@ def _password() -> str:
     return "demo-" + "".join(secrets.choice(alphabet) for _ in range(12))
 
 
+DEMO_ASSESSMENT_YEARS = range(2015, 2021)
+
+
 class Command(TuopinCommand):
     help = "Build the demo: data directory, divisions, one account per role and level; prints the accounts."
 
@@ -63,6 +66,18 @@ class Command(TuopinCommand):
         accounts = [self._account(*spec) for spec in DEMO_ACCOUNTS]
         with progress_bar("demo registry", enabled=not options["json"]) as advance:
             built = registry_demo(scale=options["scale"], progress=advance)
+        if (
+            built.households
+        ):  # a new demo registry: assess each year of the poverty period, as the offices did
+            from tuopin.assessment.services import assessment_run
+            from tuopin.assessment.snapshot import snapshot_dir, snapshot_write
+
+            snapshot = snapshot_dir() / "demo"
+            snapshot_write(snapshot)  # one snapshot for every year: the registry does not change in between
+            with progress_bar("demo assessments", enabled=not options["json"]) as advance:
+                for done, year in enumerate(DEMO_ASSESSMENT_YEARS, start=1):
+                    assessment_run(actor=None, year=year, area="13", snapshot=snapshot)
+                    advance(done, len(DEMO_ASSESSMENT_YEARS))
         axes_reset()
         lines = [
             init_output.getvalue().strip(),
