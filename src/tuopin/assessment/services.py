@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from tuopin.areas.models import Area
 from tuopin.assessment.engine import run_db, run_duckdb
 from tuopin.assessment.rules import RULES, Params, area_incidence, assessed_households, household_exit
-from tuopin.assessment.snapshot import snapshot_dir, snapshot_write
+from tuopin.assessment.snapshot import snapshot_dir, snapshot_refresh
 from tuopin.policy.selectors import policy_for
 from tuopin.registry.models import Household
 
@@ -96,7 +96,7 @@ def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot:
     if engine == "duckdb":
         snapshot = snapshot or snapshot_dir()
         if refresh or not (snapshot / "registry_household.parquet").exists():
-            snapshot_write(snapshot)
+            snapshot_refresh(snapshot)
     provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
                        if not area or code.startswith(area[:2]))  # fmt: skip
     areas: list[dict[str, Any]] = []
@@ -268,7 +268,7 @@ def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path
     edited = {key: typed(key, parse_value(key, text)) for key, text in values.items()}
     snapshot = snapshot or snapshot_dir()
     if refresh or not (snapshot / "registry_household.parquet").exists():
-        snapshot_write(snapshot)
+        snapshot_refresh(snapshot)
     con = duckdb_connection(snapshot)
     provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
                        if not area or code.startswith(area[:2]))  # fmt: skip

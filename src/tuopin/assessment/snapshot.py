@@ -1,6 +1,11 @@
 """The registry snapshot the batch engines read: one Parquet file per table with only the columns the rules need
 (tuopin.assessment.rules.SCHEMAS), written from the database of record in batches (memory stays flat), each file
-replaced only once it is complete. Written afresh on every refresh for now (incremental refresh is still to come).
+replaced only once it is complete.
+
+Refreshed incrementally: every write to a household, its members or incomes leaves a row in the registry's history
+(registry.Change), so the households changed since the last refresh are the history's rows after the last one the
+snapshot has seen (state.json). Only their rows are read again and swapped in; the division tables, which have no
+history, are copied whole. A refresh that would re-read more than a quarter of the households writes afresh.
 """
 
 from __future__ import annotations
@@ -26,27 +31,121 @@ def snapshot_dir() -> Path:
     return Path(settings.DATA_DIR) / "snapshot"
 
 
+STATE = "state.json"
+# The household each table's rows belong to (the tables the history covers).
+HOUSEHOLD_KEY = {
+    "registry_household": "id",
+    "registry_member": "household_id",
+    "registry_income": "household_id",
+}
+FULL_ABOVE, FULL_MIN = 0.25, 1000  # afresh when more than a quarter (and more than a thousand) changed
+
+
+def _last_change() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM registry_change")
+        return int(cursor.fetchone()[0] or 0)
+
+
+def snapshot_refresh(target: Path | None = None) -> dict[str, Any]:
+    """Bring the snapshot up to date: only the households changed since the last refresh when it can, else afresh.
+    Returns the mode, the households re-read (incremental) and the row count of each table."""
+    import json
+
+    target = target or snapshot_dir()
+    state_path = target / STATE
+    try:
+        state = json.loads(state_path.read_text())
+    except (OSError, ValueError):
+        state = None
+    if state is None or not all((target / f"{table}.parquet").exists() for table in SCHEMAS):
+        return {"mode": "full", **snapshot_write(target)}
+    seen = _last_change()  # read first: what changes while we copy is read again next time
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT household_id FROM registry_change WHERE id > %s", [state["change"]])
+        changed = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM registry_household")
+        total = cursor.fetchone()[0] or 1
+    if len(changed) > max(FULL_ABOVE * total, FULL_MIN):
+        return {"mode": "full", **snapshot_write(target)}
+    counts: dict[str, Any] = {"mode": "incremental", "changed_households": len(changed)}
+    for table, schema in SCHEMAS.items():
+        if table in HOUSEHOLD_KEY:
+            counts[table] = _swap(target, table, schema, HOUSEHOLD_KEY[table], changed)
+        else:
+            counts[table] = _copy(target, table, schema)
+    state_path.write_text(json.dumps({"change": seen}))
+    return counts
+
+
+def _swap(target: Path, table: str, schema: dict[str, str], key: str, changed: list[int]) -> int:
+    """The table's file with the rows of the changed households replaced by what the database holds now."""
+    import duckdb
+
+    from tuopin.core.bulk import batches, lookup_chunk
+
+    if not changed:
+        return int(pq.ParquetFile(target / f"{table}.parquet").metadata.num_rows)
+    arrow_schema = _schema(schema)
+    quote = connection.ops.quote_name
+    fresh: list[pa.Table] = []
+    with connection.cursor() as cursor:
+        for chunk in batches(changed, lookup_chunk()):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {', '.join(quote(c) for c in schema)} FROM {quote(table)} "  # noqa: S608
+                           f"WHERE {quote(key)} IN ({placeholders})", chunk)  # fmt: skip
+            rows = cursor.fetchall()
+            if rows:
+                fresh.append(_table(rows, schema, arrow_schema))
+    new_rows = pa.concat_tables(fresh) if fresh else arrow_schema.empty_table()
+    gone = pa.table({"key": pa.array(changed, pa.int64())})
+    path, temporary = target / f"{table}.parquet", target / f"{table}.parquet.tmp"
+    con = duckdb.connect()
+    con.register("new_rows", new_rows)
+    con.register("gone", gone)
+    con.execute(f"COPY (SELECT * FROM read_parquet('{path.as_posix()}') WHERE {key} NOT IN (SELECT key FROM gone) "  # noqa: S608
+                f"UNION ALL SELECT * FROM new_rows ORDER BY 1) TO '{temporary.as_posix()}' (FORMAT parquet)")  # fmt: skip
+    con.close()
+    temporary.replace(path)
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def _schema(schema: dict[str, str]) -> pa.Schema:
+    return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in schema.items()])
+
+
+def _table(rows: list[tuple[Any, ...]], schema: dict[str, str], arrow_schema: pa.Schema) -> pa.Table:
+    columns = list(zip(*rows, strict=True))
+    arrays = [_array(values, kind) for values, kind in zip(columns, schema.values(), strict=True)]
+    return pa.Table.from_arrays(arrays, schema=arrow_schema)
+
+
 def snapshot_write(target: Path | None = None, progress: Any = None) -> dict[str, int]:
     """Write every table of the snapshot afresh; returns the row count of each."""
+    import json
+
     target = target or snapshot_dir()
     target.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    for table, schema in SCHEMAS.items():
-        arrow_schema = pa.schema([(name, ARROW_TYPES[kind]) for name, kind in schema.items()])
-        quote = connection.ops.quote_name
-        sql = f"SELECT {', '.join(quote(c) for c in schema)} FROM {quote(table)} ORDER BY 1"  # noqa: S608
-        temporary = target / f"{table}.parquet.tmp"
-        rows = 0
-        with connection.cursor() as cursor, pq.ParquetWriter(temporary, arrow_schema) as writer:
-            cursor.execute(sql)
-            while batch := cursor.fetchmany(FETCH):
-                columns = list(zip(*batch, strict=True))
-                arrays = [_array(values, kind) for values, kind in zip(columns, schema.values(), strict=True)]
-                writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
-                rows += len(batch)
-        temporary.replace(target / f"{table}.parquet")
-        counts[table] = rows
+    seen = _last_change()
+    counts = {table: _copy(target, table, schema) for table, schema in SCHEMAS.items()}
+    (target / STATE).write_text(json.dumps({"change": seen}))
     return counts
+
+
+def _copy(target: Path, table: str, schema: dict[str, str]) -> int:
+    """One table copied whole."""
+    arrow_schema = _schema(schema)
+    quote = connection.ops.quote_name
+    sql = f"SELECT {', '.join(quote(c) for c in schema)} FROM {quote(table)} ORDER BY 1"  # noqa: S608
+    temporary = target / f"{table}.parquet.tmp"
+    rows = 0
+    with connection.cursor() as cursor, pq.ParquetWriter(temporary, arrow_schema) as writer:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(FETCH):
+            writer.write_table(_table(batch, schema, arrow_schema))
+            rows += len(batch)
+    temporary.replace(target / f"{table}.parquet")
+    return rows
 
 
 def _array(values: tuple[Any, ...], kind: str) -> pa.Array:

@@ -84,7 +84,13 @@ class Command(TuopinCommand):
         if options["step"] == "measure":
             from django.conf import settings
 
-            self.stdout.write(json.dumps(assess_bench.measure(Path(settings.DATA_DIR) / "snapshot")))
+            snapshot = Path(
+                tempfile.mkdtemp(dir=settings.DATA_DIR, prefix="bench-snapshot-")
+            )  # no state: a full copy
+            try:
+                self.stdout.write(json.dumps(assess_bench.measure(snapshot)))
+            finally:
+                shutil.rmtree(snapshot, ignore_errors=True)
             return
         workdir = Path(tempfile.mkdtemp(prefix="tuopin-bench-"))
         env = {**os.environ, "TUOPIN_DATA_DIR": str(workdir)}
