@@ -69,3 +69,38 @@ class AreaResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.code}"
+
+
+class CountyEvaluation(models.Model):
+    """The special evaluation of a county's exit (POLICY.md §4): samples and counts as recorded by the evaluators;
+    the three rates are computed from them by the rules, never typed."""
+
+    county = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    sampled_exited = models.PositiveIntegerField(_("抽查已脱贫人口"))
+    wrong_exits = models.PositiveIntegerField(_("错退人口"))
+    sampled_unregistered = models.PositiveIntegerField(_("抽查未建档农村人口"))
+    missed = models.PositiveIntegerField(_("漏评人口"))
+    surveyed_households = models.PositiveIntegerField(_("调查户数"))
+    approving_households = models.PositiveIntegerField(_("认可户数"))
+    evaluated_on = models.DateField(_("评估日期"))
+    evaluator = models.CharField(_("评估机构"), max_length=100)
+    recorded_by = models.CharField(_("录入人"), max_length=150)
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    PRIVACY = dict.fromkeys(
+        ("id", "county", "year", "sampled_exited", "wrong_exits", "sampled_unregistered", "missed",
+         "surveyed_households", "approving_households", "evaluated_on", "evaluator", "recorded_at", "version"),
+        "public",
+    ) | {"recorded_by": "personal"}  # fmt: skip
+
+    class Meta:
+        ordering = ["-year", "county_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="countyevaluation_one_per_year")
+        ]
+        verbose_name = _("贫困县退出专项评估")
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year}"

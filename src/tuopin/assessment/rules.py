@@ -47,6 +47,11 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "costs": "decimal(14, 2)",
     },
     "areas_area": {"code": "string", "level": "string"},
+    "assessment_countyevaluation": {
+        "id": "int64", "county_id": "string", "year": "int64", "sampled_exited": "int64", "wrong_exits": "int64",
+        "sampled_unregistered": "int64", "missed": "int64", "surveyed_households": "int64",
+        "approving_households": "int64",
+    },
     "areas_areayear": {"id": "int64", "area_id": "string", "year": "int64", "rural_population": "int64",
                        "western": "boolean"},
 }  # fmt: skip
@@ -62,7 +67,8 @@ PARAM_KEYS = {
     "poverty_line": "line", "school_age_min": "school_age_min", "school_age_max": "school_age_max",
     "school_age_cutoff": "cutoff", "village_exit_incidence": "village_incidence",
     "village_exit_incidence_west": "village_incidence_west", "county_exit_incidence": "county_incidence",
-    "county_exit_incidence_west": "county_incidence_west",
+    "county_exit_incidence_west": "county_incidence_west", "county_wrong_exit_max": "county_wrong_exit_max",
+    "county_missed_max": "county_missed_max", "county_approval_min": "county_approval_min",
 }  # fmt: skip
 
 
@@ -79,6 +85,9 @@ class Params:
     village_incidence_west: Decimal = Decimal("0")
     county_incidence: Decimal = Decimal("0")
     county_incidence_west: Decimal = Decimal("0")
+    county_wrong_exit_max: Decimal = Decimal("0")
+    county_missed_max: Decimal = Decimal("0")
+    county_approval_min: Decimal = Decimal("1")
 
     def with_values(self, values: dict[str, Any]) -> Params:
         """A copy under other policy values (typed, by policy key), for what-if runs."""
@@ -100,7 +109,10 @@ class Params:
                    profile.value("village_exit_incidence") or Decimal(0),
                    profile.value("village_exit_incidence_west") or Decimal(0),
                    profile.value("county_exit_incidence") or Decimal(0),
-                   profile.value("county_exit_incidence_west") or Decimal(0))  # fmt: skip
+                   profile.value("county_exit_incidence_west") or Decimal(0),
+                   profile.value("county_wrong_exit_max") or Decimal(0),
+                   profile.value("county_missed_max") or Decimal(0),
+                   profile.value("county_approval_min") or Decimal(1))  # fmt: skip
 
 
 def tables() -> dict[str, Table]:
@@ -205,7 +217,17 @@ def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Tab
         areas = areas.filter(_.code.startswith(within))
     years = tables()["areas_areayear"].filter(_.year == params.year)
     years = years.select(year_code=_.area_id, rural_population=_.rural_population, western=_.western)
-    joined = areas.left_join(years, areas.code == years.year_code).left_join(poor, areas.code == poor.code)
+    evaluations = tables()["assessment_countyevaluation"].filter(_.year == params.year)
+    evaluations = evaluations.select(
+        evaluated=_.county_id, sampled_exited=_.sampled_exited, wrong_exits=_.wrong_exits,
+        sampled_unregistered=_.sampled_unregistered, missed=_.missed, surveyed=_.surveyed_households,
+        approving=_.approving_households,
+    )  # fmt: skip
+    joined = (
+        areas.left_join(years, areas.code == years.year_code)
+        .left_join(poor, areas.code == poor.code)
+        .left_join(evaluations, areas.code == evaluations.evaluated)
+    )
     level = joined.level
     poor_persons = joined.poor_persons.fill_null(0).cast("int64")
     rural = joined.rural_population
@@ -217,6 +239,16 @@ def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Tab
         return western.ifelse(poor_persons * west_denominator < rural * west_numerator,
                               poor_persons * denominator < rural * numerator)  # fmt: skip
 
+    def rate(part: Any, whole: Any) -> Any:
+        return (whole > 0).ifelse(part.cast("float64") / whole.cast("float64"), ibis.null("float64"))
+
+    def under(
+        part: Any, whole: Any, limit: Decimal
+    ) -> Any:  # part / whole < limit, exactly; false without a sample
+        numerator, denominator = limit.as_integer_ratio()
+        return (whole > 0) & (part * denominator < whole * numerator)
+
+    approval_numerator, approval_denominator = params.county_approval_min.as_integer_ratio()
     has_rural = rural.notnull() & (rural > 0)
     return joined.select(
         code=joined.code,
@@ -236,4 +268,18 @@ def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Tab
             ),
             ibis.null("boolean"),
         ),
+        evaluated=joined.evaluated.notnull(),
+        wrong_exit_rate=rate(joined.wrong_exits, joined.sampled_exited),
+        missed_rate=rate(joined.missed, joined.sampled_unregistered),
+        approval_rate=rate(joined.approving, joined.surveyed),
+        wrong_exit_ok=under(
+            joined.wrong_exits, joined.sampled_exited, params.county_wrong_exit_max
+        ).fill_null(False),
+        missed_ok=under(joined.missed, joined.sampled_unregistered, params.county_missed_max).fill_null(
+            False
+        ),
+        approval_ok=(
+            (joined.surveyed > 0)
+            & (joined.approving * approval_denominator > joined.surveyed * approval_numerator)
+        ).fill_null(False),
     ).order_by("code")

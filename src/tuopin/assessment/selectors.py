@@ -76,3 +76,17 @@ def incidence_by_year_for(user: Any, code: str) -> list[dict[str, Any]]:
             "incidence": None if result.incidence is None else round(result.incidence * 100, 3),
         })  # fmt: skip
     return list(latest.values())
+
+
+def evaluations_for(user: Any) -> QuerySet[Any]:
+    from tuopin.assessment.models import CountyEvaluation
+
+    return CountyEvaluation.objects.filter(scope_q(user, "county_id")).select_related("county")
+
+
+def counties_for(user: Any) -> list[tuple[str, str]]:
+    return list(
+        Area.objects.filter(scope_q(user, "code"), level="county")
+        .order_by("code")
+        .values_list("code", "name")
+    )

@@ -151,6 +151,12 @@ class _Words:
         self.incidence = _("贫困发生率 %(incidence).2f%% %(relation)s %(threshold)s%%")
         self.below, self.not_below = _("低于"), _("不低于")
         self.awaiting = _("待专项评估（错退率、漏评率、群众认可度）")
+        self.wrong = _("错退率 %(rate).2f%% %(relation)s %(limit)s%%")
+        self.missed = _("漏评率 %(rate).2f%% %(relation)s %(limit)s%%")
+        self.approval = _("群众认可度 %(rate).2f%% %(relation)s %(limit)s%%")
+        self.above, self.not_above = _("高于"), _("不高于")
+        self.no_sample = _("%(what)s：没有样本")
+        self.rate_names = (_("错退率"), _("漏评率"), _("群众认可度"))
 
 
 def _area_row(row: dict[str, Any], params: Params, words: _Words) -> dict[str, Any]:
@@ -170,10 +176,24 @@ def _area_row(row: dict[str, Any], params: Params, words: _Words) -> dict[str, A
                                           "threshold": format((threshold * 100).normalize(), "f")})  # fmt: skip
         if level == "village":
             may_exit = below
-        elif below:
+        elif not row["evaluated"]:
             reasons.append(words.awaiting)
+            may_exit = False if not below else None
         else:
-            may_exit = False
+            checks = (
+                (words.wrong, "wrong_exit_rate", "wrong_exit_ok", params.county_wrong_exit_max, False),
+                (words.missed, "missed_rate", "missed_ok", params.county_missed_max, False),
+                (words.approval, "approval_rate", "approval_ok", params.county_approval_min, True),
+            )
+            for (template, rate, ok, limit, above), name in zip(checks, words.rate_names, strict=True):
+                if row[rate] is None:
+                    reasons.append(words.no_sample % {"what": name})
+                    continue
+                relation = (words.above if row[ok] else words.not_above) if above else (
+                    words.below if row[ok] else words.not_below)  # fmt: skip
+                reasons.append(template % {"rate": row[rate] * 100, "relation": relation,
+                                           "limit": format((limit * 100).normalize(), "f")})  # fmt: skip
+            may_exit = below and all(row[ok] for _t, _r, ok, _l, _a in checks)
     return {"code": row["code"], "level": level, "rural_population": row["rural_population"],
             "poor_persons": int(row["poor_persons"]), "incidence": None if incidence is None else round(incidence, 6),
             "may_exit": may_exit, "reasons": reasons, "households": int(row["households"]),
@@ -307,3 +327,58 @@ def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path
         changed.extend(rows[: max(0, limit - len(changed))])
     return {"year": year, "values": {k: str(v) for k, v in values.items()}, "households": counts,
             "changed_count": changed_count, "changed": changed, "areas": areas}  # fmt: skip
+
+
+EVALUATION_FIELDS = ("sampled_exited", "wrong_exits", "sampled_unregistered", "missed", "surveyed_households",
+                     "approving_households")  # fmt: skip
+
+
+def evaluation_record(*, actor: Any, county: str, year: int, counts: dict[str, int], evaluated_on: Any,
+                      evaluator: str, version: int | None = None) -> Any:  # fmt: skip
+    """Record (or correct) a county's special exit evaluation. Province offices of that county and administrators
+    only; parts may not exceed their samples; a stale correction is refused; audited."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    from tuopin.accounts.roles import Capability, Role
+    from tuopin.accounts.scope import in_scope
+    from tuopin.assessment.models import CountyEvaluation
+    from tuopin.audit.services import audit_record
+    from tuopin.core.errors import StaleEdit
+
+    allowed = actor is None or (actor.role in {Role.ADMIN, Role.PROVINCE} and actor.can(Capability.WRITE)
+                                and in_scope(actor, county))  # fmt: skip
+    if not allowed:
+        audit_record(action="assessment.evaluation", actor=actor, object_type="county", object_id=county,
+                     result="denied", area=county)  # fmt: skip
+        raise PermissionDenied(_("只有省级用户可以录入县级退出专项评估。"))
+    problems: dict[str, list[str]] = {}
+    if not Area.objects.filter(code=county, level="county").exists():
+        problems["county"] = [_("县代码不存在：%(code)s") % {"code": county}]
+    for part, whole in (("wrong_exits", "sampled_exited"), ("missed", "sampled_unregistered"),
+                        ("approving_households", "surveyed_households")):  # fmt: skip
+        if counts[part] > counts[whole]:
+            problems[part] = [_("不能大于样本数。")]
+    if not evaluator.strip():
+        problems["evaluator"] = [_("请填写评估机构。")]
+    if problems:
+        raise ValidationError(problems)
+    name = actor.get_username() if actor else "system"
+    with transaction.atomic():
+        row = CountyEvaluation.objects.select_for_update().filter(county_id=county, year=year).first()
+        if row is None:
+            if version:
+                raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
+            row = CountyEvaluation(county_id=county, year=year)
+        elif version is not None and version != row.version:
+            raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
+        else:
+            row.version += 1
+        old = {f: getattr(row, f) for f in EVALUATION_FIELDS} if row.pk else {}
+        for field_name in EVALUATION_FIELDS:
+            setattr(row, field_name, counts[field_name])
+        row.evaluated_on, row.evaluator, row.recorded_by = evaluated_on, evaluator.strip(), name
+        row.save()
+        audit_record(action="assessment.evaluation", actor=actor, object_type="county", object_id=county,
+                     area=county, details={"year": year, "old": old, "new": counts})  # fmt: skip
+    return row

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -145,3 +146,55 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 def _percent(incidence: float | None) -> str:
     return "—" if incidence is None else f"{incidence * 100:.2f}%"
+
+
+class EvaluationForm(forms.Form):
+    county = forms.ChoiceField(label=gettext_lazy("县"))
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2014, max_value=2100)
+    sampled_exited = forms.IntegerField(label=gettext_lazy("抽查已脱贫人口"), min_value=0)
+    wrong_exits = forms.IntegerField(label=gettext_lazy("错退人口"), min_value=0)
+    sampled_unregistered = forms.IntegerField(label=gettext_lazy("抽查未建档农村人口"), min_value=0)
+    missed = forms.IntegerField(label=gettext_lazy("漏评人口"), min_value=0)
+    surveyed_households = forms.IntegerField(label=gettext_lazy("调查户数"), min_value=0)
+    approving_households = forms.IntegerField(label=gettext_lazy("认可户数"), min_value=0)
+    evaluated_on = forms.DateField(
+        label=gettext_lazy("评估日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    evaluator = forms.CharField(label=gettext_lazy("评估机构"), max_length=100)
+
+
+@require(Capability.READ)
+def evaluations(request: HttpRequest) -> HttpResponse:
+    from tuopin.accounts.roles import Role
+    from tuopin.assessment.selectors import counties_for, evaluations_for
+    from tuopin.assessment.services import EVALUATION_FIELDS, evaluation_record
+
+    user: Any = request.user  # signed in: @require
+    can_record = user.role in {Role.ADMIN, Role.PROVINCE} and user.can(Capability.WRITE)
+    form = EvaluationForm(request.POST or None, initial={"year": timezone.localdate().year - 1})
+    form.fields["county"].choices = counties_for(user)  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                evaluation_record(actor=user, county=data["county"], year=data["year"],
+                                  counts={f: data[f] for f in EVALUATION_FIELDS}, evaluated_on=data["evaluated_on"],
+                                  evaluator=data["evaluator"])  # fmt: skip
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("assessment:evaluations")
+    rows = [{"evaluation": e, "rates": [_share(e.wrong_exits, e.sampled_exited), _share(e.missed, e.sampled_unregistered),
+                                        _share(e.approving_households, e.surveyed_households)]}
+            for e in evaluations_for(user)[:200]]  # fmt: skip
+    return render(request, "assessment/evaluations.html", {"rows": rows, "form": form, "can_record": can_record},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _share(part: int, whole: int) -> str:
+    return "—" if not whole else f"{part * 100 / whole:.2f}%"
