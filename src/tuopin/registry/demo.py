@@ -38,7 +38,7 @@ from django.db.models import Count
 from tuopin.accounts.scope import area_q
 from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
-from tuopin.core.bulk import insert_rows, reserve_ids
+from tuopin.core.bulk import insert_rows, reserve_ids, update_rows
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.policy.selectors import policy_for
 from tuopin.registry.idnumbers import make_id, mask_id, mask_phone
@@ -251,10 +251,13 @@ def write_drafts(drafts: Iterator[Draft], *, total: int = 0,
             rows = [_member_row(ids[d.household["number"]], person) for d in batch for person in d.members]
             for row, pk in zip(rows, reserve_ids(Member, len(rows)), strict=True):
                 row["id"] = pk
-            heads = {row["household_id"]: row["id"] for row in rows if row["relation"] == "head"}
-            insert_rows(Household, ({**d.household, "id": ids[d.household["number"]],
-                                     "head_id": heads[ids[d.household["number"]]]} for d in batch), pk=True)  # fmt: skip
+            # Households, members, then heads: nothing points at a row not yet written (see importers._apply_chunk).
+            insert_rows(
+                Household, ({**d.household, "id": ids[d.household["number"]]} for d in batch), pk=True
+            )
             insert_rows(Member, rows, pk=True)
+            update_rows(Household, ["head"], [(row["household_id"], row["id"]) for row in rows
+                                              if row["relation"] == "head"])  # fmt: skip
             insert_rows(Income, ({"household_id": ids[d.household["number"]], **income}
                                  for d in batch for income in d.incomes))  # fmt: skip
             insert_rows(Change, ({"household_id": ids[d.household["number"]], "at": now, "actor": "system",

@@ -463,14 +463,14 @@ def _apply_chunk(parsed: ParsedWorkbook, writer: _Writer) -> None:
         row["id"] = ids[row["number"]] = pk
         writer.record(pk, "import", "household", pk, row["number"], {"village_id": (None, row["village_id"])})
     writer.update(Household, changed, "update")
+    # Households first and without their heads, then members, then heads: no row ever points at one not yet
+    # written. (With a dangling reference pending, SQLite checks every later insert of a household against each
+    # table that points at households, including an unindexed one: quadratic at a million households.)
+    insert_rows(Household, new_rows, pk=True)
     member_ids = _apply_members(parsed, ids, writer)
     heads = {ids[h.key]: member_ids[h.index] for h in parsed.households if h.index}
-    for row in new_rows:
-        row["head_id"] = heads.get(row["id"])
-    # Members were written first, pointing at these rows; both foreign keys are checked at commit.
-    insert_rows(Household, new_rows, pk=True)
-    update_rows(Household, ["head"], [(h.pk, heads[h.pk]) for h in households.values()
-                                      if h.pk in heads and h.head_id != heads[h.pk]])  # fmt: skip
+    current = {h.pk: h.head_id for h in households.values()}
+    update_rows(Household, ["head"], [(pk, head) for pk, head in heads.items() if current.get(pk) != head])
     _apply_incomes(parsed, ids, {households[n].pk for n in households}, writer)
 
 
