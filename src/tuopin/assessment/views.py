@@ -31,6 +31,7 @@ from tuopin.assessment.selectors import (
 )
 from tuopin.assessment.services import run_dir
 from tuopin.assessment.tasks import assessment_run_job, assessment_what_if_job
+from tuopin.core.forms import add_service_errors
 from tuopin.core.jobs import job_for, job_start
 from tuopin.policy.keys import KEYS, parse_value
 from tuopin.policy.selectors import policy_for
@@ -183,9 +184,7 @@ def evaluations(request: HttpRequest) -> HttpResponse:
                                   counts={f: data[f] for f in EVALUATION_FIELDS}, evaluated_on=data["evaluated_on"],
                                   evaluator=data["evaluator"])  # fmt: skip
             except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("已保存。"))
                 return redirect("assessment:evaluations")

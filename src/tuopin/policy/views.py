@@ -19,6 +19,7 @@ from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import held_area_codes
 from tuopin.areas.models import Area
+from tuopin.core.forms import add_service_errors
 from tuopin.policy.keys import KEYS
 from tuopin.policy.selectors import changes_of, policy_for, values_of
 from tuopin.policy.services import FIRST_YEAR, LAST_YEAR, may_edit, policy_set
@@ -92,9 +93,7 @@ def key_detail(request: HttpRequest, key: str) -> HttpResponse:
                 policy_set(actor=request.user, key=key, year=data["year"], value=data["value"],  # type: ignore[arg-type]
                            source=data["source"], note=data["note"], province=province, version=data["version"])  # fmt: skip
             except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("已保存。"))
                 return redirect(
