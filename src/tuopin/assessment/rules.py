@@ -56,6 +56,14 @@ SCHEMAS: dict[str, dict[str, str]] = {
                        "western": "boolean"},
 }  # fmt: skip
 PREFIXES = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
+
+
+def child_length(code: str) -> int:
+    """The length of the codes one level below `code` (0 below a village)."""
+    lengths = list(PREFIXES)
+    return next((n for n in lengths if n > len(code)), 0)
+
+
 OUT_OF_SCHOOL = ("not_in_school", "dropout")
 SEVERE_DISABILITY = (1, 2)
 SAFE_HOUSING = ("A", "B")

@@ -229,12 +229,15 @@ def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duck
     from django.db import transaction
     from django.utils import timezone
 
+    from tuopin.accounts.roles import Role
     from tuopin.accounts.scope import in_scope
     from tuopin.assessment.models import AreaResult, Run, RunStatus
     from tuopin.audit.services import audit_record
     from tuopin.core.bulk import insert_rows
 
-    if actor is not None and not (in_scope(actor, area) if area else actor.role in {"admin", "province"}):
+    if actor is not None and not (
+        in_scope(actor, area) if area else actor.role in {Role.ADMIN, Role.PROVINCE}
+    ):
         from django.core.exceptions import PermissionDenied
 
         audit_record(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
@@ -87,16 +88,12 @@ def _swap(target: Path, table: str, schema: dict[str, str], key: str, changed: l
     if not changed:
         return int(pq.ParquetFile(target / f"{table}.parquet").metadata.num_rows)
     arrow_schema = _schema(schema)
-    quote = connection.ops.quote_name
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
     fresh: list[pa.Table] = []
-    with connection.cursor() as cursor:
-        for chunk in batches(changed, lookup_chunk()):
-            placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"SELECT {', '.join(quote(c) for c in schema)} FROM {quote(table)} "  # noqa: S608
-                           f"WHERE {quote(key)} IN ({placeholders})", chunk)  # fmt: skip
-            rows = cursor.fetchall()
-            if rows:
-                fresh.append(_table(rows, schema, arrow_schema))
+    for chunk in batches(changed, lookup_chunk()):  # the `among` lookup: one array parameter on PostgreSQL
+        rows = list(model._default_manager.filter(**{f"{key}__among": chunk}).values_list(*schema))
+        if rows:
+            fresh.append(_table(rows, schema, arrow_schema))
     new_rows = pa.concat_tables(fresh) if fresh else arrow_schema.empty_table()
     gone = pa.table({"key": pa.array(changed, pa.int64())})
     path, temporary = target / f"{table}.parquet", target / f"{table}.parquet.tmp"

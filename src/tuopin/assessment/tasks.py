@@ -6,6 +6,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from tuopin.accounts.roles import Capability
+from tuopin.assessment.rules import child_length
 from tuopin.assessment.services import assessment_run
 from tuopin.core.jobs import job_finish, job_progress
 from tuopin.core.models import Job
@@ -49,6 +50,6 @@ def assessment_what_if_job(job_id: str) -> None:
         job_finish(job_id, result={"refused": str(error)[:500]}, failed=True)
         raise
     area = params["area"]
-    child = len(area) + (2 if len(area) < 6 else 3)
+    child = child_length(area)
     data["areas"] = [a for a in data["areas"] if a["code"] == area or len(a["code"]) == child]
     job_finish(job_id, result={**data, "url": reverse("assessment:what_if", args=[job_id])})

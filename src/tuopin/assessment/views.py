@@ -20,7 +20,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes, in_scope
 from tuopin.areas.models import Area
 from tuopin.areas.selectors import breadcrumbs_for
-from tuopin.assessment.rules import PARAM_KEYS, PREFIXES
+from tuopin.assessment.rules import PARAM_KEYS, PREFIXES, child_length
 from tuopin.assessment.selectors import (
     child_results_for,
     household_decisions_for,
@@ -127,7 +127,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         before = dict(previous.areas.filter(code__in=[code, *(c.code for c, _ in children)])
                       .values_list("code", "poor_persons"))  # fmt: skip
     profile = policy_for(run.year, code[:2])
-    child_level = PREFIXES.get(len(code) + (2 if len(code) < 6 else 3))
+    child_level = PREFIXES.get(child_length(code))
     key = {"village": "village_exit_incidence", "county": "county_exit_incidence"}.get(child_level or "")
     threshold = float(profile.value(key) * 100) if key and profile.value(key) is not None else None
     chart = {"threshold": threshold, "children": [

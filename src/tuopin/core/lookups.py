@@ -48,8 +48,8 @@ class Prefix(StartsWith):
 
 class Among(In):
     """`field__among=values`: `field IN (…)` on SQLite; on PostgreSQL `field = ANY(%s)` with the values as one array
-    parameter, so that a lookup of thousands of keys (imports) is one short statement, not thousands of
-    placeholders for the driver to splice (`tuopin.core.bulk.lookup_chunk` says how many keys one query takes)."""
+    parameter, so that a lookup of thousands of keys (imports, the snapshot refresh) is one short statement that the
+    driver sends as it is (`tuopin.core.bulk.lookup_chunk` says how many keys one query takes)."""
 
     lookup_name = "among"
 
