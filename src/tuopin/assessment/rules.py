@@ -17,6 +17,9 @@ Household exit in year Y (POLICY.md §4), each failing check named:
 - medical: every member enrolled in basic medical insurance;
 - housing: safety rating A or B, or relocated;
 - water: drinking water recorded as safe.
+Identification of an applicant in year Y (POLICY.md §2): per-capita net income of Y at or below the line, or one of
+the checks other than income failing (两不愁三保障 and water); without an income record only a failing guarantee
+identifies.
 Members in Y: born by the end of Y and not removed by then (removed on a date after 31 December of Y, or never).
 """
 
@@ -189,6 +192,9 @@ def household_exit(params: Params, *, household_ids: list[int] | None = None) ->
         housing_ok=housing_ok,
         water_ok=water_ok,
         may_exit=income_ok & education_ok & medical_ok & housing_ok & water_ok,
+        # Identification of an applicant: per-capita net income at or below the line, or a guarantee not secured.
+        meets_identification=(has_income & (persons > 0) & ~income_ok)
+        | ~(education_ok & medical_ok & housing_ok & water_ok),
     )
 
 

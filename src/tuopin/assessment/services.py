@@ -26,12 +26,14 @@ class Decision:
     line: Decimal
     may_exit: bool
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    meets_identification: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         income = self.per_capita_net_income
         return {"household": self.household, "year": self.year,
                 "per_capita_net_income": None if income is None else float(income), "line": float(self.line),
-                "may_exit": self.may_exit, "reasons": self.reasons}  # fmt: skip
+                "may_exit": self.may_exit, "meets_identification": self.meets_identification,
+                "reasons": self.reasons}  # fmt: skip
 
 
 def params_for(year: int, village_code: str) -> Params:
@@ -58,7 +60,15 @@ def decision_from(row: dict[str, Any], params: Params) -> Decision:
         "water": _("饮水安全") if row["water_ok"] else _("饮水不安全或未记录"),
     }
     reasons = [{"rule": rule, "ok": bool(row[f"{rule}_ok"]), "detail": details[rule]} for rule in RULES]
-    return Decision(row["number"], params.year, per_capita, params.line, bool(row["may_exit"]), reasons)
+    return Decision(
+        row["number"],
+        params.year,
+        per_capita,
+        params.line,
+        bool(row["may_exit"]),
+        reasons,
+        bool(row["meets_identification"]),
+    )
 
 
 def assess_household(household: Household, year: int) -> Decision:
