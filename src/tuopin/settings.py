@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tuopin.registry",
     "tuopin.policy",
     "tuopin.assessment",
+    "tuopin.procedures",
     "tuopin.api",
 ]
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("areas/", include("tuopin.areas.urls")),
     path("policy/", include("tuopin.policy.urls")),
     path("assessment/", include("tuopin.assessment.urls")),
+    path("procedures/", include("tuopin.procedures.urls")),
     path("audit/", include("tuopin.audit.urls")),
     path("registry/", include("tuopin.registry.urls")),
     path("api/v1/", include(("tuopin.api.urls", "api-v1"), namespace="api-v1")),

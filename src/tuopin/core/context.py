@@ -16,6 +16,7 @@ NAVIGATION = [
     (_("统计"), "registry:dashboard", "read"),
     (_("贫困户"), "registry:households", "read"),
     (_("行政区划"), "areas:browse", "read"),
+    (_("识别退出程序"), "procedures:list", "read"),
     (_("退出评估"), "assessment:runs", "read"),
     (_("政策参数"), "policy:profile", "read"),
     (_("用户管理"), "accounts:user_list", "manage_users"),

@@ -36,6 +36,10 @@ MEMBER_FIELDS = (
     "labour", "work_status", "medical_insurance", "pension_insurance", "dibao",
 )  # fmt: skip
 INCOME_FIELDS = ("wage", "business", "property_income", "transfer", "costs")
+# Who a household is in the programme: given on registration and import, changed afterwards only by the announcement
+# of an identification or exit procedure (tuopin.procedures) through household_status_record.
+STATUS_FIELDS = ("population_type", "identification_year", "status", "exit_year")
+EDITABLE_FIELDS = tuple(name for name in HOUSEHOLD_FIELDS if name not in STATUS_FIELDS)
 
 
 @dataclass
@@ -212,9 +216,21 @@ def household_update(*, actor: User | None, household: Household, version: int, 
                      reason: str) -> Household:  # fmt: skip
     reason = _require_reason(reason)
     _check_write(actor, household.village_id)
-    diff = _apply(household, version, _only(values, HOUSEHOLD_FIELDS))
+    if set(values) & set(STATUS_FIELDS):
+        raise ValidationError(_("人口类型、识别年度、脱贫状态和脱贫年度只能通过识别和退出程序变更。"))
+    diff = _apply(household, version, _only(values, EDITABLE_FIELDS))
     if diff:
         _record(household, actor, "update", household, diff, reason)
+    return household
+
+
+def household_status_record(*, actor: User | None, household: Household, values: dict[str, Any],
+                            reason: str) -> Household:  # fmt: skip
+    """Apply the effect of an announced procedure (its caller checked who may announce) with its history row."""
+    _refuse_merged(household)
+    diff = _apply(household, household.version, _only(values, STATUS_FIELDS))
+    if diff:
+        _record(household, actor, "status", household, diff, _require_reason(reason))
     return household
 
 

@@ -28,6 +28,8 @@ from tuopin.assessment.services import assess_household
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
+from tuopin.procedures.selectors import household_procedures_for
+from tuopin.procedures.services import may_act
 from tuopin.registry.forms import (
     HouseholdEditForm,
     HouseholdFilterForm,
@@ -147,6 +149,8 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
         except ValueError:  # no policy profile for that year
             decision = None
     context = {"household": household, "members": current, "left": [m for m in members if m.left_on],
+               "procedures": household_procedures_for(user, household),
+               "may_propose": household.merged_into_id is None and may_act(user, "village", household.village_id),
                "decision": decision, "decision_years": sorted({*years, year}),
                "incomes": incomes, "timeline": describe(timeline_for(household)[:200]),
                "can_write": user.can(Capability.WRITE), "can_reveal": user.can(Capability.REVEAL),

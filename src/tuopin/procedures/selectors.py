@@ -1,0 +1,84 @@
+"""Scoped reads of procedures (SECURITY.md A: one selector layer): a user sees the procedures of areas in scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tuopin.accounts.scope import in_scope, scope_q
+from tuopin.procedures.flows import Kind, State
+from tuopin.procedures.models import Procedure
+from tuopin.registry.models import Household
+from tuopin.registry.vocab import PopulationType, Status
+
+
+@dataclass
+class ProcedureFilter:
+    kind: str = ""
+    state: str = ""
+    year: int | None = None
+    area: str = ""
+
+
+def procedures_for(user: Any, filters: ProcedureFilter | None = None) -> QuerySet[Procedure]:
+    filters = filters or ProcedureFilter()
+    procedures = Procedure.objects.filter(scope_q(user, "area_id", within=filters.area))
+    if filters.kind:
+        procedures = procedures.filter(kind=filters.kind)
+    if filters.state:
+        procedures = procedures.filter(state=filters.state)
+    if filters.year:
+        procedures = procedures.filter(year=filters.year)
+    return procedures.select_related("area", "household", "household__head")
+
+
+def procedure_for(user: Any, procedure_id: int) -> Procedure | None:
+    return procedures_for(user).filter(pk=procedure_id).first()
+
+
+def household_procedures_for(user: Any, household: Household) -> QuerySet[Procedure]:
+    return procedures_for(user).filter(household=household)
+
+
+@dataclass
+class VillageRow:
+    household: Household
+    decision: Any = None  # tuopin.assessment.services.Decision for the year
+    procedure: Procedure | None = None  # the open one, if any
+
+
+@dataclass
+class VillageList:
+    rows: list[VillageRow] = field(default_factory=list)
+    open_procedures: list[Procedure] = field(default_factory=list)
+
+
+def village_list_for(user: Any, village: str, kind: str, year: int) -> VillageList:
+    """A village's candidates for a household procedure with their live decision of `year` (one run of the rules
+    for the whole list) and their open procedure of any kind; empty outside the scope."""
+    from tuopin.assessment.engine import run_db
+    from tuopin.assessment.rules import household_exit
+    from tuopin.assessment.services import decision_from, params_for
+
+    if not in_scope(user, village):
+        return VillageList()
+    households = Household.objects.filter(village_id=village, merged_into__isnull=True).select_related("head")
+    if kind == Kind.HOUSEHOLD_EXIT:
+        households = households.filter(population_type=PopulationType.REGISTERED,
+                                       status__in=[Status.POOR, Status.RELAPSED])  # fmt: skip
+    else:
+        households = households.exclude(population_type=PopulationType.REGISTERED)
+    open_procedures = list(procedures_for(user).filter(area_id=village, state=State.OPEN, household__isnull=False)
+                           .order_by("household__number"))  # fmt: skip
+    by_household = {p.household_id: p for p in open_procedures}
+    rows = [VillageRow(h, procedure=by_household.get(h.pk)) for h in households.order_by("number")]
+    if rows:
+        params = params_for(year, village)
+        decided = {r["household_id"]: r for r in run_db(household_exit(params, household_ids=[r.household.pk
+                                                                                             for r in rows]))}  # fmt: skip
+        for row in rows:
+            if row.household.pk in decided:
+                row.decision = decision_from(decided[row.household.pk], params)
+    return VillageList(rows, [p for p in open_procedures if p.kind == kind and p.year == year])
