@@ -39,6 +39,16 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
         assert home.status_code == 200, account["username"]
         assert account["area"] in home.content.decode()
     _check_demo_registry()
+    _check_demo_procedures()
+
+
+def _check_demo_procedures() -> None:
+    """The demo village's exit announced in 2019 by its township and county."""
+    from tuopin.procedures.models import Procedure
+
+    exit_ = Procedure.objects.get(kind="village_exit")
+    assert (exit_.state, exit_.year, exit_.started_by) == ("announced", 2019, "township")
+    assert [s.actor for s in exit_.steps.all()] == ["township", "county", "county"]
 
 
 def _check_demo_registry() -> None:

@@ -78,6 +78,9 @@ class Command(TuopinCommand):
                 for done, year in enumerate(DEMO_ASSESSMENT_YEARS, start=1):
                     assessment_run(actor=None, year=year, area="13", snapshot=snapshot)
                     advance(done, len(DEMO_ASSESSMENT_YEARS))
+            from tuopin.procedures.demo import procedures_demo
+
+            procedures_demo(_area_code(">>130126"))
         axes_reset()
         lines = [
             init_output.getvalue().strip(),
