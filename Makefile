@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
-	$(PIP) install --quiet --disable-pip-version-check -c $(LOCK) -e '.[dev]'
+	$(PIP) install --quiet --disable-pip-version-check -c $(LOCK) -e '.[dev,spark]'
 	touch $@
 
 ## make demo: install, prepare ./var, create the demo accounts, serve http://127.0.0.1:8000

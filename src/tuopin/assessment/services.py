@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from tuopin.areas.models import Area
-from tuopin.assessment.engine import run_db, run_duckdb
+from tuopin.assessment.engine import SNAPSHOT_ENGINES, run_db, run_duckdb, run_spark
 from tuopin.assessment.rules import RULES, Params, area_incidence, assessed_households, household_exit
 from tuopin.assessment.snapshot import snapshot_dir, snapshot_refresh
 from tuopin.policy.selectors import policy_for
@@ -103,7 +103,7 @@ def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot:
     """Assess every registered-poor household of `area` (default: the whole registry) for `year` and the incidence of
     `area` and every area below it, one province (one policy profile) at a time. With `households_to`, the decisions
     of the assessed households are written there as Parquet (one file per province: `<dir>/<province>.parquet`)."""
-    if engine == "duckdb":
+    if engine in SNAPSHOT_ENGINES:
         snapshot = snapshot or snapshot_dir()
         if refresh or not (snapshot / "registry_household.parquet").exists():
             snapshot_refresh(snapshot)
@@ -137,9 +137,9 @@ def _write_decisions(expr: Any, engine: str, snapshot: Path | None, path: Path) 
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    if engine == "duckdb":
+    if engine in SNAPSHOT_ENGINES:
         assert snapshot is not None
-        pq.write_table(run_duckdb(expr, snapshot), path)
+        pq.write_table(run_duckdb(expr, snapshot) if engine == "duckdb" else run_spark(expr, snapshot), path)
     else:
         pq.write_table(pa.Table.from_pylist(run_db(expr), schema=expr.schema().to_pyarrow()), path)
 
@@ -150,6 +150,9 @@ def _run(expr: Any, engine: str, snapshot: Path | None) -> list[dict[str, Any]]:
     if engine == "duckdb":
         assert snapshot is not None
         return list(run_duckdb(expr, snapshot).to_pylist())
+    if engine == "spark":
+        assert snapshot is not None
+        return list(run_spark(expr, snapshot).to_pylist())
     raise ValueError(f"unknown engine {engine}")
 
 

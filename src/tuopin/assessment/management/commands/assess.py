@@ -4,21 +4,25 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from tuopin.assessment.engine import ENGINES
+from tuopin.assessment import engine
+from tuopin.assessment.engine import ENGINES, EngineUnavailable
 from tuopin.assessment.services import assess_areas, assess_household
 from tuopin.core.commands import TuopinCommand
 from tuopin.registry.models import Household
 
 
 class Command(TuopinCommand):
-    help = ("Assess households for exit: `tuopin assess --year Y [--area CODE] [--engine duckdb|db]` for an area and "
-            "every area below it, `tuopin assess household NUMBER --year Y` for one household with its reasons.")  # fmt: skip
+    help = ("Assess households for exit: `tuopin assess --year Y [--area CODE] [--engine duckdb|db|spark]` for an "
+            "area and every area below it, `tuopin assess household NUMBER --year Y` for one household with its "
+            "reasons.")  # fmt: skip
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", nargs="*", help="`household NUMBER` for one household")
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--area", default="", help="an area code (default: the whole registry)")
-        parser.add_argument("--engine", choices=[e for e in ENGINES if e != "spark"], default="duckdb")
+        parser.add_argument("--engine", choices=ENGINES, default="duckdb",
+                            help="duckdb (default) or spark (the extra tuopin[spark]) over the Parquet snapshot, "
+                                 "db on the database of record")  # fmt: skip
         parser.add_argument(
             "--what-if",
             action="append",
@@ -47,7 +51,12 @@ class Command(TuopinCommand):
         if options["what_if"]:
             self._what_if(options)
             return
-        result = assess_areas(options["year"], area=options["area"], engine=options["engine"])
+        try:
+            if options["engine"] == "spark":
+                engine.spark_session()  # started (or refused) before the snapshot is written
+            result = assess_areas(options["year"], area=options["area"], engine=options["engine"])
+        except EngineUnavailable as error:
+            raise CommandError(str(error)) from error
         data = result.as_dict()
         counts = data["households"]
         human = (f"{result.year} ({result.engine}): {counts['assessed']} households assessed, {counts['may_exit']} may "
