@@ -14,6 +14,11 @@ YES_NO = [("true", _("是")), ("false", _("否"))]
 APPROVE = [("true", _("通过")), ("false", _("不通过"))]
 
 
+def _today() -> str:
+    """Today as a date input shows it (the shared field template writes the value as it is)."""
+    return timezone.localdate().isoformat()
+
+
 def _choices(enum: Any) -> list[tuple[str, str]]:
     return [("", "—"), *[(str(value), str(label)) for value, label in enum.choices]]
 
@@ -27,7 +32,7 @@ class FilterForm(forms.Form):
 
 class ProposeForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
-    on = forms.DateField(label=_("提出日期"), initial=timezone.localdate,
+    on = forms.DateField(label=_("提出日期"), initial=_today,
                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
 
 
@@ -48,9 +53,7 @@ class VillageForm(forms.Form):
 class StepForm(forms.Form):
     """The date of what happened; the fields of the step's kind are added by step_form."""
 
-    on = forms.DateField(
-        label=_("日期"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=_("日期"), initial=_today, widget=forms.DateInput(attrs={"type": "date"}))
 
     def record(self) -> dict[str, Any]:
         """The step's record for procedure_act (every field but the date and the note)."""
@@ -82,7 +85,7 @@ def step_form(
 
 
 class ObjectionForm(forms.Form):
-    raised_on = forms.DateField(label=_("提出日期"), initial=timezone.localdate,
+    raised_on = forms.DateField(label=_("提出日期"), initial=_today,
                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     raised_by = forms.CharField(label=_("提出人"), max_length=100, required=False)
     content = forms.CharField(label=_("异议内容"), max_length=500)
@@ -90,7 +93,7 @@ class ObjectionForm(forms.Form):
 
 class ResolveForm(forms.Form):
     objection = forms.IntegerField(widget=forms.HiddenInput)
-    resolved_on = forms.DateField(label=_("核实日期"), initial=timezone.localdate,
+    resolved_on = forms.DateField(label=_("核实日期"), initial=_today,
                                   widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     upheld = forms.ChoiceField(label=_("异议成立"), choices=YES_NO)
     resolution = forms.CharField(label=_("核实结论"), max_length=500)

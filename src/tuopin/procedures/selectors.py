@@ -48,6 +48,11 @@ class VillageRow:
     decision: Any = None  # tuopin.assessment.services.Decision for the year
     procedure: Procedure | None = None  # the open one, if any
 
+    @property
+    def failing(self) -> list[str]:
+        """The details of the checks the household fails."""
+        return [r["detail"] for r in self.decision.reasons if not r["ok"]] if self.decision else []
+
 
 @dataclass
 class VillageList:
