@@ -4,8 +4,10 @@
 - `reference_s`: the same logic written by hand as one DuckDB query over the same snapshot, in the same run;
 - `end_to_end_s`: `assess_areas` from the database of record, snapshot included;
 - `orm_loop_s`: a straightforward per-household Django ORM loop over `orm_loop_households` households (a baseline
-  only: the rules proper are never evaluated this way).
-Each DuckDB figure is the median of three runs."""
+  only: the rules proper are never evaluated this way);
+- with `--spark`, `spark_s`: the same expression on Spark in local mode over the same snapshot (after a warm-up run;
+  `spark_start_s` is starting the session), its result checked equal to DuckDB's.
+Each DuckDB and Spark figure is the median of three runs."""
 
 from __future__ import annotations
 
@@ -88,7 +90,7 @@ def reference_sql(params: Params) -> str:
     """  # noqa: S608 - numbers from the policy profile, no user text
 
 
-def measure(snapshot: Path, year: int = 2019, province: str = "13") -> dict[str, Any]:
+def measure(snapshot: Path, year: int = 2019, province: str = "13", *, spark: bool = False) -> dict[str, Any]:
     households = Household.objects.filter(merged_into__isnull=True).count()
     persons = Member.objects.filter(left_on__isnull=True).count()
     started = time.perf_counter()
@@ -103,6 +105,7 @@ def measure(snapshot: Path, year: int = 2019, province: str = "13") -> dict[str,
         int(v) for v in by_hand.column("poor_persons").to_pylist()
     ]:
         raise RuntimeError("the reference query and the engine disagree")
+    on_spark = measure_spark(expr, snapshot, by_engine) if spark else {}
     changed = change_incomes(year, share=0.01)
     started = time.perf_counter()
     assess_areas(
@@ -113,7 +116,22 @@ def measure(snapshot: Path, year: int = 2019, province: str = "13") -> dict[str,
     return {"households": households, "persons": persons, "engine_s": engine_s, "reference_s": reference_s,
             "end_to_end_s": round(end_to_end_s, 2), "rerun_changed_households": changed, "rerun_s": round(rerun_s, 2),
             "orm_loop_s": round(orm_s, 2), "orm_loop_households": orm_n,
-            "engine_per_household_speedup": round((orm_s / orm_n) / (engine_s / max(households, 1)), 1)}  # fmt: skip
+            "engine_per_household_speedup": round((orm_s / orm_n) / (engine_s / max(households, 1)), 1),
+            **on_spark}  # fmt: skip
+
+
+def measure_spark(expr: Any, snapshot: Path, by_duckdb: Any) -> dict[str, Any]:
+    """The expression on Spark (local mode) over the same snapshot; the same rows as DuckDB's or an error."""
+    from tuopin.assessment.engine import run_spark, spark_session
+
+    started = time.perf_counter()
+    spark_session()
+    spark_start_s = round(time.perf_counter() - started, 2)
+    run_spark(expr, snapshot)  # the first query of a session is slower (code generation, JIT)
+    spark_s, by_spark = _median(lambda: run_spark(expr, snapshot))
+    if not by_spark.equals(by_duckdb):
+        raise RuntimeError("Spark and DuckDB disagree")
+    return {"spark_s": spark_s, "spark_start_s": spark_start_s}
 
 
 def change_incomes(year: int, share: float) -> int:
