@@ -58,3 +58,23 @@ def test_a_missing_file_means_a_full_refresh(register: RegisterHousehold, tmp_pa
     snapshot_refresh(tmp_path)
     (tmp_path / "registry_member.parquet").unlink()
     assert snapshot_refresh(tmp_path)["mode"] == "full"
+
+
+def test_the_snapshot_holds_the_values_of_the_database(register: RegisterHousehold, tmp_path: Path) -> None:
+    """Dates, money to the cent (SQLite keeps it as REAL), booleans and nulls come out as the models hold them."""
+    household = register("H001", water_safe=None, relocated=True)
+    income_set(actor=None, household=household, year=2019, reason="录入",
+               amounts={**AMOUNTS, "wage": Decimal("9654.01"), "transfer": Decimal("0.07"), "costs": Decimal("1234.56")})  # fmt: skip
+    member_remove(actor=None, member=Member.objects.get(household=household, relation="son"),
+                  left_on=date(2019, 8, 31), reason="迁出")  # fmt: skip
+    snapshot_write(tmp_path)
+    incomes = pq.read_table(tmp_path / "registry_income.parquet").to_pylist()
+    assert [(r["wage"], r["transfer"], r["costs"]) for r in incomes] == [
+        (Decimal("9654.01"), Decimal("0.07"), Decimal("1234.56"))]  # fmt: skip
+    members = {r["id"]: r for r in pq.read_table(tmp_path / "registry_member.parquet").to_pylist()}
+    for member in Member.objects.filter(household=household):
+        row = members[member.pk]
+        assert (row["birth_date"], row["left_on"], row["medical_insurance"]) == (
+            member.birth_date, member.left_on, member.medical_insurance)  # fmt: skip
+    (row,) = pq.read_table(tmp_path / "registry_household.parquet").to_pylist()
+    assert (row["water_safe"], row["relocated"], row["exit_year"]) == (None, True, None)
