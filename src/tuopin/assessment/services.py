@@ -264,7 +264,7 @@ def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duck
         raise PermissionDenied(_("无权评估该区划。"))
     run = Run.objects.create(year=year, area=area, engine=engine, started_by=actor)
     started = time.perf_counter()
-    own_snapshot = snapshot is None and engine == "duckdb"
+    own_snapshot = snapshot is None and engine in SNAPSHOT_ENGINES
     if own_snapshot:
         snapshot = snapshot_dir() / f"run-{run.pk}"
     try:
