@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "tuopin.policy",
     "tuopin.assessment",
     "tuopin.procedures",
+    "tuopin.monitoring",
     "tuopin.api",
 ]
 

@@ -33,7 +33,8 @@ import ibis
 from ibis import _
 from ibis.expr.types import Table
 
-# The columns the rules read, per table of the database of record. The snapshot holds exactly these.
+# The columns the rules read (the exit rules here, the screening rules of tuopin.monitoring), per table of the
+# database of record. The snapshot holds exactly these; a member's ID is there only as its blind index.
 SCHEMAS: dict[str, dict[str, str]] = {
     "registry_household": {
         "id": "int64", "number": "string", "village_id": "string", "population_type": "string",
@@ -43,6 +44,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "registry_member": {
         "id": "int64", "household_id": "int64", "birth_date": "date", "school_status": "string",
         "disability_grade": "int64", "medical_insurance": "boolean", "left_on": "date",
+        "id_index": "string", "work_status": "string", "labour": "string",
     },
     "registry_income": {
         "id": "int64", "household_id": "int64", "year": "int64", "wage": "decimal(14, 2)",

@@ -59,7 +59,7 @@ def snapshot_refresh(target: Path | None = None) -> dict[str, Any]:
         state = json.loads(state_path.read_text())
     except (OSError, ValueError):
         state = None
-    if state is None or not all((target / f"{table}.parquet").exists() for table in SCHEMAS):
+    if state is None or not all(_current(target, table, schema) for table, schema in SCHEMAS.items()):
         return {"mode": "full", **snapshot_write(target)}
     seen = _last_change()  # read first: what changes while we copy is read again next time
     with connection.cursor() as cursor:
@@ -77,6 +77,12 @@ def snapshot_refresh(target: Path | None = None) -> dict[str, Any]:
             counts[table] = _copy(target, table, schema)
     state_path.write_text(json.dumps({"change": seen}))
     return counts
+
+
+def _current(target: Path, table: str, schema: dict[str, str]) -> bool:
+    """The table's file exists with the columns the rules read now (a new column means writing afresh)."""
+    path = target / f"{table}.parquet"
+    return path.exists() and pq.read_schema(path).names == list(schema)
 
 
 def _swap(target: Path, table: str, schema: dict[str, str], key: str, changed: list[int]) -> int:

@@ -48,6 +48,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("alert_conclusion_days", "integer", _("预警核查结论时限"), _("工作日"), _PROCEDURE),
     Key("medical_oop_ratio_exited", "ratio", _("医疗自付预警：脱贫户和监测户（占上年农村人均可支配收入）"), "", _SCREEN),
     Key("medical_oop_ratio_other", "decimal", _("医疗自付预警：其他农村居民（占上年农村人均可支配收入）"), "", _SCREEN),
+    Key("income_drop_ratio", "ratio", _("收入骤减预警：人均纯收入比上年下降超过"), "", _SCREEN),
+    Key("disaster_loss_ratio", "decimal", _("灾害损失预警：损失超过家庭纯收入的"), "", _SCREEN),
 )}  # fmt: skip
 
 MONTHDAY = re.compile(r"(\d{2})-(\d{2})")

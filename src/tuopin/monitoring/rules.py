@@ -1,0 +1,295 @@
+"""The screening rules of return-to-poverty monitoring (POLICY.md §5), each defined ONCE as an Ibis expression over
+the registry snapshot and the accepted feed files of other departments, run by the same engines as the exit
+assessment (tuopin.assessment.engine: DuckDB by default, Spark at scale).
+
+Every rule answers in the same shape, one row per household (or, for the medical rule, per person not in the
+registry) that it flags: `household_id` (null for a person not in the registry), `person_index` and
+`person_masked` (the person concerned, when the rule is about one), `amount` and `threshold` in cents (the observed
+value and the limit it passed; for income_drop the per-capita incomes of the two years), `rows` (the feed rows
+behind it) and `latest` (the date of the latest of them).
+
+Policy values come from the profile of the as-of date's year (the rural disposable income from the year before)
+and enter the SQL as literals; a rule whose value is not set for the year does not run, and the screening says so.
+Feed rows count in the twelve months up to the as-of date (housing appraisals: the latest one up to that date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import ibis
+from ibis import _
+from ibis.expr.types import Table
+
+from tuopin.assessment.rules import SCHEMAS
+
+# The accepted rows of each feed as tuopin.feeds writes them (Parquet, keyed by the ID's blind index).
+FEED_SCHEMAS: dict[str, dict[str, str]] = {
+    "feed_medical": {"id_index": "string", "id_masked": "string", "settled_on": "date", "visit_type": "string",
+                     "total_cost": "decimal(14, 2)", "reimbursed": "decimal(14, 2)",
+                     "out_of_pocket": "decimal(14, 2)"},
+    "feed_civil": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "item": "string",
+                   "amount": "decimal(14, 2)"},
+    "feed_education": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "status": "string",
+                       "stage": "string", "tuition": "decimal(14, 2)"},
+    "feed_housing": {"id_index": "string", "id_masked": "string", "appraised_on": "date", "rating": "string"},
+    "feed_disability": {"id_index": "string", "id_masked": "string", "issued_on": "date", "category": "string",
+                        "grade": "int64"},
+    "feed_disaster": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "hazard": "string",
+                      "loss": "decimal(14, 2)"},
+    "feed_employment": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "status": "string",
+                        "monthly_income": "decimal(14, 2)"},
+}  # fmt: skip
+EXITED = ("exited_policy", "exited")
+UNDER_SUPPORT = ("poor",)  # registered poor not yet exited: helped as poor households, not screened
+NOT_WORKING = ("", "none")
+LEAVING_SUPPORT = ("dibao_out", "tekun_out")
+UNSAFE = ("C", "D")
+
+
+@dataclass(frozen=True)
+class ScreenParams:
+    """The policy values one screening uses, in cents where they are money."""
+
+    as_of: date
+    monitoring_line_cents: int | None
+    medical_exited_cents: int | None  # medical_oop_ratio_exited × last year's rural disposable income
+    medical_other_cents: int | None
+    income_drop_ratio: Decimal | None
+    disaster_loss_ratio: Decimal | None
+    school_age_min: int
+    school_age_max: int
+    cutoff: tuple[int, int]
+
+    @property
+    def window_start(self) -> date:
+        """The day before the twelve months that end on the as-of date."""
+        try:
+            return self.as_of.replace(year=self.as_of.year - 1)
+        except ValueError:  # 29 February
+            return self.as_of.replace(year=self.as_of.year - 1, day=28)
+
+    @classmethod
+    def from_profiles(cls, as_of: date, profile: Any, last_year: Any) -> ScreenParams:
+        def cents(value: Decimal | None) -> int | None:
+            return None if value is None else int((value * 100).to_integral_value())
+
+        income = last_year.value("rural_disposable_income")
+        exited, other = profile.value("medical_oop_ratio_exited"), profile.value("medical_oop_ratio_other")
+        return cls(as_of, cents(profile.value("monitoring_line")),
+                   cents(exited * income) if exited is not None and income is not None else None,
+                   cents(other * income) if other is not None and income is not None else None,
+                   profile.value("income_drop_ratio"), profile.value("disaster_loss_ratio"),
+                   profile.value("school_age_min") or 6, profile.value("school_age_max") or 15,
+                   profile.value("school_age_cutoff") or (8, 31))  # fmt: skip
+
+
+OUTPUT = ibis.schema({"household_id": "int64", "person_index": "string", "person_masked": "string",
+                      "amount": "int64", "threshold": "int64", "rows": "int64", "latest": "date"})  # fmt: skip
+
+
+def tables() -> dict[str, Table]:
+    return {name: ibis.table(schema, name=name) for name, schema in {**SCHEMAS, **FEED_SCHEMAS}.items()}
+
+
+def _households(t: dict[str, Table], within: str) -> Table:
+    households = t["registry_household"].filter(_.merged_into_id.isnull(), _.village_id.startswith(within))
+    return households.filter(~((_.population_type == "registered") & _.status.isin(UNDER_SUPPORT)))
+
+
+def _members(t: dict[str, Table], p: ScreenParams) -> Table:
+    return t["registry_member"].filter(_.left_on.isnull() | (_.left_on > ibis.date(p.as_of)))
+
+
+def _in_window(feed: Table, column: str, p: ScreenParams) -> Table:
+    return feed.filter(feed[column] > ibis.date(p.window_start), feed[column] <= ibis.date(p.as_of))
+
+
+def _shape(table: Table, **columns: Any) -> Table:
+    """The common output shape, with nulls for what a rule does not have."""
+    values = {name: columns.get(name, ibis.null()).cast(kind) for name, kind in OUTPUT.items()}
+    return table.select(**values)
+
+
+def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """Out-of-pocket medical cost over the twelve months above the limit: the lower one for members of exited or
+    monitored households, the higher one for other rural residents (including people not in the registry)."""
+    if p.medical_exited_cents is None or p.medical_other_cents is None:
+        return None
+    window = _in_window(t["feed_medical"], "settled_on", p)
+    per_person = window.group_by("id_index").aggregate(
+        cents=(_.out_of_pocket * 100).sum().round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
+        masked=_.id_masked.min())  # fmt: skip
+    members = _members(t, p).select(member_index=_.id_index, household_id=_.household_id)
+    households = t["registry_household"].filter(_.merged_into_id.isnull()).select(
+        hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)  # fmt: skip
+    joined = per_person.left_join(members, per_person.id_index == members.member_index).left_join(
+        households, _.household_id == households.hid)  # fmt: skip
+    # A person not in the registry is placed by the county of their ID (the masked ID keeps its first six digits).
+    outside = joined.masked.startswith(within) if len(within) <= 6 else ibis.literal(False)
+    joined = joined.filter(ibis.ifelse(joined.hid.isnull(), outside, joined.village_id.startswith(within)))
+    protected = (joined.population_type == "monitored") | joined.status.isin(EXITED)
+    limit = ibis.ifelse(protected.fill_null(False), p.medical_exited_cents, p.medical_other_cents)
+    flagged = joined.filter(joined.cents > limit)
+    return _shape(flagged, household_id=flagged.hid, person_index=flagged.id_index, person_masked=flagged.masked,
+                  amount=flagged.cents, threshold=limit, rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+
+
+def _latest_incomes(t: dict[str, Table], p: ScreenParams, within: str) -> Table:
+    """Per household the net income (cents) and members of its latest income year up to the as-of year, and of the
+    year before that one."""
+    households = _households(t, within)
+    incomes = (
+        t["registry_income"]
+        .filter(_.year <= p.as_of.year)
+        .mutate(
+            net=((_.wage + _.business + _.property_income + _.transfer - _.costs) * 100)
+            .round(0)
+            .cast("int64")
+        )
+    )
+    latest = incomes.group_by("household_id").aggregate(year=_.year.max())
+    current = incomes.inner_join(latest, ["household_id", "year"]).select("household_id", "year", "net")
+    before = incomes.select(household_id=_.household_id, prev_year=_.year + 1, prev_net=_.net)
+    persons = _members(t, p).group_by("household_id").aggregate(persons=_.count())
+    joined = (households.select(hid=_.id).inner_join(current, _.hid == current.household_id)
+              .inner_join(persons, _.hid == persons.household_id)
+              .left_join(before, (_.hid == before.household_id) & (_.year == before.prev_year)))  # fmt: skip
+    return joined.select("hid", "year", "net", "persons", "prev_net")
+
+
+def income(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """Latest per-capita net income below the monitoring line (compared in cents: net < line × members)."""
+    if p.monitoring_line_cents is None:
+        return None
+    rows = _latest_incomes(t, p, within)
+    flagged = rows.filter(rows.net < rows.persons * p.monitoring_line_cents)
+    return _shape(flagged, household_id=flagged.hid, amount=flagged.net // flagged.persons,
+                  threshold=ibis.literal(p.monitoring_line_cents), rows=ibis.literal(1))  # fmt: skip
+
+
+def income_drop(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """Per-capita net income down by more than income_drop_ratio on the year before (members as now)."""
+    if p.income_drop_ratio is None:
+        return None
+    keep = int(((1 - p.income_drop_ratio) * 10000).to_integral_value())  # in basis points
+    rows = _latest_incomes(t, p, within)
+    flagged = rows.filter(rows.prev_net.notnull(), rows.prev_net > 0, rows.net * 10000 < rows.prev_net * keep)
+    return _shape(flagged, household_id=flagged.hid, amount=flagged.net // flagged.persons,
+                  threshold=flagged.prev_net // flagged.persons, rows=ibis.literal(2))  # fmt: skip
+
+
+def _member_events(
+    t: dict[str, Table], p: ScreenParams, within: str, events: Table, date_column: str
+) -> Table:
+    """Feed rows of registry members, per household: rows, latest date, the first person concerned."""
+    members = _members(t, p).select(member_index=_.id_index, household_id=_.household_id, birth_date=_.birth_date,
+                                    work_status=_.work_status)  # fmt: skip
+    households = _households(t, within).select(hid=_.id)
+    joined = events.inner_join(members, events.id_index == members.member_index).inner_join(
+        households, _.household_id == households.hid)  # fmt: skip
+    return joined.group_by("hid").aggregate(rows=_.count(), latest=joined[date_column].max(),
+                                            person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
+
+
+def dropout(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """A member of compulsory-school age (on the cutoff date of the as-of year) reported as dropped out."""
+    members = _members(t, p)
+    month, day = p.cutoff
+    key = p.as_of.year * 10000 + month * 100 + day
+    age = (key - (members.birth_date.year() * 10000 + members.birth_date.month() * 100
+                  + members.birth_date.day())) // 10000  # fmt: skip
+    school_age = members.filter(age.between(p.school_age_min, p.school_age_max)).select(index=_.id_index)
+    events = _in_window(t["feed_education"], "occurred_on", p).filter(_.status.isin(("dropout",)))
+    events = events.inner_join(school_age, events.id_index == school_age.index).select(events)
+    flagged = _member_events(t, p, within, events, "occurred_on")
+    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
+                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+
+
+def housing(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """The latest housing appraisal of a member (the head) up to the as-of date rates the house C or D."""
+    feed = t["feed_housing"].filter(_.appraised_on <= ibis.date(p.as_of))
+    latest = feed.group_by("id_index").aggregate(appraised_on=_.appraised_on.max())
+    events = feed.inner_join(latest, ["id_index", "appraised_on"]).filter(_.rating.isin(UNSAFE))
+    flagged = _member_events(t, p, within, events, "appraised_on")
+    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
+                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+
+
+def disability(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """A new certificate of disability grade 1 or 2 within the twelve months."""
+    events = _in_window(t["feed_disability"], "issued_on", p).filter(_.grade.isin((1, 2)))
+    flagged = _member_events(t, p, within, events, "issued_on")
+    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
+                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+
+
+def disaster(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """Disaster losses of the twelve months above disaster_loss_ratio of the household's latest net income."""
+    if p.disaster_loss_ratio is None:
+        return None
+    ratio = int((p.disaster_loss_ratio * 10000).to_integral_value())
+    events = _in_window(t["feed_disaster"], "occurred_on", p)
+    members = _members(t, p).select(member_index=_.id_index, household_id=_.household_id)
+    losses = events.inner_join(members, events.id_index == members.member_index).group_by("household_id").aggregate(
+        loss=(_.loss * 100).sum().round(0).cast("int64"), rows=_.count(), latest=_.occurred_on.max(),
+        person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
+    incomes = _latest_incomes(t, p, within)
+    joined = losses.inner_join(incomes, losses.household_id == incomes.hid)
+    flagged = joined.filter(joined.loss * 10000 > ibis.greatest(joined.net, 0) * ratio)
+    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
+                  amount=flagged.loss, threshold=ibis.greatest(flagged.net, 0) * ratio // 10000, rows=flagged.rows,
+                  latest=flagged.latest)  # fmt: skip
+
+
+def civil(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """A member of a registered or monitored household left dibao or tekun support within the twelve months."""
+    events = _in_window(t["feed_civil"], "occurred_on", p).filter(_.item.isin(LEAVING_SUPPORT))
+    households = _households(t, within).filter(_.population_type.isin(("registered", "monitored")))
+    flagged = _member_events(t, p, within, events, "occurred_on")
+    kept = households.select(kept=_.id)
+    flagged = flagged.inner_join(kept, flagged.hid == kept.kept)
+    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
+                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+
+
+def unemployment(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
+    """The household's only working member (by the registry's work status) reported unemployed, as their latest
+    employment record within the twelve months."""
+    feed = _in_window(t["feed_employment"], "occurred_on", p)
+    latest = feed.group_by("id_index").aggregate(occurred_on=_.occurred_on.max())
+    events = feed.inner_join(latest, ["id_index", "occurred_on"]).filter(_.status == "unemployed")
+    members = _members(t, p)
+    working = members.filter(~members.work_status.fill_null("").isin(NOT_WORKING))
+    only = working.group_by("household_id").aggregate(n=_.count(), index=_.id_index.min()).filter(_.n == 1)
+    events = events.inner_join(only, events.id_index == only.index).select(events)
+    flagged = _member_events(t, p, within, events, "occurred_on")
+    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
+                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+
+
+RULES: dict[str, Callable[[dict[str, Table], ScreenParams, str], Table | None]] = {
+    "medical": medical, "income": income, "income_drop": income_drop, "dropout": dropout, "housing": housing,
+    "disability": disability, "disaster": disaster, "civil": civil, "unemployment": unemployment,
+}  # fmt: skip
+
+
+def screening(p: ScreenParams, within: str) -> tuple[Table | None, list[str]]:
+    """Every rule that can run under `p` over households (and people) of `within`, as one table with a `rule`
+    column; and the rules that cannot (a policy value missing for the year)."""
+    t = tables()
+    parts, skipped = [], []
+    for name, rule in RULES.items():
+        expr = rule(t, p, within)
+        if expr is None:
+            skipped.append(name)
+        else:
+            parts.append(expr.mutate(rule=ibis.literal(name)))
+    if not parts:
+        return None, skipped
+    return ibis.union(*parts) if len(parts) > 1 else parts[0], skipped

@@ -1,0 +1,299 @@
+"""Screening and alerts: run the screening rules over the snapshot and the feeds, keep one open alert per household
+(or person) and rule with its evidence and deadlines, and record what the village found.
+
+A screening refreshes the registry snapshot (tuopin.assessment.snapshot), runs every rule of tuopin.monitoring.rules
+on DuckDB one province (one policy profile) at a time, and merges the result into the alerts in one transaction: a
+household already under an open alert for the rule gets its evidence updated and counts as a repeat; any other
+becomes a new alert with its deadlines (first check and conclusion, in working days from the policy).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tuopin.accounts.models import User
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.scope import in_scope
+from tuopin.areas.models import Area
+from tuopin.audit.services import audit_record
+from tuopin.core.errors import StaleEdit
+from tuopin.monitoring.calendar import add_working_days
+from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Screening
+from tuopin.monitoring.rules import FEED_SCHEMAS, RULES, ScreenParams, screening
+from tuopin.policy.selectors import policy_for
+from tuopin.registry.models import Household
+
+# The policy values behind each rule, shown with their sources in the alert's evidence.
+RULE_KEYS = {
+    "medical": ("medical_oop_ratio_exited", "medical_oop_ratio_other", "rural_disposable_income"),
+    "income": ("monitoring_line",), "income_drop": ("income_drop_ratio",),
+    "dropout": ("school_age_min", "school_age_max", "school_age_cutoff"), "disaster": ("disaster_loss_ratio",),
+}  # fmt: skip
+DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "decimal(14, 2)": "DECIMAL(14, 2)", "int64": "BIGINT",
+                "boolean": "BOOLEAN"}  # fmt: skip
+
+
+def feed_files(source: str) -> list[Path]:
+    """The Parquet files of a feed's accepted batches, oldest first."""
+    folder = Path(settings.DATA_DIR) / "feeds" / source
+    return sorted(folder.glob("*.parquet")) if folder.exists() else []
+
+
+def _connection(snapshot: Path) -> Any:
+    """DuckDB with the snapshot's tables and one view per feed over its accepted files (an empty table when none)."""
+    from tuopin.assessment.engine import duckdb_connection
+
+    con = duckdb_connection(snapshot)
+    for name, schema in FEED_SCHEMAS.items():
+        files = feed_files(name.removeprefix("feed_"))
+        columns = ", ".join(f'"{c}"' for c in schema)
+        if files:  # paths of our own data directory, names of our own schema
+            paths = ", ".join(f"'{f.as_posix()}'" for f in files)
+            sql = f"CREATE VIEW {name} AS SELECT {columns} FROM read_parquet([{paths}], union_by_name = true)"  # noqa: S608
+        else:
+            sql = f"CREATE TABLE {name} ({', '.join(f'{c} {DUCKDB_TYPES[k]}' for c, k in schema.items())})"
+        con.execute(sql)
+    return con
+
+
+def params_for(as_of: date, province: str) -> ScreenParams:
+    return ScreenParams.from_profiles(
+        as_of, policy_for(as_of.year, province), policy_for(as_of.year - 1, province)
+    )
+
+
+@dataclass
+class ScreenResult:
+    as_of: date
+    new: int = 0
+    repeat: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # province: rules without their policy value
+    unplaced: int = 0  # people outside the registry whose ID's county is not a known area
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "alerts": {"new": self.new, "repeat": self.repeat},
+                "by_rule": self.by_rule, "skipped": self.skipped, "unplaced": self.unplaced}  # fmt: skip
+
+
+def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "") -> tuple[list[dict[str, Any]],
+                                                                                      dict[str, list[str]]]:  # fmt: skip
+    """The rows every rule flags on `as_of` (DuckDB over the snapshot and the feeds), with the province of each."""
+    from tuopin.assessment.engine import sql_for
+    from tuopin.assessment.snapshot import snapshot_dir, snapshot_refresh
+
+    snapshot = snapshot or snapshot_dir()
+    snapshot_refresh(snapshot)
+    con = _connection(snapshot)
+    provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
+                       if not area or code.startswith(area[:2]))  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    skipped: dict[str, list[str]] = {}
+    for province in provinces:
+        expr, missing = screening(params_for(as_of, province), area or province)
+        if missing:
+            skipped[province] = missing
+        if expr is not None:
+            for row in con.sql(sql_for(expr, "duckdb")).to_arrow_table().to_pylist():
+                rows.append({**row, "province": province})
+    con.close()
+    return rows, skipped
+
+
+def _evidence(row: dict[str, Any], as_of: date, profile: Any, last_year: Any) -> dict[str, Any]:
+    def money(cents: int | None) -> str | None:
+        return None if cents is None else f"{cents / 100:.2f}"
+
+    policy = {}
+    for key in RULE_KEYS.get(row["rule"], ()):
+        setting = (last_year if key == "rural_disposable_income" else profile).get(key)
+        if setting is not None:
+            policy[key] = {"value": setting.value, "since": setting.since, "source": setting.source}
+    return {"as_of": as_of.isoformat(), "amount": money(row["amount"]), "threshold": money(row["threshold"]),
+            "rows": row["rows"], "latest": row["latest"].isoformat() if row["latest"] else None,
+            "person": row["person_masked"] or "", "policy": policy}  # fmt: skip
+
+
+def screening_run(*, actor: User | None, as_of: date | None = None, snapshot: Path | None = None,
+                  progress: Callable[[int, int, str], None] | None = None) -> tuple[Screening, ScreenResult]:  # fmt: skip
+    """Screen the whole registry on `as_of` (default today) and merge the result into the alerts."""
+    as_of = as_of or timezone.localdate()
+    started = time.perf_counter()
+    if progress:
+        progress(0, 2, _("筛查中"))
+    rows, skipped = screen_rows(as_of, snapshot=snapshot)
+    if progress:
+        progress(1, 2, _("写入预警"))
+    result = ScreenResult(as_of, skipped=skipped, by_rule=dict.fromkeys(RULES, 0))
+    profiles = {
+        p: (policy_for(as_of.year, p), policy_for(as_of.year - 1, p)) for p in {r["province"] for r in rows}
+    }
+    with transaction.atomic():
+        run = Screening.objects.create(as_of=as_of, started_by=actor.get_username() if actor else "system",
+                                       policy={p: prof[0].snapshot() for p, prof in profiles.items()})  # fmt: skip
+        _merge(run, rows, as_of, profiles, result)
+        run.new, run.repeat, run.by_rule = result.new, result.repeat, result.by_rule
+        run.households = Household.objects.filter(merged_into__isnull=True).count()
+        run.seconds = round(time.perf_counter() - started, 2)
+        run.save()
+        audit_record(action="monitoring.screen", actor=actor, object_type="screening", object_id=str(run.pk),
+                     details=result.as_dict())  # fmt: skip
+    return run, result
+
+
+def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: dict[str, Any],
+           result: ScreenResult) -> None:  # fmt: skip
+    from tuopin.core.bulk import batches, lookup_chunk
+
+    household_ids = sorted({r["household_id"] for r in rows if r["household_id"] is not None})
+    villages: dict[int, str] = {}
+    for chunk in batches(household_ids, lookup_chunk()):
+        villages.update(Household.objects.filter(pk__among=chunk).values_list("pk", "village_id"))
+    people = sorted({r["person_index"] for r in rows if r["household_id"] is None})
+    open_alerts = Alert.objects.filter(status__in=OPEN_STATUSES)
+    by_household = {(a.household_id, a.rule): a for chunk in batches(household_ids, lookup_chunk())
+                    for a in open_alerts.filter(household_id__among=chunk)}  # fmt: skip
+    by_person = {(a.person_index, a.rule): a for chunk in batches(people, lookup_chunk())
+                 for a in open_alerts.filter(household__isnull=True, person_index__among=chunk)}  # fmt: skip
+    counties = set(Area.objects.filter(level="county").values_list("code", flat=True))
+    deadlines: dict[str, tuple[date, date]] = {}
+    new: list[Alert] = []
+    repeated: list[Alert] = []
+    for row in rows:
+        profile, last_year = profiles[row["province"]]
+        evidence = _evidence(row, as_of, profile, last_year)
+        household_id = row["household_id"]
+        existing = (by_household.get((household_id, row["rule"])) if household_id is not None
+                    else by_person.get((row["person_index"], row["rule"])))  # fmt: skip
+        if existing is not None:
+            existing.evidence, existing.last_seen, existing.screening = evidence, as_of, run
+            existing.times_seen += 1
+            repeated.append(existing)
+            continue
+        area = villages.get(household_id) if household_id is not None else (row["person_masked"] or "")[:6]
+        if not area or (household_id is None and area not in counties):
+            result.unplaced += 1
+            continue
+        if row["province"] not in deadlines:
+            first = profile.value("alert_first_check_days") or 2
+            final = profile.value("alert_conclusion_days") or 20
+            deadlines[row["province"]] = (add_working_days(as_of, first), add_working_days(as_of, final))
+        first_due, final_due = deadlines[row["province"]]
+        alert = Alert(rule=row["rule"], household_id=household_id, person_index=row["person_index"] or "",
+                      person_masked=row["person_masked"] or "", area_id=area, evidence=evidence,
+                      first_seen=as_of, last_seen=as_of, first_check_due=first_due, conclusion_due=final_due,
+                      screening=run)  # fmt: skip
+        if household_id is None:  # one alert per person and rule, even if several rows name them
+            by_person[(alert.person_index, alert.rule)] = alert
+        else:
+            by_household[(household_id, alert.rule)] = alert
+        new.append(alert)
+        result.by_rule[row["rule"]] = result.by_rule.get(row["rule"], 0) + 1
+    Alert.objects.bulk_create(new, batch_size=2000)
+    Alert.objects.bulk_update(repeated, ["evidence", "last_seen", "screening", "times_seen"], batch_size=2000)
+    result.new, result.repeat = len(new), len(repeated)
+    for alert in repeated:
+        result.by_rule[alert.rule] = result.by_rule.get(alert.rule, 0) + 1
+
+
+# --- working an alert ------------------------------------------------------------------------------------------
+
+
+def _may_work(actor: User | None, alert: Alert) -> None:
+    if actor is None:
+        return
+    if not actor.can(Capability.WRITE) or not in_scope(actor, alert.area_id) or actor.role not in (
+            "village", "township", "county"):  # fmt: skip
+        audit_record(action="monitoring.alert", actor=actor, object_type="alert", object_id=str(alert.pk),
+                     result="denied", area=alert.area_id)  # fmt: skip
+        raise PermissionDenied(_("只有管辖该区划的村、乡镇、县级用户可以核查预警。"))
+
+
+def _claim(alert: Alert, version: int) -> None:
+    if not Alert.objects.filter(pk=alert.pk, version=version).update(version=F("version") + 1):
+        raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
+    alert.version = version + 1
+
+
+def alert_check(*, actor: User | None, alert: Alert, version: int, checked_on: date, finding: str) -> Alert:
+    """The first check (a home visit or a call): what was found; the alert stays open until concluded."""
+    _may_work(actor, alert)
+    if alert.status != AlertStatus.NEW:
+        raise ValidationError(_("该预警已核查。"))
+    if checked_on > timezone.localdate() or checked_on < alert.first_seen:
+        raise ValidationError({"checked_on": [_("核查日期应在发现日期与今天之间。")]})
+    if not finding.strip():
+        raise ValidationError({"finding": [_("请填写核查情况。")]})
+    with transaction.atomic():
+        _claim(alert, version)
+        alert.status, alert.checked_on, alert.finding = (
+            AlertStatus.CHECKING,
+            checked_on,
+            finding.strip()[:500],
+        )
+        alert.save(update_fields=["status", "checked_on", "finding"])
+        audit_record(action="monitoring.alert_check", actor=actor, object_type="alert", object_id=str(alert.pk),
+                     area=alert.area_id)  # fmt: skip
+    return alert
+
+
+def alert_dismiss(
+    *, actor: User | None, alert: Alert, version: int, concluded_on: date, finding: str
+) -> Alert:
+    """Concluded without risk (排除): the reason is required; a later screening may raise it again."""
+    _may_work(actor, alert)
+    if alert.status not in OPEN_STATUSES:
+        raise ValidationError(_("该预警已有结论。"))
+    if concluded_on > timezone.localdate() or concluded_on < alert.first_seen:
+        raise ValidationError({"concluded_on": [_("结论日期应在发现日期与今天之间。")]})
+    if not finding.strip():
+        raise ValidationError({"finding": [_("请填写排除理由。")]})
+    with transaction.atomic():
+        _claim(alert, version)
+        alert.status, alert.concluded_on = AlertStatus.NO_RISK, concluded_on
+        alert.finding = (f"{alert.finding}\n{finding.strip()}" if alert.finding else finding.strip())[:500]
+        alert.save(update_fields=["status", "concluded_on", "finding"])
+        audit_record(action="monitoring.alert_dismiss", actor=actor, object_type="alert", object_id=str(alert.pk),
+                     area=alert.area_id)  # fmt: skip
+    return alert
+
+
+def alerts_assign(*, actor: User | None, alerts: list[Alert], assignee: User) -> int:
+    """Give open alerts to one checker (an office user whose scope covers each of them), all or nothing."""
+    problems = []
+    for alert in alerts:
+        _may_work(actor, alert)
+        if alert.status not in OPEN_STATUSES:
+            problems.append(_("预警 #%(id)s 已有结论。") % {"id": alert.pk})
+        if not in_scope(assignee, alert.area_id) or not assignee.can(Capability.WRITE):
+            problems.append(
+                _("%(user)s 不管辖预警 #%(id)s 的区划。") % {"user": assignee.get_username(), "id": alert.pk}
+            )
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        updated = Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(assigned_to=assignee,
+                                                                              version=F("version") + 1)  # fmt: skip
+        audit_record(action="monitoring.alert_assign", actor=actor, object_type="alert",
+                     object_id=",".join(str(a.pk) for a in alerts)[:64],
+                     details={"assignee": assignee.get_username(), "alerts": [a.pk for a in alerts]})  # fmt: skip
+    return updated
+
+
+def overdue_q(today: date) -> Q:
+    """Open alerts past a deadline: not checked by the first, or not concluded by the second."""
+    return Q(status=AlertStatus.NEW, first_check_due__lt=today) | Q(
+        status__in=OPEN_STATUSES, conclusion_due__lt=today
+    )
