@@ -7,6 +7,7 @@ urlpatterns = [
     path("policy/", include("tuopin.policy.urls")),
     path("assessment/", include("tuopin.assessment.urls")),
     path("procedures/", include("tuopin.procedures.urls")),
+    path("monitoring/", include("tuopin.monitoring.urls")),
     path("audit/", include("tuopin.audit.urls")),
     path("registry/", include("tuopin.registry.urls")),
     path("api/v1/", include(("tuopin.api.urls", "api-v1"), namespace="api-v1")),

@@ -1,0 +1,128 @@
+"""Scoped reads of alerts and screenings (SECURITY.md A: one selector layer): an alert is seen by the offices whose
+scope holds its area (the household's village, or the county of a person outside the registry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from tuopin.accounts.scope import area_q, scope_q
+from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Screening
+from tuopin.monitoring.rules import FEED_SCHEMAS
+from tuopin.monitoring.services import feed_files, overdue_q
+
+
+@dataclass
+class AlertFilter:
+    rule: str = ""
+    status: str = ""
+    area: str = ""
+    overdue: bool = False
+
+
+def alerts_for(
+    user: Any, filters: AlertFilter | None = None, *, today: date | None = None
+) -> QuerySet[Alert]:
+    """Alerts in the user's scope; `user` None is the command line run by the server's operator (no scope, as the
+    services' actor None)."""
+    filters = filters or AlertFilter()
+    if user is None:
+        alerts = (
+            Alert.objects.filter(area_q("area_id", filters.area)) if filters.area else Alert.objects.all()
+        )
+    else:
+        alerts = Alert.objects.filter(scope_q(user, "area_id", within=filters.area))
+    if filters.rule:
+        alerts = alerts.filter(rule=filters.rule)
+    if filters.status == "open":
+        alerts = alerts.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        alerts = alerts.filter(status=filters.status)
+    if filters.overdue:
+        alerts = alerts.filter(overdue_q(today or timezone.localdate()))
+    return alerts.select_related("household", "household__head", "area", "assigned_to")
+
+
+def alert_for(user: Any, alert_id: int) -> Alert | None:
+    return alerts_for(user).filter(pk=alert_id).first()
+
+
+def due(alert: Alert) -> date | None:
+    """The next deadline of an open alert: the first check until it is done, then the conclusion."""
+    if alert.status == AlertStatus.NEW:
+        return alert.first_check_due
+    return alert.conclusion_due if alert.status in OPEN_STATUSES else None
+
+
+def escalated_to(alert: Alert, today: date) -> str:
+    """Past a deadline the alert is also the next level's business: the township when the village has not checked
+    it in time, the county when it is not concluded in time."""
+    if alert.status in OPEN_STATUSES and alert.conclusion_due < today:
+        return "county"
+    if alert.status == AlertStatus.NEW and alert.first_check_due < today:
+        return "township"
+    return ""
+
+
+@dataclass
+class AlertBoard:
+    open: int
+    overdue: int
+    by_rule: dict[str, int]
+    by_status: dict[str, int]
+
+
+def board_for(user: Any, area: str = "", today: date | None = None) -> AlertBoard:
+    alerts = Alert.objects.filter(scope_q(user, "area_id", within=area))
+    open_alerts = alerts.filter(status__in=OPEN_STATUSES)
+    return AlertBoard(
+        open=open_alerts.count(),
+        overdue=open_alerts.filter(overdue_q(today or timezone.localdate())).count(),
+        by_rule=dict(open_alerts.values_list("rule").annotate(n=Count("id")).order_by()),
+        by_status=dict(alerts.values_list("status").annotate(n=Count("id")).order_by()),
+    )
+
+
+def screenings_for(user: Any) -> QuerySet[Screening]:
+    """Screenings cover the whole registry and hold only counts: every signed-in office sees them."""
+    return Screening.objects.all()
+
+
+FEED_OF_RULE = {"medical": ("medical", "settled_on"), "dropout": ("education", "occurred_on"),
+                "housing": ("housing", "appraised_on"), "disability": ("disability", "issued_on"),
+                "disaster": ("disaster", "occurred_on"), "civil": ("civil", "occurred_on"),
+                "unemployment": ("employment", "occurred_on")}  # fmt: skip
+
+
+def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
+    """The feed rows behind an alert: those of its person (or, without one, of the household's members) up to the
+    as-of date of the latest screening, newest first; masked IDs only (the files hold no ID in clear)."""
+    import duckdb
+
+    if alert.rule not in FEED_OF_RULE:
+        return []
+    source, column = FEED_OF_RULE[alert.rule]
+    files = feed_files(source)
+    if not files:
+        return []
+    if alert.person_index:
+        people = [alert.person_index]
+    else:
+        assert alert.household is not None
+        people = list(alert.household.members.filter(left_on__isnull=True).values_list("id_index", flat=True))
+    names = [name for name in FEED_SCHEMAS[f"feed_{source}"] if name != "id_index"]
+    paths = ", ".join(f"'{f.as_posix()}'" for f in files)
+    con = duckdb.connect()
+    sql = (f"SELECT {', '.join(chr(34) + n + chr(34) for n in names)} FROM read_parquet([{paths}], "  # noqa: S608
+           f"union_by_name = true) WHERE id_index IN (SELECT unnest(?)) AND \"{column}\" <= ? "
+           f"ORDER BY \"{column}\" DESC LIMIT {int(limit)}")  # fmt: skip
+    rows = con.execute(
+        sql, [people, date.fromisoformat(alert.evidence.get("as_of", alert.last_seen.isoformat()))]
+    )
+    result = [dict(zip(names, row, strict=True)) for row in rows.fetchall()]
+    con.close()
+    return result

@@ -1,0 +1,148 @@
+"""Pages of monitoring: the alert inbox of a scope (tiles, filters, deadlines, bulk assignment, a screening run) and
+an alert with its evidence, the department rows behind it and the forms to record the check and the conclusion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tuopin.accounts.models import User
+from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.scope import scope_q
+from tuopin.core.forms import add_service_errors
+from tuopin.core.jobs import job_start
+from tuopin.monitoring.models import OPEN_STATUSES, AlertStatus, Rule
+from tuopin.monitoring.selectors import (
+    AlertFilter,
+    alert_feed_rows,
+    alert_for,
+    alerts_for,
+    board_for,
+    due,
+    escalated_to,
+    screenings_for,
+)
+from tuopin.monitoring.services import alert_check, alert_dismiss, alerts_assign
+from tuopin.monitoring.tasks import screening_job
+
+OFFICES = ("village", "township", "county")
+SCREENERS = ("county", "city", "province", "admin")
+
+
+def _choices(enum: Any, first: str = "—") -> list[tuple[str, str]]:
+    return [("", first), *[(str(v), str(label)) for v, label in enum.choices]]
+
+
+class AlertFilterForm(forms.Form):
+    rule = forms.ChoiceField(label=gettext_lazy("预警规则"), required=False, choices=_choices(Rule))
+    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False,
+                               choices=[("open", gettext_lazy("未办结")), ("", gettext_lazy("全部")),
+                                        *AlertStatus.choices])  # fmt: skip
+    area = forms.CharField(label=gettext_lazy("区划代码"), required=False, max_length=12)
+    overdue = forms.BooleanField(label=gettext_lazy("只看超期"), required=False)
+
+
+def _checkers(user: Any) -> list[User]:
+    """Office users in the viewer's scope who may check alerts (the choices of a bulk assignment)."""
+    return list(User.objects.filter(scope_q(user, "area_links__area_id"), role__in=OFFICES, is_active=True)
+                .distinct().order_by("role", "username")[:200])  # fmt: skip
+
+
+@require(Capability.READ)
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    data = request.GET.copy()
+    data.setdefault("status", "open")
+    filters = AlertFilterForm(data)
+    chosen = AlertFilter(**filters.cleaned_data) if filters.is_valid() else AlertFilter(status="open")
+    if request.method == "POST":
+        done = _inbox_post(request, chosen)
+        if done is not None:
+            return done
+    page = Paginator(alerts_for(user, chosen, today=today).order_by("first_check_due", "id"), 50).get_page(
+        request.GET.get("page"))  # fmt: skip
+    rows = [{"alert": a, "due": due(a), "escalated": escalated_to(a, today),
+             "overdue": (d := due(a)) is not None and d < today} for a in page]  # fmt: skip
+    board = board_for(user, chosen.area, today)
+    labels = dict(Rule.choices)
+    charts = {
+        "rule": [{"label": str(labels.get(r, r)), "households": n} for r, n in sorted(board.by_rule.items())]
+    }
+    context = {"filters": filters, "page": page, "rows": rows, "board": board, "charts": charts,
+               "checkers": _checkers(user) if user.can(Capability.WRITE) else [],  # type: ignore[union-attr]
+               "can_screen": user.role in SCREENERS and user.can(Capability.WRITE),  # type: ignore[union-attr]
+               "screenings": screenings_for(user)[:5], "query": request.GET.copy()}  # fmt: skip
+    return render(request, "monitoring/inbox.html", context)
+
+
+def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | None:
+    user: Any = request.user
+    if request.POST.get("action") == "screen":
+        if user.role not in SCREENERS or not user.can(Capability.WRITE):
+            raise PermissionDenied
+        job = job_start(kind="monitoring.screen", user=user, params={"name": _("返贫监测筛查")},
+                        enqueue=lambda job_id: screening_job.enqueue(job_id=job_id))  # fmt: skip
+        return redirect("core:job", job_id=job.pk)
+    ids = [int(pk) for pk in request.POST.getlist("chosen") if pk.isdigit()]
+    alerts = list(alerts_for(user).filter(pk__in=ids))
+    assignee = next((u for u in _checkers(user) if str(u.pk) == request.POST.get("assignee")), None)
+    if not alerts or assignee is None:
+        messages.error(request, _("请选择预警和核查人。"))
+        return None
+    try:
+        n = alerts_assign(actor=user, alerts=alerts, assignee=assignee)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return None
+    messages.success(request, _("已将 %(n)s 条预警交给 %(user)s。") % {"n": n, "user": assignee.get_full_name() or
+                                                                   assignee.get_username()})  # fmt: skip
+    return redirect(request.get_full_path())
+
+
+class CheckForm(forms.Form):
+    on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                         initial=lambda: timezone.localdate().isoformat())  # fmt: skip
+    finding = forms.CharField(
+        label=gettext_lazy("核查情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+@require(Capability.READ)
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    user: Any = request.user
+    alert = get_in_scope_or_404(request, lambda: alert_for(user, alert_id), what="alert", key=str(alert_id))
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = CheckForm(request.POST if action else None)
+    if action and form.is_valid():
+        version = int(request.POST.get("version", "0") or 0)
+        data = form.cleaned_data
+        try:
+            if action == "check":
+                alert_check(
+                    actor=user, alert=alert, version=version, checked_on=data["on"], finding=data["finding"]
+                )
+            elif action == "dismiss":
+                alert_dismiss(actor=user, alert=alert, version=version, concluded_on=data["on"],
+                              finding=data["finding"])  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("monitoring:alert", alert_id=alert.pk)
+    today = timezone.localdate()
+    works = user.role in OFFICES and user.can(Capability.WRITE) and alert.status in OPEN_STATUSES
+    context = {"alert": alert, "form": form, "rows": alert_feed_rows(alert), "due": due(alert),
+               "escalated": escalated_to(alert, today), "today": today, "works": works,
+               "policy": sorted(alert.evidence.get("policy", {}).items())}  # fmt: skip
+    return render(request, "monitoring/alert.html", context, status=400 if form.errors else 200)
