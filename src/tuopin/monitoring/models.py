@@ -77,11 +77,13 @@ class Alert(models.Model):
     screening = models.ForeignKey(
         Screening, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    case = models.ForeignKey("monitoring.Case", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="alerts", verbose_name=_("监测对象"))  # fmt: skip
     version = models.PositiveIntegerField(default=1)
 
     PRIVACY = dict.fromkeys(("id", "rule", "area", "status", "first_seen", "last_seen", "times_seen",
                              "first_check_due", "conclusion_due", "checked_on", "concluded_on", "screening",
-                             "version"), "public") | {
+                             "case", "version"), "public") | {
         "household": "personal", "person_index": "sensitive", "person_masked": "personal", "evidence": "sensitive",
         "finding": "sensitive", "assigned_to": "personal"}  # fmt: skip
 
@@ -100,3 +102,85 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()} #{self.pk}"
+
+
+class CaseType(models.TextChoices):
+    UNSTABLE = "unstable", _("脱贫不稳定户")
+    MARGINAL = "marginal", _("边缘易致贫户")
+    SUDDEN = "sudden", _("突发严重困难户")
+
+
+class RiskType(models.TextChoices):
+    ILLNESS = "illness", _("因病")
+    DISABILITY = "disability", _("因残")
+    SCHOOLING = "schooling", _("因学")
+    DISASTER = "disaster", _("因灾")
+    ACCIDENT = "accident", _("因意外事故")
+    EMPLOYMENT = "employment", _("因就业")
+    INDUSTRY = "industry", _("因产业")
+    OTHER = "other", _("其他")
+
+
+class CaseState(models.TextChoices):
+    MONITORING = "monitoring", _("监测帮扶中")
+    ELIMINATED = "eliminated", _("风险已消除")
+
+
+class Case(models.Model):
+    """A household under monitoring: opened after a verified alert (or a cadre's own finding), helped with measures,
+    closed when its risk is eliminated through the procedure, reopened when the risk returns."""
+
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="cases",
+                                  verbose_name=_("户"))  # fmt: skip
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
+    type = models.CharField(_("监测对象类型"), max_length=10, choices=CaseType.choices)
+    risk_types = models.JSONField(_("风险类型"), default=list)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=CaseState.choices, default=CaseState.MONITORING
+    )
+    visited_on = models.DateField(_("入户核实日期"))
+    visited_by = models.CharField(_("核实人"), max_length=100)
+    authorisation_signed = models.BooleanField(_("已签署数据授权"))
+    verification = models.CharField(_("核实情况"), max_length=500)
+    opened_on = models.DateField(_("纳入监测日期"))
+    opened_by = models.CharField(_("纳入人"), max_length=150)
+    eliminated_on = models.DateField(_("风险消除日期"), null=True, blank=True)
+    reopened = models.PositiveSmallIntegerField(_("重新纳入次数"), default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    PRIVACY = dict.fromkeys(("id", "area", "type", "state", "opened_on", "eliminated_on", "reopened", "version"),
+                            "public") | {
+        "household": "personal", "risk_types": "sensitive", "visited_on": "personal", "visited_by": "personal",
+        "authorisation_signed": "personal", "verification": "sensitive", "opened_by": "personal"}  # fmt: skip
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        verbose_name = _("监测对象")
+        constraints = [models.UniqueConstraint(fields=["household"], condition=Q(state="monitoring"),
+                                               name="case_one_open_per_household")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} #{self.pk}"
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: opened, a measure, an elimination check, eliminated, reopened."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("事项"), max_length=16)
+    on = models.DateField(_("日期"))
+    text = models.CharField(_("内容"), max_length=500)
+    amount = models.DecimalField(_("金额"), max_digits=12, decimal_places=2, null=True, blank=True)
+    data = models.JSONField(default=dict)
+    actor = models.CharField(_("经办人"), max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+
+    PRIVACY = dict.fromkeys(("id", "case", "kind", "on", "at"), "public") | {
+        "text": "sensitive", "amount": "personal", "data": "sensitive", "actor": "personal"}  # fmt: skip
+
+    class Meta:
+        ordering = ["case", "on", "id"]
+        verbose_name = _("监测记录")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.on}"

@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from tuopin.accounts.scope import area_q, scope_q
-from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Screening
+from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening
 from tuopin.monitoring.rules import FEED_SCHEMAS
 from tuopin.monitoring.services import feed_files, overdue_q
 
@@ -126,3 +126,31 @@ def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
     result = [dict(zip(names, row, strict=True)) for row in rows.fetchall()]
     con.close()
     return result
+
+
+def cases_for(user: Any, *, state: str = "", type: str = "", area: str = "") -> QuerySet[Case]:
+    cases = Case.objects.filter(scope_q(user, "area_id", within=area))
+    if state:
+        cases = cases.filter(state=state)
+    if type:
+        cases = cases.filter(type=type)
+    return cases.select_related("household", "household__head", "area")
+
+
+def case_for(user: Any, case_id: int) -> Case | None:
+    return cases_for(user).filter(pk=case_id).first()
+
+
+def case_board_for(user: Any, area: str = "") -> dict[str, Any]:
+    """Counts for the board: by state, by type and by risk type of the cases under monitoring, eliminated this
+    year."""
+    cases = Case.objects.filter(scope_q(user, "area_id", within=area))
+    monitoring = cases.filter(state=CaseState.MONITORING)
+    risks: dict[str, int] = {}
+    for risk_types in monitoring.values_list("risk_types", flat=True):
+        for risk in risk_types:
+            risks[risk] = risks.get(risk, 0) + 1
+    return {"by_state": dict(cases.values_list("state").annotate(n=Count("id")).order_by()),
+            "by_type": dict(monitoring.values_list("type").annotate(n=Count("id")).order_by()),
+            "by_risk": risks,
+            "eliminated_this_year": cases.filter(eliminated_on__year=timezone.localdate().year).count()}  # fmt: skip

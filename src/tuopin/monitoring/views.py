@@ -21,19 +21,26 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import scope_q
 from tuopin.core.forms import add_service_errors
 from tuopin.core.jobs import job_start
-from tuopin.monitoring.models import OPEN_STATUSES, AlertStatus, Rule
+from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
+from tuopin.monitoring.models import OPEN_STATUSES, AlertStatus, CaseState, CaseType, RiskType, Rule
 from tuopin.monitoring.selectors import (
     AlertFilter,
     alert_feed_rows,
     alert_for,
     alerts_for,
     board_for,
+    case_board_for,
+    case_for,
+    cases_for,
     due,
     escalated_to,
     screenings_for,
 )
 from tuopin.monitoring.services import alert_check, alert_dismiss, alerts_assign
 from tuopin.monitoring.tasks import screening_job
+from tuopin.procedures.flows import Kind
+from tuopin.procedures.models import Procedure
+from tuopin.procedures.services import Proposal, procedure_propose
 
 OFFICES = ("village", "township", "county")
 SCREENERS = ("county", "city", "province", "admin")
@@ -146,3 +153,110 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
                "escalated": escalated_to(alert, today), "today": today, "works": works,
                "policy": sorted(alert.evidence.get("policy", {}).items())}  # fmt: skip
     return render(request, "monitoring/alert.html", context, status=400 if form.errors else 200)
+
+
+class CaseForm(forms.Form):
+    type = forms.ChoiceField(label=gettext_lazy("监测对象类型"), choices=CaseType.choices)
+    risk_types = forms.MultipleChoiceField(label=gettext_lazy("风险类型"), choices=RiskType.choices,
+                                           widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    visited_on = forms.DateField(label=gettext_lazy("入户核实日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                                 initial=lambda: timezone.localdate().isoformat())  # fmt: skip
+    visited_by = forms.CharField(label=gettext_lazy("核实人"), max_length=100)
+    authorisation_signed = forms.BooleanField(label=gettext_lazy("农户已签署数据授权书"), required=False)
+    note = forms.CharField(
+        label=gettext_lazy("核实情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+@require(Capability.READ)
+def alert_open_case(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """From a verified alert to a monitoring case (or back under monitoring, for an eliminated one)."""
+    user: Any = request.user
+    alert = get_in_scope_or_404(request, lambda: alert_for(user, alert_id), what="alert", key=str(alert_id))
+    if alert.household is None:
+        messages.error(request, _("该人员尚未建档：请先作为一般农户登记，再纳入监测。"))
+        return redirect("monitoring:alert", alert_id=alert.pk)
+    form = CaseForm(request.POST or None, initial={"risk_types": RULE_RISKS.get(alert.rule, [])})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        verification = Verification(data["visited_on"], data["visited_by"], data["authorisation_signed"],
+                                    data["note"])  # fmt: skip
+        try:
+            case = case_open(actor=user, household=alert.household, type=data["type"],
+                             risk_types=data["risk_types"], verification=verification, alert=alert)  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("已纳入监测。"))
+            return redirect("monitoring:case", case_id=case.pk)
+    return render(request, "monitoring/case_open.html", {"alert": alert, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+# The risk type an alert of each rule usually points to (pre-ticked on the form).
+RULE_RISKS = {"medical": ["illness"], "disability": ["disability"], "dropout": ["schooling"],
+              "disaster": ["disaster"], "unemployment": ["employment"], "housing": ["other"]}  # fmt: skip
+
+
+@require(Capability.READ)
+def case_board(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    state = request.GET.get("state", CaseState.MONITORING)
+    state = state if state in CaseState.values or state == "" else CaseState.MONITORING
+    kind = request.GET.get("type", "")
+    kind = kind if kind in CaseType.values else ""
+    page = Paginator(cases_for(user, state=state, type=kind).order_by("-opened_on", "-id"), 50).get_page(
+        request.GET.get("page"))  # fmt: skip
+    board = case_board_for(user)
+    risk_labels, type_labels = dict(RiskType.choices), dict(CaseType.choices)
+    charts = {"risk": [{"label": str(risk_labels.get(k, k)), "households": n} for k, n in sorted(board["by_risk"].items())],
+              "type": [{"label": str(type_labels.get(k, k)), "households": n} for k, n in sorted(board["by_type"].items())]}  # fmt: skip
+    context = {"page": page, "board": board, "charts": charts, "state": state, "type": kind,
+               "states": CaseState.choices, "types": CaseType.choices}  # fmt: skip
+    return render(request, "monitoring/cases.html", context)
+
+
+class MeasureForm(forms.Form):
+    on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                         initial=lambda: timezone.localdate().isoformat())  # fmt: skip
+    text = forms.CharField(label=gettext_lazy("帮扶措施"), max_length=500)
+    amount = forms.DecimalField(label=gettext_lazy("金额（元）"), required=False, min_value=0, max_digits=12,
+                                decimal_places=2)  # fmt: skip
+
+
+@require(Capability.READ)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    user: Any = request.user
+    case = get_in_scope_or_404(request, lambda: case_for(user, case_id), what="case", key=str(case_id))
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    measure = MeasureForm(request.POST if action == "measure" else None)
+    works = user.role in OFFICES and user.can(Capability.WRITE) and case.state == CaseState.MONITORING
+    if action == "measure" and measure.is_valid():
+        try:
+            measure_record(actor=user, case=case, on=measure.cleaned_data["on"], text=measure.cleaned_data["text"],
+                           amount=measure.cleaned_data["amount"])  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(measure, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("monitoring:case", case_id=case.pk)
+    proposal_error = ""
+    if action == "eliminate":
+        try:
+            procedure = procedure_propose(actor=user, proposal=Proposal(Kind.RISK_ELIMINATION,
+                                                                        timezone.localdate().year,
+                                                                        household=case.household))  # fmt: skip
+        except ValidationError as error:
+            proposal_error = "；".join(error.messages)
+        else:
+            return redirect("procedures:detail", procedure_id=procedure.pk)
+    check = elimination_check(case) if case.state == CaseState.MONITORING else None
+    procedures = Procedure.objects.filter(household=case.household, kind=Kind.RISK_ELIMINATION).order_by(
+        "-id"
+    )
+    context = {"case": case, "events": case.events.all(), "measure": measure, "works": works, "check": check,
+               "procedures": procedures, "proposal_error": proposal_error,
+               "may_propose": works and user.role == "village",
+               "risk_labels": [dict(RiskType.choices).get(r, r) for r in case.risk_types]}  # fmt: skip
+    failed = bool(measure.errors or proposal_error)
+    return render(request, "monitoring/case.html", context, status=400 if failed else 200)

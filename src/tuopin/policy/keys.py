@@ -46,6 +46,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("monitoring_notice_days", "integer", _("监测对象公示天数"), _("天"), _PROCEDURE),
     Key("alert_first_check_days", "integer", _("预警首次核查时限"), _("工作日"), _PROCEDURE),
     Key("alert_conclusion_days", "integer", _("预警核查结论时限"), _("工作日"), _PROCEDURE),
+    Key("risk_elimination_months", "integer", _("风险消除前至少监测帮扶"), _("个月"), _PROCEDURE),
     Key("medical_oop_ratio_exited", "ratio", _("医疗自付预警：脱贫户和监测户（占上年农村人均可支配收入）"), "", _SCREEN),
     Key("medical_oop_ratio_other", "decimal", _("医疗自付预警：其他农村居民（占上年农村人均可支配收入）"), "", _SCREEN),
     Key("income_drop_ratio", "ratio", _("收入骤减预警：人均纯收入比上年下降超过"), "", _SCREEN),

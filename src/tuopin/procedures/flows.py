@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     HOUSEHOLD_EXIT = "household_exit", _("贫困户退出")
     VILLAGE_EXIT = "village_exit", _("贫困村退出")
     COUNTY_EXIT = "county_exit", _("贫困县摘帽")
+    RISK_ELIMINATION = "risk_elimination", _("监测对象风险消除")
 
 
 class State(models.TextChoices):
@@ -57,6 +58,7 @@ COUNTY_ANNOUNCEMENT = Step("county_announcement", StepType.ANNOUNCEMENT, "county
 CITY_REVIEW = Step("city_review", StepType.REVIEW, "city", _("市级初审"))
 PROVINCE_EVALUATION = Step("province_evaluation", StepType.EVALUATION, "province", _("省级专项评估检查"))
 PROVINCE_NOTICE = Step("province_notice", StepType.NOTICE, "province", _("省级公示"))
+COUNTY_APPROVAL = Step("county_approval", StepType.ANNOUNCEMENT, "county", _("县级审定"))
 PROVINCE_ANNOUNCEMENT = Step("province_announcement", StepType.ANNOUNCEMENT, "province", _("省政府批准公告"))
 
 # 两公示一公告 for identification; appraisal, consent, notice and two reviews for a household's exit; township
@@ -68,12 +70,17 @@ FLOWS: dict[str, tuple[Step, ...]] = {
     Kind.HOUSEHOLD_EXIT: (APPRAISAL, CONSENT, VILLAGE_NOTICE, TOWNSHIP_REVIEW, COUNTY_REVIEW, COUNTY_ANNOUNCEMENT),
     Kind.VILLAGE_EXIT: (TOWNSHIP_NOTICE, COUNTY_REVIEW, COUNTY_ANNOUNCEMENT),
     Kind.COUNTY_EXIT: (CITY_REVIEW, PROVINCE_EVALUATION, PROVINCE_NOTICE, PROVINCE_ANNOUNCEMENT),
+    Kind.RISK_ELIMINATION: (APPRAISAL, VILLAGE_NOTICE, TOWNSHIP_REVIEW, COUNTY_APPROVAL),
 }  # fmt: skip
 # Who proposes: the village task force for a household, the township for a village, the county for itself.
 PROPOSER: dict[str, str] = {Kind.HOUSEHOLD_IDENTIFICATION: "village", Kind.HOUSEHOLD_EXIT: "village",
-            Kind.VILLAGE_EXIT: "township", Kind.COUNTY_EXIT: "county"}  # fmt: skip
+                            Kind.VILLAGE_EXIT: "township", Kind.COUNTY_EXIT: "county",
+                            Kind.RISK_ELIMINATION: "village"}  # fmt: skip
 # The level of the area a procedure is about.
 SUBJECT_LEVEL: dict[str, str] = {Kind.HOUSEHOLD_IDENTIFICATION: "village", Kind.HOUSEHOLD_EXIT: "village",
-                 Kind.VILLAGE_EXIT: "village", Kind.COUNTY_EXIT: "county"}  # fmt: skip
-HOUSEHOLD_KINDS = (Kind.HOUSEHOLD_IDENTIFICATION, Kind.HOUSEHOLD_EXIT)
+                                 Kind.VILLAGE_EXIT: "village", Kind.COUNTY_EXIT: "county",
+                                 Kind.RISK_ELIMINATION: "village"}  # fmt: skip
+HOUSEHOLD_KINDS = (Kind.HOUSEHOLD_IDENTIFICATION, Kind.HOUSEHOLD_EXIT, Kind.RISK_ELIMINATION)
+# The policy key of each kind's notice period (the monitoring procedures have their own).
+NOTICE_KEYS: dict[str, str] = {Kind.RISK_ELIMINATION: "monitoring_notice_days"}
 STEPS = {step.code: step for flow in FLOWS.values() for step in flow}

@@ -29,7 +29,15 @@ from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
 from tuopin.policy.selectors import policy_for
-from tuopin.procedures.flows import HOUSEHOLD_KINDS, PROPOSER, SUBJECT_LEVEL, Kind, State, StepType
+from tuopin.procedures.flows import (
+    HOUSEHOLD_KINDS,
+    NOTICE_KEYS,
+    PROPOSER,
+    SUBJECT_LEVEL,
+    Kind,
+    State,
+    StepType,
+)
 from tuopin.procedures.flows import Step as StepDef
 from tuopin.procedures.models import Objection, Procedure, Step
 from tuopin.registry.models import Household
@@ -37,6 +45,11 @@ from tuopin.registry.services import household_status_record
 from tuopin.registry.vocab import PopulationType, Status
 
 STALE = _("该记录已被他人修改，请刷新后重试。")
+
+# Procedures of other apps (monitoring's risk elimination) register here, from their AppConfig.ready: how a
+# proposal is checked (returns the evidence or raises ValidationError) and what the announcement does.
+PROPOSAL_CHECKS: dict[str, Callable[[Household, int], dict[str, Any]]] = {}
+EFFECTS: dict[str, Callable[[User | None, Procedure, str], None]] = {}
 
 
 def _name(actor: User | None) -> str:
@@ -96,6 +109,8 @@ def _household_evidence(kind: str, household: Household, year: int) -> dict[str,
 
     if household.merged_into_id is not None:
         raise ValidationError(_("该户已并入他户。"))
+    if kind in PROPOSAL_CHECKS:
+        return PROPOSAL_CHECKS[kind](household, year)
     if kind == Kind.HOUSEHOLD_EXIT:
         if household.population_type != PopulationType.REGISTERED or household.status not in (
             Status.POOR,
@@ -262,6 +277,9 @@ def _close_notice(procedure: Procedure, on: date) -> tuple[bool, dict[str, Any],
 def _effect(actor: User | None, procedure: Procedure, document: str) -> None:
     """What an announcement changes: the household's status (identification or exit); a village's or county's exit
     is the announced procedure itself."""
+    if procedure.kind in EFFECTS:
+        EFFECTS[procedure.kind](actor, procedure, document)
+        return
     if procedure.household is None:
         return
     reason = _("%(kind)s公告 %(document)s（程序 #%(id)s）") % {
@@ -313,7 +331,9 @@ def procedure_act(*, actor: User | None, procedure: Procedure, version: int, on:
 
 
 def notice_days(procedure: Procedure) -> int:
-    days = policy_for(procedure.year, procedure.area_id[:2]).value("notice_days")
+    days = policy_for(procedure.year, procedure.area_id[:2]).value(
+        NOTICE_KEYS.get(procedure.kind, "notice_days")
+    )
     if not days:
         raise ValidationError(_("%(year)s 年的政策参数没有公示天数。") % {"year": procedure.year})
     return int(days)

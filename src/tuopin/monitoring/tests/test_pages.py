@@ -110,3 +110,30 @@ def test_alerts_are_assigned_in_bulk_to_a_checker_of_the_scope(alerts: dict[str,
     assert (
         Alert.objects.get(pk=alerts["H002"].pk).assigned_to is None
     )  # out of the county's scope: not touched
+
+
+def test_from_an_alert_to_a_case_with_a_measure(alerts: dict[str, Alert], make_user: MakeUser,
+                                                neighbour: User) -> None:  # fmt: skip
+    from tuopin.monitoring.models import Case
+
+    task_force = make_user("cundong", "village", "130126100201")
+    client = client_for(task_force)
+    alert = alerts["H001"]
+    refused = client.post(f"/monitoring/alerts/{alert.pk}/case/", {
+        "type": "marginal", "risk_types": ["illness"], "visited_on": "2024-07-01", "visited_by": "王五",
+        "note": "户主住院"})  # fmt: skip
+    assert refused.status_code == 400 and "数据授权" in refused.content.decode() and not Case.objects.exists()
+    response = client.post(f"/monitoring/alerts/{alert.pk}/case/", {
+        "type": "marginal", "risk_types": ["illness", "employment"], "visited_on": "2024-07-01",
+        "visited_by": "王五", "authorisation_signed": "on", "note": "户主住院，无务工收入"})  # fmt: skip
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/monitoring/cases/{case.pk}/"
+    assert case.risk_types == ["employment", "illness"]
+    page = client.get(f"/monitoring/cases/{case.pk}/").content.decode()
+    assert 'data-check="measure" data-ok="0"' in page and "纳入监测：边缘易致贫户" in page
+    response = client.post(f"/monitoring/cases/{case.pk}/", {"action": "measure", "on": "2024-07-05",
+                                                             "text": "落实临时救助", "amount": "2000"})  # fmt: skip
+    assert response.status_code == 302 and case.events.filter(kind="measure", amount=2000).exists()
+    assert client_for(neighbour).get(f"/monitoring/cases/{case.pk}/").status_code == 404
+    board = client.get("/monitoring/cases/").content.decode()
+    assert f"/monitoring/cases/{case.pk}/" in board
