@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tuopin.assessment",
     "tuopin.procedures",
     "tuopin.monitoring",
+    "tuopin.feeds",
     "tuopin.api",
 ]
 
