@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from tuopin.monitoring import public
+
 urlpatterns = [
     path("", include("tuopin.core.urls")),
     path("accounts/", include("tuopin.accounts.urls")),
@@ -8,6 +10,8 @@ urlpatterns = [
     path("assessment/", include("tuopin.assessment.urls")),
     path("procedures/", include("tuopin.procedures.urls")),
     path("monitoring/", include("tuopin.monitoring.urls")),
+    path("report/", public.report, name="report"),
+    path("report/areas/", public.report_areas, name="report_areas"),
     path("audit/", include("tuopin.audit.urls")),
     path("registry/", include("tuopin.registry.urls")),
     path("api/v1/", include(("tuopin.api.urls", "api-v1"), namespace="api-v1")),

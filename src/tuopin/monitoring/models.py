@@ -184,3 +184,31 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.on}"
+
+
+class SelfReport(models.Model):
+    """A report from the public form (a household or a neighbour, no sign-in): it becomes an alert for the village.
+    The phone is kept encrypted; the reporter's address only as a blind index, for the rate limit."""
+
+    village = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    phone_encrypted = models.TextField()
+    phone_masked = models.CharField(_("联系电话"), max_length=20)
+    phone_index = models.CharField(max_length=64, db_index=True)
+    text = models.CharField(_("情况说明"), max_length=500)
+    client_index = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    alert = models.ForeignKey(Alert, null=True, on_delete=models.SET_NULL, related_name="reports")
+
+    PRIVACY = dict.fromkeys(("id", "village", "created_at", "alert"), "public") | {
+        "name": "personal", "phone_encrypted": "sensitive", "phone_masked": "personal", "phone_index": "sensitive",
+        "text": "sensitive", "client_index": "sensitive"}  # fmt: skip
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("自主申报")
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.created_at:%Y-%m-%d}"

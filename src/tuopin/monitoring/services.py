@@ -297,3 +297,64 @@ def overdue_q(today: date) -> Q:
     return Q(status=AlertStatus.NEW, first_check_due__lt=today) | Q(
         status__in=OPEN_STATUSES, conclusion_due__lt=today
     )
+
+
+# --- self-report -------------------------------------------------------------------------------------------------
+
+REPORTS_PER_CLIENT_HOUR = 3
+REPORTS_PER_PHONE_DAY = 3
+
+
+def self_report(*, village: str, name: str, phone: str, text: str, client: str) -> Alert:
+    """A report from the public form becomes an alert for the village (one open alert per phone; a second report
+    from the same phone adds to it). Refused past the rate limits of the reporter's address and phone."""
+    from datetime import timedelta
+
+    from tuopin.core.crypto import blind_index, encrypt
+    from tuopin.monitoring.models import SelfReport
+    from tuopin.registry.idnumbers import mask_phone
+
+    problems: dict[str, list[str]] = {}
+    if not Area.objects.filter(code=village, level="village").exists():
+        problems["village"] = [_("请选择所在的村。")]
+    if not name.strip():
+        problems["name"] = [_("请填写姓名。")]
+    if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+        problems["phone"] = [_("请填写11位手机号码。")]
+    if not text.strip():
+        problems["text"] = [_("请说明遇到的困难。")]
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    client_index, phone_index = blind_index(f"client:{client}"), blind_index(f"phone:{phone}")
+    if (SelfReport.objects.filter(client_index=client_index, created_at__gte=now - timedelta(hours=1)).count()
+            >= REPORTS_PER_CLIENT_HOUR or SelfReport.objects.filter(
+            phone_index=phone_index, created_at__gte=now - timedelta(days=1)).count() >= REPORTS_PER_PHONE_DAY):  # fmt: skip
+        raise ValidationError(_("提交过于频繁，请稍后再试，或直接联系村干部。"))
+    today = timezone.localdate()
+    profile = policy_for(today.year, village[:2])
+    evidence = {"as_of": today.isoformat(), "name": name.strip()[:50], "phone": mask_phone(phone),
+                "text": text.strip()[:500], "rows": 0, "person": "", "policy": {}}  # fmt: skip
+    with transaction.atomic():
+        alert = Alert.objects.filter(rule="self_report", household__isnull=True, person_index=f"phone:{phone_index}",
+                                     status__in=OPEN_STATUSES).first()  # fmt: skip
+        if alert is not None:
+            alert.evidence = {
+                **evidence,
+                "earlier": [*alert.evidence.get("earlier", []), alert.evidence.get("text")],
+            }
+            alert.last_seen, alert.times_seen = today, alert.times_seen + 1
+            alert.save(update_fields=["evidence", "last_seen", "times_seen"])
+        else:
+            alert = Alert.objects.create(
+                rule="self_report", person_index=f"phone:{phone_index}", area_id=village, evidence=evidence,
+                first_seen=today, last_seen=today,
+                first_check_due=add_working_days(today, profile.value("alert_first_check_days") or 2),
+                conclusion_due=add_working_days(today, profile.value("alert_conclusion_days") or 20))  # fmt: skip
+        SelfReport.objects.create(village_id=village, name=name.strip()[:50], phone_encrypted=encrypt(phone),
+                                  phone_masked=mask_phone(phone), phone_index=phone_index, text=text.strip()[:500],
+                                  client_index=client_index, alert=alert)  # fmt: skip
+        audit_record(
+            action="monitoring.self_report", object_type="alert", object_id=str(alert.pk), area=village
+        )
+    return alert

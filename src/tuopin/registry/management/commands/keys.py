@@ -8,9 +8,14 @@ from django.db import transaction
 from tuopin.audit.services import audit_record
 from tuopin.core.commands import TuopinCommand, add_json_flag
 from tuopin.core.crypto import CryptoError, reencrypt, rotate_keyring
+from tuopin.monitoring.models import SelfReport
 from tuopin.registry.models import Household, Member
 
-ENCRYPTED = ((Member, ("id_encrypted",)), (Household, ("phone_encrypted", "bank_account_encrypted")))
+ENCRYPTED = (
+    (Member, ("id_encrypted",)),
+    (Household, ("phone_encrypted", "bank_account_encrypted")),
+    (SelfReport, ("phone_encrypted",)),
+)
 
 
 class Command(TuopinCommand):
