@@ -167,6 +167,15 @@ def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: di
                     for a in open_alerts.filter(household_id__among=chunk)}  # fmt: skip
     by_person = {(a.person_index, a.rule): a for chunk in batches(people, lookup_chunk())
                  for a in open_alerts.filter(household__isnull=True, person_index__among=chunk)}  # fmt: skip
+    # Households under monitoring: new evidence goes straight into their case. A dismissed alert stays dismissed
+    # while its evidence is the same (same amount, same latest row): only something new raises it again.
+    from tuopin.monitoring.models import Case, CaseState
+
+    cases = {c.household_id: c for chunk in batches(household_ids, lookup_chunk())
+             for c in Case.objects.filter(state=CaseState.MONITORING, household_id__among=chunk)}  # fmt: skip
+    dismissed = {(a.household_id, a.rule): (a.evidence.get("amount"), a.evidence.get("latest"))
+                 for chunk in batches(household_ids, lookup_chunk())
+                 for a in Alert.objects.filter(status=AlertStatus.NO_RISK, household_id__among=chunk).order_by("id")}  # fmt: skip
     counties = set(Area.objects.filter(level="county").values_list("code", flat=True))
     deadlines: dict[str, tuple[date, date]] = {}
     new: list[Alert] = []
@@ -182,6 +191,9 @@ def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: di
             existing.times_seen += 1
             repeated.append(existing)
             continue
+        if household_id is not None and dismissed.get((household_id, row["rule"])) == (
+                evidence["amount"], evidence["latest"]):  # fmt: skip
+            continue
         area = villages.get(household_id) if household_id is not None else (row["person_masked"] or "")[:6]
         if not area or (household_id is None and area not in counties):
             result.unplaced += 1
@@ -195,6 +207,9 @@ def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: di
                       person_masked=row["person_masked"] or "", area_id=area, evidence=evidence,
                       first_seen=as_of, last_seen=as_of, first_check_due=first_due, conclusion_due=final_due,
                       screening=run)  # fmt: skip
+        case = cases.get(household_id) if household_id is not None else None
+        if case is not None:
+            alert.status, alert.case, alert.concluded_on = AlertStatus.CASE, case, as_of
         if household_id is None:  # one alert per person and rule, even if several rows name them
             by_person[(alert.person_index, alert.rule)] = alert
         else:

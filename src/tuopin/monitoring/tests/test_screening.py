@@ -23,6 +23,7 @@ from tuopin.monitoring.services import alert_check, alert_dismiss, screening_run
 from tuopin.policy.services import policy_set
 from tuopin.registry.idnumbers import make_id, mask_id
 from tuopin.registry.models import Household, Income, Member
+from tuopin.registry.services import income_set
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2024, 6, 28)  # a Friday
@@ -209,11 +210,29 @@ def test_a_second_screening_repeats_instead_of_duplicating(
     assert (alert.times_seen, alert.first_seen, alert.last_seen) == (2, AS_OF, date(2024, 7, 10))
     alert_dismiss(actor=None, alert=alert, version=alert.version, concluded_on=date(2024, 7, 11),
                   finding="入户核实：已外出务工，月收入 4000 元")  # fmt: skip
-    assert _run(date(2024, 7, 12))["alerts"] == {
-        "new": 1,
-        "repeat": 0,
-    }  # a closed alert does not hide a new one
+    assert _run(date(2024, 7, 12))["alerts"] == {"new": 0, "repeat": 0}  # dismissed, and nothing new since
+    income_set(actor=None, household=household, year=2023, reason="更正", amounts={  # lower: new evidence
+        "wage": Decimal("8000"), "business": Decimal(0), "property_income": Decimal(0), "transfer": Decimal(0),
+        "costs": Decimal(0)})  # fmt: skip
+    assert _run(date(2024, 7, 15))["alerts"] == {"new": 1, "repeat": 0}
     assert Alert.objects.count() == 2
+
+
+def test_new_evidence_of_a_household_under_monitoring_goes_into_its_case(register: RegisterHousehold,
+                                                                         data_dir: Path) -> None:  # fmt: skip
+    from tuopin.monitoring.cases import Verification, case_open
+
+    policy_set(
+        actor=None, key="monitoring_line", year=2024, value="7000", province="13", source="冀2024监测线"
+    )
+    household = _exited(register, "H001")
+    case = case_open(actor=None, household=household, type="unstable", risk_types=["illness"],
+                     verification=Verification(date(2024, 5, 1), "王五", True, "户主患病"))  # fmt: skip
+    Income.objects.create(household=household, year=2023, wage=Decimal("9000"), business=0, property_income=0,
+                          transfer=0, costs=0)  # fmt: skip
+    _run()
+    alert = Alert.objects.get()
+    assert (alert.status, alert.case, alert.concluded_on) == (AlertStatus.CASE, case, AS_OF)
 
 
 def test_deadlines_count_working_days_over_weekends_holidays_and_months() -> None:

@@ -81,6 +81,10 @@ class Command(TuopinCommand):
             from tuopin.procedures.demo import procedures_demo
 
             procedures_demo(_area_code(">>130126"))
+            from tuopin.monitoring.demo import monitoring_demo
+
+            with progress_bar("demo monitoring", enabled=not options["json"]) as advance:
+                monitoring_demo(progress=advance)
         axes_reset()
         lines = [
             init_output.getvalue().strip(),

@@ -1,0 +1,172 @@
+"""Monitoring for the demo: department files for the two years before today (written as the departments send them,
+CSV with Chinese headers, and imported through tuopin.feeds like any upload), screenings every half year, and what
+the offices did with the alerts: home checks, cases with measures, dismissals, risk eliminated through the
+procedure. Policy values the profiles do not publish are set for Hebei and labelled as demo values."""
+
+from __future__ import annotations
+
+import csv
+import random
+import tempfile
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tuopin.core.crypto import decrypt
+from tuopin.monitoring.cases import Verification, case_open, measure_record
+from tuopin.monitoring.models import OPEN_STATUSES, Alert, Screening
+from tuopin.monitoring.services import alert_check, alert_dismiss, screening_run
+from tuopin.policy.selectors import policy_for
+from tuopin.policy.services import policy_set
+from tuopin.registry.idnumbers import make_id
+from tuopin.registry.models import Member
+
+DEMO_SOURCE = "演示值（请按本省统计公报和文件设置）"
+DEMO_POLICY = (("rural_disposable_income", 2023, "20000"), ("rural_disposable_income", 2024, "21500"),
+               ("rural_disposable_income", 2025, "23000"), ("income_drop_ratio", 2021, "0.5"),
+               ("disaster_loss_ratio", 2021, "0.5"))  # fmt: skip
+MEASURES = {"medical": "落实大病保险和医疗救助，协调住院费用“一站式”结算", "income": "安排公益岗位，每月 800 元",
+            "income_drop": "对接县内企业务工岗位", "dropout": "控辍保学：教师入户劝返，落实“雨露计划”补助",
+            "housing": "纳入农村危房改造，补助 2 万元", "disability": "落实重度残疾人护理补贴",
+            "disaster": "发放临时救助，协调保险理赔", "civil": "复核家庭收入，符合条件的重新纳入低保",
+            "unemployment": "提供就业培训并推荐岗位", "self_report": "入户核实后落实临时救助"}  # fmt: skip
+RISKS = {"medical": "illness", "disability": "disability", "dropout": "schooling", "disaster": "disaster",
+         "unemployment": "employment", "income_drop": "employment", "housing": "other", "income": "industry",
+         "civil": "other"}  # fmt: skip
+
+
+def monitoring_demo(
+    *, seed: int = 2024, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Build the demo's monitoring once (nothing when a screening exists); returns counts."""
+    if Screening.objects.exists():
+        return {}
+    from tuopin.feeds.services import feed_import
+
+    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    today = timezone.localdate()
+    for key, year, value in DEMO_POLICY:
+        if policy_for(year, "13").get(key) is None or policy_for(year, "13")[key].since != year:
+            policy_set(actor=None, key=key, year=year, value=value, province="13", source=DEMO_SOURCE)
+    start = today - timedelta(days=730)
+    files = _feed_files(rng, start, today)
+    with tempfile.TemporaryDirectory() as folder:
+        for done, (source, rows) in enumerate(files.items(), start=1):
+            path = Path(folder) / f"{source}.csv"
+            _write_csv(path, source, rows)
+            feed_import(
+                actor=None,
+                source=source,
+                path=path,
+                name=f"演示-{source}.csv",
+                period=today.strftime("%Y-%m"),
+            )
+            if progress:
+                progress(done, len(files) + 4)
+    screenings = [start + timedelta(days=183 * n) for n in range(1, 4)] + [today]
+    counts = {"screenings": 0, "cases": 0, "dismissed": 0}
+    for done, as_of in enumerate(screenings, start=len(files) + 1):
+        screening_run(actor=None, as_of=as_of)
+        counts["screenings"] += 1
+        if as_of != today:  # the offices worked through what the earlier screenings found
+            _work_alerts(rng, as_of, counts)
+        if progress:
+            progress(done, len(files) + 4)
+    return counts
+
+
+def _people() -> list[dict[str, Any]]:
+    rows = Member.objects.filter(left_on__isnull=True, household__merged_into__isnull=True,
+                                 household__population_type__in=["registered", "monitored"]).values(
+        "id_encrypted", "birth_date", "relation", "work_status")  # fmt: skip
+    return [{**row, "id": decrypt(row.pop("id_encrypted"))} for row in rows]
+
+
+def _day(rng: random.Random, start: date, end: date) -> str:
+    return (start + timedelta(days=rng.randrange(max((end - start).days, 1)))).isoformat()
+
+
+def _feed_files(rng: random.Random, start: date, end: date) -> dict[str, list[list[str]]]:
+    """Rows per source in the files' own columns (Chinese values), a believable few of them alarming."""
+    people = _people()
+    files: dict[str, list[list[str]]] = {s: [] for s in ("medical", "civil", "education", "housing", "disability",
+                                                          "disaster", "employment")}  # fmt: skip
+    for person in people:
+        pid = person["id"]
+        if rng.random() < 0.12:  # a visit or a stay in hospital
+            for _n in range(rng.randint(1, 3)):
+                heavy = rng.random() < 0.04
+                total = rng.uniform(20000, 90000) if heavy else rng.uniform(150, 6000)
+                oop = total * (rng.uniform(0.25, 0.5) if heavy else rng.uniform(0.1, 0.4))
+                files["medical"].append([pid, _day(rng, start, end), "住院" if heavy or rng.random() < 0.2 else "门诊",
+                                         f"{total:.2f}", f"{total - oop:.2f}", f"{oop:.2f}"])  # fmt: skip
+        age = (end - person["birth_date"]).days // 365
+        if 7 <= age <= 15 and rng.random() < 0.02:
+            files["education"].append(
+                [pid, _day(rng, start, end), "辍学" if rng.random() < 0.4 else "在校", "初中", "0"]
+            )
+        if person["relation"] == "head":
+            if rng.random() < 0.01:
+                files["housing"].append([pid, _day(rng, start, end), rng.choice("ABCCD")])
+            if rng.random() < 0.006:
+                files["disaster"].append([pid, _day(rng, start, end), rng.choice(["洪涝", "冰雹", "干旱"]),
+                                          f"{rng.uniform(3000, 40000):.2f}"])  # fmt: skip
+            if rng.random() < 0.01:
+                files["civil"].append([pid, _day(rng, start, end), rng.choice(["低保退出", "低保纳入", "临时救助"]),
+                                       f"{rng.uniform(500, 3000):.2f}"])  # fmt: skip
+        if rng.random() < 0.003:
+            files["disability"].append(
+                [pid, _day(rng, start, end), "肢体残疾", str(rng.choice([1, 2, 2, 3, 4]))]
+            )
+        if person["work_status"] not in ("", "none") and rng.random() < 0.02:
+            files["employment"].append([pid, _day(rng, start, end), "失业", "0"])
+    for serial in range(1, 41):  # rural residents outside the registry, seen by the health insurance only
+        stranger = make_id("130126", date(1950 + serial, 1 + serial % 12, 1 + serial % 27), 700 + serial,
+                           female=serial % 2 == 0)  # fmt: skip
+        total = rng.uniform(15000, 80000)
+        oop = total * rng.uniform(0.3, 0.6)
+        files["medical"].append([stranger, _day(rng, start, end), "住院", f"{total:.2f}", f"{total - oop:.2f}",
+                                 f"{oop:.2f}"])  # fmt: skip
+    return files
+
+
+def _write_csv(path: Path, source: str, rows: list[list[str]]) -> None:
+    from tuopin.feeds.sources import SOURCES
+
+    headers = [column.header for column in SOURCES[source].columns]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(row + [""] * (len(headers) - len(row)))
+
+
+def _work_alerts(rng: random.Random, as_of: date, counts: dict[str, int]) -> None:
+    """The offices' answers to the screening of `as_of`: most alerts checked within days, half of those with a
+    household put under monitoring with a measure, the rest dismissed with a reason."""
+    for alert in Alert.objects.filter(status__in=OPEN_STATUSES, first_seen=as_of).select_related("household"):
+        checked = as_of + timedelta(days=rng.randint(1, 3))
+        with suppress(ValidationError):
+            alert_check(actor=None, alert=alert, version=alert.version, checked_on=checked,
+                        finding="村“两委”和驻村工作队入户核实")  # fmt: skip
+            if alert.household is not None and rng.random() < 0.6:
+                case = case_open(actor=None, household=alert.household, alert=alert,
+                                 type=rng.choice(["unstable", "marginal", "sudden"]),
+                                 risk_types=[RISKS.get(alert.rule, "other")],
+                                 verification=Verification(checked, "驻村工作队", True, "家庭情况与部门数据相符，存在返贫风险"))  # fmt: skip
+                measure_record(actor=None, case=case, on=checked + timedelta(days=rng.randint(3, 20)),
+                               text=MEASURES.get(alert.rule, "落实帮扶措施"),
+                               amount=Decimal(rng.choice([0, 2000, 3000, 5000])) or None)  # fmt: skip
+                counts["cases"] += 1
+            else:
+                alert_dismiss(actor=None, alert=alert, version=alert.version,
+                              concluded_on=checked + timedelta(days=rng.randint(1, 10)),
+                              finding=rng.choice(["医疗费用已由大病保险和医疗救助报销，家庭收入稳定",
+                                                  "该户已有稳定务工收入，无返贫风险", "数据比对有误，已向部门反馈"]))  # fmt: skip
+                counts["dismissed"] += 1
