@@ -18,6 +18,7 @@ NAVIGATION = [
     (_("行政区划"), "areas:browse", "read"),
     (_("识别退出程序"), "procedures:list", "read"),
     (_("退出评估"), "assessment:runs", "read"),
+    (_("部门数据"), "feeds:batches", "read"),
     (_("返贫监测"), "monitoring:alerts", "read"),
     (_("政策参数"), "policy:profile", "read"),
     (_("用户管理"), "accounts:user_list", "manage_users"),

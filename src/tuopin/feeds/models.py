@@ -21,7 +21,11 @@ class FeedBatch(models.Model):
     accepted = models.PositiveIntegerField(_("接收"))
     rejected = models.PositiveIntegerField(_("拒收"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("导入人"),
     )
     created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
