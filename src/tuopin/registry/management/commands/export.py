@@ -19,6 +19,9 @@ class Command(TuopinCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))
         template = sub.add_parser("template", help="the empty workbook with drop-down lists")
+        template.add_argument(
+            "--feed", help="the template of a department feed (tuopin.feeds.sources) instead"
+        )
         template.add_argument("-o", "--output", type=Path, required=True)
         registry = sub.add_parser("registry", help="households, members and incomes of an area")
         registry.add_argument("--area", required=True, help="area code; everything below it is exported")
@@ -32,6 +35,15 @@ class Command(TuopinCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path = options["output"]
+        if options["what"] == "template" and options["feed"]:
+            from tuopin.feeds.sources import SOURCES
+            from tuopin.feeds.workbook import write_template
+
+            if options["feed"] not in SOURCES:
+                raise CommandError(f"no feed {options['feed']}; one of {', '.join(SOURCES)}")
+            write_template(options["feed"], output)
+            self.stdout.write(f"template written to {output}")
+            return
         if options["what"] == "template":
             write_workbook(output)
             self.stdout.write(f"template written to {output}")
