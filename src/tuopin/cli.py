@@ -19,7 +19,7 @@ COMMANDS = {
     "assess": "exit rules: --year Y [--area CODE] [--engine duckdb|db], household NUMBER --year Y",
     "screen": "return-to-poverty screening: [--as-of DATE] [--json]",
     "alerts": "alerts: list [--area CODE] [--username U] [--json]",
-    "bench": "benchmarks (JSON): registry, assess",
+    "bench": "benchmarks (JSON): registry, assess, screen",
 }
 
 
