@@ -40,6 +40,8 @@ from tuopin.registry.idnumbers import CHECK_CHARS, EARLIEST_BIRTH, ID_PATTERN, W
 from tuopin.registry.services import region_known
 
 ERROR_CAP = 1000  # problems listed; the counts stay exact
+# What Python's str.split() takes for whitespace (parse_id removes it from an ID), as an RE2 class.
+WHITESPACE = r"[\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}]"
 SNIFF_BYTES = 1 << 16
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S",
                 "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")  # fmt: skip
@@ -299,29 +301,33 @@ def _cell(value: Any) -> str | None:
 
 
 def _load_csv(con: Any, source: Source, path: Path, workdir: Path) -> None:
-    """Read a CSV file (UTF-8 with or without BOM; GBK/GB18030 transcoded to UTF-8 first) into `checked`."""
+    """Read a CSV file (UTF-8 with or without BOM; GBK/GB18030 transcoded to UTF-8 first) into `checked`.
+
+    A file DuckDB's parser cannot follow (line endings mixed by hand edits) is read again from a copy with its line
+    endings made uniform; a file that still fails is refused as a whole."""
     encoding, head = _sniff(path)
-    readable = path
-    if encoding != "utf-8":
-        readable = workdir / "transcoded.csv"
-        _transcode(path, readable, encoding)
     header, delimiter = _header(head)
-    positions = _positions(source, header)
-    names = {f"f{i}": "VARCHAR" for i in range(len(header))}
-    columns = "{" + ", ".join(f"{quote(n)}: 'VARCHAR'" for n in names) + "}"
-    records = f"""(SELECT row_number() OVER () + 1 AS "row", * FROM read_csv({quote(str(readable))}, header = true,
-                   auto_detect = false, columns = {columns}, delim = {quote(delimiter)}, quote = '"', escape = '"',
-                   store_rejects = true))"""  # fmt: skip  # noqa: S608
-    try:
-        con.execute(
-            f"CREATE TEMP TABLE checked AS {_checked_sql(source, records, {j: f'f{p}' for j, p in positions.items()})}"
-        )
-    except duckdb.Error as error:
-        message = _("无法读取CSV文件：%(error)s") % {"error": str(error)[:200]}
-        raise FeedRejected([FeedProblem(0, "", "", message)]) from error
-    con.execute(
-        "CREATE TEMP TABLE reject_lines AS SELECT line, min(error_type) AS error_type FROM reject_errors GROUP BY line"
-    )
+    raw = {j: f"f{p}" for j, p in _positions(source, header).items()}
+    columns = "{" + ", ".join(f"'f{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    attempts = [path] if encoding == "utf-8" else []
+    attempts.append(workdir / "transcoded.csv")
+    for attempt, readable in enumerate(attempts):
+        if readable != path:
+            _transcode(path, readable, "utf-8-sig" if encoding == "utf-8" else encoding)
+        records = f"""(SELECT row_number() OVER () + 1 AS "row", * FROM read_csv({quote(str(readable))},
+                       header = true, auto_detect = false, columns = {columns}, delim = {quote(delimiter)}, quote = '"',
+                       escape = '"', store_rejects = true, rejects_table = 'rejects_{attempt}',
+                       rejects_scan = 'scans_{attempt}'))"""  # fmt: skip  # noqa: S608
+        try:
+            con.execute(f"CREATE TEMP TABLE checked AS {_checked_sql(source, records, raw)}")
+        except duckdb.Error as error:
+            if readable == attempts[-1]:
+                message = _("无法读取CSV文件：%(error)s") % {"error": str(error).splitlines()[0][:200]}
+                raise FeedRejected([FeedProblem(0, "", "", message)]) from error
+            continue
+        con.execute(f"""CREATE TEMP TABLE reject_lines AS SELECT line, min(error_type) AS error_type
+                        FROM rejects_{attempt} GROUP BY line""")  # fmt: skip  # noqa: S608
+        break
     _renumber(con)
 
 
@@ -341,10 +347,11 @@ def _sniff(path: Path) -> tuple[str, str]:
 
 
 def _transcode(source: Path, target: Path, encoding: str) -> None:
+    """A UTF-8 copy with uniform line endings (universal newlines: quoted line breaks become \\n too)."""
     try:
         with (
-            source.open("r", encoding=encoding, newline="") as reader,
-            target.open("w", encoding="utf-8", newline="") as writer,
+            source.open("r", encoding=encoding) as reader,
+            target.open("w", encoding="utf-8", newline="\n") as writer,
         ):
             while chunk := reader.read(1 << 20):
                 writer.write(chunk)
@@ -409,7 +416,7 @@ def _check_ids(con: Any) -> None:
                  NOT BETWEEN DATE {quote(EARLIEST_BIRTH.isoformat())} AND DATE {quote(today.isoformat())} THEN 'id_birth'
             WHEN substr({quote(CHECK_CHARS)}, (({total}) % 11)::INTEGER + 1, 1) <> substr(norm, 18, 1) THEN 'id_check'
             END AS err
-        FROM (SELECT raw, upper(regexp_replace(raw, '\\s', '', 'g')) AS norm FROM (SELECT DISTINCT c0 AS raw FROM checked))""")  # fmt: skip  # noqa: S608
+        FROM (SELECT raw, upper(regexp_replace(raw, {quote(WHITESPACE)}, '', 'g')) AS norm FROM (SELECT DISTINCT c0 AS raw FROM checked))""")  # fmt: skip  # noqa: S608
     regions = [
         code for (code,) in con.execute("SELECT DISTINCT left(norm, 6) FROM ids WHERE err IS NULL").fetchall()
     ]

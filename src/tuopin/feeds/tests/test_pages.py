@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
@@ -20,9 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path) -> Any:
-    with override_settings(DATA_DIR=tmp_path / "data", MEDIA_ROOT=tmp_path / "data" / "files"):
-        yield tmp_path / "data"
+def _own_data_dir(data_dir: Path) -> Path:
+    return data_dir
 
 
 def _upload(user: User, path: Path, capture: Any, **extra: Any) -> Any:

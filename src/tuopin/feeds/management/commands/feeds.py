@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +35,17 @@ class Command(TuopinCommand):
                           help="store the valid rows of a file with problems (the others are reported)")  # fmt: skip
         load.add_argument("--username", default="", help="import as this user (recorded with the batch)")
         add_json_flag(load)
+        bench = sub.add_parser(
+            "bench", help="time the import of a synthetic medical CSV on a throwaway data directory"
+        )
+        bench.add_argument("--rows", type=int, default=1_000_000, help="settlement rows in the CSV")
+        bench.add_argument("--json", action="store_true", help="(the output is always JSON)")
+        bench.add_argument("--step", choices=["measure"], help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "bench":
+            self._bench(options)
+            return
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
@@ -61,3 +76,22 @@ class Command(TuopinCommand):
                               f"{report.rejected} rejected; {state}")  # fmt: skip
         if report.failed:
             raise CommandError(f"{report.problem_count} problem(s), nothing imported")
+
+    def _bench(self, options: dict[str, Any]) -> None:
+        from tuopin.feeds.bench import measure_import
+
+        if options["step"] == "measure":
+            self.stdout.write(json.dumps(measure_import(options["rows"])))
+            return
+        workdir = Path(tempfile.mkdtemp(prefix="tuopin-bench-"))
+        env = {**os.environ, "TUOPIN_DATA_DIR": str(workdir)}
+        env.pop("DATABASE_URL", None)  # end to end on the embedded database
+        try:
+            for args in (["init"], ["feeds", "bench", "--step", "measure", "--rows", str(options["rows"])]):
+                done = subprocess.run([sys.executable, "-m", "tuopin.cli", *args], env=env, capture_output=True,  # noqa: S603
+                                      text=True, check=False)  # fmt: skip
+                if done.returncode != 0:
+                    raise CommandError(f"bench step {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+            self.stdout.write(done.stdout.strip().splitlines()[-1])
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
