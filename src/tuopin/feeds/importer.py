@@ -195,7 +195,7 @@ def sniff_kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return "xlsx"
-    if suffix in {".csv", ".txt"}:
+    if suffix == ".csv":
         return "csv"
     raise UploadRejected(_("只接受 .csv 或 .xlsx 文件：%(name)s") % {"name": path.name})
 

@@ -69,6 +69,11 @@ class Source:
     label: Promise  # the department, for the pages
     columns: tuple[FeedColumn, ...]
 
+    def __post_init__(self) -> None:
+        kinds = [column.kind for column in self.columns]
+        if kinds[0] != "id" or kinds.count("id") != 1:  # the importer reads the ID as the first column
+            raise ValueError(f"{self.code}: the ID number must be the first column and the only one")
+
     @property
     def id_column(self) -> FeedColumn:
         return next(column for column in self.columns if column.kind == "id")
