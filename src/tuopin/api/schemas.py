@@ -135,3 +135,16 @@ class IncomeIn(Schema):
 class Problem(Schema):
     detail: str | list[dict[str, Any]]
     messages: list[str] = []
+
+
+class AlertOut(Schema):
+    id: int
+    household: str | None = Field(description="household number; null for a person outside the registry")
+    person: str | None = Field(description="masked ID number of the person concerned")
+    area: str
+    rule: str
+    status: str
+    evidence: dict[str, Any]
+    first_seen: date
+    last_seen: date
+    due: date | None = Field(description="the next deadline of an open alert (first check, then conclusion)")

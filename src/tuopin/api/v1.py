@@ -20,6 +20,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.services import token_user
 from tuopin.api.schemas import (
     NO_NUL,
+    AlertOut,
     HouseholdDetailOut,
     HouseholdIn,
     HouseholdPage,
@@ -222,3 +223,28 @@ def put_income(request: HttpRequest, number: NumberPath, year: YearPath, payload
     income = income_set(actor=user, household=household, year=year, amounts=data, reason=reason)
     persons = household.members.filter(left_on__isnull=True).count()
     return _income_out(income, persons)
+
+
+class AlertFilters(Schema):
+    area: str = Field(default="", pattern=NO_NUL, max_length=12)
+    rule: str = Field(default="", pattern=NO_NUL, max_length=16)
+    status: str = Field(
+        default="open", pattern=NO_NUL, max_length=10, description="open (default), a status, or ''"
+    )
+    limit: int = Field(default=200, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+@api.get(
+    "/alerts", response={200: list[AlertOut], **ERRORS}, summary="Monitoring alerts in the token's scope"
+)
+def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> list[dict[str, Any]]:
+    from tuopin.monitoring.selectors import AlertFilter, alerts_for, due
+
+    _require(request, Capability.READ)
+    chosen = AlertFilter(rule=filters.rule, status=filters.status, area=filters.area)
+    alerts = alerts_for(request.user, chosen).order_by("first_check_due", "id")[
+        filters.offset : filters.offset + filters.limit]  # fmt: skip
+    return [{"id": a.pk, "household": a.household.number if a.household else None, "person": a.person_masked or None,
+             "area": a.area_id, "rule": a.rule, "status": a.status, "evidence": a.evidence,
+             "first_seen": a.first_seen, "last_seen": a.last_seen, "due": due(a)} for a in alerts]  # fmt: skip

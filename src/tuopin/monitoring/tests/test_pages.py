@@ -137,3 +137,18 @@ def test_from_an_alert_to_a_case_with_a_measure(alerts: dict[str, Alert], make_u
     assert client_for(neighbour).get(f"/monitoring/cases/{case.pk}/").status_code == 404
     board = client.get("/monitoring/cases/").content.decode()
     assert f"/monitoring/cases/{case.pk}/" in board
+
+
+def test_the_api_lists_the_alerts_of_the_tokens_scope(alerts: dict[str, Alert], make_user: MakeUser) -> None:
+    from django.test import Client
+
+    from tuopin.accounts.services import token_create
+
+    township = make_user("lingshouzhen", "township", "130126100")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=township, name='test')}"}
+    response = Client().get("/api/v1/alerts", **auth)
+    assert response.status_code == 200
+    listed = response.json()
+    assert [a["household"] for a in listed] == ["H001"]
+    assert listed[0]["rule"] == "income" and listed[0]["due"] == "2024-07-02"
+    assert Client().get("/api/v1/alerts", {"area": "130127"}, **auth).json() == []
