@@ -85,8 +85,10 @@ def _people() -> list[dict[str, Any]]:
     rows = Member.objects.filter(left_on__isnull=True, household__merged_into__isnull=True,
                                  household__population_type__in=["registered", "monitored"]).values_list(
         "id_encrypted", "birth_date", "relation", "work_status")  # fmt: skip
-    return [{"id": decrypt(token), "birth_date": born, "relation": relation, "work_status": work}
-            for token, born, relation, work in rows]
+    return [
+        {"id": decrypt(token), "birth_date": born, "relation": relation, "work_status": work}
+        for token, born, relation, work in rows
+    ]
 
 
 def _day(rng: random.Random, start: date, end: date) -> str:

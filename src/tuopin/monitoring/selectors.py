@@ -74,16 +74,35 @@ class AlertBoard:
     overdue: int
     by_rule: dict[str, int]
     by_status: dict[str, int]
+    by_child: list[dict[str, Any]]  # open and overdue alerts per area one level below the board's area
 
 
 def board_for(user: Any, area: str = "", today: date | None = None) -> AlertBoard:
+    from django.db.models import Q
+    from django.db.models.functions import Substr
+
+    from tuopin.accounts.scope import area_codes
+    from tuopin.areas.models import Area
+    from tuopin.assessment.rules import child_length
+
+    today = today or timezone.localdate()
     alerts = Alert.objects.filter(scope_q(user, "area_id", within=area))
     open_alerts = alerts.filter(status__in=OPEN_STATUSES)
+    codes = [area] if area else area_codes(user)
+    by_child: list[dict[str, Any]] = []
+    if len(codes) == 1 and (length := child_length(codes[0])):
+        rows = (open_alerts.annotate(child=Substr("area_id", 1, length)).values("child")
+                .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(today) & Q(status__in=OPEN_STATUSES)))
+                .order_by("child"))  # fmt: skip
+        names = dict(Area.objects.filter(parent_id=codes[0]).values_list("code", "name"))
+        by_child = [{"code": r["child"], "name": names.get(r["child"], r["child"]), "open": r["n"],
+                     "overdue": r["overdue"]} for r in rows]  # fmt: skip
     return AlertBoard(
         open=open_alerts.count(),
-        overdue=open_alerts.filter(overdue_q(today or timezone.localdate())).count(),
+        overdue=open_alerts.filter(overdue_q(today)).count(),
         by_rule=dict(open_alerts.values_list("rule").annotate(n=Count("id")).order_by()),
         by_status=dict(alerts.values_list("status").annotate(n=Count("id")).order_by()),
+        by_child=by_child,
     )
 
 

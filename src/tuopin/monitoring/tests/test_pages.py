@@ -152,3 +152,13 @@ def test_the_api_lists_the_alerts_of_the_tokens_scope(alerts: dict[str, Alert], 
     assert [a["household"] for a in listed] == ["H001"]
     assert listed[0]["rule"] == "income" and listed[0]["due"] == "2024-07-02"
     assert Client().get("/api/v1/alerts", {"area": "130127"}, **auth).json() == []
+
+
+def test_the_inbox_counts_open_and_overdue_alerts_by_area(
+    alerts: dict[str, Alert], make_user: MakeUser
+) -> None:
+    city = make_user("shijiazhuang", "city", "1301")
+    page = client_for(city).get("/monitoring/").content.decode()
+    table = page.split('data-testid="by-area"')[1].split("</table>")[0]
+    assert "灵寿县" in table and "高邑县" in table  # one open, overdue alert in each
+    assert table.count('<td class="text-end">1</td>') == 2 and table.count("text-danger") == 2
