@@ -114,11 +114,23 @@ def spark_session() -> Any:
     return session
 
 
-def run_spark(expr: Table, snapshot: Path) -> Any:
-    """`expr` on Spark SQL over the snapshot (one temporary view per table, named as in the database of record);
-    returns a pyarrow Table of the expression's schema, as `run_duckdb` does."""
+SPARK_TYPES = {"string": "STRING", "date": "DATE", "decimal(14, 2)": "DECIMAL(14, 2)", "int64": "BIGINT",
+               "boolean": "BOOLEAN"}  # fmt: skip
+
+
+def run_spark(
+    expr: Table, snapshot: Path, extra: dict[str, tuple[dict[str, str], list[Path]]] | None = None
+) -> Any:
+    """`expr` on Spark SQL over the snapshot (one temporary view per table, named as in the database of record)
+    and any `extra` tables (name: (schema, Parquet files); an empty table when there are no files); returns a
+    pyarrow Table of the expression's schema, as `run_duckdb` does."""
     session = spark_session().newSession()
     for name in SCHEMAS:
         session.read.parquet((snapshot / f"{name}.parquet").as_posix()).createOrReplaceTempView(name)
+    for name, (schema, files) in (extra or {}).items():
+        ddl = ", ".join(f"`{column}` {SPARK_TYPES[kind]}" for column, kind in schema.items())
+        frame = (session.read.schema(ddl).parquet(*[f.as_posix() for f in files]) if files
+                 else session.createDataFrame([], ddl))  # fmt: skip
+        frame.select(*schema).createOrReplaceTempView(name)
     frame = session.sql(sql_for(expr, "spark"))
     return frame.toArrow().cast(expr.schema().to_pyarrow())

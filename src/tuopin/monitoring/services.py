@@ -88,15 +88,17 @@ class ScreenResult:
                 "by_rule": self.by_rule, "skipped": self.skipped, "unplaced": self.unplaced}  # fmt: skip
 
 
-def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "") -> tuple[list[dict[str, Any]],
-                                                                                      dict[str, list[str]]]:  # fmt: skip
-    """The rows every rule flags on `as_of` (DuckDB over the snapshot and the feeds), with the province of each."""
-    from tuopin.assessment.engine import sql_for
+def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "",
+                engine: str = "duckdb") -> tuple[list[dict[str, Any]], dict[str, list[str]]]:  # fmt: skip
+    """The rows every rule flags on `as_of` (DuckDB, or Spark, over the snapshot and the feeds), with the province
+    of each."""
+    from tuopin.assessment.engine import run_spark, sql_for
     from tuopin.assessment.snapshot import snapshot_dir, snapshot_refresh
 
     snapshot = snapshot or snapshot_dir()
     snapshot_refresh(snapshot)
-    con = _connection(snapshot)
+    con = _connection(snapshot) if engine == "duckdb" else None
+    feeds = {name: (schema, feed_files(name.removeprefix("feed_"))) for name, schema in FEED_SCHEMAS.items()}
     provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
                        if not area or code.startswith(area[:2]))  # fmt: skip
     rows: list[dict[str, Any]] = []
@@ -106,9 +108,11 @@ def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "") ->
         if missing:
             skipped[province] = missing
         if expr is not None:
-            for row in con.sql(sql_for(expr, "duckdb")).to_arrow_table().to_pylist():
-                rows.append({**row, "province": province})
-    con.close()
+            table = (con.sql(sql_for(expr, "duckdb")).to_arrow_table() if con is not None
+                     else run_spark(expr, snapshot, feeds))  # fmt: skip
+            rows.extend({**row, "province": province} for row in table.to_pylist())
+    if con is not None:
+        con.close()
     return rows, skipped
 
 
@@ -127,13 +131,14 @@ def _evidence(row: dict[str, Any], as_of: date, profile: Any, last_year: Any) ->
 
 
 def screening_run(*, actor: User | None, as_of: date | None = None, snapshot: Path | None = None,
+                  engine: str = "duckdb",
                   progress: Callable[[int, int, str], None] | None = None) -> tuple[Screening, ScreenResult]:  # fmt: skip
     """Screen the whole registry on `as_of` (default today) and merge the result into the alerts."""
     as_of = as_of or timezone.localdate()
     started = time.perf_counter()
     if progress:
         progress(0, 2, _("筛查中"))
-    rows, skipped = screen_rows(as_of, snapshot=snapshot)
+    rows, skipped = screen_rows(as_of, snapshot=snapshot, engine=engine)
     if progress:
         progress(1, 2, _("写入预警"))
     result = ScreenResult(as_of, skipped=skipped, by_rule=dict.fromkeys(RULES, 0))

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from tuopin.assessment.engine import EngineUnavailable
 from tuopin.core.commands import TuopinCommand, add_json_flag
 from tuopin.monitoring.services import screening_run
 
@@ -15,6 +16,8 @@ class Command(TuopinCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", default="", help="the screening date YYYY-MM-DD (default: today)")
+        parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                            help="duckdb (default) or spark (the extra tuopin[spark]) over the snapshot and feeds")  # fmt: skip
         add_json_flag(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -22,7 +25,10 @@ class Command(TuopinCommand):
             as_of = date.fromisoformat(options["as_of"]) if options["as_of"] else None
         except ValueError as error:
             raise CommandError(f"--as-of: {error}") from error
-        run, result = screening_run(actor=None, as_of=as_of)
+        try:
+            run, result = screening_run(actor=None, as_of=as_of, engine=options["engine"])
+        except EngineUnavailable as error:
+            raise CommandError(str(error)) from error
         data = result.as_dict()
         lines = [
             f"screening #{run.pk} as of {data['as_of']}: {result.new} new alerts, {result.repeat} repeated"
