@@ -17,6 +17,7 @@ COMMANDS = {
     "export": "export template | registry (Excel in the official shape)",
     "policy": "policy profiles: show --year Y [--province P], set KEY VALUE --year Y --source TEXT",
     "assess": "exit rules: --year Y [--area CODE] [--engine duckdb|db], household NUMBER --year Y",
+    "feeds": "department data: import --source S FILE [--period YYYY-MM] [--accept-valid] [--json], bench",
     "screen": "return-to-poverty screening: [--as-of DATE] [--json]",
     "alerts": "alerts: list [--area CODE] [--username U] [--json]",
     "bench": "benchmarks (JSON): registry, assess, screen",
