@@ -323,3 +323,10 @@ def test_feed_files_come_oldest_first(tmp_path: Path) -> None:
     batches = list(FeedBatch.objects.order_by("id"))
     assert feed_files("civil") == [b.parquet for b in batches] and feed_files("medical") == []
     assert CLEAN["civil"]["事项"] == "低保退出"
+
+
+def test_a_period_must_name_a_month(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", "medical", medical_rows(person(1)))
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("feeds", "import", "--source", "medical", str(path), "--period", "2024-13")
+    assert FeedBatch.objects.count() == 0

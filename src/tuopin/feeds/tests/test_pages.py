@@ -115,3 +115,15 @@ def test_a_wrong_kind_of_file_is_refused_on_the_form(own: User, tmp_path: Path,
     _client, response = _upload(own, path, django_capture_on_commit_callbacks)
     assert response.status_code == 400 and "只接受" in response.content.decode()
     assert Job.objects.count() == 0
+
+
+def test_a_renamed_executable_is_refused_by_the_workbook_checks(
+    own: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"MZ\x90\x00" * 100)
+    client, response = _upload(own, path, django_capture_on_commit_callbacks)
+    job = Job.objects.get()
+    assert job.status == "failed" and "不是Excel工作簿" in job.result["refused"].replace(" ", "")
+    assert "扩展名与内容不符" in client.get(response["Location"]).content.decode()
+    assert FeedBatch.objects.count() == 0 and not Path(job.params["path"]).exists()
