@@ -26,24 +26,15 @@ from ibis import _
 from ibis.expr.types import Table
 
 from tuopin.assessment.rules import SCHEMAS
+from tuopin.feeds.sources import SOURCES
 
-# The accepted rows of each feed as tuopin.feeds writes them (Parquet, keyed by the ID's blind index).
+# The accepted rows of each feed as tuopin.feeds writes them (Parquet, keyed by the ID's blind index), named
+# `feed_<source>`: one definition, the feed sources' own (tuopin.feeds.sources).
+_IBIS_TYPES = {"string": "string", "date32": "date", "decimal128(14, 2)": "decimal(14, 2)", "int64": "int64"}
 FEED_SCHEMAS: dict[str, dict[str, str]] = {
-    "feed_medical": {"id_index": "string", "id_masked": "string", "settled_on": "date", "visit_type": "string",
-                     "total_cost": "decimal(14, 2)", "reimbursed": "decimal(14, 2)",
-                     "out_of_pocket": "decimal(14, 2)"},
-    "feed_civil": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "item": "string",
-                   "amount": "decimal(14, 2)"},
-    "feed_education": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "status": "string",
-                       "stage": "string", "tuition": "decimal(14, 2)"},
-    "feed_housing": {"id_index": "string", "id_masked": "string", "appraised_on": "date", "rating": "string"},
-    "feed_disability": {"id_index": "string", "id_masked": "string", "issued_on": "date", "category": "string",
-                        "grade": "int64"},
-    "feed_disaster": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "hazard": "string",
-                      "loss": "decimal(14, 2)"},
-    "feed_employment": {"id_index": "string", "id_masked": "string", "occurred_on": "date", "status": "string",
-                        "monthly_income": "decimal(14, 2)"},
-}  # fmt: skip
+    f"feed_{code}": {name: _IBIS_TYPES[kind] for name, kind in source.arrow_schema().items()}
+    for code, source in SOURCES.items()
+}
 EXITED = ("exited_policy", "exited")
 UNDER_SUPPORT = ("poor",)  # registered poor not yet exited: helped as poor households, not screened
 NOT_WORKING = ("", "none")

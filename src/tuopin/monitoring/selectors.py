@@ -11,9 +11,10 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from tuopin.accounts.scope import area_q, scope_q
+from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening
 from tuopin.monitoring.rules import FEED_SCHEMAS
-from tuopin.monitoring.services import feed_files, overdue_q
+from tuopin.monitoring.services import overdue_q
 
 
 @dataclass

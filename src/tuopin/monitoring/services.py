@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -29,6 +28,7 @@ from tuopin.accounts.scope import in_scope
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
+from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.calendar import add_working_days
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Screening
 from tuopin.monitoring.rules import FEED_SCHEMAS, RULES, ScreenParams, screening
@@ -43,12 +43,6 @@ RULE_KEYS = {
 }  # fmt: skip
 DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "decimal(14, 2)": "DECIMAL(14, 2)", "int64": "BIGINT",
                 "boolean": "BOOLEAN"}  # fmt: skip
-
-
-def feed_files(source: str) -> list[Path]:
-    """The Parquet files of a feed's accepted batches, oldest first."""
-    folder = Path(settings.DATA_DIR) / "feeds" / source
-    return sorted(folder.glob("*.parquet")) if folder.exists() else []
 
 
 def _connection(snapshot: Path) -> Any:

@@ -9,7 +9,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tuopin.accounts.permissions import ACCESS_ATTRIBUTE
 
-PUBLIC_VIEWS = {"login_view", "login_verify", "logout_view", "healthz", "set_language", "openapi_json"}
+# The public self-report form (monitoring.public) and its area choices are public by design (issue 5).
+PUBLIC_VIEWS = {
+    "login_view",
+    "login_verify",
+    "logout_view",
+    "healthz",
+    "set_language",
+    "openapi_json",
+    "report",
+    "report_areas",
+}
 
 
 def _views(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -43,14 +43,21 @@ def data_dir(tmp_path: Path) -> Any:
         yield tmp_path
 
 
-def _feed(folder: Path, source: str, rows: list[dict[str, Any]], batch: int = 1) -> None:
+def _feed(folder: Path, source: str, rows: list[dict[str, Any]]) -> None:
+    """An accepted batch of a feed as tuopin.feeds leaves it: its Parquet file and its batch row."""
+    from tuopin.feeds.models import FeedBatch
+
     schema = FEED_SCHEMAS[f"feed_{source}"]
-    target = folder / "feeds" / source
-    target.mkdir(parents=True, exist_ok=True)
+    batch = FeedBatch.objects.create(source=source, file_name=f"{source}.csv", checksum=f"{source}-{len(rows)}",
+                                     rows=len(rows), accepted=len(rows), rejected=0, path="")  # fmt: skip
+    rows = [{**row, "batch_id": batch.pk, "row": n} for n, row in enumerate(rows, start=2)]
+    path = Path("feeds") / source / f"{batch.pk}.parquet"
+    (folder / path).parent.mkdir(parents=True, exist_ok=True)
     table = pa.table(
         {name: pa.array([r.get(name) for r in rows], ARROW[kind]) for name, kind in schema.items()}
     )
-    pq.write_table(table, target / f"{batch}.parquet")
+    pq.write_table(table, folder / path)
+    FeedBatch.objects.filter(pk=batch.pk).update(path=path.as_posix())
 
 
 def _person(member: Member | None = None, id_number: str = "") -> dict[str, str]:
