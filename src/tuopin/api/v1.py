@@ -232,7 +232,7 @@ class AlertFilters(Schema):
         default="open", pattern=NO_NUL, max_length=10, description="open (default), a status, or ''"
     )
     limit: int = Field(default=200, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
 
 
 @api.get(
