@@ -59,7 +59,7 @@ class Alert(models.Model):
     household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="alerts", verbose_name=_("户"))  # fmt: skip
     # A person found in a feed but not in the registry: a candidate ordinary rural household for a home check.
-    person_index = models.CharField(max_length=64, blank=True)
+    person_index = models.CharField(max_length=80, blank=True)  # a blind index, or "phone:" and one
     person_masked = models.CharField(_("身份证号"), max_length=18, blank=True)
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
     evidence = models.JSONField(_("依据"), default=dict)
