@@ -37,7 +37,7 @@ from tuopin.monitoring.models import (
     CaseType,
     RiskType,
 )
-from tuopin.monitoring.services import _may_work
+from tuopin.monitoring.services import may_work
 from tuopin.policy.selectors import policy_for
 from tuopin.registry.models import Household
 from tuopin.registry.services import household_status_record
@@ -63,8 +63,7 @@ def case_open(*, actor: User | None, household: Household, type: str, risk_types
     """Put a household under monitoring (or back under it, reopening its eliminated case); the household's open
     alerts are concluded into the case; an ordinary household becomes a monitored one."""
     area = household.village_id
-    if actor is not None:
-        _may_work(actor, Alert(area_id=area))
+    may_work(actor, area, what="case", object_id=household.number)
     problems: dict[str, list[str]] = {}
     if type not in CaseType.values:
         problems["type"] = [_("请选择监测对象类型。")]
@@ -116,8 +115,7 @@ def measure_record(
     *, actor: User | None, case: Case, on: date, text: str, amount: Decimal | None = None
 ) -> CaseEvent:
     """A measure taken for the household (free text now; the assistance catalogue comes with the ledgers)."""
-    if actor is not None:
-        _may_work(actor, Alert(area_id=case.area_id))
+    may_work(actor, case.area_id, what="case", object_id=str(case.pk))
     if case.state != CaseState.MONITORING:
         raise ValidationError(_("风险已消除的监测对象不能再记录帮扶措施；如风险再现请重新纳入。"))
     if not text.strip():

@@ -225,14 +225,22 @@ def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: di
 # --- working an alert ------------------------------------------------------------------------------------------
 
 
-def _may_work(actor: User | None, alert: Alert) -> None:
+MONITORING_OFFICES = ("village", "township", "county")
+
+
+def may_work(actor: User | None, area: str, *, what: str, object_id: str) -> None:
+    """Alerts and cases are worked by the village, township and county offices of their area (the command line,
+    actor None, may do anything); a refusal is audited."""
     if actor is None:
         return
-    if not actor.can(Capability.WRITE) or not in_scope(actor, alert.area_id) or actor.role not in (
-            "village", "township", "county"):  # fmt: skip
-        audit_record(action="monitoring.alert", actor=actor, object_type="alert", object_id=str(alert.pk),
-                     result="denied", area=alert.area_id)  # fmt: skip
+    if not actor.can(Capability.WRITE) or not in_scope(actor, area) or actor.role not in MONITORING_OFFICES:
+        audit_record(action=f"monitoring.{what}", actor=actor, object_type=what, object_id=object_id,
+                     result="denied", area=area)  # fmt: skip
         raise PermissionDenied(_("只有管辖该区划的村、乡镇、县级用户可以核查预警。"))
+
+
+def _may_work(actor: User | None, alert: Alert) -> None:
+    may_work(actor, alert.area_id, what="alert", object_id=str(alert.pk))
 
 
 def _claim(alert: Alert, version: int) -> None:

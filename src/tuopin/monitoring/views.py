@@ -36,13 +36,13 @@ from tuopin.monitoring.selectors import (
     escalated_to,
     screenings_for,
 )
+from tuopin.monitoring.services import MONITORING_OFFICES as OFFICES
 from tuopin.monitoring.services import alert_check, alert_dismiss, alerts_assign
 from tuopin.monitoring.tasks import screening_job
 from tuopin.procedures.flows import Kind
 from tuopin.procedures.models import Procedure
 from tuopin.procedures.services import Proposal, procedure_propose
 
-OFFICES = ("village", "township", "county")
 SCREENERS = ("county", "city", "province", "admin")
 
 
