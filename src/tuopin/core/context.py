@@ -16,7 +16,7 @@ NAVIGATION = [
     (_("统计"), "registry:dashboard", "read"),
     (_("贫困户"), "registry:households", "read"),
     (_("行政区划"), "areas:browse", "read"),
-    (_("识别退出程序"), "procedures:list", "read"),
+    (_("识别退出"), "procedures:list", "read"),
     (_("退出评估"), "assessment:runs", "read"),
     (_("部门数据"), "feeds:batches", "read"),
     (_("返贫监测"), "monitoring:alerts", "read"),

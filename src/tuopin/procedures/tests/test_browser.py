@@ -32,7 +32,7 @@ def test_a_task_force_proposes_its_list_and_records_the_appraisal(page: Any, mak
     user: User = make_user("cundong", "village", VILLAGE)
     _sign_in(page, user.username)
     page.wait_for_url(HOME)
-    page.click("nav >> text=识别退出程序")
+    page.click("nav >> text=识别退出")
     page.fill("[data-testid=village-form] input[name=year]", "2019")
     page.click("[data-testid=village-form] button")
     page.wait_for_selector("[data-testid=candidates]")
