@@ -21,6 +21,9 @@ NAVIGATION = [
     (_("部门数据"), "feeds:batches", "read"),
     (_("返贫监测"), "monitoring:alerts", "read"),
     (_("政策参数"), "policy:profile", "read"),
+]
+# Administration lives in the user menu: the bar keeps the daily work.
+ADMINISTRATION = [
     (_("用户管理"), "accounts:user_list", "manage_users"),
     (_("审计日志"), "audit:search", "audit"),
 ]
@@ -35,18 +38,23 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     held = held_area_codes(user)
     names = dict(Area.objects.filter(code__in=held).values_list("code", "name"))
     active = getattr(user, "active_area_code", "")
-    nav = [
-        {
-            "label": label,
-            "url": reverse(name),
-            "active": request.path == reverse(name)
-            or (name != "core:home" and request.path.startswith(reverse(name))),
-        }
-        for label, name, capability in NAVIGATION
-        if user.can(capability)
-    ]
+
+    def entries(items: list[tuple[Any, str, str]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "label": label,
+                "url": reverse(name),
+                "active": request.path == reverse(name)
+                or (name != "core:home" and request.path.startswith(reverse(name))),
+            }
+            for label, name, capability in items
+            if user.can(capability)
+        ]
+
+    nav = entries(NAVIGATION)
     return {
         "nav": nav,
+        "admin_nav": entries(ADMINISTRATION),
         "scope_choices": [(code, names.get(code, code)) for code in held],
         "scope_active": active if active in held else "",
         "scope_label": names.get(active)
