@@ -107,6 +107,13 @@ def measure(claims: int) -> dict[str, Any]:
     policy_set(
         actor=None, key="income_drop_ratio", year=AS_OF.year, value="0.3", province="13", source="bench"
     )
+    from tuopin.feeds.models import FeedBatch
+
+    for earlier in FeedBatch.objects.filter(
+        source="medical"
+    ):  # a measure step run again on the bench's database
+        earlier.parquet.unlink(missing_ok=True)
+        earlier.delete()
     with tempfile.TemporaryDirectory() as folder:
         csv_path = Path(folder) / "claims.csv"
         write_claims(csv_path, claims)
