@@ -115,8 +115,12 @@ def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     per_person = window.group_by("id_index").aggregate(
         cents=(_.out_of_pocket * 100).sum().round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
         masked=_.id_masked.min())  # fmt: skip
-    members = _members(t, p).select(member_index=_.id_index, household_id=_.household_id)
-    households = t["registry_household"].filter(_.merged_into_id.isnull()).select(
+    # Only people over the lower of the two limits can be flagged: join those, not everyone who saw a doctor.
+    per_person = per_person.filter(_.cents > min(p.medical_exited_cents, p.medical_other_cents))
+    # Members and households narrowed to those people first, so that each join is built on a few rows.
+    members = _members(t, p).filter(_.id_index.isin(per_person.id_index)).select(
+        member_index=_.id_index, household_id=_.household_id)  # fmt: skip
+    households = t["registry_household"].filter(_.merged_into_id.isnull(), _.id.isin(members.household_id)).select(
         hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)  # fmt: skip
     joined = per_person.left_join(members, per_person.id_index == members.member_index).left_join(
         households, _.household_id == households.hid)  # fmt: skip
