@@ -3,9 +3,13 @@
 import os
 import tempfile
 
-os.environ.setdefault("TUOPIN_DATA_DIR", tempfile.mkdtemp(prefix="tuopin-test-"))
+# One data dir per test process: pytest-xdist's workers inherit the controller's environment, and two workers
+# writing the same snapshot or feed files would race.
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker or "TUOPIN_DATA_DIR" not in os.environ:
+    os.environ["TUOPIN_DATA_DIR"] = tempfile.mkdtemp(prefix=f"tuopin-test-{_worker or 'main'}-")
 
-from tuopin.settings import *  # noqa: F403
+from tuopin.settings import *  # noqa: E402, F403 - after the data dir is chosen
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
