@@ -214,9 +214,10 @@ def test_pages_follow_village_then_number_and_end_without_a_next_link(register: 
     assert (seen, pages) == (expected, 3)
     # the page shows the same order and links to the next page with the cursor
     html = client_for(own).get("/registry/", {"area": "130126100202"}).content.decode()
-    table = html[html.index("<table"):]  # not the page head, whose random tokens may hold "K5"
+    table = html[html.index("<table") :]  # not the page head, whose random tokens may hold "K5"
     assert (
-        table.index(">K1<") < table.index(">K5<") < table.index(">K7<") and ">K3<" not in table
+        table.index(">K1<") < table.index(">K5<") < table.index(">K7<")
+        and ">K3<" not in table
         and "after=" not in html
     )
     # a cursor from outside the scope reveals nothing of it
