@@ -149,7 +149,7 @@ def elimination_check(case: Case, as_of: date | None = None) -> dict[str, Any]:
     needed = policy_for(as_of.year, province).value("risk_elimination_months") or 6
     months = _months(case.opened_on, as_of)
     measures = case.events.filter(kind="measure", on__gte=case.opened_on).count()
-    expr = income(tables(), params_for(as_of, province), household.village_id)
+    expr = income(tables(household_ids=[household.pk]), params_for(as_of, province), household.village_id)
     below = expr is not None and any(r["household_id"] == household.pk for r in run_db(expr))
     latest = (
         household.incomes.filter(year__lte=as_of.year)

@@ -31,6 +31,7 @@ DEMO_SOURCE = "演示值（请按本省统计公报和文件设置）"
 DEMO_POLICY = (("rural_disposable_income", 2023, "20000"), ("rural_disposable_income", 2024, "21500"),
                ("rural_disposable_income", 2025, "23000"), ("income_drop_ratio", 2021, "0.5"),
                ("disaster_loss_ratio", 2021, "0.5"))  # fmt: skip
+ELIMINATION_SAMPLE = 120  # the cases the demo takes through elimination (each proposal runs the checks)
 MEASURES = {"medical": "落实大病保险和医疗救助，协调住院费用“一站式”结算", "income": "安排公益岗位，每月 800 元",
             "income_drop": "对接县内企业务工岗位", "dropout": "控辍保学：教师入户劝返，落实“雨露计划”补助",
             "housing": "纳入农村危房改造，补助 2 万元", "disability": "落实重度残疾人护理补贴",
@@ -78,7 +79,40 @@ def monitoring_demo(
             _work_alerts(rng, as_of, counts)
         if progress:
             progress(done, len(files) + 4)
+    counts["eliminated"] = _eliminate_old_cases(today)
     return counts
+
+
+def _eliminate_old_cases(today: date) -> int:
+    """Cases monitored for long enough whose household meets every condition go through the elimination
+    procedure, as the village, township and county would have done it over the last weeks."""
+    from tuopin.monitoring.models import Case, CaseState
+    from tuopin.procedures.flows import Kind
+    from tuopin.procedures.services import Proposal, notice_start, procedure_act, procedure_propose
+
+    eliminated = 0
+    start = today - timedelta(days=40)
+    old = Case.objects.filter(state=CaseState.MONITORING, opened_on__lte=today - timedelta(days=200))
+    for case in old.select_related("household").order_by("opened_on", "id")[:ELIMINATION_SAMPLE]:
+        with suppress(ValidationError):
+            procedure = procedure_propose(actor=None, on=start, proposal=Proposal(Kind.RISK_ELIMINATION, today.year,
+                                                                                  household=case.household))  # fmt: skip
+            procedure_act(actor=None, procedure=procedure, version=procedure.version, on=start + timedelta(days=2),
+                          data={"attendance": 25, "votes_for": 23, "votes_against": 0})  # fmt: skip
+            notice_start(
+                actor=None, procedure=procedure, version=procedure.version, on=start + timedelta(days=3)
+            )
+            assert procedure.notice_ends_on is not None
+            procedure_act(
+                actor=None, procedure=procedure, version=procedure.version, on=procedure.notice_ends_on
+            )
+            procedure_act(actor=None, procedure=procedure, version=procedure.version,
+                          on=procedure.notice_ends_on + timedelta(days=3), data={"approve": True})  # fmt: skip
+            procedure_act(actor=None, procedure=procedure, version=procedure.version,
+                          on=procedure.notice_ends_on + timedelta(days=8),
+                          data={"document": f"防返贫〔{today.year}〕{procedure.pk}号"})  # fmt: skip
+            eliminated += 1
+    return eliminated
 
 
 def _people() -> list[dict[str, Any]]:

@@ -83,8 +83,15 @@ OUTPUT = ibis.schema({"household_id": "int64", "person_index": "string", "person
                       "amount": "int64", "threshold": "int64", "rows": "int64", "latest": "date"})  # fmt: skip
 
 
-def tables() -> dict[str, Table]:
-    return {name: ibis.table(schema, name=name) for name, schema in {**SCHEMAS, **FEED_SCHEMAS}.items()}
+def tables(*, household_ids: list[int] | None = None) -> dict[str, Table]:
+    """Unbound tables named as in the database of record and the feed views; with `household_ids`, the registry's
+    tables hold only those households (one household's check on the database of record reads its own rows)."""
+    t = {name: ibis.table(schema, name=name) for name, schema in {**SCHEMAS, **FEED_SCHEMAS}.items()}
+    if household_ids is not None:
+        t["registry_household"] = t["registry_household"].filter(_.id.isin(household_ids))
+        for name in ("registry_member", "registry_income"):
+            t[name] = t[name].filter(_.household_id.isin(household_ids))
+    return t
 
 
 def _households(t: dict[str, Table], within: str) -> Table:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tuopin.accounts.scope import area_q, scope_q
 from tuopin.feeds.selectors import feed_files
@@ -96,8 +97,11 @@ def board_for(user: Any, area: str = "", today: date | None = None) -> AlertBoar
                 .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(today) & Q(status__in=OPEN_STATUSES)))
                 .order_by("child"))  # fmt: skip
         names = dict(Area.objects.filter(parent_id=codes[0]).values_list("code", "name"))
-        by_child = [{"code": r["child"], "name": names.get(r["child"], r["child"]), "open": r["n"],
-                     "overdue": r["overdue"]} for r in rows]  # fmt: skip
+        own = _(
+            "本级（未建档人员，按身份证号所属县）"
+        )  # people outside the registry are placed at their county
+        by_child = [{"code": r["child"], "name": own if r["child"] == codes[0] else names.get(r["child"], r["child"]),
+                     "open": r["n"], "overdue": r["overdue"]} for r in rows]  # fmt: skip
     return AlertBoard(
         open=open_alerts.count(),
         overdue=open_alerts.filter(overdue_q(today)).count(),

@@ -212,7 +212,8 @@ def case_board(request: HttpRequest) -> HttpResponse:
     charts = {"risk": [{"label": str(risk_labels.get(k, k)), "households": n} for k, n in sorted(board["by_risk"].items())],
               "type": [{"label": str(type_labels.get(k, k)), "households": n} for k, n in sorted(board["by_type"].items())]}  # fmt: skip
     context = {"page": page, "board": board, "charts": charts, "state": state, "type": kind,
-               "states": CaseState.choices, "types": CaseType.choices}  # fmt: skip
+               "states": [(value, label, board["by_state"].get(value, 0)) for value, label in CaseState.choices],
+               "types": CaseType.choices}  # fmt: skip
     return render(request, "monitoring/cases.html", context)
 
 
