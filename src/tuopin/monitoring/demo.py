@@ -102,14 +102,12 @@ def _eliminate_old_cases(today: date) -> int:
             notice_start(
                 actor=None, procedure=procedure, version=procedure.version, on=start + timedelta(days=3)
             )
-            assert procedure.notice_ends_on is not None
-            procedure_act(
-                actor=None, procedure=procedure, version=procedure.version, on=procedure.notice_ends_on
-            )
-            procedure_act(actor=None, procedure=procedure, version=procedure.version,
-                          on=procedure.notice_ends_on + timedelta(days=3), data={"approve": True})  # fmt: skip
-            procedure_act(actor=None, procedure=procedure, version=procedure.version,
-                          on=procedure.notice_ends_on + timedelta(days=8),
+            ends = procedure.notice_ends_on  # cleared once the notice is closed
+            assert ends is not None
+            procedure_act(actor=None, procedure=procedure, version=procedure.version, on=ends)
+            procedure_act(actor=None, procedure=procedure, version=procedure.version, on=ends + timedelta(days=3),
+                          data={"approve": True})  # fmt: skip
+            procedure_act(actor=None, procedure=procedure, version=procedure.version, on=ends + timedelta(days=8),
                           data={"document": f"防返贫〔{today.year}〕{procedure.pk}号"})  # fmt: skip
             eliminated += 1
     return eliminated
