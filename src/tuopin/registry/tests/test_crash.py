@@ -51,7 +51,7 @@ def test_a_killed_import_leaves_zero_or_all_rows(tmp_path: Path) -> None:
     # Kill it while its write transaction is open: then another writer cannot take the lock.
     while time.monotonic() < deadline and process.poll() is None and not _write_locked(database):
         time.sleep(0.01)
-    time.sleep(0.2)
+    time.sleep(0.05)
     assert process.poll() is None, "the import finished before it could be killed; give it more rows"
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -60,7 +60,9 @@ def test_a_killed_import_leaves_zero_or_all_rows(tmp_path: Path) -> None:
         members = db.execute("SELECT COUNT(*) FROM registry_member").fetchone()[0]
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     assert integrity == "ok"
-    assert (households, members) == (0, 0)  # killed inside the transaction: nothing of it remains
+    # Killed inside its transaction nothing of it remains; a kill that lands just after the commit leaves all of it.
+    # Never a part (the promise), whichever way the race with the signal goes on a fast machine.
+    assert (households, members) in {(0, 0), (1500, 4285)}
     rerun = _tuopin(tmp_path, "import", "registry", str(workbook), "--json")
     assert rerun.returncode == 0, rerun.stderr
     with sqlite3.connect(database) as db:
