@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -15,3 +17,8 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     for field, problems in error.message_dict.items():
         for problem in problems:
             form.add_error(field if field in form.fields else None, problem)
+
+
+def blank_choices(enum: Any) -> list[tuple[str, str]]:
+    """An enumeration's choices after a blank "—" one, for optional selects and filters."""
+    return [("", "—"), *[(str(value), str(label)) for value, label in enum.choices]]

@@ -19,7 +19,7 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import scope_q
-from tuopin.core.forms import add_service_errors
+from tuopin.core.forms import add_service_errors, blank_choices
 from tuopin.core.jobs import job_start
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
 from tuopin.monitoring.models import OPEN_STATUSES, AlertStatus, CaseState, CaseType, RiskType, Rule
@@ -46,12 +46,8 @@ from tuopin.procedures.services import Proposal, procedure_propose
 SCREENERS = ("county", "city", "province", "admin")
 
 
-def _choices(enum: Any, first: str = "—") -> list[tuple[str, str]]:
-    return [("", first), *[(str(v), str(label)) for v, label in enum.choices]]
-
-
 class AlertFilterForm(forms.Form):
-    rule = forms.ChoiceField(label=gettext_lazy("预警规则"), required=False, choices=_choices(Rule))
+    rule = forms.ChoiceField(label=gettext_lazy("预警规则"), required=False, choices=blank_choices(Rule))
     status = forms.ChoiceField(label=gettext_lazy("状态"), required=False,
                                choices=[("open", gettext_lazy("未办结")), ("", gettext_lazy("全部")),
                                         *AlertStatus.choices])  # fmt: skip

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.core.forms import blank_choices
 from tuopin.procedures.flows import Kind, State, StepType
 
 YES_NO = [("true", _("是")), ("false", _("否"))]
@@ -19,13 +20,9 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [("", "—"), *[(str(value), str(label)) for value, label in enum.choices]]
-
-
 class FilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("程序"), required=False, choices=_choices(Kind))
-    state = forms.ChoiceField(label=_("状态"), required=False, choices=_choices(State))
+    kind = forms.ChoiceField(label=_("程序"), required=False, choices=blank_choices(Kind))
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=blank_choices(State))
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2014, max_value=2100)
     area = forms.CharField(label=_("区划代码"), required=False, max_length=12)
 

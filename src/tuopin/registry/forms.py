@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.core.forms import blank_choices
 from tuopin.registry.vocab import (
     Category,
     Cause,
@@ -21,17 +22,15 @@ from tuopin.registry.vocab import (
 )
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [("", "—"), *[(str(value), str(label)) for value, label in enum.choices]]
-
-
 class HouseholdFilterForm(forms.Form):
     q = forms.CharField(label=_("姓名、户编号或完整身份证号"), required=False, max_length=40)
     area = forms.CharField(label=_("区划代码"), required=False, max_length=12)
-    category = forms.ChoiceField(label=_("贫困户属性"), required=False, choices=_choices(Category))
-    cause = forms.ChoiceField(label=_("致贫原因"), required=False, choices=_choices(Cause))
-    status = forms.ChoiceField(label=_("脱贫状态"), required=False, choices=_choices(Status))
-    population_type = forms.ChoiceField(label=_("人口类型"), required=False, choices=_choices(PopulationType))
+    category = forms.ChoiceField(label=_("贫困户属性"), required=False, choices=blank_choices(Category))
+    cause = forms.ChoiceField(label=_("致贫原因"), required=False, choices=blank_choices(Cause))
+    status = forms.ChoiceField(label=_("脱贫状态"), required=False, choices=blank_choices(Status))
+    population_type = forms.ChoiceField(
+        label=_("人口类型"), required=False, choices=blank_choices(PopulationType)
+    )
     year = forms.IntegerField(label=_("识别年度"), required=False, min_value=2000, max_value=2100)
 
 
@@ -42,13 +41,13 @@ class HouseholdEditForm(forms.Form):
     """The household's conditions. Status is changed only by the exit and monitoring workflows."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    category = forms.ChoiceField(label=_("贫困户属性"), required=False, choices=_choices(Category))
-    standard = forms.ChoiceField(label=_("识别标准"), required=False, choices=_choices(Standard))
-    main_cause = forms.ChoiceField(label=_("主要致贫原因"), required=False, choices=_choices(Cause))
-    other_cause_1 = forms.ChoiceField(label=_("其他致贫原因1"), required=False, choices=_choices(Cause))
-    other_cause_2 = forms.ChoiceField(label=_("其他致贫原因2"), required=False, choices=_choices(Cause))
+    category = forms.ChoiceField(label=_("贫困户属性"), required=False, choices=blank_choices(Category))
+    standard = forms.ChoiceField(label=_("识别标准"), required=False, choices=blank_choices(Standard))
+    main_cause = forms.ChoiceField(label=_("主要致贫原因"), required=False, choices=blank_choices(Cause))
+    other_cause_1 = forms.ChoiceField(label=_("其他致贫原因1"), required=False, choices=blank_choices(Cause))
+    other_cause_2 = forms.ChoiceField(label=_("其他致贫原因2"), required=False, choices=blank_choices(Cause))
     housing_safety = forms.ChoiceField(
-        label=_("住房安全等级"), required=False, choices=_choices(HousingSafety)
+        label=_("住房安全等级"), required=False, choices=blank_choices(HousingSafety)
     )
     relocated = forms.BooleanField(label=_("易地搬迁"), required=False)
     water_safe = forms.NullBooleanField(label=_("饮水安全"), required=False,
@@ -79,12 +78,16 @@ class MemberAddForm(forms.Form):
 
     name = forms.CharField(label=_("姓名"), max_length=60)
     id_number = forms.CharField(label=_("身份证号"), max_length=20)
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=_choices(Relation)[2:])
-    ethnicity = forms.ChoiceField(label=_("民族"), choices=_choices(Ethnicity)[1:], initial=Ethnicity.HAN)
-    education = forms.ChoiceField(label=_("文化程度"), required=False, choices=_choices(Education))
-    school_status = forms.ChoiceField(label=_("在校生状况"), required=False, choices=_choices(SchoolStatus))
-    health = forms.ChoiceField(label=_("健康状况"), choices=_choices(Health)[1:], initial=Health.HEALTHY)
-    labour = forms.ChoiceField(label=_("劳动能力"), required=False, choices=_choices(Labour))
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=blank_choices(Relation)[2:])
+    ethnicity = forms.ChoiceField(
+        label=_("民族"), choices=blank_choices(Ethnicity)[1:], initial=Ethnicity.HAN
+    )
+    education = forms.ChoiceField(label=_("文化程度"), required=False, choices=blank_choices(Education))
+    school_status = forms.ChoiceField(
+        label=_("在校生状况"), required=False, choices=blank_choices(SchoolStatus)
+    )
+    health = forms.ChoiceField(label=_("健康状况"), choices=blank_choices(Health)[1:], initial=Health.HEALTHY)
+    labour = forms.ChoiceField(label=_("劳动能力"), required=False, choices=blank_choices(Labour))
     medical_insurance = forms.BooleanField(label=_("参加医保"), required=False)
     reason = forms.CharField(label=_("增员原因"), max_length=200, help_text=_("例如：新生儿、婚入、迁入"))
 
