@@ -22,7 +22,13 @@ class Command(TuopinCommand):
         template.add_argument(
             "--feed", help="the template of a department feed (tuopin.feeds.sources) instead"
         )
+        template.add_argument("--ledger", help="the template of a ledger (tuopin.core.ledgers) instead")
         template.add_argument("-o", "--output", type=Path, required=True)
+        ledger = sub.add_parser("ledger", help="the rows of a ledger the user may see")
+        ledger.add_argument("name", help="the ledger's name")
+        ledger.add_argument("output", type=Path, help="the .xlsx file to write")
+        ledger.add_argument("--username", required=True, help="export as this user (scope)")
+        add_json_flag(ledger)
         registry = sub.add_parser("registry", help="households, members and incomes of an area")
         registry.add_argument("--area", required=True, help="area code; everything below it is exported")
         registry.add_argument("--username", required=True, help="export as this user (scope and permissions)")
@@ -35,6 +41,11 @@ class Command(TuopinCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path = options["output"]
+        if options["what"] == "ledger" or (options["what"] == "template" and options["ledger"]):
+            from tuopin.core.ledger_commands import export_ledger
+
+            export_ledger(self, options)
+            return
         if options["what"] == "template" and options["feed"]:
             from tuopin.feeds.sources import SOURCES
             from tuopin.feeds.workbook import write_template

@@ -12,7 +12,10 @@ from tuopin.registry.importers import import_registry
 
 
 class Command(TuopinCommand):
-    help = "Import data from Excel: `tuopin import registry FILE.xlsx` (the official registration workbook)."
+    help = (
+        "Import data from Excel: `tuopin import registry FILE.xlsx` (the official registration workbook), "
+        "`tuopin import ledger NAME FILE.xlsx` (a ledger, tuopin.core.ledgers)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))
@@ -22,11 +25,24 @@ class Command(TuopinCommand):
             "--dry-run", action="store_true", help="check the file and report, write nothing"
         )
         add_json_flag(registry)
+        ledger = sub.add_parser(
+            "ledger", help="a ledger (tuopin.core.ledgers): rectification, duties, visits …"
+        )
+        ledger.add_argument("name", help="the ledger's name")
+        ledger.add_argument("file", type=Path)
+        ledger.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+        ledger.add_argument("--username", help="import as this user (scope and audit); default: the system")
+        add_json_flag(ledger)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
+        if options["what"] == "ledger":
+            from tuopin.core.ledger_commands import import_ledger
+
+            import_ledger(self, options)
+            return
         try:
             result = import_registry(path, dry_run=options["dry_run"])
         except UploadRejected as error:
