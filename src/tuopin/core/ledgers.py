@@ -84,6 +84,7 @@ class Ledger:
     columns: tuple[LedgerColumn, ...]
     apply: Callable[..., int]  # apply(rows, *, actor) -> entries created; raises ImportFailed
     export: Callable[..., Iterable[dict[str, Any]]] | None = None  # export(user) -> rows the user may see
+    page: str = ""  # the URL name of the ledger's page, for the upload page's links back
 
     def column(self, field_name: str) -> LedgerColumn:
         return next(column for column in self.columns if column.field == field_name)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tuopin.core import views
+from tuopin.core import ledger_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -8,4 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
+    path("ledgers/<slug:name>/import/", ledger_views.ledger_upload, name="ledger_upload"),
+    path("ledgers/<slug:name>/template.xlsx", ledger_views.ledger_template, name="ledger_template"),
+    path("ledgers/<slug:name>/export.xlsx", ledger_views.ledger_download, name="ledger_download"),
 ]

@@ -21,6 +21,7 @@ from tuopin.accounts.models import User
 from tuopin.accounts.scope import scope_q
 from tuopin.audit.models import AuditEvent
 from tuopin.audit.services import audit_record
+from tuopin.conftest import client_for
 from tuopin.core.excel import ImportFailed, Problem
 from tuopin.core.ledgers import (
     LEDGERS,
@@ -30,6 +31,7 @@ from tuopin.core.ledgers import (
     ledger_import,
     ledger_register,
 )
+from tuopin.core.models import Job
 
 HEADERS = ["编号", "区域代码", "日期", "数量", "金额", "比例", "状态", "说明"]
 STATES = (("open", "待办"), ("done", "办结"))
@@ -238,3 +240,55 @@ def test_the_export_writes_what_the_user_sees_and_imports_again(tree: object, ow
     # the exported file is a valid import of the same ledger
     result = ledger_import("test", out, actor=own, dry_run=True)
     assert result.ok and result.rows == 1
+
+
+def _upload(user: User, path: Path, capture: Any, **extra: str) -> Any:
+    client = client_for(user)
+    with capture(execute=True), path.open("rb") as handle:
+        response = client.post("/ledgers/test/import/", {"file": handle, **extra})
+    return client, response
+
+
+def test_the_upload_page_runs_a_job_and_lists_every_problem(tree: object, own: User, tmp_path: Path,
+                                                            django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+    client = client_for(own)
+    page = client.get("/ledgers/test/import/")
+    assert page.status_code == 200 and "测试台账" in page.content.decode()
+    rows = [GOOD, ["Z-2", "130127100201", "昨天", 1, 1, "", "待办", ""]]
+    client, response = _upload(own, sheet(tmp_path / "bad.xlsx", rows), django_capture_on_commit_callbacks)
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == "failed" and len(job.result["errors"]) == 1
+    shown = client.get(response["Location"]).content.decode()
+    assert "昨天" in shown and "未写入任何数据" in shown and "/ledgers/test/import/" in shown
+    assert entries() == 0
+    _client, response = _upload(
+        own, sheet(tmp_path / "good.xlsx", [GOOD]), django_capture_on_commit_callbacks
+    )
+    job = Job.objects.exclude(pk=job.pk).get()
+    assert job.status == "done" and job.result["created"] == 1 and entries() == 1
+    assert "导入完成" in client.get(response["Location"]).content.decode()
+    assert not Path(job.params["path"]).exists()
+
+
+def test_an_inspector_may_download_but_not_upload(tree: object, own: User, inspector: User,
+                                                  tmp_path: Path) -> None:  # fmt: skip
+    assert ledger_import("test", sheet(tmp_path / "a.xlsx", [GOOD]), actor=own).ok
+    client = client_for(inspector)
+    assert client.get("/ledgers/test/import/").status_code == 403
+    template = client.get("/ledgers/test/template.xlsx")
+    assert template.status_code == 200 and template["Content-Type"].startswith("application/vnd.openxml")
+    export = client.get("/ledgers/test/export.xlsx")
+    (tmp_path / "e.xlsx").write_bytes(export.content)
+    data = CalamineWorkbook.from_path(str(tmp_path / "e.xlsx")).get_sheet_by_name("测试台账").to_python()
+    assert [row[0] for row in data] == ["编号", "Z-1"]
+    assert client.get("/ledgers/nope/template.xlsx").status_code == 404
+
+
+def test_the_export_page_shows_a_neighbour_nothing_of_ours(tree: object, own: User, neighbour: User,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    assert ledger_import("test", sheet(tmp_path / "a.xlsx", [GOOD]), actor=own).ok
+    export = client_for(neighbour).get("/ledgers/test/export.xlsx")
+    (tmp_path / "e.xlsx").write_bytes(export.content)
+    data = CalamineWorkbook.from_path(str(tmp_path / "e.xlsx")).get_sheet_by_name("测试台账").to_python()
+    assert data == [HEADERS]

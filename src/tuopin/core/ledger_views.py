@@ -1,0 +1,85 @@
+"""The pages every ledger shares: upload (a background job with progress and the problems table), the empty
+template and the Excel export of what the user may see. Each ledger's own page links here."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tuopin.accounts.permissions import require
+from tuopin.accounts.roles import Capability
+from tuopin.core.jobs import job_start
+from tuopin.core.ledgers import LEDGERS, Ledger, ledger_export, ledger_write
+from tuopin.core.tasks import ledger_import_job
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class LedgerUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+    dry_run = forms.BooleanField(label=gettext_lazy("只校验，不写入"), required=False)
+
+
+def _ledger(name: str) -> Ledger:
+    ledger = LEDGERS.get(name)
+    if ledger is None:
+        raise Http404
+    return ledger
+
+
+def _workbook(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require(Capability.WRITE)
+def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
+    ledger = _ledger(name)
+    form = LedgerUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
+            form.add_error("file", _("文件太大。"))
+        else:
+            folder = Path(settings.MEDIA_ROOT) / "uploads"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{uuid.uuid4()}.xlsx"
+            with path.open("wb") as target:
+                for chunk in upload.chunks():
+                    target.write(chunk)
+            params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100], "ledger": name,
+                      "dry_run": form.cleaned_data["dry_run"], "page": ledger.page}  # fmt: skip
+            job = job_start(kind="ledger.import", user=request.user, params=params,
+                            enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id))  # fmt: skip
+            return redirect("core:job", job_id=job.pk)
+    status = 400 if form.errors else 200
+    return render(request, "core/ledger_upload.html", {"form": form, "ledger": ledger}, status=status)
+
+
+@require(Capability.READ)
+def ledger_template(request: HttpRequest, name: str) -> HttpResponse:
+    ledger = _ledger(name)
+    buffer = io.BytesIO()
+    ledger_write(ledger, buffer)
+    return _workbook(buffer.getvalue(), f"{ledger.sheet}模板.xlsx")
+
+
+@require(Capability.READ)
+def ledger_download(request: HttpRequest, name: str) -> HttpResponse:
+    ledger = _ledger(name)
+    if ledger.export is None:
+        raise Http404
+    buffer = io.BytesIO()
+    ledger_export(name, buffer, user=request.user)  # type: ignore[arg-type]  # require() signed the user in
+    return _workbook(buffer.getvalue(), f"{ledger.sheet}.xlsx")

@@ -1,0 +1,35 @@
+"""Background jobs of the core: the import of a ledger uploaded in a page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django_tasks import task
+
+from tuopin.accounts.models import User
+from tuopin.accounts.roles import Capability
+from tuopin.core.jobs import job_finish, job_progress
+from tuopin.core.ledgers import UnknownLedger, ledger_import
+from tuopin.core.models import Job
+from tuopin.core.uploads import UploadRejected
+
+
+@task()
+def ledger_import_job(job_id: str) -> None:
+    """Import an uploaded ledger as the user who uploaded it, re-checking that user's rights now (SECURITY F3)."""
+    job = Job.objects.select_related("user").get(pk=job_id)
+    path = Path(job.params["path"])
+    try:
+        user: User = job.user
+        if not user.is_active or not user.can(Capability.WRITE):
+            job_finish(job_id, result={"ok": False, "errors": [], "refused": "permission"}, failed=True)
+            return
+        try:
+            result = ledger_import(job.params["ledger"], path, actor=user, dry_run=job.params.get("dry_run", False),
+                                   progress=job_progress(job_id), filename=job.params.get("name", path.name))  # fmt: skip
+        except (UploadRejected, UnknownLedger) as error:
+            job_finish(job_id, result={"ok": False, "errors": [], "refused": str(error)}, failed=True)
+            return
+        job_finish(job_id, result=result.as_dict(), failed=not result.ok)
+    finally:
+        path.unlink(missing_ok=True)  # nothing uploaded is kept once read
