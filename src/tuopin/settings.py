@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "tuopin.procedures",
     "tuopin.monitoring",
     "tuopin.feeds",
+    "tuopin.supervision",
+    "tuopin.assistance",
     "tuopin.api",
 ]
 

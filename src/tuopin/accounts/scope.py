@@ -82,3 +82,46 @@ def scope_q(user: User | AnonymousUser, field: str, *, within: str = "") -> Q:
 
 def scoped(user: User | AnonymousUser, queryset: QuerySet[_M], field: str) -> QuerySet[_M]:
     return queryset.filter(scope_q(user, field))
+
+
+UNIT_ROLE = "unit"
+
+
+def held_unit_ids(user: User | AnonymousUser) -> list[int]:
+    """The helping units a `unit` user acts for: those it is linked to and the departments under them. Empty for
+    every other role. (The links belong to the assistance app and are read through the user's reverse relation and
+    the app registry, so that this layer imports no domain app.)"""
+    if not user.is_authenticated or not user.is_active or getattr(user, "role", "") != UNIT_ROLE:
+        return []
+    cached: list[int] | None = getattr(user, "_held_unit_ids", None)
+    if cached is None:
+        from django.apps import apps
+
+        unit_model = apps.get_model("assistance", "HelpingUnit")
+        linked = list(user.unit_links.values_list("unit_id", flat=True))
+        cached = sorted(unit_model.objects.filter(Q(pk__in=linked) | Q(parent_id__in=linked))
+                        .values_list("pk", flat=True)) if linked else []  # fmt: skip
+        setattr(user, "_held_unit_ids", cached)  # noqa: B010 - a per-request cache on the user object
+    return cached
+
+
+def ledger_q(user: User | AnonymousUser, *, area: str, unit: str | None = None, also_area: str | None = None,
+             within: str = "") -> Q:  # fmt: skip
+    """The rows of an assistance ledger the user may see. A `unit` user sees exactly the rows of its units (`unit`,
+    the row's helping-unit field; nothing when the ledger has none), whatever its area scope; every other user sees
+    the rows whose `area` (or `also_area`, e.g. the helping county of a county pairing) lies in its area scope."""
+    if getattr(user, "role", "") == UNIT_ROLE:
+        units = held_unit_ids(user)
+        if unit is None or not units:
+            return Q(pk__in=[])
+        query = Q(**{f"{unit}__in": units})
+        return query & area_q(area, within) if within else query
+    query = scope_q(user, area, within=within)
+    if also_area:
+        query |= scope_q(user, also_area, within=within)
+    return query
+
+
+def in_units(user: User | AnonymousUser, unit_id: int | None) -> bool:
+    """Whether a `unit` user acts for this helping unit."""
+    return unit_id is not None and unit_id in held_unit_ids(user)

@@ -27,6 +27,7 @@ _EXIT = _("退出标准")
 _SCHOOL = _("义务教育")
 _PROCEDURE = _("程序时限")
 _SCREEN = _("监测预警")
+_FUNDS = _("帮扶资金和小额信贷")
 
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("poverty_line", "money", _("扶贫标准（贫困线）"), _("元/人·年"), _LINES),
@@ -51,6 +52,11 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("medical_oop_ratio_other", "decimal", _("医疗自付预警：其他农村居民（占上年农村人均可支配收入）"), "", _SCREEN),
     Key("income_drop_ratio", "ratio", _("收入骤减预警：人均纯收入比上年下降超过"), "", _SCREEN),
     Key("disaster_loss_ratio", "decimal", _("灾害损失预警：损失超过家庭纯收入的"), "", _SCREEN),
+    Key("idle_months", "integer", _("资金闲置：下达后满"), _("个月"), _FUNDS),
+    Key("idle_disbursed_ratio", "ratio", _("资金闲置：支出低于下达资金的"), "", _FUNDS),
+    Key("microcredit_max_amount", "money", _("扶贫小额信贷：单户贷款上限"), _("元"), _FUNDS),
+    Key("microcredit_max_months", "integer", _("扶贫小额信贷：期限上限"), _("个月"), _FUNDS),
+    Key("microcredit_subsidy_rate", "ratio", _("扶贫小额信贷：财政贴息利率（基础利率）"), _("年利率"), _FUNDS),
 )}  # fmt: skip
 
 MONTHDAY = re.compile(r"(\d{2})-(\d{2})")

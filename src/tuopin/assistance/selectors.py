@@ -1,0 +1,251 @@
+"""Scoped reads of the assistance ledgers, all through tuopin.accounts.scope.ledger_q: offices see the rows of their
+area scope, a helping unit's user exactly the rows of its units (pairings, projects and their funds, duties and
+visits) and nothing else, inspectors read their scope. `user` None is the command line run by the operator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from tuopin.accounts.scope import area_q, ledger_q
+from tuopin.areas.models import AreaYear
+from tuopin.assistance import periods
+from tuopin.assistance.funds import FundPosition, fund_position, idle_policy, loan_rate, loan_status
+from tuopin.assistance.models import (
+    Agreement,
+    Duty,
+    FundEntry,
+    HelpingUnit,
+    Loan,
+    MeasureRecord,
+    Pairing,
+    PairingKind,
+    Plan,
+    Project,
+    Visit,
+)
+from tuopin.assistance.visits import DutyFacts, Report, VisitFacts, compliance
+from tuopin.registry.models import Household
+from tuopin.registry.vocab import PopulationType, Status
+
+
+def _q(user: Any, *, area: str, unit: str | None = None, also_area: str | None = None, within: str = "") -> Q:
+    if user is None:
+        return area_q(area, within) if within else Q()
+    return ledger_q(user, area=area, unit=unit, also_area=also_area, within=within)
+
+
+def current_q(on: date, prefix: str = "") -> Q:
+    """Pairings in force on a day: started on or before it, not ended before it."""
+    return Q(**{f"{prefix}valid_from__lte": on}) & (
+        Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__valid_to__gte": on})
+    )
+
+
+# ------------------------------------------------------------------------------------------------- pairings
+
+
+def pairings_for(user: Any, *, kind: str = "", within: str = "", on: date | None = None) -> QuerySet[Pairing]:
+    """Pairings in scope (a county pairing also for the helping county's offices); only those in force `on` when
+    given."""
+    rows = Pairing.objects.filter(
+        _q(user, area="area_id", unit="unit_id", also_area="helper_area_id", within=within)
+    )
+    if kind:
+        rows = rows.filter(kind=kind)
+    if on is not None:
+        rows = rows.filter(current_q(on))
+    return rows.select_related("area", "helper_area", "unit", "group", "household", "end")
+
+
+def pairing_for(user: Any, pairing_id: int) -> Pairing | None:
+    return pairings_for(user).filter(pk=pairing_id).first()
+
+
+def agreements_for(user: Any, pairing: Pairing) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(pairing=pairing, successor__isnull=True).order_by("signed_on", "id")
+
+
+def agreement_totals(user: Any, *, within: str = "") -> dict[str, Any]:
+    """Outputs of the county pairings' agreements in scope (current rows only)."""
+    rows = Agreement.objects.filter(successor__isnull=True, pairing__in=pairings_for(user, within=within))
+    totals = rows.aggregate(funds=Sum("funds"), training_places=Sum("training_places"), jobs=Sum("jobs"),
+                            cadres_exchanged=Sum("cadres_exchanged"), projects=Sum("projects"))  # fmt: skip
+    return {key: value or 0 for key, value in totals.items()}
+
+
+@dataclass
+class Coverage:
+    households: list[
+        Household
+    ]  # registered-poor and monitored households without a current responsible cadre
+    households_total: int
+    villages: list[dict[str, Any]]  # poor villages lacking a task force or a first secretary
+    villages_total: int
+
+
+def coverage_for(user: Any, *, on: date | None = None, within: str = "", limit: int = 200) -> Coverage:
+    """Who lacks help on a day: every registered-poor household not out of poverty for good, and every monitored
+    household (population type, or an open monitoring case), needs a current responsible cadre; every poor village
+    of the year a task force and a first secretary. Offices only (a unit's user sees no households)."""
+    on = on or timezone.localdate()
+    scope = _q(user, area="village_id", within=within)
+    if user is not None and getattr(user, "role", "") == "unit":
+        scope = Q(pk__in=[])
+    cadre = Pairing.objects.filter(current_q(on), kind=PairingKind.CADRE_HOUSEHOLD, household=OuterRef("pk"))
+    open_case = Q(cases__state="monitoring")
+    needing = (Household.objects.filter(scope, merged_into__isnull=True)
+               .filter(Q(population_type=PopulationType.REGISTERED) & ~Q(status=Status.EXITED)
+                       | Q(population_type=PopulationType.MONITORED) | open_case)
+               .exclude(Exists(cadre)).distinct())  # fmt: skip
+    households = list(needing.select_related("head", "village").order_by("village_id", "number")[:limit])
+    village_scope = _q(user, area="area_id", within=within)
+    if user is not None and getattr(user, "role", "") == "unit":
+        village_scope = Q(pk__in=[])
+    year = AreaYear.objects.filter(poor_village=True, year__lte=on.year).order_by("-year").values_list(
+        "year", flat=True).first()  # fmt: skip
+    poor = (
+        AreaYear.objects.filter(village_scope, year=year, poor_village=True)
+        if year
+        else AreaYear.objects.none()
+    )
+    posts = {}
+    for kind in (PairingKind.TASK_FORCE, PairingKind.FIRST_SECRETARY):
+        posts[kind] = Exists(Pairing.objects.filter(current_q(on), kind=kind, area_id=OuterRef("area_id")))
+    lacking = (poor.annotate(task_force=posts[PairingKind.TASK_FORCE], secretary=posts[PairingKind.FIRST_SECRETARY])
+               .filter(Q(task_force=False) | Q(secretary=False)).select_related("area").order_by("area_id"))  # fmt: skip
+    villages = [{"code": row.area_id, "name": row.area.name, "task_force": row.task_force,
+                 "first_secretary": row.secretary} for row in lacking[:limit]]  # fmt: skip
+    return Coverage(households, needing.count(), villages, lacking.count())
+
+
+# ------------------------------------------------------------------------------------------ plans and measures
+
+
+def plans_for(user: Any, *, within: str = "") -> QuerySet[Plan]:
+    """Current plans (those no later plan supersedes) in scope."""
+    return (Plan.objects.filter(_q(user, area="area_id", within=within), successor__isnull=True)
+            .select_related("household", "household__head", "area"))  # fmt: skip
+
+
+def household_for(user: Any, number: str) -> Household | None:
+    """A household of the office's scope (a unit's user sees none)."""
+    if user is not None and getattr(user, "role", "") == "unit":
+        return None
+    return Household.objects.filter(_q(user, area="village_id"), number=number).select_related("head").first()
+
+
+def measures_for(
+    user: Any, *, household: Household | None = None, within: str = ""
+) -> QuerySet[MeasureRecord]:
+    rows = MeasureRecord.objects.filter(_q(user, area="area_id", within=within), successor__isnull=True)
+    if household is not None:
+        rows = rows.filter(household=household)
+    return rows.select_related("household")
+
+
+# ------------------------------------------------------------------------------------- projects and funds
+
+
+def projects_for(user: Any, *, year: int | None = None, within: str = "") -> QuerySet[Project]:
+    rows = Project.objects.filter(
+        _q(user, area="area_id", unit="unit_id", within=within), successor__isnull=True
+    )
+    if year:
+        rows = rows.filter(year=year)
+    return rows.select_related("area", "unit", "group")
+
+
+def project_for(user: Any, project_id: int) -> Project | None:
+    return projects_for(user).filter(pk=project_id).first()
+
+
+def fund_entries_for(user: Any, project: Project) -> QuerySet[FundEntry]:
+    """A project's entries (the project was read through projects_for, so they are in scope)."""
+    return FundEntry.objects.filter(project=project).select_related("source", "reverses").order_by("on", "id")
+
+
+def positions_for(projects: list[Project], *, as_of: date) -> dict[int, FundPosition]:
+    """Each project's fund position and idle status on `as_of`, in one query."""
+    entries: dict[int, list[tuple[str, date, Decimal]]] = {p.pk: [] for p in projects}
+    for project_id, kind, on, amount in FundEntry.objects.filter(project__in=[p.pk for p in projects]).values_list(
+            "project_id", "kind", "on", "amount"):  # fmt: skip
+        entries[project_id].append((kind, on, amount))
+    policies: dict[str, tuple[int | None, Decimal | None]] = {}
+    positions = {}
+    for project in projects:
+        province = project.area_id[:2]
+        if province not in policies:
+            policies[province] = idle_policy(as_of, province)
+        months, ratio = policies[province]
+        positions[project.pk] = fund_position(entries[project.pk], as_of=as_of, months=months, ratio=ratio)
+    return positions
+
+
+# ---------------------------------------------------------------------------------------------------- loans
+
+
+def loans_for(user: Any, *, within: str = "") -> QuerySet[Loan]:
+    if user is not None and getattr(user, "role", "") == "unit":
+        return Loan.objects.none()
+    return (Loan.objects.filter(_q(user, area="area_id", within=within), successor__isnull=True)
+            .select_related("household", "area").prefetch_related("repayments"))  # fmt: skip
+
+
+def loan_for(user: Any, loan_id: int) -> Loan | None:
+    return loans_for(user).filter(pk=loan_id).first()
+
+
+def loan_rows(loans: list[Loan], *, as_of: date) -> list[dict[str, Any]]:
+    rows = []
+    for loan in loans:
+        status = loan_status(amount=loan.amount, issued_on=loan.issued_on, term_months=loan.term_months,
+                             repayments=[(r.on, r.principal) for r in loan.repayments.all()], as_of=as_of,
+                             rate=loan_rate(loan))  # fmt: skip
+        rows.append({"loan": loan, "status": status})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ duties and visits
+
+
+def duties_for(user: Any, *, within: str = "") -> QuerySet[Duty]:
+    return Duty.objects.filter(_q(user, area="area_id", unit="unit_id", within=within),
+                               successor__isnull=True).select_related("area", "unit")  # fmt: skip
+
+
+def visits_for(user: Any, *, within: str = "") -> QuerySet[Visit]:
+    return Visit.objects.filter(_q(user, area="area_id", unit="unit_id", within=within),
+                                successor__isnull=True).select_related("area", "unit")  # fmt: skip
+
+
+def compliance_for(
+    user: Any, period: periods.Period, *, as_of: date | None = None, within: str = ""
+) -> Report:
+    """Duty compliance in `period` over the duties the user sees, against the visits made by the same people (any
+    visit of theirs, whoever recorded it: a duty is met by the visit, not by who keyed it in)."""
+    duties = list(duties_for(user, within=within).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=period.start), valid_from__lte=period.end))  # fmt: skip
+    names = {d.who for d in duties}
+    visits = (Visit.objects.filter(successor__isnull=True, who__in=names, on__gte=period.start - periods.WEEK_SLACK,
+                                   on__lte=period.end + periods.WEEK_SLACK)
+              .values_list("who", "target_type", "target_code", "area_id", "on"))  # fmt: skip
+    facts = [DutyFacts(d.who, d.target_type, d.target_code, d.frequency, d.per_period, d.valid_from, d.valid_to,
+                       d.area.name) for d in duties]  # fmt: skip
+    return compliance(
+        facts, [VisitFacts(*row) for row in visits], period, as_of=as_of or timezone.localdate()
+    )
+
+
+def units_for(user: Any) -> QuerySet[HelpingUnit]:
+    """Units a user may pick when recording: its own for a unit's user, all for offices."""
+    if user is not None and getattr(user, "role", "") == "unit":
+        from tuopin.accounts.scope import held_unit_ids
+
+        return HelpingUnit.objects.filter(pk__in=held_unit_ids(user))
+    return HelpingUnit.objects.all()
