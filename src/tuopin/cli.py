@@ -20,6 +20,7 @@ COMMANDS = {
     "feeds": "department data: import --source S FILE [--period YYYY-MM] [--accept-valid] [--json], bench",
     "screen": "return-to-poverty screening: [--as-of DATE] [--json]",
     "alerts": "alerts: list [--area CODE] [--username U] [--json]",
+    "visits": "visit duties: compliance --period 2019H2|2019Q3|2019-07|2019W27 [--username U] [--json]",
     "rectify": "rectification ledger: overdue --as-of DATE [--area CODE] [--json], list",
     "bench": "benchmarks (JSON): registry, assess, screen",
 }

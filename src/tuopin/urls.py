@@ -11,6 +11,7 @@ urlpatterns = [
     path("procedures/", include("tuopin.procedures.urls")),
     path("monitoring/", include("tuopin.monitoring.urls")),
     path("feeds/", include("tuopin.feeds.urls")),
+    path("assistance/", include("tuopin.assistance.urls")),
     path("report/", public.report, name="report"),
     path("report/areas/", public.report_areas, name="report_areas"),
     path("audit/", include("tuopin.audit.urls")),

@@ -203,10 +203,14 @@ def loan_for(user: Any, loan_id: int) -> Loan | None:
 
 def loan_rows(loans: list[Loan], *, as_of: date) -> list[dict[str, Any]]:
     rows = []
+    rates: dict[tuple[int, str], Decimal | None] = {}
     for loan in loans:
+        key = (loan.issued_on.year, loan.area_id[:2])
+        if key not in rates:
+            rates[key] = loan_rate(loan)
         status = loan_status(amount=loan.amount, issued_on=loan.issued_on, term_months=loan.term_months,
                              repayments=[(r.on, r.principal) for r in loan.repayments.all()], as_of=as_of,
-                             rate=loan_rate(loan))  # fmt: skip
+                             rate=rates[key])  # fmt: skip
         rows.append({"loan": loan, "status": status})
     return rows
 

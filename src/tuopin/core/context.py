@@ -20,6 +20,7 @@ NAVIGATION = [
     (_("退出评估"), "assessment:runs", "read"),
     (_("部门数据"), "feeds:batches", "read"),
     (_("返贫监测"), "monitoring:alerts", "read"),
+    (_("帮扶"), "assistance:pairings", "read"),
     (_("政策参数"), "policy:profile", "read"),
 ]
 # Administration lives in the user menu: the bar keeps the daily work.

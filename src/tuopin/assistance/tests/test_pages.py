@@ -1,0 +1,114 @@
+"""The assistance pages by persona: own county 200, neighbouring county 404, inspector read-only, a helping unit's
+user exactly its own unit's pairings, projects and visits; query counts of the lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tuopin.accounts.models import User
+from tuopin.assistance.models import Pairing, PairingEnd, Project, Visit
+from tuopin.assistance.tests.conftest import OTHER_VILLAGE, OWN_VILLAGE, Ledger
+from tuopin.audit.models import AuditEvent
+from tuopin.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+LISTS = ["/assistance/", "/assistance/coverage/", "/assistance/projects/", "/assistance/loans/", "/assistance/visits/",
+         "/assistance/duties/", "/assistance/compliance/?period=2017"]  # fmt: skip
+
+
+def _details(ledger: Ledger, which: str) -> list[str]:
+    return [f"/assistance/pairings/{ledger.pairings[f'{which}_cadre'].pk}/",
+            f"/assistance/pairings/{ledger.pairings[f'{which}_unit'].pk}/",
+            f"/assistance/projects/{ledger.projects[which].pk}/", f"/assistance/loans/{ledger.loans[which].pk}/",
+            f"/assistance/households/{'H001' if which == 'own' else 'H002'}/"]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_it_lists_only_the_own_county(ledger: Ledger, own: User, url: str) -> None:
+    page = client_for(own).get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    for other in ("大气环境管理司垃圾处理项目", "东关村", "李司长", "H002", "钱帮扶", "other借款人"):
+        assert other not in body
+
+
+def test_the_own_county_opens_its_rows_and_the_neighbour_gets_404(ledger: Ledger, own: User, neighbour: User) -> None:
+    for url in _details(ledger, "own"):
+        assert client_for(own).get(url).status_code == 200, url
+        assert client_for(neighbour).get(url).status_code == 404, url
+    assert AuditEvent.objects.filter(action="access.not_found", object_type="pairing", result="denied").exists()
+
+
+def test_the_inspector_reads_but_cannot_write(ledger: Ledger, inspector: User) -> None:
+    client = client_for(inspector)
+    for url in _details(ledger, "own"):
+        page = client.get(url)
+        assert page.status_code == 200 and 'name="action"' not in page.content.decode(), url
+    pairing = ledger.pairings["own_cadre"]
+    response = client.post(f"/assistance/pairings/{pairing.pk}/", {"action": "end", "valid_to": "2018-01-01",
+                                                                    "reason": "调整"})  # fmt: skip
+    assert response.status_code == 403 and not PairingEnd.objects.exists()
+    assert AuditEvent.objects.filter(action="assistance.pairing", result="denied").exists()
+    response = client.post("/assistance/visits/", {"who": "督查员", "on": "2018-01-02", "target_type": "village",
+                                                   "target_code": OWN_VILLAGE, "purpose": "检查"})  # fmt: skip
+    assert response.status_code == 403 and not Visit.objects.filter(who="督查员").exists()
+
+
+def test_a_unit_user_sees_exactly_its_own_pairings_and_what_hangs_on_them(ledger: Ledger, unit_user: User) -> None:
+    client = client_for(unit_user)
+    listing = client.get("/assistance/?ended=on").content.decode()
+    assert "规划财务司" in listing and "大气环境管理司" not in listing and "赵帮扶" not in listing
+    assert "规划财务司垃圾处理项目" in client.get("/assistance/projects/").content.decode()
+    assert "大气环境管理司" not in client.get("/assistance/projects/").content.decode()
+    visits = client.get("/assistance/visits/").content.decode()
+    assert "孙司长" in visits and "李司长" not in visits
+    assert client.get(f"/assistance/pairings/{ledger.pairings['own_unit'].pk}/").status_code == 200
+    assert client.get(f"/assistance/projects/{ledger.projects['own'].pk}/").status_code == 200
+    for url in [*_details(ledger, "other"), f"/assistance/pairings/{ledger.pairings['own_cadre'].pk}/",
+                f"/assistance/loans/{ledger.loans['own'].pk}/", "/assistance/households/H001/"]:  # fmt: skip
+        assert client.get(url).status_code == 404, url
+    assert "H001" not in client.get("/assistance/coverage/").content.decode()
+    assert "own借款人" not in client.get("/assistance/loans/").content.decode()
+
+
+def test_a_unit_user_records_its_own_visits_and_projects_only(ledger: Ledger, unit_user: User) -> None:
+    client = client_for(unit_user)
+    visit = {"who": "孙司长", "role": "司长", "on": "2017-11-02", "target_type": "village",
+             "target_code": OWN_VILLAGE, "purpose": "督促项目"}  # fmt: skip
+    assert client.post("/assistance/visits/", {**visit, "unit_name": "规划财务司"}).status_code == 302
+    assert Visit.objects.filter(purpose="督促项目", unit=ledger.planning).exists()
+    refused = client.post("/assistance/visits/", {**visit, "unit_name": "大气环境管理司", "purpose": "冒名"})
+    assert refused.status_code == 400 and not Visit.objects.filter(purpose="冒名").exists()
+    project = {"year": "2018", "area_code": OTHER_VILLAGE, "name": "光伏项目", "funds": "100000"}
+    assert client.post("/assistance/projects/", {**project, "unit": ledger.planning.pk}).status_code == 302
+    assert Project.objects.get(name="光伏项目").unit == ledger.planning
+    refused = client.post("/assistance/projects/", {**project, "name": "别人的项目", "unit": ledger.air.pk})
+    assert refused.status_code == 400 and not Project.objects.filter(name="别人的项目").exists()
+    end = {"action": "end", "valid_to": "2018-01-01", "reason": "调整"}
+    assert client.post(f"/assistance/pairings/{ledger.pairings['own_unit'].pk}/", end).status_code == 403
+    assert not PairingEnd.objects.exists()
+
+
+def test_a_change_ends_the_old_pairing_and_starts_its_successor(ledger: Ledger, own: User) -> None:
+    old = ledger.pairings["own_cadre"]
+    data = {"action": "change", "on": "2018-03-01", "helper_name": "周新", "reason": "原责任人调离"}
+    response = client_for(own).post(f"/assistance/pairings/{old.pk}/", data)
+    new = Pairing.objects.get(supersedes=old)
+    assert response.status_code == 302 and response["Location"] == f"/assistance/pairings/{new.pk}/"
+    assert str(old.end.valid_to) == "2018-02-28" and old.end.reason == "原责任人调离"
+    assert (new.helper_name, str(new.valid_from), new.household_id) == ("周新", "2018-03-01", old.household_id)
+    page = client_for(own).get(f"/assistance/pairings/{old.pk}/").content.decode()
+    assert "已终止" in page and f"/assistance/pairings/{new.pk}/" in page
+    assert "139****5678" in page and "13912345678" not in page
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_list_pages_take_a_bounded_number_of_queries(ledger: Ledger, own: User, url: str,
+                                                     django_assert_max_num_queries: Any) -> None:  # fmt: skip
+    client = client_for(own)
+    client.get(url)
+    with django_assert_max_num_queries(16):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,414 @@
+"""Pages of the assistance ledgers: pairings and coverage, a household's plan, measures and loans, projects with
+their funds and acceptance, visits, duties and their compliance. Views validate, call one service or selector and
+render; every read goes through selectors.py (the one scope layer), every write through the services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.roles import Capability, Role
+from tuopin.assistance import periods, selectors
+from tuopin.assistance.catalogue import LABOUR_GROUPS, measure_label
+from tuopin.assistance.forms import (
+    AcceptanceForm,
+    DutyForm,
+    FundEntryForm,
+    LoanForm,
+    MeasureForm,
+    PairingChangeForm,
+    PairingEndForm,
+    PairingFilter,
+    PairingForm,
+    PlanForm,
+    ProjectForm,
+    RepaymentForm,
+    ReverseForm,
+    VisitForm,
+)
+from tuopin.assistance.funds import (
+    acceptance_record,
+    fund_entry_record,
+    fund_entry_reverse,
+    fund_source_get,
+    loan_record,
+    project_record,
+    repayment_record,
+)
+from tuopin.assistance.models import FundEntry, HelpingUnit, PairingKind
+from tuopin.assistance.services import (
+    agreement_record,
+    measure_add,
+    pairing_change,
+    pairing_end,
+    pairing_start,
+)
+from tuopin.assistance.services import plan_record as plan_save
+from tuopin.assistance.visits import duty_record, visit_record
+from tuopin.core.forms import add_service_errors
+
+PAGE = 50
+
+
+def _writes(user: Any) -> bool:
+    """An office user who may write (the services still check the area of each row)."""
+    return bool(user.role != Role.UNIT and user.can(Capability.WRITE))
+
+
+def _unit_writes(user: Any) -> bool:
+    return bool(user.role == Role.UNIT and selectors.units_for(user).exists())
+
+
+def _unit_choices(user: Any, *, by: str = "pk") -> list[tuple[str, str]]:
+    units = selectors.units_for(user).order_by("name")[:500]
+    blank = [] if user.role == Role.UNIT else [("", "—")]
+    return blank + [(str(getattr(u, by)), u.name) for u in units]
+
+
+def _unit(user: Any, value: str) -> HelpingUnit | None:
+    return selectors.units_for(user).filter(pk=value).first() if value.isdigit() else None
+
+
+def _saved(request: HttpRequest, target: str, **kwargs: Any) -> HttpResponse:
+    messages.success(request, _("已保存。"))
+    response: HttpResponse = redirect(target, **kwargs)
+    return response
+
+
+def _try(form: forms.Form, action: Any) -> bool:
+    """Run a service; put its refusal on the form. True when it succeeded."""
+    try:
+        action()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------------- pairings
+
+
+@require(Capability.READ)
+def pairings(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    filters = PairingFilter(request.GET or None)
+    chosen: dict[str, Any] = (
+        filters.cleaned_data if filters.is_valid() else {"kind": "", "area": "", "ended": False}
+    )
+    today = timezone.localdate()
+    rows = selectors.pairings_for(user, kind=chosen["kind"], within=chosen["area"],
+                                  on=None if chosen["ended"] else today)  # fmt: skip
+    page = Paginator(rows.order_by("area_id", "kind", "id"), PAGE).get_page(request.GET.get("page"))
+    labels = dict(PairingKind.choices)
+    counts = selectors.pairings_for(user, on=today).order_by().values("kind").annotate(n=Count("id"))
+    by_kind = [{"label": str(labels.get(c["kind"], c["kind"])), "households": c["n"]} for c in counts]
+    context = {"filters": filters, "page": page, "today": today, "charts": {"kind": by_kind},
+               "totals": selectors.agreement_totals(user), "writes": _writes(user), "query": request.GET.copy()}  # fmt: skip
+    return render(request, "assistance/pairings.html", context)
+
+
+@require(Capability.READ)
+def pairing_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = PairingForm(request.POST or None)
+    form.fields["unit"].choices = _unit_choices(user)  # type: ignore[attr-defined]
+    if request.method == "POST" and _writes(user) and form.is_valid():
+        data = form.cleaned_data
+        household = None
+        if data["household"]:
+            household = selectors.household_for(user, data["household"])
+            if household is None:
+                form.add_error("household", _("户编号不存在或不在管辖范围内。"))
+        if not form.errors:
+            made: list[Any] = []
+            done = _try(form, lambda: made.append(pairing_start(
+                actor=user, kind=data["kind"], area_code=data["area_code"], valid_from=data["valid_from"],
+                reason=data["reason"], helper_name=data["helper_name"], helper_role=data["helper_role"],
+                phone=data["phone"], unit=_unit(user, data["unit"]), helper_area_code=data["helper_area_code"],
+                household=household)))  # fmt: skip
+            if done:
+                return _saved(request, "assistance:pairing", pairing_id=made[0].pk)
+    return render(request, "assistance/pairing_new.html", {"form": form, "writes": _writes(user)},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@require(Capability.READ)
+def pairing_detail(request: HttpRequest, pairing_id: int) -> HttpResponse:
+    user: Any = request.user
+    pairing = get_in_scope_or_404(request, lambda: selectors.pairing_for(user, pairing_id), what="pairing",
+                                  key=str(pairing_id))  # fmt: skip
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    end = PairingEndForm(request.POST if action == "end" else None)
+    change = PairingChangeForm(request.POST if action == "change" else None)
+    if action == "end" and end.is_valid() and _try(end, lambda: pairing_end(
+            actor=user, pairing=pairing, valid_to=end.cleaned_data["valid_to"], reason=end.cleaned_data["reason"])):  # fmt: skip
+        return _saved(request, "assistance:pairing", pairing_id=pairing.pk)
+    made: list[Any] = []
+    if action == "change" and change.is_valid() and _try(change, lambda: made.append(pairing_change(
+            actor=user, pairing=pairing, on=change.cleaned_data["on"], reason=change.cleaned_data["reason"],
+            helper_name=change.cleaned_data["helper_name"], helper_role=change.cleaned_data["helper_role"],
+            phone=change.cleaned_data["phone"]))):  # fmt: skip
+        return _saved(request, "assistance:pairing", pairing_id=made[0].pk)
+    history: list[Any] = []
+    step = pairing.supersedes
+    while step is not None and len(history) < 50:
+        history.append(step)
+        step = step.supersedes
+    context = {"pairing": pairing, "end": end, "change": change, "history": history,
+               "successor": getattr(pairing, "successor", None),
+               "ended": hasattr(pairing, "end"), "writes": _writes(user),
+               "agreements": selectors.agreements_for(user, pairing)}  # fmt: skip
+    return render(
+        request, "assistance/pairing.html", context, status=400 if end.errors or change.errors else 200
+    )
+
+
+@require(Capability.READ)
+def coverage(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    area = request.GET.get("area", "")[:12]
+    result = selectors.coverage_for(user, within=area if area.isdigit() else "")
+    return render(request, "assistance/coverage.html", {"coverage": result, "area": area})
+
+
+# ------------------------------------------------------------------------------ a household: plan, measures, loans
+
+
+@require(Capability.READ)
+def household(request: HttpRequest, number: str) -> HttpResponse:
+    user: Any = request.user
+    found = get_in_scope_or_404(request, lambda: selectors.household_for(user, number), what="household",
+                                key=number)  # fmt: skip
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    plan = PlanForm(request.POST if action == "plan" else None, initial={"year": timezone.localdate().year})
+    measure = MeasureForm(request.POST if action == "measure" else None)
+    loan = LoanForm(request.POST if action == "loan" else None)
+    done = False
+    if action == "plan" and plan.is_valid():
+        d = plan.cleaned_data
+        done = _try(plan, lambda: plan_save(actor=user, household=found, year=d["year"], path=d["path"],
+                                            measures=d["measures"], responsible=d["responsible"], note=d["note"]))  # fmt: skip
+    elif action == "measure" and measure.is_valid():
+        d = measure.cleaned_data
+        done = _try(measure, lambda: measure_add(actor=user, household=found, type=d["type"], on=d["on"],
+                                                 amount=d["amount"], provider=d["provider"], evidence=d["evidence"],
+                                                 note=d["note"]))  # fmt: skip
+    elif action == "loan" and loan.is_valid():
+        d = loan.cleaned_data
+        done = _try(loan, lambda: loan_record(actor=user, household=found, borrower=d["borrower"], lender=d["lender"],
+                                              amount=d["amount"], term_months=d["term_months"],
+                                              issued_on=d["issued_on"], purpose=d["purpose"]))  # fmt: skip
+    if done:
+        return _saved(request, "assistance:household", number=found.number)
+    current = selectors.plans_for(user).filter(household=found).first()
+    today = timezone.localdate()
+    context = {"household": found, "plan": current, "plan_form": plan, "measure_form": measure, "loan_form": loan,
+               "plan_measures": [measure_label(code) for code in current.measures] if current else [],
+               "labour_label": LABOUR_GROUPS[current.labour_group][0] if current else "",
+               "measures": selectors.measures_for(user, household=found).order_by("-on", "-id"),
+               "loans": selectors.loan_rows(list(selectors.loans_for(user).filter(household=found)), as_of=today),
+               "pairings": selectors.pairings_for(user).filter(household=found).order_by("valid_from", "id"),
+               "writes": _writes(user)}  # fmt: skip
+    failed = plan.errors or measure.errors or loan.errors
+    return render(request, "assistance/household.html", context, status=400 if failed else 200)
+
+
+@require(Capability.READ)
+def loans(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    today = timezone.localdate()
+    page = Paginator(selectors.loans_for(user).order_by("area_id", "issued_on", "id"), PAGE).get_page(
+        request.GET.get("page"))  # fmt: skip
+    rows = selectors.loan_rows(list(page), as_of=today)
+    return render(request, "assistance/loans.html", {"page": page, "rows": rows, "today": today})
+
+
+@require(Capability.READ)
+def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
+    user: Any = request.user
+    loan = get_in_scope_or_404(
+        request, lambda: selectors.loan_for(user, loan_id), what="loan", key=str(loan_id)
+    )
+    form = RepaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and _try(form, lambda: repayment_record(
+            actor=user, loan=loan, on=form.cleaned_data["on"], principal=form.cleaned_data["principal"])):  # fmt: skip
+        return _saved(request, "assistance:loan", loan_id=loan.pk)
+    row = selectors.loan_rows([loan], as_of=timezone.localdate())[0]
+    return render(request, "assistance/loan.html", {"row": row, "loan": loan, "form": form, "writes": _writes(user)},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------- projects and funds
+
+
+def _year(request: HttpRequest) -> int | None:
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+
+
+@require(Capability.READ)
+def projects(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = _year(request)
+    form = ProjectForm(request.POST or None, initial={"year": timezone.localdate().year})
+    form.fields["unit"].choices = _unit_choices(user)  # type: ignore[attr-defined]
+    made: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _try(form, lambda: made.append(project_record(
+                actor=user, year=d["year"], area_code=d["area_code"], name=d["name"], funds=d["funds"],
+                unit=_unit(user, d["unit"]), content=d["content"], implementer=d["implementer"],
+                beneficiaries=d["beneficiaries"], expected_effect=d["expected_effect"]))):  # fmt: skip
+            return _saved(request, "assistance:project", project_id=made[0].pk)
+    today = timezone.localdate()
+    page = Paginator(selectors.projects_for(user, year=year).order_by("-year", "area_id", "id"), PAGE).get_page(
+        request.GET.get("page"))  # fmt: skip
+    listed = list(page)
+    positions = selectors.positions_for(listed, as_of=today)
+    rows: list[dict[str, Any]] = [{"project": p, "position": positions[p.pk]} for p in listed]
+    chart = [{"label": p.name[:20], "allocated": float(positions[p.pk].allocated),
+              "disbursed": float(positions[p.pk].disbursed)} for p in listed[:20]]  # fmt: skip
+    context = {"page": page, "rows": rows, "year": year or "", "form": form, "charts": {"projects": chart},
+               "may_add": _writes(user) or _unit_writes(user), "idle": sum(1 for r in rows if r["position"].idle)}  # fmt: skip
+    return render(request, "assistance/projects.html", context, status=400 if form.errors else 200)
+
+
+@require(Capability.READ)
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    user: Any = request.user
+    project = get_in_scope_or_404(request, lambda: selectors.project_for(user, project_id), what="project",
+                                  key=str(project_id))  # fmt: skip
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    acceptance = AcceptanceForm(request.POST if action == "accept" else None, initial={"year": project.year})
+    fund = FundEntryForm(request.POST if action == "fund" else None)
+    reverse = ReverseForm(request.POST if action == "reverse" else None)
+    done = False
+    if action == "accept" and acceptance.is_valid():
+        d = acceptance.cleaned_data
+        done = _try(acceptance, lambda: acceptance_record(actor=user, project=project, year=d["year"],
+                                                          result=d["result"], on=d["on"], notes=d["notes"]))  # fmt: skip
+    elif action == "fund" and fund.is_valid():
+        d = fund.cleaned_data
+        done = _try(fund, lambda: fund_entry_record(actor=user, project=project,
+                                                    source=fund_source_get(name=d["source"], level=d["level"]),
+                                                    kind=d["kind"], on=d["on"], amount=d["amount"], note=d["note"]))  # fmt: skip
+    elif action == "reverse" and reverse.is_valid():
+        entry = FundEntry.objects.filter(project=project, pk=reverse.cleaned_data["entry"]).first()
+        done = entry is not None and _try(reverse, lambda: fund_entry_reverse(
+            actor=user, entry=entry, on=timezone.localdate(), note=reverse.cleaned_data["note"]))  # fmt: skip
+    if done:
+        return _saved(request, "assistance:project", project_id=project.pk)
+    entries = selectors.fund_entries_for(user, project)
+    position = selectors.positions_for([project], as_of=timezone.localdate())[project.pk]
+    context = {"project": project, "entries": entries, "position": position, "writes": _writes(user),
+               "acceptances": project.acceptances.order_by("-year", "-id"), "acceptance": acceptance, "fund": fund,
+               "reverse": reverse}  # fmt: skip
+    failed = acceptance.errors or fund.errors or reverse.errors
+    return render(request, "assistance/project.html", context, status=400 if failed else 200)
+
+
+@require(Capability.READ)
+def agreement_add(request: HttpRequest, pairing_id: int) -> HttpResponse:
+    """Record an agreement of a county pairing (the form sits on the pairing's page)."""
+    user: Any = request.user
+    pairing = get_in_scope_or_404(request, lambda: selectors.pairing_for(user, pairing_id), what="pairing",
+                                  key=str(pairing_id))  # fmt: skip
+    post = request.POST
+    try:
+        agreement_record(actor=user, pairing=pairing, title=post.get("title", ""),
+                         signed_on=date.fromisoformat(post.get("signed_on", "")), funds=_decimal(post.get("funds")),
+                         training_places=_int(post.get("training_places")), jobs=_int(post.get("jobs")),
+                         cadres_exchanged=_int(post.get("cadres_exchanged")), projects=_int(post.get("projects")),
+                         note=post.get("note", ""))  # fmt: skip
+    except (ValidationError, ValueError) as error:
+        messages.error(
+            request, "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        )
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("assistance:pairing", pairing_id=pairing.pk)
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def _decimal(value: str | None) -> Any:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(value or "0")
+    except InvalidOperation as error:
+        raise ValueError(_("金额格式不正确。")) from error
+
+
+# ------------------------------------------------------------------------------------------ visits and duties
+
+
+@require(Capability.READ)
+def visits(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = VisitForm(request.POST or None)
+    form.fields["unit_name"].choices = _unit_choices(user, by="name")  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _try(form, lambda: visit_record(actor=user, who=d["who"], on=d["on"], target_type=d["target_type"],
+                                           target_code=d["target_code"], purpose=d["purpose"],
+                                           findings=d["findings"], role=d["role"], unit_name=d["unit_name"])):  # fmt: skip
+            return _saved(request, "assistance:visits")
+    page = Paginator(selectors.visits_for(user).order_by("-on", "-id"), PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "form": form, "may_add": _writes(user) or _unit_writes(user)}
+    return render(request, "assistance/visits.html", context, status=400 if form.errors else 200)
+
+
+@require(Capability.READ)
+def duties(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = DutyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _try(form, lambda: duty_record(actor=user, who=d["who"], role=d["role"], unit_name=d["unit_name"],
+                                          target_type=d["target_type"], target_code=d["target_code"],
+                                          frequency=d["frequency"], per_period=d["per_period"],
+                                          valid_from=d["valid_from"], valid_to=d["valid_to"])):  # fmt: skip
+            return _saved(request, "assistance:duties")
+    page = Paginator(selectors.duties_for(user).order_by("who", "target_code", "id"), PAGE).get_page(
+        request.GET.get("page"))  # fmt: skip
+    return render(request, "assistance/duties.html", {"page": page, "form": form, "writes": _writes(user)},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _default_period(today: date) -> str:
+    previous = periods.containing("quarter", today.replace(day=1)).start
+    return periods.containing("quarter", date.fromordinal(previous.toordinal() - 1)).label
+
+
+@require(Capability.READ)
+def compliance(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    label = request.GET.get("period", "") or _default_period(timezone.localdate())
+    try:
+        period = periods.parse(label)
+    except ValueError:
+        messages.error(request, _("期间格式应为 2019、2019H2、2019Q3、2019-07 或 2019W27。"))
+        period = periods.parse(_default_period(timezone.localdate()))
+    report = selectors.compliance_for(user, period)
+    labels = dict(periods.FREQUENCIES)
+    chart = [{"label": str(labels[kind]), "met": tally[1], "missed": tally[0] - tally[1]}
+             for kind, tally in sorted(report.by_frequency.items(), key=lambda item: periods.ORDER[item[0]])]  # fmt: skip
+    context = {"report": report, "period": period, "charts": {"compliance": chart}, "missed": report.missed[:500],
+               "rate": round(100 * report.met / report.duties, 1) if report.duties else None}  # fmt: skip
+    return render(request, "assistance/compliance.html", context)
