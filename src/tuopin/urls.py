@@ -12,6 +12,7 @@ urlpatterns = [
     path("monitoring/", include("tuopin.monitoring.urls")),
     path("feeds/", include("tuopin.feeds.urls")),
     path("assistance/", include("tuopin.assistance.urls")),
+    path("supervision/", include("tuopin.supervision.urls")),
     path("report/", public.report, name="report"),
     path("report/areas/", public.report_areas, name="report_areas"),
     path("audit/", include("tuopin.audit.urls")),

@@ -21,6 +21,7 @@ NAVIGATION = [
     (_("部门数据"), "feeds:batches", "read"),
     (_("返贫监测"), "monitoring:alerts", "read"),
     (_("帮扶"), "assistance:pairings", "read"),
+    (_("督查整改"), "supervision:items", "read"),
     (_("政策参数"), "policy:profile", "read"),
 ]
 # Administration lives in the user menu: the bar keeps the daily work.

@@ -19,12 +19,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability, Role
@@ -67,7 +69,7 @@ VERIFIER = {
 @dataclass(frozen=True)
 class Action:
     code: str
-    label: str
+    label: Any
     before: tuple[str, ...]
     after: str
     by: str  # "work" (the responsible office) or "verify" (the office one level up)
@@ -77,12 +79,26 @@ class Action:
 ACTIONS = {
     action.code: action
     for action in (
-        Action("start", "开始整改", (Status.OPEN,), Status.RECTIFYING, "work"),
-        Action("submit", "提交验收", (Status.RECTIFYING,), Status.SUBMITTED, "work"),
-        Action("reject", "退回整改", (Status.SUBMITTED,), Status.RECTIFYING, "verify", note_required=True),
-        Action("verify", "验收通过", (Status.SUBMITTED,), Status.VERIFIED, "verify"),
-        Action("close", "销号", (Status.VERIFIED,), Status.CLOSED, "verify"),
-        Action("reopen", "撤销验收", (Status.VERIFIED,), Status.RECTIFYING, "verify", note_required=True),
+        Action("start", gettext_lazy("开始整改"), (Status.OPEN,), Status.RECTIFYING, "work"),
+        Action("submit", gettext_lazy("提交验收"), (Status.RECTIFYING,), Status.SUBMITTED, "work"),
+        Action(
+            "reject",
+            gettext_lazy("退回整改"),
+            (Status.SUBMITTED,),
+            Status.RECTIFYING,
+            "verify",
+            note_required=True,
+        ),
+        Action("verify", gettext_lazy("验收通过"), (Status.SUBMITTED,), Status.VERIFIED, "verify"),
+        Action("close", gettext_lazy("销号"), (Status.VERIFIED,), Status.CLOSED, "verify"),
+        Action(
+            "reopen",
+            gettext_lazy("撤销验收"),
+            (Status.VERIFIED,),
+            Status.RECTIFYING,
+            "verify",
+            note_required=True,
+        ),
     )
 }
 
@@ -195,7 +211,7 @@ def item_act(
     if item.status not in step.before:
         raise ValidationError(
             _("当前状态“%(status)s”不能办理“%(action)s”。")
-            % {"status": Status(item.status).label, "action": _(step.label)}
+            % {"status": Status(item.status).label, "action": step.label}
         )
     note = note.strip()
     if step.note_required and not note:
@@ -335,7 +351,7 @@ def finding_record(*, actor: User | None, round: Round, checklist_item: Checklis
         raise ValidationError(_("本轮督查已记录该区划的这一条。"))
     if result == Result.PROBLEM and (rectify is None or not note.strip()):
         raise ValidationError({"note": [_("发现问题时须填写情况说明、责任单位、责任人和整改时限。")]})
-    on = on or timezone.localdate()
+    on = on or min(timezone.localdate(), round.ends_on)  # found during the round
     with transaction.atomic():
         finding = Finding.objects.create(round=round, checklist_item=checklist_item, area_id=area_code,
                                          result=result, note=note.strip(), recorded_by=_name(actor))  # fmt: skip
