@@ -4,7 +4,7 @@ and closes it; the reconciliation shows it closed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,4 +103,4 @@ def test_a_finding_becomes_an_item_that_the_township_submits_and_the_county_clos
     page.click("[data-testid=supervision-tabs] >> text=对账销号")
     page.wait_for_selector("[data-testid=reconcile-areas]")
     assert "100.0%" in page.locator("[data-testid=reconcile-areas]").inner_text()
-    assert date.today() >= item.found_on
+    assert item.found_on == today
