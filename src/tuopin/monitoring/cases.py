@@ -111,24 +111,35 @@ def case_open(*, actor: User | None, household: Household, type: str, risk_types
     return case
 
 
-def measure_record(
-    *, actor: User | None, case: Case, on: date, text: str, amount: Decimal | None = None
-) -> CaseEvent:
-    """A measure taken for the household (free text now; the assistance catalogue comes with the ledgers)."""
+def measure_record(*, actor: User | None, case: Case, on: date, type: str | None = None, text: str = "",
+                   amount: Decimal | None = None) -> CaseEvent:  # fmt: skip
+    """A measure taken for the household: its type from the assistance catalogue (tuopin.assistance.catalogue),
+    the free text as its note. It is also written to the household's measure ledger (assistance.MeasureRecord),
+    so the household's "one household, one policy" page lists it. A caller that names no type (written before the
+    catalogue) gets the type its note points to (catalogue.measure_guess, "other" when none)."""
+    from tuopin.assistance.catalogue import MEASURES, measure_guess
+    from tuopin.assistance.services import measure_add
+
     may_work(actor, case.area_id, what="case", object_id=str(case.pk))
     if case.state != CaseState.MONITORING:
         raise ValidationError(_("风险已消除的监测对象不能再记录帮扶措施；如风险再现请重新纳入。"))
-    if not text.strip():
-        raise ValidationError({"text": [_("请填写帮扶措施。")]})
+    code = measure_guess(text) if type is None else type
+    if code not in MEASURES:
+        raise ValidationError({"type": [_("请从措施目录中选择措施类型。")]})
     if on > timezone.localdate() or on < case.opened_on:
         raise ValidationError({"on": [_("日期应在纳入监测日期与今天之间。")]})
     if amount is not None and amount < 0:
         raise ValidationError({"amount": [_("金额不能为负数。")]})
+    note = text.strip()[:400]
+    label = str(MEASURES[code].label)
     with transaction.atomic():
-        event = CaseEvent.objects.create(case=case, kind="measure", on=on, text=text.strip()[:500], amount=amount,
-                                         actor=_name(actor))  # fmt: skip
+        record = measure_add(actor=actor, household=case.household, type=code, on=on, amount=amount, note=note,
+                             provider=_("监测帮扶"))  # fmt: skip
+        event = CaseEvent.objects.create(case=case, kind="measure", on=on, text=f"{label}：{note}" if note else label,
+                                         amount=amount, actor=_name(actor),
+                                         data={"measure": code, "record": record.pk})  # fmt: skip
         audit_record(action="monitoring.measure", actor=actor, object_type="case", object_id=str(case.pk),
-                     area=case.area_id)  # fmt: skip
+                     area=case.area_id, details={"measure": code})  # fmt: skip
     return event
 
 

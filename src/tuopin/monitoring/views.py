@@ -19,6 +19,7 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import scope_q
+from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
 from tuopin.core.forms import add_service_errors, blank_choices
 from tuopin.core.jobs import job_start
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
@@ -214,9 +215,10 @@ def case_board(request: HttpRequest) -> HttpResponse:
 
 
 class MeasureForm(forms.Form):
+    type = forms.ChoiceField(label=gettext_lazy("措施类型"), choices=MEASURE_CHOICES)
     on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}),
                          initial=lambda: timezone.localdate().isoformat())  # fmt: skip
-    text = forms.CharField(label=gettext_lazy("帮扶措施"), max_length=500)
+    text = forms.CharField(label=gettext_lazy("说明"), max_length=400, required=False)
     amount = forms.DecimalField(label=gettext_lazy("金额（元）"), required=False, min_value=0, max_digits=12,
                                 decimal_places=2)  # fmt: skip
 
@@ -230,8 +232,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     works = user.role in OFFICES and user.can(Capability.WRITE) and case.state == CaseState.MONITORING
     if action == "measure" and measure.is_valid():
         try:
-            measure_record(actor=user, case=case, on=measure.cleaned_data["on"], text=measure.cleaned_data["text"],
-                           amount=measure.cleaned_data["amount"])  # fmt: skip
+            measure_record(actor=user, case=case, on=measure.cleaned_data["on"], type=measure.cleaned_data["type"],
+                           text=measure.cleaned_data["text"], amount=measure.cleaned_data["amount"])  # fmt: skip
         except ValidationError as error:
             add_service_errors(measure, error)
         else:

@@ -35,11 +35,15 @@ def test_it_lists_only_the_own_county(ledger: Ledger, own: User, url: str) -> No
         assert other not in body
 
 
-def test_the_own_county_opens_its_rows_and_the_neighbour_gets_404(ledger: Ledger, own: User, neighbour: User) -> None:
+def test_the_own_county_opens_its_rows_and_the_neighbour_gets_404(
+    ledger: Ledger, own: User, neighbour: User
+) -> None:
     for url in _details(ledger, "own"):
         assert client_for(own).get(url).status_code == 200, url
         assert client_for(neighbour).get(url).status_code == 404, url
-    assert AuditEvent.objects.filter(action="access.not_found", object_type="pairing", result="denied").exists()
+    assert AuditEvent.objects.filter(
+        action="access.not_found", object_type="pairing", result="denied"
+    ).exists()
 
 
 def test_the_inspector_reads_but_cannot_write(ledger: Ledger, inspector: User) -> None:
@@ -57,7 +61,9 @@ def test_the_inspector_reads_but_cannot_write(ledger: Ledger, inspector: User) -
     assert response.status_code == 403 and not Visit.objects.filter(who="督查员").exists()
 
 
-def test_a_unit_user_sees_exactly_its_own_pairings_and_what_hangs_on_them(ledger: Ledger, unit_user: User) -> None:
+def test_a_unit_user_sees_exactly_its_own_pairings_and_what_hangs_on_them(
+    ledger: Ledger, unit_user: User
+) -> None:
     client = client_for(unit_user)
     listing = client.get("/assistance/?ended=on").content.decode()
     assert "规划财务司" in listing and "大气环境管理司" not in listing and "赵帮扶" not in listing
@@ -99,7 +105,11 @@ def test_a_change_ends_the_old_pairing_and_starts_its_successor(ledger: Ledger, 
     new = Pairing.objects.get(supersedes=old)
     assert response.status_code == 302 and response["Location"] == f"/assistance/pairings/{new.pk}/"
     assert str(old.end.valid_to) == "2018-02-28" and old.end.reason == "原责任人调离"
-    assert (new.helper_name, str(new.valid_from), new.household_id) == ("周新", "2018-03-01", old.household_id)
+    assert (new.helper_name, str(new.valid_from), new.household_id) == (
+        "周新",
+        "2018-03-01",
+        old.household_id,
+    )
     page = client_for(own).get(f"/assistance/pairings/{old.pk}/").content.decode()
     assert "已终止" in page and f"/assistance/pairings/{new.pk}/" in page
     assert "139****5678" in page and "13912345678" not in page

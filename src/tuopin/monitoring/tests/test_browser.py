@@ -62,6 +62,7 @@ def test_from_an_alert_to_an_eliminated_case(page: Any, make_user: MakeUser, reg
     assert page.locator("[data-check=measure]").get_attribute("data-ok") == "0"
     page.click("summary >> text=记录帮扶措施")
     measure = page.locator("[data-testid=measure-form]")
+    measure.locator("select[name=type]").select_option("public_post")
     measure.locator("input[name=on]").fill("2024-08-01")
     measure.locator("input[name=text]").fill("安排村公益岗位，每月 800 元")
     measure.locator("button").click()

@@ -133,7 +133,14 @@ def test_from_an_alert_to_a_case_with_a_measure(alerts: dict[str, Alert], make_u
     assert 'data-check="measure" data-ok="0"' in page and "纳入监测：边缘易致贫户" in page
     response = client.post(f"/monitoring/cases/{case.pk}/", {"action": "measure", "on": "2024-07-05",
                                                              "text": "落实临时救助", "amount": "2000"})  # fmt: skip
-    assert response.status_code == 302 and case.events.filter(kind="measure", amount=2000).exists()
+    # no catalogue type: refused
+    assert response.status_code == 400 and not case.events.filter(kind="measure").exists()
+    response = client.post(f"/monitoring/cases/{case.pk}/", {"action": "measure", "type": "temporary_relief",
+                                                             "on": "2024-07-05", "text": "落实临时救助",
+                                                             "amount": "2000"})  # fmt: skip
+    event = case.events.get(kind="measure", amount=2000)
+    assert response.status_code == 302 and event.data["measure"] == "temporary_relief"
+    assert event.text == "临时救助：落实临时救助"
     assert client_for(neighbour).get(f"/monitoring/cases/{case.pk}/").status_code == 404
     board = client.get("/monitoring/cases/").content.decode()
     assert f"/monitoring/cases/{case.pk}/" in board

@@ -12,7 +12,9 @@ from tuopin.core.commands import TuopinCommand, add_json_flag
 
 
 class Command(TuopinCommand):
-    help = "Visits: `tuopin visits compliance --period P [--username U] [--area CODE] [--as-of DATE] [--json]`."
+    help = (
+        "Visits: `tuopin visits compliance --period P [--username U] [--area CODE] [--as-of DATE] [--json]`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True)
