@@ -114,8 +114,14 @@ def spark_session() -> Any:
     return session
 
 
-SPARK_TYPES = {"string": "STRING", "date": "DATE", "decimal(14, 2)": "DECIMAL(14, 2)", "int64": "BIGINT",
-               "boolean": "BOOLEAN"}  # fmt: skip
+def table_ddl(schema: dict[str, str], dialect: str) -> str:
+    """`column type, …` of a schema of Ibis types in an engine's SQL (Ibis's own type mapping)."""
+    from ibis.backends.sql.datatypes import DuckDBType, PySparkType
+
+    mapper = {"duckdb": DuckDBType, "spark": PySparkType}[dialect]
+    quote = "`" if dialect == "spark" else '"'
+    return ", ".join(f"{quote}{column}{quote} {mapper.from_ibis(ibis.dtype(kind)).sql(dialect)}"
+                     for column, kind in schema.items())  # fmt: skip
 
 
 def run_spark(
@@ -128,7 +134,7 @@ def run_spark(
     for name in SCHEMAS:
         session.read.parquet((snapshot / f"{name}.parquet").as_posix()).createOrReplaceTempView(name)
     for name, (schema, files) in (extra or {}).items():
-        ddl = ", ".join(f"`{column}` {SPARK_TYPES[kind]}" for column, kind in schema.items())
+        ddl = table_ddl(schema, "spark")
         frame = (session.read.schema(ddl).parquet(*[f.as_posix() for f in files]) if files
                  else session.createDataFrame([], ddl))  # fmt: skip
         frame.select(*schema).createOrReplaceTempView(name)

@@ -44,7 +44,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "registry_member": {
         "id": "int64", "household_id": "int64", "birth_date": "date", "school_status": "string",
         "disability_grade": "int64", "medical_insurance": "boolean", "left_on": "date",
-        "id_index": "string", "work_status": "string", "labour": "string",
+        "id_index": "string", "id_masked": "string", "work_status": "string", "labour": "string",
     },
     "registry_income": {
         "id": "int64", "household_id": "int64", "year": "int64", "wage": "decimal(14, 2)",
@@ -60,6 +60,17 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "areas_areayear": {"id": "int64", "area_id": "string", "year": "int64", "rural_population": "int64",
                        "western": "boolean"},
 }  # fmt: skip
+# Columns the snapshot adds to a table, computed from another of its columns (they are not in the database of
+# record): the blind index's integer form (tuopin.core.crypto.index_key), on which the batch engines group and join
+# the department feeds. Rules that run on the database of record never read them.
+DERIVED: dict[str, dict[str, tuple[str, str]]] = {"registry_member": {"id_key": ("id_index", "int64")}}
+
+
+def snapshot_schema(table: str) -> dict[str, str]:
+    """The columns of a table in the snapshot: those of the database of record, then the derived ones."""
+    return {**SCHEMAS[table], **{name: kind for name, (_source, kind) in DERIVED.get(table, {}).items()}}
+
+
 PREFIXES = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
 
 

@@ -19,7 +19,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
-from tuopin.assessment.rules import SCHEMAS
+from tuopin.assessment.rules import DERIVED, SCHEMAS, snapshot_schema
 
 ARROW_TYPES = {
     "int64": pa.int64(), "string": pa.string(), "boolean": pa.bool_(), "date": pa.date32(),
@@ -82,7 +82,7 @@ def snapshot_refresh(target: Path | None = None) -> dict[str, Any]:
 def _current(target: Path, table: str, schema: dict[str, str]) -> bool:
     """The table's file exists with the columns the rules read now (a new column means writing afresh)."""
     path = target / f"{table}.parquet"
-    return path.exists() and pq.read_schema(path).names == list(schema)
+    return path.exists() and pq.read_schema(path).names == list(snapshot_schema(table))
 
 
 def _swap(target: Path, table: str, schema: dict[str, str], key: str, changed: list[int]) -> int:
@@ -93,13 +93,13 @@ def _swap(target: Path, table: str, schema: dict[str, str], key: str, changed: l
 
     if not changed:
         return int(pq.ParquetFile(target / f"{table}.parquet").metadata.num_rows)
-    arrow_schema = _schema(schema)
+    arrow_schema = _schema(snapshot_schema(table))
     model = next(m for m in apps.get_models() if m._meta.db_table == table)
     fresh: list[pa.Table] = []
     for chunk in batches(changed, lookup_chunk()):  # the `among` lookup: one array parameter on PostgreSQL
         rows = list(model._default_manager.filter(**{f"{key}__among": chunk}).values_list(*schema))
         if rows:
-            fresh.append(_table(rows, schema, arrow_schema))
+            fresh.append(_derive(table, _table(rows, schema)))
     new_rows = pa.concat_tables(fresh) if fresh else arrow_schema.empty_table()
     gone = pa.table({"key": pa.array(changed, pa.int64())})
     path, temporary = target / f"{table}.parquet", target / f"{table}.parquet.tmp"
@@ -117,10 +117,19 @@ def _schema(schema: dict[str, str]) -> pa.Schema:
     return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in schema.items()])
 
 
-def _table(rows: list[tuple[Any, ...]], schema: dict[str, str], arrow_schema: pa.Schema) -> pa.Table:
+def _table(rows: list[tuple[Any, ...]], schema: dict[str, str]) -> pa.Table:
     columns = list(zip(*rows, strict=True))
     arrays = [_array(values, kind) for values, kind in zip(columns, schema.values(), strict=True)]
-    return pa.Table.from_arrays(arrays, schema=arrow_schema)
+    return pa.Table.from_arrays(arrays, schema=_schema(schema))
+
+
+def _derive(table: str, rows: pa.Table) -> pa.Table:
+    """The table's rows with its derived columns appended (assessment.rules.DERIVED)."""
+    from tuopin.core.crypto import index_keys
+
+    for name, (source, _kind) in DERIVED.get(table, {}).items():
+        rows = rows.append_column(name, index_keys(rows.column(source).combine_chunks()))
+    return rows
 
 
 def snapshot_write(target: Path | None = None, progress: Any = None) -> dict[str, int]:
@@ -139,7 +148,7 @@ def _copy(target: Path, table: str, schema: dict[str, str]) -> int:
     """One table copied whole. The database hands dates over as day numbers, money as whole cents and booleans as
     0/1, so that no value becomes a Python date or Decimal on the way, and Arrow reads each batch of row tuples as
     one struct array in C (no transposing in Python)."""
-    arrow_schema = _schema(schema)
+    arrow_schema = _schema(snapshot_schema(table))
     raw = pa.struct([(column, RAW_TYPES.get(kind, ARROW_TYPES[kind])) for column, kind in schema.items()])
     columns = ", ".join(_as_integer(column, kind) for column, kind in schema.items())
     sql = f"SELECT {columns} FROM {connection.ops.quote_name(table)} ORDER BY 1"  # noqa: S608
@@ -152,7 +161,7 @@ def _copy(target: Path, table: str, schema: dict[str, str]) -> int:
             arrays = [
                 _from_integers(child, kind) for child, kind in zip(children, schema.values(), strict=True)
             ]
-            writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
+            writer.write_table(_derive(table, pa.Table.from_arrays(arrays, schema=_schema(schema))))
             rows += len(batch)
     temporary.replace(target / f"{table}.parquet")
     return rows

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tuopin.core.crypto import load_keyring
+from tuopin.core.crypto import INDEX_KEY_SQL, load_keyring
 from tuopin.core.excel import ImportFailed, cell_text, iter_sheet
 from tuopin.core.uploads import UploadRejected
 from tuopin.feeds.sources import TEXT_MAX, FeedColumn, Source
@@ -137,21 +137,43 @@ class CheckedFeed:
         """COPY the accepted rows to `target` (a temporary name first, then renamed); returns how many."""
         key = load_keyring().index_key.ljust(64, b"\0")
         ipad, opad = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-        self.con.execute("""CREATE TEMP TABLE good_ids AS SELECT raw,
-                            sha256($2::BLOB || unhex(sha256($1::BLOB || encode(norm)))) AS id_index,
-                            left(norm, 6) || '********' || right(norm, 4) AS id_masked
-                            FROM ids WHERE err IS NULL""", [ipad, opad])  # fmt: skip
+        self.con.execute(f"""CREATE TEMP TABLE good_ids AS SELECT *, {INDEX_KEY_SQL.format(index="id_index")} AS id_key
+                             FROM (SELECT raw, sha256($2::BLOB || unhex(sha256($1::BLOB || encode(norm)))) AS id_index,
+                                          left(norm, 6) || '********' || right(norm, 4) AS id_masked
+                                   FROM ids WHERE err IS NULL)""", [ipad, opad])  # fmt: skip  # noqa: S608
         values = ", ".join(f"c.v{j} AS {ident(column.field)}" for j, column in _data(self.source))
         temporary = target.with_name(f".{target.name}.tmp")
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con.execute(f"""COPY (SELECT g.id_index, g.id_masked, {values}, {int(batch_id)}::BIGINT AS batch_id,
+            self.con.execute(f"""COPY (SELECT g.id_index, g.id_masked, g.id_key, {values}, {int(batch_id)}::BIGINT AS batch_id,
                                  c.row::BIGINT AS "row" FROM checked c JOIN good_ids g ON g.raw = c.c0 WHERE NOT c.bad)
                                  TO {quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)""")  # fmt: skip  # noqa: S608
+            if self.source.summed:
+                write_totals(self.source, temporary, target.with_suffix(".totals.parquet"), self.con)
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
         return self.accepted
+
+
+def write_totals(source: Source, rows: Path, target: Path, con: Any = None) -> None:
+    """A batch's per-person totals (`Source.totals_schema`) from its rows file: what lets the screening skip the
+    people who cannot reach a limit (amounts are never negative, so a person's sum over a period is at most the
+    sum of their totals in the batches that touch it)."""
+    own = con is None
+    con = con or duckdb.connect()
+    temporary = target.with_name(f".{target.name}.tmp")
+    dated, summed = ident(source.dated), ident(source.summed)
+    try:  # our own data directory's paths, names of our own schema
+        con.execute(f"""COPY (SELECT id_key, batch_id, count(*)::BIGINT AS "rows", min({dated}) AS first_on,
+                             max({dated}) AS last_on, CAST(sum({summed}) AS DECIMAL(38, 2)) AS total
+                             FROM read_parquet({quote(str(rows))}) GROUP BY id_key, batch_id)
+                        TO {quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)""")  # noqa: S608
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+        if own:
+            con.close()
 
 
 def _data(source: Source) -> list[tuple[int, FeedColumn]]:

@@ -50,3 +50,12 @@ class FeedBatch(models.Model):
     @property
     def parquet(self) -> Path:
         return Path(settings.DATA_DIR) / self.path
+
+    @property
+    def totals(self) -> Path:
+        """The per-person totals beside the rows (only for a source with `summed`: see sources.py)."""
+        return self.parquet.with_suffix(".totals.parquet")
+
+    def unlink_files(self) -> None:
+        for path in (self.parquet, self.totals):
+            path.unlink(missing_ok=True)

@@ -12,12 +12,13 @@ from tuopin.accounts.roles import Capability
 from tuopin.feeds.models import FeedBatch
 
 
-def feed_files(source: str) -> list[Path]:
-    """The Parquet files of a source's accepted batches, oldest first (schema: `sources.Source.arrow_schema`)."""
+def feed_files(source: str, *, totals: bool = False) -> list[Path]:
+    """The Parquet files of a source's accepted batches, oldest first (schema: `sources.Source.arrow_schema`);
+    with `totals`, their per-person totals files (`Source.totals_schema`)."""
     batches = (
         FeedBatch.objects.filter(source=source).order_by("created_at", "id").values_list("path", flat=True)
     )
-    return [FeedBatch(path=path).parquet for path in batches]
+    return [FeedBatch(path=path).totals if totals else FeedBatch(path=path).parquet for path in batches]
 
 
 def batches_for(user: Any, *, source: str = "") -> QuerySet[FeedBatch]:

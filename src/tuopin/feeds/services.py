@@ -110,7 +110,7 @@ def feed_import(*, actor: User | None, source: str, path: Path, name: str = "", 
     try:
         _record(actor, batch)
     except IntegrityError:  # the same file, imported at the same moment by someone else, won
-        batch.parquet.unlink(missing_ok=True)
+        batch.unlink_files()
         return _duplicate(actor, FeedBatch.objects.get(source=source, checksum=checksum), name)
     report.accepted, report.batch = batch.accepted, batch.pk
     return report

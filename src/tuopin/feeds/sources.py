@@ -8,10 +8,13 @@ Parquet schema of every source (what `selectors.feed_files` returns, one file pe
 
     id_index   string          HMAC-SHA256 blind index of the normalised ID number (tuopin.core.crypto.blind_index)
     id_masked  string          130126********123X
+    id_key     int64           the blind index's integer form (tuopin.core.crypto.index_key), what screening joins on
     <fields>   by kind         date → date32, money → decimal128(14, 2), enum → string (the English code),
                                integer → int64, text → string; a blank optional cell is null
     batch_id   int64           the FeedBatch the row came with
     row        int64           the row of the file it came from (the header is row 1)
+
+A source with `summed` (medical) also gets `<batch>.totals.parquet` per batch: one row per person (`totals_schema`).
 
 No ID number is stored in clear.
 """
@@ -68,6 +71,11 @@ class Source:
     code: str
     label: Promise  # the department, for the pages
     columns: tuple[FeedColumn, ...]
+    # For a feed whose amounts are summed per person over a period (medical costs): its date and money fields.
+    # Each batch then also gets a totals file, one row per person (see `totals_schema`), with which the screening
+    # skips the people who cannot reach a limit before it sums the rows of those who can.
+    dated: str = ""
+    summed: str = ""
 
     def __post_init__(self) -> None:
         kinds = [column.kind for column in self.columns]
@@ -92,9 +100,15 @@ class Source:
 
     def arrow_schema(self) -> dict[str, str]:
         """Column name → Arrow type of the accepted Parquet files."""
-        return {"id_index": "string", "id_masked": "string",
+        return {"id_index": "string", "id_masked": "string", "id_key": "int64",
                 **{column.field: ARROW_TYPES[column.kind] for column in self.data_columns},
                 "batch_id": "int64", "row": "int64"}  # fmt: skip
+
+    def totals_schema(self) -> dict[str, str]:
+        """Column name → Arrow type of a batch's totals file (only for a source with `summed`): per person, the
+        batch, its rows, the first and last date, and the sum of the summed field."""
+        return {"id_key": "int64", "batch_id": "int64", "rows": "int64", "first_on": "date32", "last_on": "date32",
+                "total": "decimal128(38, 2)"}  # fmt: skip
 
 
 def _id(header: str = "身份证号", *aliases: str) -> FeedColumn:
@@ -119,7 +133,7 @@ SOURCES: dict[str, Source] = {
             FeedColumn("医疗总费用", "total_cost", "money", ("total_cost", "总费用")),
             FeedColumn("报销金额", "reimbursed", "money", ("reimbursed", "reimbursement", "统筹支付"), required=False),
             FeedColumn("个人自付", "out_of_pocket", "money", ("out_of_pocket", "个人负担", "个人自付金额")),
-        )),
+        ), dated="settled_on", summed="out_of_pocket"),
         Source("civil", _("民政"), (
             _id(),
             _date("日期", "occurred_on", "occurred_on", "event_date"),

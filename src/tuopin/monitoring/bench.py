@@ -62,20 +62,31 @@ def write_claims(path: Path, claims: int, seed: int = 3) -> int:
 def reference_sql(p: ScreenParams, within: str) -> str:
     """Medical, income and income_drop written by hand (the bench's check on the engine's generated SQL)."""
     start, end = p.window_start.isoformat(), p.as_of.isoformat()
+    lower = min(p.medical_exited_cents or 0, p.medical_other_cents or 0)
     keep = int((1 - (p.income_drop_ratio or 0)) * 10000)
     return f"""
-    WITH m AS (SELECT id AS mid, household_id, id_index FROM registry_member
+    WITH m AS (SELECT id AS mid, household_id, id_key FROM registry_member
                WHERE left_on IS NULL OR left_on > DATE '{end}'),
     h AS (SELECT id, village_id, population_type, status FROM registry_household WHERE merged_into_id IS NULL),
-    claims AS (SELECT id_index, min(id_masked) AS masked, CAST(round(sum(out_of_pocket) * 100) AS BIGINT) AS cents
-               FROM feed_medical WHERE settled_on > DATE '{start}' AND settled_on <= DATE '{end}' GROUP BY id_index),
+    totals AS (SELECT id_key, total, batch_id FROM feed_medical_totals
+               WHERE last_on > DATE '{start}' AND first_on <= DATE '{end}'),
+    candidates AS (SELECT id_key FROM totals
+                   WHERE total * 100 * (SELECT count(DISTINCT batch_id) FROM totals) > {lower}),
+    window_rows AS (SELECT id_key, out_of_pocket FROM feed_medical WHERE settled_on > DATE '{start}' AND settled_on <= DATE '{end}'),
+    sums AS (SELECT id_key, CAST(round(sum(out_of_pocket) * 100) AS BIGINT) AS cents FROM window_rows
+             WHERE id_key IN (SELECT id_key FROM candidates) GROUP BY id_key HAVING cents > {lower}),
+    inside AS (
+      SELECT h.id AS household_id FROM sums c JOIN m ON m.id_key = c.id_key JOIN h ON h.id = m.household_id
+      WHERE h.village_id LIKE '{within}%' AND c.cents > CASE
+        WHEN h.population_type = 'monitored' OR h.status IN ('exited_policy', 'exited')
+        THEN {p.medical_exited_cents} ELSE {p.medical_other_cents} END),
+    outsiders AS (SELECT id_key FROM sums WHERE cents > {p.medical_other_cents}
+                  AND id_key NOT IN (SELECT id_key FROM m)),
     medical AS (
-      SELECT h.id AS household_id, c.id_index FROM claims c LEFT JOIN m ON m.id_index = c.id_index
-      LEFT JOIN h ON h.id = m.household_id
-      WHERE CASE WHEN h.id IS NULL THEN c.masked LIKE '{within}%' AND c.cents > {p.medical_other_cents}
-                 ELSE h.village_id LIKE '{within}%' AND c.cents > CASE
-                   WHEN h.population_type = 'monitored' OR h.status IN ('exited_policy', 'exited')
-                   THEN {p.medical_exited_cents} ELSE {p.medical_other_cents} END END),
+      SELECT household_id FROM inside
+      UNION ALL SELECT NULL FROM (SELECT id_key, min(id_masked) AS masked FROM feed_medical
+                                  WHERE id_key IN (SELECT id_key FROM outsiders) GROUP BY id_key)
+                WHERE masked LIKE '{within}%'),
     screened AS (SELECT id FROM h WHERE village_id LIKE '{within}%'
                  AND NOT (population_type = 'registered' AND status = 'poor')),
     inc AS (SELECT household_id, year, CAST(round((wage + business + property_income + transfer - costs) * 100)
@@ -112,7 +123,7 @@ def measure(claims: int) -> dict[str, Any]:
     for earlier in FeedBatch.objects.filter(
         source="medical"
     ):  # a measure step run again on the bench's database
-        earlier.parquet.unlink(missing_ok=True)
+        earlier.unlink_files()
         earlier.delete()
     with tempfile.TemporaryDirectory() as folder:
         csv_path = Path(folder) / "claims.csv"

@@ -25,16 +25,24 @@ import ibis
 from ibis import _
 from ibis.expr.types import Table
 
-from tuopin.assessment.rules import SCHEMAS
+from tuopin.assessment.rules import SCHEMAS, snapshot_schema
 from tuopin.feeds.sources import SOURCES
 
 # The accepted rows of each feed as tuopin.feeds writes them (Parquet, keyed by the ID's blind index), named
 # `feed_<source>`: one definition, the feed sources' own (tuopin.feeds.sources).
-_IBIS_TYPES = {"string": "string", "date32": "date", "decimal128(14, 2)": "decimal(14, 2)", "int64": "int64"}
-FEED_SCHEMAS: dict[str, dict[str, str]] = {
-    f"feed_{code}": {name: _IBIS_TYPES[kind] for name, kind in source.arrow_schema().items()}
-    for code, source in SOURCES.items()
+# A summed source (medical) also has `feed_<source>_totals`, its per-person totals per batch. FEED_TABLES says which
+# files each table reads: (source, totals files or not).
+_IBIS_TYPES = {"string": "string", "date32": "date", "decimal128(14, 2)": "decimal(14, 2)",
+               "decimal128(38, 2)": "decimal(38, 2)", "int64": "int64"}  # fmt: skip
+FEED_TABLES: dict[str, tuple[str, bool]] = {
+    **{f"feed_{code}": (code, False) for code in SOURCES},
+    **{f"feed_{code}_totals": (code, True) for code, source in SOURCES.items() if source.summed},
 }
+FEED_SCHEMAS: dict[str, dict[str, str]] = {
+    name: {column: _IBIS_TYPES[kind] for column, kind in
+           (SOURCES[code].totals_schema() if totals else SOURCES[code].arrow_schema()).items()}
+    for name, (code, totals) in FEED_TABLES.items()
+}  # fmt: skip
 EXITED = ("exited_policy", "exited")
 UNDER_SUPPORT = ("poor",)  # registered poor not yet exited: helped as poor households, not screened
 NOT_WORKING = ("", "none")
@@ -86,7 +94,8 @@ OUTPUT = ibis.schema({"household_id": "int64", "person_index": "string", "person
 def tables(*, household_ids: list[int] | None = None) -> dict[str, Table]:
     """Unbound tables named as in the database of record and the feed views; with `household_ids`, the registry's
     tables hold only those households (one household's check on the database of record reads its own rows)."""
-    t = {name: ibis.table(schema, name=name) for name, schema in {**SCHEMAS, **FEED_SCHEMAS}.items()}
+    registry = {name: snapshot_schema(name) for name in SCHEMAS}
+    t = {name: ibis.table(schema, name=name) for name, schema in {**registry, **FEED_SCHEMAS}.items()}
     if household_ids is not None:
         t["registry_household"] = t["registry_household"].filter(_.id.isin(household_ids))
         for name in ("registry_member", "registry_income"):
@@ -118,27 +127,46 @@ def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     monitored households, the higher one for other rural residents (including people not in the registry)."""
     if p.medical_exited_cents is None or p.medical_other_cents is None:
         return None
-    window = _in_window(t["feed_medical"], "settled_on", p)
-    per_person = window.group_by("id_index").aggregate(
-        cents=(_.out_of_pocket * 100).sum().round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
-        masked=_.id_masked.min())  # fmt: skip
+    lower = min(p.medical_exited_cents, p.medical_other_cents)
+    # Candidates first, from the batches' per-person totals: a person whose costs in the twelve months pass the
+    # lower limit has, in one of the k batches that touch those months, a total above limit / k (costs are never
+    # negative). Only the rows of those people are then summed exactly.
+    totals = t["feed_medical_totals"].filter(
+        _.last_on > ibis.date(p.window_start), _.first_on <= ibis.date(p.as_of)
+    )
+    batches = totals.select("batch_id").distinct().count().as_scalar()
+    candidates = totals.filter(_.total * 100 * batches > lower)
+    window = _in_window(t["feed_medical"], "settled_on", p).filter(_.id_key.isin(candidates.id_key))
+    # Summed per person on the integer key (no strings in this pass).
+    per_person = window.group_by("id_key").aggregate(
+        cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max())  # fmt: skip
     # Only people over the lower of the two limits can be flagged: join those, not everyone who saw a doctor.
-    per_person = per_person.filter(_.cents > min(p.medical_exited_cents, p.medical_other_cents))
-    # Members and households narrowed to those people first, so that each join is built on a few rows.
-    members = _members(t, p).filter(_.id_index.isin(per_person.id_index)).select(
-        member_index=_.id_index, household_id=_.household_id)  # fmt: skip
+    per_person = per_person.filter(_.cents > lower)
+    # Registry members: their household (and their blind index and masked ID from the snapshot).
+    members = _members(t, p).filter(_.id_key.isin(per_person.id_key)).select(
+        member_key=_.id_key, household_id=_.household_id, member_index=_.id_index, member_masked=_.id_masked)  # fmt: skip
     households = t["registry_household"].filter(_.merged_into_id.isnull(), _.id.isin(members.household_id)).select(
         hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)  # fmt: skip
-    joined = per_person.left_join(members, per_person.id_index == members.member_index).left_join(
-        households, _.household_id == households.hid)  # fmt: skip
-    # A person not in the registry is placed by the county of their ID (the masked ID keeps its first six digits).
-    outside = joined.masked.startswith(within) if len(within) <= 6 else ibis.literal(False)
-    joined = joined.filter(ibis.ifelse(joined.hid.isnull(), outside, joined.village_id.startswith(within)))
-    protected = (joined.population_type == "monitored") | joined.status.isin(EXITED)
+    inside = (per_person.inner_join(members, per_person.id_key == members.member_key)
+              .inner_join(households, _.household_id == households.hid)
+              .filter(_.village_id.startswith(within)))  # fmt: skip
+    protected = (inside.population_type == "monitored") | inside.status.isin(EXITED)
     limit = ibis.ifelse(protected.fill_null(False), p.medical_exited_cents, p.medical_other_cents)
-    flagged = joined.filter(joined.cents > limit)
-    return _shape(flagged, household_id=flagged.hid, person_index=flagged.id_index, person_masked=flagged.masked,
-                  amount=flagged.cents, threshold=limit, rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+    inside = inside.filter(inside.cents > limit)
+    inside = _shape(inside, household_id=inside.hid, person_index=inside.member_index,
+                    person_masked=inside.member_masked, amount=inside.cents, threshold=limit, rows=inside.rows,
+                    latest=inside.latest)  # fmt: skip
+    if len(within) > 6:  # people outside the registry are placed by county: not within a township or village
+        return inside
+    # People outside the registry (or who left it): who they are is read back from their own rows only, and they
+    # are placed by the county of their ID (the masked ID keeps its first six digits).
+    outside = per_person.filter(_.cents > p.medical_other_cents, ~_.id_key.isin(_members(t, p).id_key))
+    who = t["feed_medical"].filter(_.id_key.isin(outside.id_key)).group_by("id_key").aggregate(
+        person=_.id_index.min(), masked=_.id_masked.min()).rename(who_key="id_key")  # fmt: skip
+    outside = outside.inner_join(who, outside.id_key == who.who_key).filter(_.masked.startswith(within))
+    outside = _shape(outside, person_index=outside.person, person_masked=outside.masked, amount=outside.cents,
+                     threshold=ibis.literal(p.medical_other_cents), rows=outside.rows, latest=outside.latest)  # fmt: skip
+    return inside.union(outside)
 
 
 def _latest_incomes(t: dict[str, Table], p: ScreenParams, within: str) -> Table:
@@ -189,10 +217,9 @@ def _member_events(
     t: dict[str, Table], p: ScreenParams, within: str, events: Table, date_column: str
 ) -> Table:
     """Feed rows of registry members, per household: rows, latest date, the first person concerned."""
-    members = _members(t, p).select(member_index=_.id_index, household_id=_.household_id, birth_date=_.birth_date,
-                                    work_status=_.work_status)  # fmt: skip
+    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id)
     households = _households(t, within).select(hid=_.id)
-    joined = events.inner_join(members, events.id_index == members.member_index).inner_join(
+    joined = events.inner_join(members, events.id_key == members.member_key).inner_join(
         households, _.household_id == households.hid)  # fmt: skip
     return joined.group_by("hid").aggregate(rows=_.count(), latest=joined[date_column].max(),
                                             person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
@@ -205,9 +232,9 @@ def dropout(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     key = p.as_of.year * 10000 + month * 100 + day
     age = (key - (members.birth_date.year() * 10000 + members.birth_date.month() * 100
                   + members.birth_date.day())) // 10000  # fmt: skip
-    school_age = members.filter(age.between(p.school_age_min, p.school_age_max)).select(index=_.id_index)
+    school_age = members.filter(age.between(p.school_age_min, p.school_age_max)).select(key=_.id_key)
     events = _in_window(t["feed_education"], "occurred_on", p).filter(_.status.isin(("dropout",)))
-    events = events.inner_join(school_age, events.id_index == school_age.index).select(events)
+    events = events.inner_join(school_age, events.id_key == school_age.key).select(events)
     flagged = _member_events(t, p, within, events, "occurred_on")
     return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
                   rows=flagged.rows, latest=flagged.latest)  # fmt: skip
@@ -216,8 +243,8 @@ def dropout(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
 def housing(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     """The latest housing appraisal of a member (the head) up to the as-of date rates the house C or D."""
     feed = t["feed_housing"].filter(_.appraised_on <= ibis.date(p.as_of))
-    latest = feed.group_by("id_index").aggregate(appraised_on=_.appraised_on.max())
-    events = feed.inner_join(latest, ["id_index", "appraised_on"]).filter(_.rating.isin(UNSAFE))
+    latest = feed.group_by("id_key").aggregate(appraised_on=_.appraised_on.max())
+    events = feed.inner_join(latest, ["id_key", "appraised_on"]).filter(_.rating.isin(UNSAFE))
     flagged = _member_events(t, p, within, events, "appraised_on")
     return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
                   rows=flagged.rows, latest=flagged.latest)  # fmt: skip
@@ -237,8 +264,8 @@ def disaster(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
         return None
     ratio = int((p.disaster_loss_ratio * 10000).to_integral_value())
     events = _in_window(t["feed_disaster"], "occurred_on", p)
-    members = _members(t, p).select(member_index=_.id_index, household_id=_.household_id)
-    losses = events.inner_join(members, events.id_index == members.member_index).group_by("household_id").aggregate(
+    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id)
+    losses = events.inner_join(members, events.id_key == members.member_key).group_by("household_id").aggregate(
         loss=(_.loss * 100).sum().round(0).cast("int64"), rows=_.count(), latest=_.occurred_on.max(),
         person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
     incomes = _latest_incomes(t, p, within)
@@ -264,12 +291,12 @@ def unemployment(t: dict[str, Table], p: ScreenParams, within: str) -> Table | N
     """The household's only working member (by the registry's work status) reported unemployed, as their latest
     employment record within the twelve months."""
     feed = _in_window(t["feed_employment"], "occurred_on", p)
-    latest = feed.group_by("id_index").aggregate(occurred_on=_.occurred_on.max())
-    events = feed.inner_join(latest, ["id_index", "occurred_on"]).filter(_.status == "unemployed")
+    latest = feed.group_by("id_key").aggregate(occurred_on=_.occurred_on.max())
+    events = feed.inner_join(latest, ["id_key", "occurred_on"]).filter(_.status == "unemployed")
     members = _members(t, p)
     working = members.filter(~members.work_status.fill_null("").isin(NOT_WORKING))
-    only = working.group_by("household_id").aggregate(n=_.count(), index=_.id_index.min()).filter(_.n == 1)
-    events = events.inner_join(only, events.id_index == only.index).select(events)
+    only = working.group_by("household_id").aggregate(n=_.count(), key=_.id_key.min()).filter(_.n == 1)
+    events = events.inner_join(only, events.id_key == only.key).select(events)
     flagged = _member_events(t, p, within, events, "occurred_on")
     return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
                   rows=flagged.rows, latest=flagged.latest)  # fmt: skip

@@ -31,7 +31,7 @@ from tuopin.core.errors import StaleEdit
 from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.calendar import add_working_days
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Screening
-from tuopin.monitoring.rules import FEED_SCHEMAS, RULES, ScreenParams, screening
+from tuopin.monitoring.rules import FEED_SCHEMAS, FEED_TABLES, RULES, ScreenParams, screening
 from tuopin.policy.selectors import policy_for
 from tuopin.registry.models import Household
 
@@ -41,23 +41,22 @@ RULE_KEYS = {
     "income": ("monitoring_line",), "income_drop": ("income_drop_ratio",),
     "dropout": ("school_age_min", "school_age_max", "school_age_cutoff"), "disaster": ("disaster_loss_ratio",),
 }  # fmt: skip
-DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "decimal(14, 2)": "DECIMAL(14, 2)", "int64": "BIGINT",
-                "boolean": "BOOLEAN"}  # fmt: skip
 
 
 def _connection(snapshot: Path) -> Any:
     """DuckDB with the snapshot's tables and one view per feed over its accepted files (an empty table when none)."""
-    from tuopin.assessment.engine import duckdb_connection
+    from tuopin.assessment.engine import duckdb_connection, table_ddl
 
     con = duckdb_connection(snapshot)
     for name, schema in FEED_SCHEMAS.items():
-        files = feed_files(name.removeprefix("feed_"))
+        source, totals = FEED_TABLES[name]
+        files = feed_files(source, totals=totals)
         columns = ", ".join(f'"{c}"' for c in schema)
         if files:  # paths of our own data directory, names of our own schema
             paths = ", ".join(f"'{f.as_posix()}'" for f in files)
             sql = f"CREATE VIEW {name} AS SELECT {columns} FROM read_parquet([{paths}], union_by_name = true)"  # noqa: S608
         else:
-            sql = f"CREATE TABLE {name} ({', '.join(f'{c} {DUCKDB_TYPES[k]}' for c, k in schema.items())})"
+            sql = f"CREATE TABLE {name} ({table_ddl(schema, 'duckdb')})"
         con.execute(sql)
     return con
 
@@ -92,7 +91,8 @@ def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "",
     snapshot = snapshot or snapshot_dir()
     snapshot_refresh(snapshot)
     con = _connection(snapshot) if engine == "duckdb" else None
-    feeds = {name: (schema, feed_files(name.removeprefix("feed_"))) for name, schema in FEED_SCHEMAS.items()}
+    feeds = {name: (schema, feed_files(FEED_TABLES[name][0], totals=FEED_TABLES[name][1]))
+             for name, schema in FEED_SCHEMAS.items()}  # fmt: skip
     provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
                        if not area or code.startswith(area[:2]))  # fmt: skip
     rows: list[dict[str, Any]] = []

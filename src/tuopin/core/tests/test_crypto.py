@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 
 from tuopin.core.crypto import (
+    INDEX_KEY_SQL,
     CryptoError,
     blind_index,
     decrypt,
     encrypt,
+    index_key,
+    index_keys,
     key_id_of,
     load_keyring,
     reencrypt,
@@ -80,3 +83,26 @@ def test_keys_from_the_environment_are_not_rotated_here(monkeypatch: pytest.Monk
     assert decrypt(encrypt("x")) == "x"
     with pytest.raises(CryptoError, match="secret store"):
         rotate_keyring()
+
+
+def test_the_index_key_is_the_same_in_python_arrow_and_duckdb() -> None:
+    """The batch engines join feeds to members on the integer key: the snapshot computes it in Arrow, the feed
+    importer in DuckDB's SQL, evidence lookups in Python; all three must agree, and refuse what is no index."""
+    import duckdb
+    import pyarrow as pa
+
+    indexes = [blind_index(f"13012619700305{n:03d}X") for n in range(200)]
+    values = [*indexes, None, "", "abc", "f" * 64, "0" * 64]
+    expected = [index_key(v) if v else None for v in values]
+    assert expected[-5:] == [None, None, None, 2**63 - 1, 0]
+    assert (
+        all(key is not None and 0 <= key < 2**63 for key in expected[:200])
+        and len(set(expected[:200])) == 200
+    )
+    array = pa.array(values, pa.string())
+    assert index_keys(array.slice(1)).to_pylist() == expected[1:]  # a slice: the offsets do not start at zero
+    con = duckdb.connect()
+    con.register("t", pa.table({"i": array}))
+    assert [
+        row[0] for row in con.sql(f"SELECT {INDEX_KEY_SQL.format(index='i')} FROM t").fetchall()
+    ] == expected

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tuopin.audit.models import AuditEvent
-from tuopin.core.crypto import blind_index
+from tuopin.core.crypto import blind_index, index_key
 from tuopin.feeds.importer import ERROR_CAP
 from tuopin.feeds.models import FeedBatch
 from tuopin.feeds.selectors import feed_files
@@ -75,7 +75,7 @@ def _no_clear_id(path: Path, ids: list[str]) -> None:
     for name in table.column_names:
         values = {str(value) for value in table.column(name).to_pylist()}
         assert not values & set(ids)
-        if name != "id_index":  # 64 hex digits may hold 18 decimal ones by chance
+        if name not in ("id_index", "id_key"):  # its hex digits (or their number) may hold 18 decimal ones
             assert not any(re.search(r"\d{17}[\dXx]", value) for value in values)
 
 
@@ -100,9 +100,31 @@ def test_a_clean_file_of_each_source_lands_in_parquet(source: str, tmp_path: Pat
         name: ARROW[kind] for name, kind in SOURCES[source].arrow_schema().items()
     }
     rows = sorted(table.to_pylist(), key=lambda r: r["row"])
-    assert rows == [{"id_index": blind_index(id_number), "id_masked": mask_id(id_number), **EXPECTED[source],
+    assert rows == [{"id_index": blind_index(id_number), "id_masked": mask_id(id_number),
+                     "id_key": index_key(blind_index(id_number)), **EXPECTED[source],
                      "batch_id": batch.pk, "row": number} for number, id_number in enumerate(ids, start=2)]  # fmt: skip
     _no_clear_id(batch.parquet, ids)
+    assert batch.totals.exists() == bool(SOURCES[source].summed)
+
+
+def test_a_summed_feed_gets_each_persons_total_beside_its_rows(tmp_path: Path) -> None:
+    """The medical batch's totals file: per person its rows, first and last date and summed costs."""
+    first, second = person(1), person(2)
+    rows = [*rows_of("medical", first, first), *rows_of("medical", second)]
+    rows[1] = {**rows[1], "结算日期": "2024-05-20", "个人自付": "60.50"}
+    path = write_csv(tmp_path / "medical.csv", "medical", rows)
+    assert feed_import(actor=None, source="medical", path=path).accepted == 3
+    batch = FeedBatch.objects.get()
+    assert feed_files("medical", totals=True) == [batch.totals]
+    totals = {row["id_key"]: row for row in pq.read_table(batch.totals).to_pylist()}
+    assert totals == {
+        index_key(blind_index(first)): {"id_key": index_key(blind_index(first)), "batch_id": batch.pk, "rows": 2,
+                                        "first_on": date(2024, 3, 1), "last_on": date(2024, 5, 20),
+                                        "total": Decimal("100.50")},
+        index_key(blind_index(second)): {"id_key": index_key(blind_index(second)), "batch_id": batch.pk,
+                                         "rows": 1, "first_on": date(2024, 3, 1), "last_on": date(2024, 3, 1),
+                                         "total": Decimal("40.00")},
+    }  # fmt: skip
 
 
 def test_an_xlsx_file_is_read_with_its_dates_and_numbers(tmp_path: Path) -> None:

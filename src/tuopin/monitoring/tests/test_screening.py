@@ -14,8 +14,10 @@ import pytest
 from django.test import override_settings
 
 from tuopin.conftest import RegisterHousehold
-from tuopin.core.crypto import blind_index
+from tuopin.core.crypto import blind_index, index_key
 from tuopin.core.errors import StaleEdit
+from tuopin.feeds.importer import write_totals
+from tuopin.feeds.sources import SOURCES
 from tuopin.monitoring.calendar import add_working_days, working_days_between
 from tuopin.monitoring.models import Alert, AlertStatus
 from tuopin.monitoring.rules import FEED_SCHEMAS
@@ -57,13 +59,20 @@ def _feed(folder: Path, source: str, rows: list[dict[str, Any]]) -> None:
         {name: pa.array([r.get(name) for r in rows], ARROW[kind]) for name, kind in schema.items()}
     )
     pq.write_table(table, folder / path)
+    if SOURCES[source].summed:
+        write_totals(SOURCES[source], folder / path, (folder / path).with_suffix(".totals.parquet"))
     FeedBatch.objects.filter(pk=batch.pk).update(path=path.as_posix())
 
 
 def _person(member: Member | None = None, id_number: str = "") -> dict[str, str]:
     if member is not None:
-        return {"id_index": member.id_index, "id_masked": member.id_masked}
-    return {"id_index": blind_index(id_number), "id_masked": mask_id(id_number)}
+        return {
+            "id_index": member.id_index,
+            "id_masked": member.id_masked,
+            "id_key": index_key(member.id_index),
+        }
+    index = blind_index(id_number)
+    return {"id_index": index, "id_masked": mask_id(id_number), "id_key": index_key(index)}
 
 
 def _exited(register: RegisterHousehold, number: str, **values: Any) -> Household:
@@ -100,6 +109,33 @@ def test_medical_costs_over_half_last_years_rural_income_flag_an_exited_househol
     assert alert.evidence["person"] == head_over.id_masked and alert.evidence["rows"] == 1
     assert alert.evidence["policy"]["rural_disposable_income"]["source"] == "河北省2023年统计公报（测试值）"
     assert "阳原" in alert.evidence["policy"]["medical_oop_ratio_exited"]["source"]
+
+
+def test_costs_spread_over_monthly_batches_add_up_and_rows_outside_the_months_do_not(
+    register: RegisterHousehold, data_dir: Path
+) -> None:
+    """The per-person totals only choose whom to sum: a person under the limit in every batch but over it in the
+    twelve months is flagged; one over it only with a batch's rows from before the twelve months is not."""
+    spread, old = _exited(register, "H001"), _exited(register, "H002")
+    head_spread = Member.objects.get(household=spread, relation="head")
+    head_old = Member.objects.get(household=old, relation="head")
+
+    def claim(member: Member, on: date, cost: str) -> dict[str, Any]:
+        return {**_person(member), "settled_on": on, "visit_type": "inpatient", "total_cost": Decimal(cost),
+                "reimbursed": Decimal(0), "out_of_pocket": Decimal(cost)}  # fmt: skip
+
+    _feed(data_dir, "medical", [claim(head_spread, date(2024, 1, 10), "3400"),
+                                claim(head_old, date(2023, 6, 28), "9000"),  # the day before the twelve months
+                                claim(head_old, date(2023, 7, 1), "1000.01")])  # fmt: skip
+    _feed(data_dir, "medical", [claim(head_spread, date(2024, 2, 10), "3300")])
+    _feed(data_dir, "medical", [claim(head_spread, date(2024, 3, 10), "3300.01"),
+                                claim(head_old, date(2024, 3, 10), "4000")])  # fmt: skip
+    result = _run()
+    assert result["by_rule"]["medical"] == 1
+    alert = Alert.objects.get()
+    assert (
+        alert.household == spread and alert.evidence["amount"] == "10000.01" and alert.evidence["rows"] == 3
+    )
 
 
 def test_other_rural_residents_have_the_higher_limit_and_strangers_become_candidates(
