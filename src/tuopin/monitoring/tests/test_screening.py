@@ -284,6 +284,12 @@ def test_deadlines_count_working_days_over_weekends_holidays_and_months() -> Non
     assert add_working_days(date(2025, 9, 30), 2) == date(2025, 10, 10)  # National Day; 11 October is worked
     assert add_working_days(date(2025, 10, 10), 1) == date(2025, 10, 11)
     assert working_days_between(date(2024, 6, 28), date(2024, 7, 2)) == 2
+    # 2024 and 2026 from their notices: Mid-Autumn 2024 with Saturday 14 September worked; Spring Festival 2026
+    # (15–23 February) with Saturdays 14 and 28 February worked.
+    assert add_working_days(date(2024, 9, 13), 1) == date(2024, 9, 14)
+    assert add_working_days(date(2024, 9, 14), 1) == date(2024, 9, 18)
+    assert add_working_days(date(2026, 2, 13), 2) == date(2026, 2, 24)
+    assert working_days_between(date(2026, 2, 23), date(2026, 2, 28)) == 5
 
 
 def test_the_screening_sets_deadlines_from_the_policy(register: RegisterHousehold, data_dir: Path) -> None:
