@@ -59,15 +59,18 @@ def refuse(actor: User, *, what: str, object_id: str, area: str, message: str) -
     raise PermissionDenied(message)
 
 
+def may_write(actor: User | None, *, area: str, unit_id: int | None = None, unit_may: bool = False) -> bool:
+    if actor is None:
+        return True
+    if actor.role == Role.UNIT:
+        return unit_may and actor.is_active and in_units(actor, unit_id)
+    return actor.can(Capability.WRITE) and in_scope(actor, area)
+
+
 def check_write(actor: User | None, *, area: str, what: str, object_id: str = "", unit_id: int | None = None,
                 unit_may: bool = False) -> None:  # fmt: skip
     """Refuse (audited) unless the actor may write this row: see the module notes."""
-    if actor is None:
-        return
-    if actor.role == Role.UNIT:
-        if unit_may and actor.is_active and in_units(actor, unit_id):
-            return
-    elif actor.can(Capability.WRITE) and in_scope(actor, area):
+    if actor is None or may_write(actor, area=area, unit_id=unit_id, unit_may=unit_may):
         return
     refuse(actor, what=what, object_id=object_id, area=area, message=_("您无权录入该帮扶记录。"))
 
@@ -109,6 +112,27 @@ def unit_create(*, actor: User | None, name: str, kind: str, parent: HelpingUnit
     unit = HelpingUnit.objects.create(name=_required(name, _("请填写单位名称。"))[:100], kind=kind, parent=parent,
                                       group=group, area=area_of(area_code) if area_code else None)  # fmt: skip
     audit_record(action="assistance.unit_create", actor=actor, object_type="unit", object_id=str(unit.pk))
+    return unit
+
+
+def unit_ensure(*, actor: User | None, name: str, group_name: str = "") -> HelpingUnit:
+    """The helping unit of this name, registered when a ledger first names it (a department of the working group
+    named beside it, found or made under no parent; else "other"). Units are master data: an existing one is
+    taken as it is."""
+    unit = HelpingUnit.objects.filter(name=name.strip()).first()
+    if unit is not None:
+        return unit
+    with transaction.atomic():
+        group = None
+        if group_name.strip():
+            owner = HelpingUnit.objects.filter(groups__name=group_name.strip()).first()
+            group = (
+                WorkingGroup.objects.filter(unit=owner, name=group_name.strip()).first() if owner else None
+            )
+        unit = HelpingUnit.objects.create(name=_required(name, _("请填写单位名称。"))[:100],
+                                          kind="department" if group else "other", group=group,
+                                          parent=group.unit if group else None)  # fmt: skip
+        audit_record(action="assistance.unit_create", actor=actor, object_type="unit", object_id=str(unit.pk))
     return unit
 
 

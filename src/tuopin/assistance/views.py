@@ -86,6 +86,11 @@ def _saved(request: HttpRequest, target: str, **kwargs: Any) -> HttpResponse:
     return response
 
 
+def _ledgers(user: Any, *names: str) -> dict[str, Any]:
+    """The Excel ledgers a page links to (template, export, and import for those who may write)."""
+    return {"ledger_names": names, "user_writes": user.can(Capability.WRITE)}
+
+
 def _try(form: forms.Form, action: Any) -> bool:
     """Run a service; put its refusal on the form. True when it succeeded."""
     try:
@@ -114,7 +119,8 @@ def pairings(request: HttpRequest) -> HttpResponse:
     counts = selectors.pairings_for(user, on=today).order_by().values("kind").annotate(n=Count("id"))
     by_kind = [{"label": str(labels.get(c["kind"], c["kind"])), "households": c["n"]} for c in counts]
     context = {"filters": filters, "page": page, "today": today, "charts": {"kind": by_kind},
-               "totals": selectors.agreement_totals(user), "writes": _writes(user), "query": request.GET.copy()}  # fmt: skip
+               "totals": selectors.agreement_totals(user), "writes": _writes(user), "query": request.GET.copy(),
+               **_ledgers(user, "pairings")}  # fmt: skip
     return render(request, "assistance/pairings.html", context)
 
 
@@ -231,7 +237,11 @@ def loans(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.loans_for(user).order_by("area_id", "issued_on", "id"), PAGE).get_page(
         request.GET.get("page"))  # fmt: skip
     rows = selectors.loan_rows(list(page), as_of=today)
-    return render(request, "assistance/loans.html", {"page": page, "rows": rows, "today": today})
+    return render(
+        request,
+        "assistance/loans.html",
+        {"page": page, "rows": rows, "today": today, **_ledgers(user, "loans")},
+    )
 
 
 @require(Capability.READ)
@@ -280,7 +290,8 @@ def projects(request: HttpRequest) -> HttpResponse:
     chart = [{"label": p.name[:20], "allocated": float(positions[p.pk].allocated),
               "disbursed": float(positions[p.pk].disbursed)} for p in listed[:20]]  # fmt: skip
     context = {"page": page, "rows": rows, "year": year or "", "form": form, "charts": {"projects": chart},
-               "may_add": _writes(user) or _unit_writes(user), "idle": sum(1 for r in rows if r["position"].idle)}  # fmt: skip
+               "may_add": _writes(user) or _unit_writes(user), "idle": sum(1 for r in rows if r["position"].idle),
+               **_ledgers(user, "projects", "funds")}  # fmt: skip
     return render(request, "assistance/projects.html", context, status=400 if form.errors else 200)
 
 
@@ -370,7 +381,12 @@ def visits(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.visits_for(user).order_by("-on", "-id"), PAGE).get_page(
         request.GET.get("page")
     )
-    context = {"page": page, "form": form, "may_add": _writes(user) or _unit_writes(user)}
+    context = {
+        "page": page,
+        "form": form,
+        "may_add": _writes(user) or _unit_writes(user),
+        **_ledgers(user, "visits"),
+    }
     return render(request, "assistance/visits.html", context, status=400 if form.errors else 200)
 
 
@@ -387,7 +403,7 @@ def duties(request: HttpRequest) -> HttpResponse:
             return _saved(request, "assistance:duties")
     page = Paginator(selectors.duties_for(user).order_by("who", "target_code", "id"), PAGE).get_page(
         request.GET.get("page"))  # fmt: skip
-    return render(request, "assistance/duties.html", {"page": page, "form": form, "writes": _writes(user)},
+    return render(request, "assistance/duties.html", {"page": page, "form": form, "writes": _writes(user), **_ledgers(user, "duties")},
                   status=400 if form.errors else 200)  # fmt: skip
 
 
