@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -383,8 +384,9 @@ def listing_create(*, actor: User | None, name: str, year: int, area_code: str) 
 
 
 def listing_add_area(*, actor: User | None, listing: ListedList, area_code: str, leader: str) -> ListedArea:
-    """List a county or a village. A village's remaining poor persons (registered, not exited, still members)
-    become its per-person ledger, taken from the registry now."""
+    """List a county or a village. A village's poor persons remaining at the start of the listing's year
+    (registered, not exited then: still poor or relapsed, or exited that year or later; still members) become its
+    per-person ledger, taken from the registry now."""
     from tuopin.registry.models import Member
     from tuopin.registry.vocab import PopulationType
     from tuopin.registry.vocab import Status as PovertyStatus
@@ -408,9 +410,10 @@ def listing_add_area(*, actor: User | None, listing: ListedList, area_code: str,
         if len(area_code) == 12:
             members = list(
                 Member.objects.filter(
+                    Q(household__status__in=(PovertyStatus.POOR, PovertyStatus.RELAPSED))
+                    | Q(household__exit_year__gte=listing.year),
                     household__village_id=area_code, left_on__isnull=True,
                     household__population_type=PopulationType.REGISTERED,
-                    household__status__in=(PovertyStatus.POOR, PovertyStatus.RELAPSED),
                     household__merged_into__isnull=True,
                 ).values_list("pk", flat=True)
             )  # fmt: skip

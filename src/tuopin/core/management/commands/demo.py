@@ -85,6 +85,9 @@ class Command(TuopinCommand):
 
             with progress_bar("demo monitoring", enabled=not options["json"]) as advance:
                 monitoring_demo(progress=advance)
+            from tuopin.supervision.demo import supervision_demo
+
+            supervision_demo(scale=options["scale"])
         axes_reset()
         lines = [
             init_output.getvalue().strip(),
