@@ -90,7 +90,7 @@ ACTIONS = {
             "verify",
             note_required=True,
         ),
-        Action("verify", gettext_lazy("验收通过"), (Status.SUBMITTED,), Status.VERIFIED, "verify"),
+        Action("verify", gettext_lazy("通过验收"), (Status.SUBMITTED,), Status.VERIFIED, "verify"),
         Action("close", gettext_lazy("销号"), (Status.VERIFIED,), Status.CLOSED, "verify"),
         Action(
             "reopen",
