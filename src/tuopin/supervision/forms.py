@@ -13,13 +13,14 @@ from tuopin.core.forms import blank_choices
 from tuopin.supervision.models import Category, EntryKind, Result, RoundKind, Source, Status
 
 DATE = forms.DateInput(attrs={"type": "date"})
+CODE = r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$"  # an area code of one of the five levels
 
 
 class ItemFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=blank_choices(Status))
     source = forms.ChoiceField(label=_("问题来源"), required=False, choices=blank_choices(Source))
     category = forms.ChoiceField(label=_("问题类别"), required=False, choices=blank_choices(Category))
-    area = forms.RegexField(label=_("区划代码"), required=False, regex=r"^\d{2,12}$", max_length=12)
+    area = forms.RegexField(label=_("区划代码"), required=False, regex=CODE, max_length=12)
     q = forms.CharField(label=_("编号或描述"), required=False, max_length=50)
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
 
@@ -28,7 +29,7 @@ class ItemForm(forms.Form):
     number = forms.CharField(label=_("编号"), max_length=40)
     source = forms.ChoiceField(label=_("问题来源"), choices=Source.choices)
     category = forms.ChoiceField(label=_("问题类别"), choices=Category.choices)
-    area_code = forms.RegexField(label=_("区划代码"), regex=r"^\d{2,12}$", max_length=12, min_length=2)
+    area_code = forms.RegexField(label=_("区划代码"), regex=CODE, max_length=12, min_length=2)
     unit = forms.CharField(label=_("责任单位"), max_length=100)
     person = forms.CharField(label=_("责任人"), max_length=60)
     found_on = forms.DateField(label=_("发现日期"), widget=DATE)
@@ -51,7 +52,7 @@ class EvidenceForm(forms.Form):
 
 
 class ReconcileForm(forms.Form):
-    area = forms.RegexField(label=_("区划代码"), required=False, regex=r"^\d{2,12}$", max_length=12)
+    area = forms.RegexField(label=_("区划代码"), required=False, regex=CODE, max_length=12)
     as_of = forms.DateField(label=_("截至日期"), required=False, widget=DATE)
 
 
@@ -61,9 +62,7 @@ class RoundForm(forms.Form):
     checklist = forms.TypedChoiceField(label=_("清单"), coerce=int, choices=())
     team = forms.CharField(label=_("督查组"), max_length=100)
     members = forms.CharField(label=_("成员"), max_length=300)
-    area_code = forms.RegexField(
-        label=_("督查范围（区划代码）"), regex=r"^\d{2,12}$", max_length=12, min_length=2
-    )
+    area_code = forms.RegexField(label=_("督查范围（区划代码）"), regex=CODE, max_length=12, min_length=2)
     starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
     ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
 
@@ -74,7 +73,7 @@ class RoundForm(forms.Form):
 
 class FindingForm(forms.Form):
     checklist_item = forms.TypedChoiceField(label=_("清单条目"), coerce=int, choices=())
-    area_code = forms.RegexField(label=_("区划代码"), regex=r"^\d{2,12}$", max_length=12, min_length=2)
+    area_code = forms.RegexField(label=_("区划代码"), regex=CODE, max_length=12, min_length=2)
     result = forms.ChoiceField(label=_("结果"), choices=Result.choices)
     note = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
                            required=False)  # fmt: skip
@@ -100,9 +99,7 @@ class FindingForm(forms.Form):
 class ListingForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
-    area_code = forms.RegexField(
-        label=_("发布单位区划代码"), regex=r"^\d{2,12}$", max_length=12, min_length=2
-    )
+    area_code = forms.RegexField(label=_("发布单位区划代码"), regex=CODE, max_length=12, min_length=2)
 
 
 class ListedAreaForm(forms.Form):
@@ -120,7 +117,7 @@ class EntryForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    area_code = forms.RegexField(label=_("区划代码"), regex=r"^\d{2,12}$", max_length=12, min_length=2)
+    area_code = forms.RegexField(label=_("区划代码"), regex=CODE, max_length=12, min_length=2)
     text = forms.CharField(label=_("问题"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 

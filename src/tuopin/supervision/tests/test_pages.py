@@ -280,3 +280,11 @@ def test_the_qa_pages_search_ask_and_answer(
     with CaptureQueriesContext(connection) as queries:
         found = client.get("/supervision/qa/?q=收益分配").content.decode()
     assert len(queries) <= 10 and "光伏收益" in found and "问题3" not in found
+
+
+@pytest.mark.parametrize("area", ["130", "13012610", "abc", "1301261002011"])
+def test_a_malformed_area_code_in_a_filter_is_ignored(make_item: MakeItem, own: User, area: str) -> None:
+    make_item()
+    client = client_for(own)
+    assert client.get(f"/supervision/reconcile/?area={area}").status_code == 200
+    assert client.get(f"/supervision/?area={area}").status_code == 200
