@@ -8,6 +8,7 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from tuopin.core.ledgers import ledger_register
-        from tuopin.supervision.ledgers import RECTIFICATION
+        from tuopin.supervision.ledgers import LISTED, RECTIFICATION
 
         ledger_register(RECTIFICATION)
+        ledger_register(LISTED)

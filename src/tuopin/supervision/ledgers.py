@@ -1,4 +1,5 @@
-"""The rectification ledger in Excel (sheet 整改台账), through the ledger framework of tuopin.core.ledgers.
+"""The rectification ledger (sheet 整改台账) and the listed-supervision per-person ledger (sheet 挂牌督战台账) in
+Excel, through the ledger framework of tuopin.core.ledgers.
 
 An import only adds items: a number already recorded is skipped when the row says exactly what is recorded (so a
 file can be imported again) and refused otherwise, since state changes are steps done on the item's page."""
@@ -8,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
+from tuopin.accounts.scope import scope_q
 from tuopin.core.excel import ImportFailed, Problem
 from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow
-from tuopin.supervision.models import Category, Item, Source, Status
+from tuopin.supervision.models import Category, EntryKind, Item, ListedEntry, ListedPerson, Source, Status
 from tuopin.supervision.selectors import items_for
-from tuopin.supervision.services import ItemData, item_create, verifying_office
+from tuopin.supervision.services import ItemData, item_create, listed_entry_add, verifying_office
 
 SHEET = "整改台账"
 
@@ -114,4 +117,86 @@ RECTIFICATION = Ledger(
     apply=apply,
     export=export,
     page="supervision:items",
+)
+
+
+# --- listed supervision: the per-person ledger ----------------------------------------------------------------
+
+LISTED_SHEET = "挂牌督战台账"
+LISTED_COLUMNS = (
+    LedgerColumn("名单编号", "listing", "integer", required=True, aliases=("listing",)),
+    LedgerColumn("村代码", "village", "area", required=True, aliases=("village", "区划代码")),
+    LedgerColumn("户编号", "household", required=True, aliases=("household", "household_number")),
+    LedgerColumn("姓名", "name", required=True, aliases=("name",)),
+    LedgerColumn("类型", "kind", "choice", required=True, aliases=("kind",), choices=_choices(EntryKind)),
+    LedgerColumn("内容", "text", required=True, aliases=("text", "帮扶措施")),
+    LedgerColumn("日期", "on", "date", required=True, aliases=("on", "date")),
+)
+
+
+def _entry_key(person_id: int, values: dict[str, Any]) -> tuple[Any, ...]:
+    return (person_id, values["kind"], values["text"][:300], values["on"])
+
+
+def listed_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
+    """Measures and clearances for listed persons, found by list, village, household number and name. An entry
+    already recorded (same person, type, text and date) is skipped, so the exported ledger imports again."""
+    problems: list[Problem] = []
+    keys = {(r.values["listing"], r.values["village"], r.values["household"], r.values["name"]) for r in rows}
+    persons = {
+        (p.listed.listing_id, p.village_id, p.member.household.number, p.member.name): p
+        for p in ListedPerson.objects.filter(
+            listed__listing_id__in={k[0] for k in keys}, village_id__in={k[1] for k in keys}
+        ).select_related("listed", "member__household")
+    }
+    recorded = set(
+        ListedEntry.objects.filter(person__in=persons.values()).values_list("person_id", "kind", "text", "on")
+    )
+    created = 0
+    for row in rows:
+        values = row.values
+        person = persons.get((values["listing"], values["village"], values["household"], values["name"]))
+        if person is None:
+            problems.append(Problem(LISTED_SHEET, row.number, "姓名", values["name"],
+                                    _("该名单的这个村没有这个户编号和姓名的挂牌督战对象。")))  # fmt: skip
+            continue
+        if _entry_key(person.pk, values) in recorded:
+            continue
+        try:
+            listed_entry_add(
+                actor=actor, person=person, kind=values["kind"], text=values["text"], on=values["on"]
+            )
+        except ValidationError as error:
+            fields = getattr(error, "error_dict", {})
+            column, value = ("日期", values["on"]) if "on" in fields else ("类型", values["kind"])
+            problems.append(Problem(LISTED_SHEET, row.number, column, str(value), "；".join(error.messages)))
+            continue
+        recorded.add(_entry_key(person.pk, values))
+        created += 1
+    if problems:
+        raise ImportFailed(problems)
+    return created
+
+
+def listed_export(user: User) -> Iterator[dict[str, Any]]:
+    entries = (
+        ListedEntry.objects.filter(scope_q(user, "person__village_id"))
+        .select_related("person__listed", "person__member__household")
+        .order_by("person__listed__listing_id", "person__village_id", "person_id", "id")
+    )
+    for entry in entries.iterator(chunk_size=2000):
+        person = entry.person
+        yield {"listing": person.listed.listing_id, "village": person.village_id,
+               "household": person.member.household.number, "name": person.member.name, "kind": entry.kind,
+               "text": entry.text, "on": entry.on}  # fmt: skip
+
+
+LISTED = Ledger(
+    name="listed",
+    sheet=LISTED_SHEET,
+    label=gettext_lazy("挂牌督战台账"),
+    columns=LISTED_COLUMNS,
+    apply=listed_apply,
+    export=listed_export,
+    page="supervision:listings",
 )

@@ -318,7 +318,8 @@ def listings(request: HttpRequest) -> HttpResponse:
                 _refused(form, error)
             else:
                 return redirect("supervision:listing", listing_id=listing.pk)
-    context = {"listings": selectors.listings_for(user)[:100], "form": form, "may_organise": _organises(user)}
+    context = {"listings": selectors.listings_for(user)[:100], "form": form, "may_organise": _organises(user),
+               "may_write": _writes(user)}  # fmt: skip
     return render(request, "supervision/listings.html", context, status=400 if form.errors else 200)
 
 
