@@ -321,3 +321,33 @@ def test_the_listed_ledger_imports_measures_and_clearances(register: RegisterHou
     (tmp_path / "e.xlsx").write_bytes(export.content)
     again = ledger_import("listed", tmp_path / "e.xlsx", actor=township)
     assert again.ok and again.rows == 2 and again.created == 0  # the export imports again and adds nothing
+
+
+def test_an_inspector_changes_nothing_anywhere(make_item: MakeItem, own: User, inspector: User) -> None:
+    from django.apps import apps
+
+    assert not apps.is_installed(
+        "django.contrib.admin"
+    )  # no admin: the pages and services are the only writers
+    item = make_item()
+    checklist = Checklist.objects.get(code="baikan-bacha")
+    inspection = round_create(actor=own, data=RoundData("督查", "inspection", "组", "人", "130126", checklist.pk,
+                                                        date(2019, 5, 6), date(2019, 5, 9)))  # fmt: skip
+    listing = listing_create(actor=own, name="名单", year=2020, area_code="130126")
+    client = client_for(inspector)
+    posts = [
+        (f"/supervision/items/{item.pk}/", {"action": "start"}),
+        ("/supervision/items/new/", {"number": "X", "area_code": "130126"}),
+        (f"/supervision/items/{item.pk}/evidence/", {}),
+        ("/supervision/rounds/", {"name": "x", "area_code": "130126"}),
+        (f"/supervision/rounds/{inspection.pk}/", {"checklist_item": checklist.items.first().pk,  # type: ignore[union-attr]
+                                                   "area_code": VILLAGE, "result": "ok"}),
+        ("/supervision/listed/", {"name": "x", "year": 2020, "area_code": "130126"}),
+        (f"/supervision/listed/{listing.pk}/", {"area_code": VILLAGE, "leader": "x"}),
+        ("/supervision/qa/", {"area_code": "130126", "text": "问"}),
+        ("/ledgers/rectification/import/", {}),
+    ]  # fmt: skip
+    for url, data in posts:
+        assert client.post(url, data).status_code in (400, 403, 404), url
+    assert Item.objects.count() == 1 and item.steps.count() == 1 and not Finding.objects.exists()
+    assert not Question.objects.exists() and listing.areas.count() == 0 and not Evidence.objects.exists()
