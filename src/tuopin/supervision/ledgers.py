@@ -84,6 +84,10 @@ def apply(rows: list[LedgerRow], *, actor: User | None) -> int:
                     row, "编号", number, _("编号已存在且内容不同：台账只追加，状态变更请在整改事项页面办理。")
                 )
             continue
+        for name, header in (("number", "编号"), ("unit", "责任单位"), ("person", "责任人")):
+            limit = Item._meta.get_field(name).max_length or 0
+            if len(values[name]) > limit:
+                problem(row, header, values[name][:50], _("不能超过%(n)s个字。") % {"n": limit})
         if values["deadline"] < values["found_on"]:
             problem(row, "整改时限", values["deadline"], _("整改时限不能早于发现日期。"))
         if (

@@ -173,10 +173,16 @@ def test_the_rectification_ledger_imports_all_or_nothing(tree: object, own: User
         ["GK-002", "群众举报", "资金闲置", "130127100201", "x", "u", "p", "2019-06-01", "2019-05-01", "待整改", ""],
         ["GK-001", "国家考核", "其他", VILLAGE, "x", "u", "p", "2019-06-01", "2019-05-01", "已销号", ""],
         ["GK-003", "审计", "其他", VILLAGE, "x", "u", "p", "2019-06-01", "2019-09-01", "已销号", ""],
+        ["GK-004", "审计", "其他", VILLAGE, "x", "单" * 101, "p", "2019-06-01", "2019-09-01", "待整改", ""],
     ])  # fmt: skip
     result = ledger_import("rectification", bad, actor=township)
     found = [(e["row"], e["column"], e["value"]) for e in result.errors]
-    assert found == [(3, "问题来源", "群众举报"), (4, "编号", "GK-001"), (5, "状态", "已销号")]
+    assert found == [
+        (3, "问题来源", "群众举报"),
+        (4, "编号", "GK-001"),
+        (5, "状态", "已销号"),
+        (6, "责任单位", "单" * 50),
+    ]
     assert not Item.objects.exists()
     good = _ledger_file(tmp_path / "good.xlsx", [ROW, [*ROW[:9], "已销号", ""][:0] or
                                                  ["GK-003", "审计", "其他", VILLAGE, "x", "u", "p", "2019-06-01",
