@@ -122,3 +122,44 @@ def test_list_pages_take_a_bounded_number_of_queries(ledger: Ledger, own: User, 
     client.get(url)
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
+
+
+def test_the_forms_of_a_household_and_a_project_write_through_the_services(ledger: Ledger, own: User) -> None:
+    client = client_for(own)
+    page = "/assistance/households/H001/"
+    plan = {"action": "plan", "year": "2018", "path": "发展养殖", "measures": ["industry", "microcredit"],
+            "responsible": "赵帮扶"}  # fmt: skip
+    assert client.post(page, plan).status_code == 302
+    measure = {
+        "action": "measure",
+        "type": "industry",
+        "on": "2018-04-02",
+        "amount": "1200",
+        "provider": "畜牧站",
+    }
+    assert client.post(page, measure).status_code == 302
+    loan = {"action": "loan", "borrower": "王建国", "lender": "信用社", "amount": "50001", "term_months": "36",
+            "issued_on": "2018-04-01"}  # fmt: skip
+    refused = client.post(page, loan)
+    assert refused.status_code == 400 and "50000" in refused.content.decode()
+    body = client.get(page).content.decode()
+    assert "发展养殖" in body and "扶贫小额信贷、" not in body and "产业帮扶" in body and "1200.00" in body
+    project = ledger.projects["own"]
+    url = f"/assistance/projects/{project.pk}/"
+    fund = {"action": "fund", "kind": "disbursement", "source": "县级配套", "level": "county", "on": "2017-06-01",
+            "amount": "100000"}  # fmt: skip
+    assert client.post(url, fund).status_code == 302
+    rejected = client.post(
+        url, {"action": "accept", "year": "2017", "result": "rejected", "on": "2017-12-28"}
+    )
+    assert rejected.status_code == 400  # a rejection needs notes
+    accepted = {
+        "action": "accept",
+        "year": "2017",
+        "result": "rejected",
+        "on": "2017-12-28",
+        "notes": "未完工",
+    }
+    assert client.post(url, accepted).status_code == 302
+    assert project.acceptances.get().notes == "未完工"
+    assert "100000.00" in client.get(url).content.decode()
