@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
+from tuopin.assistance.models import Pairing
 from tuopin.audit.services import audit_record
 from tuopin.core.commands import TuopinCommand, add_json_flag
 from tuopin.core.crypto import CryptoError, reencrypt, rotate_keyring
@@ -15,6 +16,7 @@ ENCRYPTED = (
     (Member, ("id_encrypted",)),
     (Household, ("phone_encrypted", "bank_account_encrypted")),
     (SelfReport, ("phone_encrypted",)),
+    (Pairing, ("helper_phone_encrypted",)),
 )
 
 
