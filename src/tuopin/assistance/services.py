@@ -276,8 +276,8 @@ def plan_record(*, actor: User | None, household: Household, year: int, path: st
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
-        current = (Plan.objects.select_for_update().filter(household=household, successor__isnull=True)
-                   .order_by("-id").first())  # fmt: skip
+        Household.objects.select_for_update().filter(pk=household.pk).first()  # one plan change at a time
+        current = Plan.objects.filter(household=household, successor__isnull=True).order_by("-id").first()
         plan = Plan.objects.create(household=household, area_id=household.village_id, year=year,
                                    labour_group=_household_labour(household), path=path.strip()[:300],
                                    measures=sorted(set(measures), key=list(MEASURES).index),
