@@ -133,6 +133,7 @@ class VisitForm(forms.Form):
     purpose = forms.CharField(label=_("事由"), max_length=300)
     findings = forms.CharField(label=_("发现问题"), max_length=1000, required=False,
                                widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    photo = forms.FileField(label=_("照片（JPG或PNG，可选）"), required=False)
 
 
 class DutyForm(forms.Form):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("projects/", views.projects, name="projects"),
     path("projects/<int:project_id>/", views.project_detail, name="project"),
     path("visits/", views.visits, name="visits"),
+    path("visits/<int:visit_id>/photo/", views.visit_photo, name="visit_photo"),
     path("duties/", views.duties, name="duties"),
     path("compliance/", views.compliance, name="compliance"),
 ]

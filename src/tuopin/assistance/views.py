@@ -5,6 +5,7 @@ render; every read goes through selectors.py (the one scope layer), every write 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,7 +56,7 @@ from tuopin.assistance.services import (
     pairing_start,
 )
 from tuopin.assistance.services import plan_record as plan_save
-from tuopin.assistance.visits import duty_record, visit_record
+from tuopin.assistance.visits import duty_record, photo_folder, visit_record
 from tuopin.core.forms import add_service_errors
 
 PAGE = 50
@@ -370,13 +371,15 @@ def _decimal(value: str | None) -> Any:
 @require(Capability.READ)
 def visits(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = VisitForm(request.POST or None)
+    form = VisitForm(request.POST or None, request.FILES or None)
     form.fields["unit_name"].choices = _unit_choices(user, by="name")  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if _try(form, lambda: visit_record(actor=user, who=d["who"], on=d["on"], target_type=d["target_type"],
                                            target_code=d["target_code"], purpose=d["purpose"],
-                                           findings=d["findings"], role=d["role"], unit_name=d["unit_name"])):  # fmt: skip
+                                           findings=d["findings"], role=d["role"], unit_name=d["unit_name"],
+                                           photo_name=d["photo"].name if d["photo"] else "",
+                                           photo_data=d["photo"].read() if d["photo"] else b"")):  # fmt: skip
             return _saved(request, "assistance:visits")
     page = Paginator(selectors.visits_for(user).order_by("-on", "-id"), PAGE).get_page(
         request.GET.get("page")
@@ -388,6 +391,21 @@ def visits(request: HttpRequest) -> HttpResponse:
         **_ledgers(user, "visits"),
     }
     return render(request, "assistance/visits.html", context, status=400 if form.errors else 200)
+
+
+@require(Capability.READ)
+def visit_photo(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """A visit's photo, to those who see the visit; never cached."""
+    user: Any = request.user
+    visit = get_in_scope_or_404(request, lambda: selectors.visits_for(user).filter(pk=visit_id, photo__gt="").first(),
+                                what="visit", key=str(visit_id))  # fmt: skip
+    path = photo_folder() / Path(visit.photo).name
+    if not path.is_file():
+        raise Http404
+    kind = "image/png" if path.suffix == ".png" else "image/jpeg"
+    response = FileResponse(path.open("rb"), content_type=kind)
+    response["Cache-Control"] = "no-store"
+    return response  # type: ignore[return-value]  # a streamed file; @require passes it on
 
 
 @require(Capability.READ)

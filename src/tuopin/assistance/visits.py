@@ -14,11 +14,14 @@ How compliance judges a reporting period P (`compliance`):
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,6 +31,7 @@ from tuopin.assistance import periods
 from tuopin.assistance.models import Duty, HelpingUnit, TargetType, Visit
 from tuopin.assistance.services import actor_name, check_write, target_area
 from tuopin.audit.services import audit_record
+from tuopin.core.uploads import UploadRejected
 
 
 def person_key(name: str) -> str:
@@ -77,10 +81,34 @@ def duty_record(*, actor: User | None, who: str, target_type: str, target_code: 
     return duty
 
 
+PHOTO_TYPES = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG\r\n\x1a\n"}
+
+
+def photo_folder() -> Path:
+    return Path(settings.MEDIA_ROOT) / "visits"
+
+
+def photo_store(name: str, data: bytes) -> str:
+    """Keep a visit's photo under the data directory after the upload checks (size cap, a JPG or PNG whose content
+    matches its name: SECURITY.md E3); returns the stored file's name."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in PHOTO_TYPES:
+        raise UploadRejected(_("照片只接受 JPG 或 PNG 文件：%(name)s") % {"name": Path(name).name})
+    if len(data) > settings.TUOPIN_UPLOAD_MAX_BYTES:
+        raise UploadRejected(_("文件太大（%(mb).1f MB）。") % {"mb": len(data) / 1024 / 1024})
+    if not data.startswith(PHOTO_TYPES[suffix]):
+        raise UploadRejected(_("文件内容与扩展名不符。"))
+    folder = photo_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"{uuid.uuid4().hex}{suffix}"
+    (folder / stored).write_bytes(data)
+    return stored
+
+
 def visit_record(*, actor: User | None, who: str, on: date, target_type: str, target_code: str, purpose: str,
-                 findings: str = "", role: str = "", unit_name: str = "", photo: str = "",
-                 supersedes: Visit | None = None) -> Visit:  # fmt: skip
-    """A visit; a helping unit's user records the visits of its own units."""
+                 findings: str = "", role: str = "", unit_name: str = "", photo_name: str = "",
+                 photo_data: bytes = b"", supersedes: Visit | None = None) -> Visit:  # fmt: skip
+    """A visit, with a photo if one is given; a helping unit's user records the visits of its own units."""
     area = _checked(who, target_type, target_code)
     unit = unit_named(unit_name)
     check_write(actor, area=area, what="visit", object_id=target_code, unit_id=unit.pk if unit else None,
@@ -89,15 +117,28 @@ def visit_record(*, actor: User | None, who: str, on: date, target_type: str, ta
         raise ValidationError({"purpose": [_("请填写走访事由。")]})
     if supersedes is not None and hasattr(supersedes, "successor"):
         raise ValidationError(_("该记录已被更正过。"))
-    with transaction.atomic():
-        visit = Visit.objects.create(who=person_key(who)[:60], role=role.strip()[:60], unit=unit,
-                                     unit_name=unit_name.strip()[:100], on=on, target_type=target_type,
-                                     target_code=target_code.strip(), area_id=area, purpose=purpose.strip()[:300],
-                                     findings=findings.strip()[:1000], photo=photo, supersedes=supersedes,
-                                     actor=actor_name(actor))  # fmt: skip
-        audit_record(
-            action="assistance.visit", actor=actor, object_type="visit", object_id=str(visit.pk), area=area
-        )
+    try:
+        photo = photo_store(photo_name, photo_data) if photo_data else ""
+    except UploadRejected as error:
+        raise ValidationError({"photo": [str(error)]}) from error
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(who=person_key(who)[:60], role=role.strip()[:60], unit=unit,
+                                         unit_name=unit_name.strip()[:100], on=on, target_type=target_type,
+                                         target_code=target_code.strip(), area_id=area, purpose=purpose.strip()[:300],
+                                         findings=findings.strip()[:1000], photo=photo, supersedes=supersedes,
+                                         actor=actor_name(actor))  # fmt: skip
+            audit_record(
+                action="assistance.visit",
+                actor=actor,
+                object_type="visit",
+                object_id=str(visit.pk),
+                area=area,
+            )
+    except Exception:
+        if photo:
+            (photo_folder() / photo).unlink(missing_ok=True)  # no photo without its visit
+        raise
     return visit
 
 

@@ -163,3 +163,23 @@ def test_the_forms_of_a_household_and_a_project_write_through_the_services(ledge
     assert client.post(url, accepted).status_code == 302
     assert project.acceptances.get().notes == "未完工"
     assert "100000.00" in client.get(url).content.decode()
+
+
+def test_a_visit_keeps_a_checked_photo_shown_only_in_scope(ledger: Ledger, own: User, neighbour: User,
+                                                           tmp_path: Any, settings: Any) -> None:  # fmt: skip
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    visit = {"who": "赵帮扶", "on": "2018-03-02", "target_type": "household", "target_code": "H001",
+             "purpose": "入户走访"}  # fmt: skip
+    fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 an executable", content_type="image/png")
+    refused = client_for(own).post("/assistance/visits/", {**visit, "photo": fake})
+    assert refused.status_code == 400 and "文件内容与扩展名不符" in refused.content.decode()
+    assert not Visit.objects.filter(purpose="入户走访").exists() and not any(tmp_path.rglob("*.png"))
+    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    assert client_for(own).post("/assistance/visits/", {**visit, "photo": png}).status_code == 302
+    saved = Visit.objects.get(purpose="入户走访")
+    response = client_for(own).get(f"/assistance/visits/{saved.pk}/photo/")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")  # type: ignore[attr-defined]
+    assert client_for(neighbour).get(f"/assistance/visits/{saved.pk}/photo/").status_code == 404
