@@ -85,7 +85,7 @@ def apply(rows: list[LedgerRow], *, actor: User | None) -> int:
                 )
             continue
         for name, header in (("number", "编号"), ("unit", "责任单位"), ("person", "责任人")):
-            limit = Item._meta.get_field(name).max_length or 0
+            limit = getattr(Item._meta.get_field(name), "max_length", None) or 0
             if len(values[name]) > limit:
                 problem(row, header, values[name][:50], _("不能超过%(n)s个字。") % {"n": limit})
         if values["deadline"] < values["found_on"]:
