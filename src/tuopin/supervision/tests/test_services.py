@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -250,3 +251,41 @@ def test_an_answer_is_seen_where_it_is_published(tree: object, own: User, neighb
     assert question_for(neighbour, local.pk) is None
     assert [a.office for a in question_for(own, local.pk).visible] == ["灵寿镇"]  # type: ignore[union-attr]
     assert ItemStep.objects.count() == 0
+
+
+def test_rectify_list_and_its_errors(
+    make_item: MakeItem, own: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.core.management.base import CommandError
+
+    make_item()
+    make_item(area="130127100201")
+    call_command("rectify", "list", "--username", own.username, "--json")
+    items = json.loads(capsys.readouterr().out)["items"]
+    assert [(i["number"], i["area"], i["status"]) for i in items] == [("ZG-001", VILLAGE, "待整改")]
+    with pytest.raises(CommandError, match="no active user"):
+        call_command("rectify", "overdue", "--username", "nobody", "--json")
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("rectify", "overdue", "--as-of", "2019-13-01", "--json")
+
+
+def test_the_rectification_template_has_the_issues_headers_and_drop_downs(
+    tree: object, tmp_path: Path
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    call_command("export", "template", "--ledger", "rectification", "-o", str(tmp_path / "t.xlsx"))
+    book = CalamineWorkbook.from_path(str(tmp_path / "t.xlsx"))
+    assert book.get_sheet_by_name("整改台账").to_python()[0] == [
+        "编号", "问题来源", "问题类别", "区域代码", "问题描述", "责任单位", "责任人", "发现日期", "整改时限", "状态", "整改措施"]  # fmt: skip
+    options = book.get_sheet_by_name("选项").to_python()
+    assert [row[0] for row in options][:7] == [
+        "问题来源",
+        "国家考核",
+        "省级考核",
+        "巡视",
+        "督查",
+        "审计",
+        "自查",
+    ]
+    assert [row[2] for row in options if row[2]] == ["状态", "待整改", "整改中", "已提交", "已验收", "已销号"]
