@@ -103,4 +103,7 @@ def test_a_finding_becomes_an_item_that_the_township_submits_and_the_county_clos
     page.click("[data-testid=supervision-tabs] >> text=对账销号")
     page.wait_for_selector("[data-testid=reconcile-areas]")
     assert "100.0%" in page.locator("[data-testid=reconcile-areas]").inner_text()
+    page.wait_for_selector("[data-testid=reconcile-chart] canvas")  # ECharts drew the closure rate by area
+    page.wait_for_timeout(1200)  # the bars' animation
+    _screenshot(page, "supervision-reconcile.png")
     assert item.found_on == today
