@@ -85,6 +85,10 @@ class Command(TuopinCommand):
 
             with progress_bar("demo monitoring", enabled=not options["json"]) as advance:
                 monitoring_demo(progress=advance)
+            from tuopin.assistance.demo import assistance_demo
+
+            with progress_bar("demo assistance", enabled=not options["json"]) as advance:
+                assistance_demo(progress=advance)
             from tuopin.supervision.demo import supervision_demo
 
             supervision_demo(scale=options["scale"])
