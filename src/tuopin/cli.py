@@ -21,6 +21,7 @@ COMMANDS = {
     "screen": "return-to-poverty screening: [--as-of DATE] [--json]",
     "alerts": "alerts: list [--area CODE] [--username U] [--json]",
     "visits": "visit duties: compliance --period 2019H2|2019Q3|2019-07|2019W27 [--username U] [--json]",
+    "units": "helping units: list, add --name N --kind K, link --username U --unit N",
     "rectify": "rectification ledger: overdue --as-of DATE [--area CODE] [--json], list",
     "bench": "benchmarks (JSON): registry, assess, screen",
 }

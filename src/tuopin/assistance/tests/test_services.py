@@ -204,3 +204,20 @@ def test_a_unit_link_is_made_by_a_manager_of_the_users_scope(ledger: Ledger, mak
     with pytest.raises(ValidationError):
         unit_member_link(actor=None, user=own, unit=ledger.planning)
     assert Pairing.objects.filter(unit=ledger.planning).count() == 1
+
+
+def test_units_are_added_and_linked_from_the_command_line(ledger: Ledger, make_user: MakeUser) -> None:
+    make_user("ministry_user", "unit", "13")
+    call_command("units", "add", "--name", "水生态环境司", "--kind", "department", "--parent", "环境保护部")
+    call_command("units", "link", "--username", "ministry_user", "--unit", "环境保护部")
+    out = StringIO()
+    call_command("units", "list", "--json", stdout=out)
+    listed = {row["name"]: row for row in json.loads(out.getvalue())}
+    assert listed["水生态环境司"]["parent"] == "环境保护部" and listed["环境保护部"]["users"] == [
+        "ministry_user"
+    ]
+    out = StringIO()
+    call_command(
+        "visits", "compliance", "--period", "2017H1", "--username", "ministry_user", "--json", stdout=out
+    )
+    assert json.loads(out.getvalue())["duties"] == 2  # the ministry's user sees both departments' duties
