@@ -10,6 +10,7 @@ urlpatterns = [
     path("pairings/<int:pairing_id>/agreements/", views.agreement_add, name="agreement_add"),
     path("coverage/", views.coverage, name="coverage"),
     path("households/<str:number>/", views.household, name="household"),
+    path("plans/", views.plans, name="plans"),
     path("loans/", views.loans, name="loans"),
     path("loans/<int:loan_id>/", views.loan_detail, name="loan"),
     path("projects/", views.projects, name="projects"),

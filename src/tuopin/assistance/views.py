@@ -232,6 +232,25 @@ def household(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require(Capability.READ)
+def plans(request: HttpRequest) -> HttpResponse:
+    """The current plans of the scope grouped by labour capacity (seed 004), each group with its measures."""
+    user: Any = request.user
+    group = request.GET.get("group", "")
+    group = group if group in LABOUR_GROUPS else ""
+    rows = selectors.plans_for(user)
+    counts = dict(rows.order_by().values_list("labour_group").annotate(n=Count("id")))
+    groups = [{"code": code, "label": label, "measures": [measure_label(m) for m in codes], "n": counts.get(code, 0)}
+              for code, (label, codes) in LABOUR_GROUPS.items()]  # fmt: skip
+    listed = rows.filter(labour_group=group) if group else rows
+    page = Paginator(listed.order_by("area_id", "household_id", "id"), PAGE).get_page(request.GET.get("page"))
+    entries = [{"plan": plan, "measures": [measure_label(m) for m in plan.measures]} for plan in page]
+    chart = [{"label": str(g["label"]).split("：")[0], "households": g["n"]} for g in groups]
+    context = {"groups": groups, "group": group, "page": page, "entries": entries, "charts": {"groups": chart},
+               "query": request.GET.copy()}  # fmt: skip
+    return render(request, "assistance/plans.html", context)
+
+
+@require(Capability.READ)
 def loans(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     today = timezone.localdate()

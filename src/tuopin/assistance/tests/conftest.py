@@ -13,7 +13,7 @@ from tuopin.accounts.models import User
 from tuopin.areas.models import Area, AreaYear
 from tuopin.assistance.funds import fund_entry_record, fund_source_get, loan_record, project_record
 from tuopin.assistance.models import HelpingUnit, Loan, Pairing, Project, WorkingGroup
-from tuopin.assistance.services import pairing_start, unit_create, unit_member_link
+from tuopin.assistance.services import pairing_start, plan_record, unit_create, unit_member_link
 from tuopin.assistance.visits import duty_record, visit_record
 from tuopin.conftest import MakeUser, RegisterHousehold
 
@@ -65,6 +65,9 @@ def ledger(tree: dict[str, Area], register: RegisterHousehold) -> Ledger:
                     frequency="half", valid_from=date(2017, 1, 1))  # fmt: skip
         visit_record(actor=None, who=who, role="司长", unit_name=unit.name, on=date(2017, 5, 4),
                      target_type="village", target_code=village, purpose=f"{unit.name}调研")  # fmt: skip
+    for household in (own, other):
+        plan_record(actor=None, household=household, year=2017, path="发展产业", measures=["industry"],
+                    responsible="赵帮扶" if household is own else "钱帮扶")  # fmt: skip
     for year in (2017, 2018):
         AreaYear.objects.create(area_id=OWN_VILLAGE, year=year, poor_village=True)
         AreaYear.objects.create(area_id=OTHER_VILLAGE, year=year, poor_village=True)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from tuopin.accounts.models import User
 from tuopin.assistance.funds import fund_entry_record, fund_source_get, loan_record, project_record
 from tuopin.assistance.models import Pairing, PairingEnd, Project, Visit
-from tuopin.assistance.services import pairing_start
+from tuopin.assistance.services import pairing_start, plan_record
 from tuopin.assistance.tests.conftest import OTHER_VILLAGE, OWN_VILLAGE, Ledger
 from tuopin.assistance.visits import duty_record, visit_record
 from tuopin.audit.models import AuditEvent
@@ -22,8 +22,8 @@ from tuopin.conftest import RegisterHousehold, client_for
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["/assistance/", "/assistance/coverage/", "/assistance/projects/", "/assistance/loans/", "/assistance/visits/",
-         "/assistance/duties/", "/assistance/compliance/?period=2017"]  # fmt: skip
+LISTS = ["/assistance/", "/assistance/coverage/", "/assistance/plans/", "/assistance/projects/", "/assistance/loans/",
+         "/assistance/visits/", "/assistance/duties/", "/assistance/compliance/?period=2017"]  # fmt: skip
 
 
 def _details(ledger: Ledger, which: str) -> list[str]:
@@ -139,6 +139,8 @@ def _more_rows(ledger: Ledger, register: RegisterHousehold) -> None:
                     frequency="month", valid_from=date(2017, 1, 1))  # fmt: skip
         visit_record(actor=None, who=f"干部{n}", on=date(2017, 2, 1), target_type="household",
                      target_code=household.number, purpose="走访")  # fmt: skip
+        plan_record(actor=None, household=household, year=2018, path="务工", measures=["employment"],
+                    responsible=f"帮扶人{n}")  # fmt: skip
 
 
 @pytest.mark.parametrize("url", LISTS)

@@ -127,7 +127,7 @@ def test_a_plan_is_grouped_by_labour_and_a_new_plan_supersedes_the_old(ledger: L
                          measures=["dibao", "dividend"], responsible="赵帮扶")  # fmt: skip
     assert second.labour_group == "weak_labour" and second.supersedes == first and second.measures == [
         "dibao", "dividend"]  # fmt: skip
-    assert list(Plan.objects.filter(successor__isnull=True)) == [second]
+    assert list(Plan.objects.filter(successor__isnull=True, household=household)) == [second]
     with pytest.raises(ValidationError):
         plan_record(
             actor=own, household=household, year=2019, path="x", measures=["unknown"], responsible="y"
