@@ -237,8 +237,11 @@ def pairing_change(*, actor: User | None, pairing: Pairing, on: date, reason: st
 def agreement_record(*, actor: User | None, pairing: Pairing, title: str, signed_on: date, funds: Decimal,
                      training_places: int = 0, jobs: int = 0, cadres_exchanged: int = 0, projects: int = 0,
                      note: str = "", supersedes: Agreement | None = None) -> Agreement:  # fmt: skip
-    """An agreement of a county-to-county pairing and its outputs (a correction supersedes the earlier row)."""
-    check_write(actor, area=pairing.area_id, what="agreement", object_id=str(pairing.pk))
+    """An agreement of a county-to-county pairing and its outputs (a correction supersedes the earlier row),
+    recorded by the offices of either county."""
+    helper = pairing.helper_area_id or ""
+    side = helper if helper and may_write(actor, area=helper) else pairing.area_id
+    check_write(actor, area=side, what="agreement", object_id=str(pairing.pk))
     if pairing.kind != PairingKind.COUNTY_COUNTY:
         raise ValidationError(_("只有县对县的对口帮扶才有帮扶协议。"))
     if funds < 0:

@@ -215,3 +215,20 @@ def test_a_visit_keeps_a_checked_photo_shown_only_in_scope(ledger: Ledger, own: 
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")  # type: ignore[attr-defined]
     assert client_for(neighbour).get(f"/assistance/visits/{saved.pk}/photo/").status_code == 404
+
+
+def test_a_county_pairing_is_seen_by_both_counties_offices(ledger: Ledger, own: User, make_user: Any) -> None:
+    helped = make_user("zhangbei", "county", "130722")
+    pairing = pairing_start(actor=None, kind="county_county", area_code="130722", helper_area_code="130126",
+                            valid_from=date(2017, 7, 27))  # fmt: skip
+    for user in (own, helped):
+        assert client_for(user).get(f"/assistance/pairings/{pairing.pk}/").status_code == 200
+    neighbour = make_user("gaoyi2", "county", "130127")
+    assert client_for(neighbour).get(f"/assistance/pairings/{pairing.pk}/").status_code == 404
+    data = {"title": "劳务协作协议", "signed_on": "2017-08-01", "funds": "1000000", "jobs": "30"}
+    assert client_for(helped).post(f"/assistance/pairings/{pairing.pk}/agreements/", data).status_code == 302
+    assert "劳务协作协议" in client_for(own).get(f"/assistance/pairings/{pairing.pk}/").content.decode()
+    url = f"/assistance/pairings/{pairing.pk}/agreements/"
+    assert client_for(own).post(url, {**data, "title": "培训协议"}).status_code == 302  # the helping side too
+    assert client_for(neighbour).post(url, {**data, "title": "越权"}).status_code == 404
+    assert "越权" not in client_for(own).get(f"/assistance/pairings/{pairing.pk}/").content.decode()
