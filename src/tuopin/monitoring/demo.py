@@ -1,7 +1,8 @@
-"""Monitoring for the demo: department files for the two years before today (written as the departments send them,
-CSV with Chinese headers, and imported through tuopin.feeds like any upload), screenings every half year, and what
-the offices did with the alerts: home checks, cases with measures, dismissals, risk eliminated through the
-procedure. Policy values the profiles do not publish are set for Hebei and labelled as demo values."""
+"""Monitoring for the demo: department files from January 2024 to today (written as the departments send them,
+CSV with Chinese headers, and imported through tuopin.feeds like any upload), a screening at the end of every half
+year and one today, and what the offices did with the alerts: home checks, cases with measures, dismissals, risk
+eliminated through the procedure once a household's income of the year was recorded above the line. Policy values
+the profiles do not publish are set for Hebei and labelled as demo values."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ DEMO_POLICY = (("rural_disposable_income", 2023, "20000"), ("rural_disposable_in
                ("rural_disposable_income", 2025, "23000"), ("income_drop_ratio", 2021, "0.5"),
                ("disaster_loss_ratio", 2021, "0.5"))  # fmt: skip
 ELIMINATION_SAMPLE = 120  # the cases the demo takes through elimination (each proposal runs the checks)
+FEEDS_FROM = date(2024, 1, 1)
 MEASURES = {"medical": "落实大病保险和医疗救助，协调住院费用“一站式”结算", "income": "安排公益岗位，每月 800 元",
             "income_drop": "对接县内企业务工岗位", "dropout": "控辍保学：教师入户劝返，落实“雨露计划”补助",
             "housing": "纳入农村危房改造，补助 2 万元", "disability": "落实重度残疾人护理补贴",
@@ -55,7 +57,8 @@ def monitoring_demo(
     for key, year, value in DEMO_POLICY:
         if policy_for(year, "13").get(key) is None or policy_for(year, "13")[key].since != year:
             policy_set(actor=None, key=key, year=year, value=value, province="13", source=DEMO_SOURCE)
-    start = today - timedelta(days=730)
+    start = FEEDS_FROM
+    screenings = [*_half_year_ends(start, today), today]
     files = _feed_files(rng, start, today)
     with tempfile.TemporaryDirectory() as folder:
         for done, (source, rows) in enumerate(files.items(), start=1):
@@ -69,8 +72,7 @@ def monitoring_demo(
                 period=today.strftime("%Y-%m"),
             )
             if progress:
-                progress(done, len(files) + 4)
-    screenings = [start + timedelta(days=183 * n) for n in range(1, 4)] + [today]
+                progress(done, len(files) + len(screenings))
     counts = {"screenings": 0, "cases": 0, "dismissed": 0}
     for done, as_of in enumerate(screenings, start=len(files) + 1):
         screening_run(actor=None, as_of=as_of)
@@ -78,9 +80,19 @@ def monitoring_demo(
         if as_of != today:  # the offices worked through what the earlier screenings found
             _work_alerts(rng, as_of, counts)
         if progress:
-            progress(done, len(files) + 4)
+            progress(done, len(files) + len(screenings))
     counts["eliminated"] = _eliminate_old_cases(today)
     return counts
+
+
+def _half_year_ends(start: date, end: date) -> list[date]:
+    """30 June and 31 December of every year from `start`, before `end`."""
+    ends = [
+        date(year, month, day)
+        for year in range(start.year, end.year + 1)
+        for month, day in ((6, 30), (12, 31))
+    ]
+    return [day for day in ends if start < day < end]
 
 
 def _eliminate_old_cases(today: date) -> int:
@@ -93,8 +105,10 @@ def _eliminate_old_cases(today: date) -> int:
     eliminated = 0
     start = today - timedelta(days=40)
     old = Case.objects.filter(state=CaseState.MONITORING, opened_on__lte=today - timedelta(days=200))
+    line = policy_for(today.year, "13").value("monitoring_line") or Decimal("7000")
     for case in old.select_related("household").order_by("opened_on", "id")[:ELIMINATION_SAMPLE]:
         with suppress(ValidationError):
+            _income_recovered(case.household, today, line)
             procedure = procedure_propose(actor=None, on=start, proposal=Proposal(Kind.RISK_ELIMINATION, today.year,
                                                                                   household=case.household))  # fmt: skip
             procedure_act(actor=None, procedure=procedure, version=procedure.version, on=start + timedelta(days=2),
@@ -111,6 +125,22 @@ def _eliminate_old_cases(today: date) -> int:
                           data={"document": f"防返贫〔{today.year}〕{procedure.pk}号"})  # fmt: skip
             eliminated += 1
     return eliminated
+
+
+def _income_recovered(household: Any, today: date, line: Decimal) -> None:
+    """The task force records the household's income of the year once the measures have worked: wages of its
+    working members, above the monitoring line per person (nothing for a household without labour)."""
+    from tuopin.monitoring.cases import WITH_LABOUR
+    from tuopin.registry.services import income_set
+
+    members = household.members.filter(left_on__isnull=True)
+    working = members.filter(labour__in=WITH_LABOUR).count()
+    if not working:
+        return
+    wage = (line * Decimal("1.6") * members.count()).quantize(Decimal("1"))
+    income_set(actor=None, household=household, year=today.year, reason="帮扶后收入核实（演示）",
+               amounts={"wage": wage, "business": Decimal(0), "property_income": Decimal(0),
+                        "transfer": Decimal(1200), "costs": Decimal(0)})  # fmt: skip
 
 
 def _people() -> list[dict[str, Any]]:
@@ -130,11 +160,12 @@ def _day(rng: random.Random, start: date, end: date) -> str:
 def _feed_files(rng: random.Random, start: date, end: date) -> dict[str, list[list[str]]]:
     """Rows per source in the files' own columns (Chinese values), a believable few of them alarming."""
     people = _people()
+    scale = (end - start).days / 730  # the rates below are per two years
     files: dict[str, list[list[str]]] = {s: [] for s in ("medical", "civil", "education", "housing", "disability",
                                                           "disaster", "employment")}  # fmt: skip
     for person in people:
         pid = person["id"]
-        if rng.random() < 0.12:  # a visit or a stay in hospital
+        if rng.random() < 0.12 * scale:  # a visit or a stay in hospital
             for _n in range(rng.randint(1, 3)):
                 heavy = rng.random() < 0.04
                 total = rng.uniform(20000, 90000) if heavy else rng.uniform(150, 6000)
@@ -142,24 +173,24 @@ def _feed_files(rng: random.Random, start: date, end: date) -> dict[str, list[li
                 files["medical"].append([pid, _day(rng, start, end), "住院" if heavy or rng.random() < 0.2 else "门诊",
                                          f"{total:.2f}", f"{total - oop:.2f}", f"{oop:.2f}"])  # fmt: skip
         age = (end - person["birth_date"]).days // 365
-        if 7 <= age <= 15 and rng.random() < 0.02:
+        if 7 <= age <= 15 and rng.random() < 0.02 * scale:
             files["education"].append(
                 [pid, _day(rng, start, end), "辍学" if rng.random() < 0.4 else "在校", "初中", "0"]
             )
         if person["relation"] == "head":
-            if rng.random() < 0.01:
+            if rng.random() < 0.01 * scale:
                 files["housing"].append([pid, _day(rng, start, end), rng.choice("ABCCD")])
-            if rng.random() < 0.006:
+            if rng.random() < 0.006 * scale:
                 files["disaster"].append([pid, _day(rng, start, end), rng.choice(["洪涝", "冰雹", "干旱"]),
                                           f"{rng.uniform(3000, 40000):.2f}"])  # fmt: skip
-            if rng.random() < 0.01:
+            if rng.random() < 0.01 * scale:
                 files["civil"].append([pid, _day(rng, start, end), rng.choice(["低保退出", "低保纳入", "临时救助"]),
                                        f"{rng.uniform(500, 3000):.2f}"])  # fmt: skip
-        if rng.random() < 0.003:
+        if rng.random() < 0.003 * scale:
             files["disability"].append(
                 [pid, _day(rng, start, end), "肢体残疾", str(rng.choice([1, 2, 2, 3, 4]))]
             )
-        if person["work_status"] not in ("", "none") and rng.random() < 0.02:
+        if person["work_status"] not in ("", "none") and rng.random() < 0.02 * scale:
             files["employment"].append([pid, _day(rng, start, end), "失业", "0"])
     for serial in range(1, 41):  # rural residents outside the registry, seen by the health insurance only
         stranger = make_id("130126", date(1950 + serial, 1 + serial % 12, 1 + serial % 27), 700 + serial,
