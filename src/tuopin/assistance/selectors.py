@@ -170,6 +170,11 @@ def fund_entries_for(user: Any, project: Project) -> QuerySet[FundEntry]:
     return FundEntry.objects.filter(project=project).select_related("source", "reverses").order_by("on", "id")
 
 
+def fund_entry_of(project: Project, entry_id: int) -> FundEntry | None:
+    """One of a project's entries (the project read through projects_for)."""
+    return FundEntry.objects.filter(project=project, pk=entry_id).first()
+
+
 def positions_for(projects: list[Project], *, as_of: date) -> dict[int, FundPosition]:
     """Each project's fund position and idle status on `as_of`, in one query."""
     entries: dict[int, list[tuple[str, date, Decimal]]] = {p.pk: [] for p in projects}

@@ -5,7 +5,6 @@ render; every read goes through selectors.py (the one scope layer), every write 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -47,7 +46,7 @@ from tuopin.assistance.funds import (
     project_record,
     repayment_record,
 )
-from tuopin.assistance.models import FundEntry, HelpingUnit, PairingKind
+from tuopin.assistance.models import HelpingUnit, PairingKind
 from tuopin.assistance.services import (
     agreement_record,
     measure_add,
@@ -56,8 +55,9 @@ from tuopin.assistance.services import (
     pairing_start,
 )
 from tuopin.assistance.services import plan_record as plan_save
-from tuopin.assistance.visits import duty_record, photo_folder, visit_record
+from tuopin.assistance.visits import PHOTO_FOLDER, duty_record, visit_record
 from tuopin.core.forms import add_service_errors
+from tuopin.core.uploads import stored_path
 
 PAGE = 50
 
@@ -335,7 +335,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
                                                     source=fund_source_get(name=d["source"], level=d["level"]),
                                                     kind=d["kind"], on=d["on"], amount=d["amount"], note=d["note"]))  # fmt: skip
     elif action == "reverse" and reverse.is_valid():
-        entry = FundEntry.objects.filter(project=project, pk=reverse.cleaned_data["entry"]).first()
+        entry = selectors.fund_entry_of(project, reverse.cleaned_data["entry"])
         done = entry is not None and _try(reverse, lambda: fund_entry_reverse(
             actor=user, entry=entry, on=timezone.localdate(), note=reverse.cleaned_data["note"]))  # fmt: skip
     if done:
@@ -418,7 +418,7 @@ def visit_photo(request: HttpRequest, visit_id: int) -> HttpResponse:
     user: Any = request.user
     visit = get_in_scope_or_404(request, lambda: selectors.visits_for(user).filter(pk=visit_id, photo__gt="").first(),
                                 what="visit", key=str(visit_id))  # fmt: skip
-    path = photo_folder() / Path(visit.photo).name
+    path = stored_path(PHOTO_FOLDER, visit.photo)
     if not path.is_file():
         raise Http404
     kind = "image/png" if path.suffix == ".png" else "image/jpeg"

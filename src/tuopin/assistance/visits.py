@@ -14,14 +14,12 @@ How compliance judges a reporting period P (`compliance`):
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -31,7 +29,7 @@ from tuopin.assistance import periods
 from tuopin.assistance.models import Duty, HelpingUnit, TargetType, Visit
 from tuopin.assistance.services import actor_name, check_write, target_area
 from tuopin.audit.services import audit_record
-from tuopin.core.uploads import UploadRejected
+from tuopin.core.uploads import UploadRejected, file_store, stored_path
 
 
 def person_key(name: str) -> str:
@@ -81,28 +79,13 @@ def duty_record(*, actor: User | None, who: str, target_type: str, target_code: 
     return duty
 
 
-PHOTO_TYPES = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG\r\n\x1a\n"}
-
-
-def photo_folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "visits"
+PHOTO_FOLDER = "visits"
 
 
 def photo_store(name: str, data: bytes) -> str:
-    """Keep a visit's photo under the data directory after the upload checks (size cap, a JPG or PNG whose content
-    matches its name: SECURITY.md E3); returns the stored file's name."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in PHOTO_TYPES:
-        raise UploadRejected(_("照片只接受 JPG 或 PNG 文件：%(name)s") % {"name": Path(name).name})
-    if len(data) > settings.TUOPIN_UPLOAD_MAX_BYTES:
-        raise UploadRejected(_("文件太大（%(mb).1f MB）。") % {"mb": len(data) / 1024 / 1024})
-    if not data.startswith(PHOTO_TYPES[suffix]):
-        raise UploadRejected(_("文件内容与扩展名不符。"))
-    folder = photo_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{uuid.uuid4().hex}{suffix}"
-    (folder / stored).write_bytes(data)
-    return stored
+    """Keep a visit's photo (a JPG or PNG: core.uploads.file_store); returns the stored file's name."""
+    return file_store(PHOTO_FOLDER, name, data, kinds=(".jpg", ".jpeg", ".png"),
+                      refused=_("照片只接受 JPG 或 PNG 文件：%(name)s") % {"name": Path(name).name})  # fmt: skip
 
 
 def visit_record(*, actor: User | None, who: str, on: date, target_type: str, target_code: str, purpose: str,
@@ -137,7 +120,7 @@ def visit_record(*, actor: User | None, who: str, on: date, target_type: str, ta
             )
     except Exception:
         if photo:
-            (photo_folder() / photo).unlink(missing_ok=True)  # no photo without its visit
+            stored_path(PHOTO_FOLDER, photo).unlink(missing_ok=True)  # no photo without its visit
         raise
     return visit
 

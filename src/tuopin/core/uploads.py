@@ -1,7 +1,9 @@
-"""Checks on uploaded spreadsheets before any parser opens them (SECURITY.md E3)."""
+"""Checks on uploaded spreadsheets before any parser opens them, and the store for other kept files (evidence,
+photos): size cap, an allowed extension whose content matches it, a random stored name (SECURITY.md E3)."""
 
 from __future__ import annotations
 
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -46,3 +48,39 @@ def _refuse_xml_declarations(path: Path, entries: list[zipfile.ZipInfo]) -> None
                 head = part.read(4096)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise UploadRejected(_("工作簿含有XML实体声明（可能是XML炸弹），已拒绝。"))
+
+
+# The first bytes each kind of kept file starts with.
+SIGNATURES: dict[str, bytes] = {
+    ".pdf": b"%PDF", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG\r\n\x1a\n",
+    ".xlsx": b"PK\x03\x04", ".docx": b"PK\x03\x04",
+}  # fmt: skip
+
+
+def stored_path(folder: str, stored: str) -> Path:
+    """Where a kept file of `folder` lives (under MEDIA_ROOT); `stored` is the name file_store returned."""
+    return Path(settings.MEDIA_ROOT) / folder / Path(stored).name
+
+
+def file_store(folder: str, name: str, data: bytes, *, kinds: tuple[str, ...], refused: str) -> str:
+    """Keep an uploaded file under MEDIA_ROOT/`folder` after the checks: the size cap, an extension among `kinds`
+    (else `refused`, a message naming them) whose content starts as that kind does, and the workbook checks for
+    xlsx. Returns the stored name (random, with the extension)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in kinds:
+        raise UploadRejected(refused)
+    if len(data) > settings.TUOPIN_UPLOAD_MAX_BYTES:
+        raise UploadRejected(_("文件太大（%(mb).1f MB）。") % {"mb": len(data) / 1024 / 1024})
+    if not data.startswith(SIGNATURES[suffix]):
+        raise UploadRejected(_("文件内容与扩展名不符。"))
+    stored = f"{uuid.uuid4().hex}{suffix}"
+    path = stored_path(folder, stored)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    if suffix == ".xlsx":
+        try:
+            check_xlsx(path)  # zip and XML bombs
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+    return stored

@@ -15,6 +15,7 @@ from tuopin.areas.models import Area
 from tuopin.supervision.models import (
     Answer,
     Checklist,
+    Evidence,
     Finding,
     Item,
     ListedArea,
@@ -78,6 +79,13 @@ def item_for(user: AnyUser, item_id: int) -> Item | None:
         .prefetch_related("steps", "evidence")
         .filter(pk=item_id)
         .first()
+    )
+
+
+def evidence_for(user: AnyUser, evidence_id: int) -> Evidence | None:
+    """A file of evidence, when its item is in the user's scope."""
+    return (
+        Evidence.objects.filter(scope_q(user, "item__area_id"), pk=evidence_id).select_related("item").first()
     )
 
 

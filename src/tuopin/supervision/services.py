@@ -15,13 +15,11 @@ Who does what with a rectification item (the levels follow the item's area):
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -231,52 +229,19 @@ def item_act(
     return written
 
 
-EVIDENCE_TYPES = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".docx": (b"PK\x03\x04",),
-}
-
-
-def evidence_folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "evidence"
-
-
-def _check_evidence(name: str, data: bytes) -> str:
-    """The upload checks for evidence: size cap, an allowed extension whose content matches (SECURITY.md E3)."""
-    from tuopin.core.uploads import UploadRejected
-
-    suffix = Path(name).suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise UploadRejected(_("只接受 PDF、JPG、PNG、XLSX、DOCX 文件：%(name)s") % {"name": name})
-    if len(data) > settings.TUOPIN_UPLOAD_MAX_BYTES:
-        raise UploadRejected(_("文件太大（%(mb).1f MB）。") % {"mb": len(data) / 1024 / 1024})
-    if not data.startswith(EVIDENCE_TYPES[suffix]):
-        raise UploadRejected(_("文件内容与扩展名不符。"))
-    return suffix
+EVIDENCE_KINDS = (".pdf", ".jpg", ".jpeg", ".png", ".xlsx", ".docx")
+EVIDENCE_FOLDER = "evidence"
 
 
 def evidence_add(*, actor: User | None, item: Item, name: str, data: bytes) -> Evidence:
     """Keep a file of evidence for an item under the data directory (the responsible or the verifying office)."""
-    from tuopin.core.uploads import check_xlsx
+    from tuopin.core.uploads import file_store
 
     if not (may_act(actor, item, "work") or may_act(actor, item, "verify")):
         _deny(actor, "rectify.evidence", "item", item.number, item.area_id,
               _("只有责任单位和验收单位可以上传佐证材料。"))  # fmt: skip
-    suffix = _check_evidence(name, data)
-    folder = evidence_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{uuid.uuid4().hex}{suffix}"
-    (folder / stored).write_bytes(data)
-    if suffix == ".xlsx":
-        try:
-            check_xlsx(folder / stored)  # the workbook checks: zip and XML bombs
-        except Exception:
-            (folder / stored).unlink(missing_ok=True)
-            raise
+    stored = file_store(EVIDENCE_FOLDER, name, data, kinds=EVIDENCE_KINDS,
+                        refused=_("只接受 PDF、JPG、PNG、XLSX、DOCX 文件：%(name)s") % {"name": name})  # fmt: skip
     with transaction.atomic():
         evidence = Evidence.objects.create(item=item, name=Path(name).name[:150], stored=stored, size=len(data),
                                            sha256=hashlib.sha256(data).hexdigest(), uploaded_by=_name(actor))  # fmt: skip

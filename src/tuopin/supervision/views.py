@@ -22,10 +22,10 @@ from django.views.decorators.http import require_POST
 
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
-from tuopin.accounts.scope import area_codes, scope_q
+from tuopin.accounts.scope import area_codes
 from tuopin.audit.services import audit_record
 from tuopin.core.forms import add_service_errors
-from tuopin.core.uploads import UploadRejected
+from tuopin.core.uploads import UploadRejected, stored_path
 from tuopin.supervision import selectors
 from tuopin.supervision.forms import (
     ActForm,
@@ -41,9 +41,10 @@ from tuopin.supervision.forms import (
     ReconcileForm,
     RoundForm,
 )
-from tuopin.supervision.models import Evidence, Result, Status
+from tuopin.supervision.models import Result, Status
 from tuopin.supervision.services import (
     ACTIONS,
+    EVIDENCE_FOLDER,
     OFFICES,
     ItemData,
     Rectify,
@@ -52,7 +53,6 @@ from tuopin.supervision.services import (
     answer_publish,
     days_overdue,
     evidence_add,
-    evidence_folder,
     finding_record,
     item_act,
     item_create,
@@ -177,17 +177,9 @@ def item_evidence(request: HttpRequest, item_id: int) -> HttpResponse:
 @require(Capability.READ)
 def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     user: Any = request.user
-    evidence = get_in_scope_or_404(
-        request,
-        lambda: (
-            Evidence.objects.filter(scope_q(user, "item__area_id"), pk=evidence_id)
-            .select_related("item")
-            .first()
-        ),
-        what="evidence",
-        key=str(evidence_id),
-    )
-    path = evidence_folder() / evidence.stored
+    evidence = get_in_scope_or_404(request, lambda: selectors.evidence_for(user, evidence_id), what="evidence",
+                                   key=str(evidence_id))  # fmt: skip
+    path = stored_path(EVIDENCE_FOLDER, evidence.stored)
     if not path.is_file():
         raise Http404
     audit_record(action="rectify.evidence_read", request=request, object_type="item", object_id=evidence.item.number,
