@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,9 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         from tuopin.core.ledgers import ledger_register
         from tuopin.supervision.ledgers import LISTED, RECTIFICATION
+        from tuopin.supervision.seed import checklists_seed
+
+        post_migrate.connect(checklists_seed, sender=self, dispatch_uid="tuopin.supervision.seed")
 
         ledger_register(RECTIFICATION)
         ledger_register(LISTED)

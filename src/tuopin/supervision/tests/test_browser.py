@@ -33,13 +33,6 @@ def test_a_finding_becomes_an_item_that_the_township_submits_and_the_county_clos
     tmp_path: Path,
 ) -> None:
     today = timezone.localdate()
-    # Live-server tests flush the database, which takes the migration's shipped templates with it: load them again.
-    from django.apps import apps
-
-    from tuopin.supervision.migrations import __name__ as migrations_package
-
-    shipped = __import__(f"{migrations_package}.0002_checklists", fromlist=["load"])
-    shipped.load(apps, None)
     checklist = Checklist.objects.get(code="baikan-bacha")
     inspection = round_create(actor=own, data=RoundData("灵寿县八看八查督查", "inspection", "县第一督查组", "李四、王五",
                                                         "130126", checklist.pk, today - timedelta(days=3), today))  # fmt: skip
