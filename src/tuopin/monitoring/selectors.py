@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from tuopin.accounts.scope import area_q, scope_q
 from tuopin.feeds.selectors import feed_files
-from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening
+from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening, SelfReport
 from tuopin.monitoring.rules import FEED_SCHEMAS
 from tuopin.monitoring.services import overdue_q
 
@@ -51,6 +51,15 @@ def alerts_for(
 
 def alert_for(user: Any, alert_id: int) -> Alert | None:
     return alerts_for(user).filter(pk=alert_id).first()
+
+
+def reports_for(user: Any, alert: Alert) -> QuerySet[SelfReport]:
+    """The public-form reports behind a self-report alert, in the user's scope (the reporter's village)."""
+    return SelfReport.objects.filter(scope_q(user, "village_id"), alert=alert).order_by("id")
+
+
+def report_for(user: Any, report_id: int) -> SelfReport | None:
+    return SelfReport.objects.filter(scope_q(user, "village_id"), pk=report_id).first()
 
 
 def due(alert: Alert) -> date | None:

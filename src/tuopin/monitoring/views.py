@@ -14,12 +14,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import scope_q
 from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
+from tuopin.audit.services import audit_record
+from tuopin.core.crypto import decrypt
 from tuopin.core.forms import add_service_errors, blank_choices
 from tuopin.core.jobs import job_start
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
@@ -35,6 +38,8 @@ from tuopin.monitoring.selectors import (
     cases_for,
     due,
     escalated_to,
+    report_for,
+    reports_for,
     screenings_for,
 )
 from tuopin.monitoring.services import MONITORING_OFFICES as OFFICES
@@ -43,6 +48,7 @@ from tuopin.monitoring.tasks import screening_job
 from tuopin.procedures.flows import Kind
 from tuopin.procedures.models import Procedure
 from tuopin.procedures.services import Proposal, procedure_propose
+from tuopin.registry.forms import RevealForm
 
 SCREENERS = ("county", "city", "province", "admin")
 
@@ -148,8 +154,28 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     works = user.role in OFFICES and user.can(Capability.WRITE) and alert.status in OPEN_STATUSES
     context = {"alert": alert, "form": form, "rows": alert_feed_rows(alert), "due": due(alert),
                "escalated": escalated_to(alert, today), "today": today, "works": works,
-               "policy": sorted(alert.evidence.get("policy", {}).items())}  # fmt: skip
+               "policy": sorted(alert.evidence.get("policy", {}).items()), "can_reveal": user.can(Capability.REVEAL),
+               "reports": reports_for(user, alert) if alert.rule == Rule.SELF_REPORT else []}  # fmt: skip
     return render(request, "monitoring/alert.html", context, status=400 if form.errors else 200)
+
+
+@require(Capability.REVEAL)
+@require_POST
+def report_phone(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A self-reporter's full phone number, so that the task force can call back, for a stated reason; the reveal is
+    audited as an ID number's is (SECURITY.md B2, D1)."""
+    report = get_in_scope_or_404(
+        request, lambda: report_for(request.user, report_id), what="self_report", key=str(report_id)
+    )
+    form = RevealForm({"reason": request.POST.get("reason") or request.headers.get("HX-Prompt", "")})
+    if not form.is_valid():
+        return render(request, "monitoring/_phone.html", {"report": report, "form": form}, status=400)
+    audit_record(action="monitoring.reveal_phone", request=request, object_type="self_report",
+                 object_id=str(report.pk), details={"alert": report.alert_id, "village": report.village_id,
+                                                    "reason": form.cleaned_data["reason"]})  # fmt: skip
+    return render(
+        request, "monitoring/_phone.html", {"report": report, "phone": decrypt(report.phone_encrypted)}
+    )
 
 
 class CaseForm(forms.Form):

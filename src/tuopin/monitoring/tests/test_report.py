@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tuopin.accounts.models import User
 from tuopin.areas.models import Area
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import RegisterHousehold, client_for
@@ -60,3 +61,27 @@ def test_nothing_of_the_registry_is_visible_from_the_form(register: RegisterHous
         client.get("/report/areas/?township=13").content.decode().count("<option") == 1
     )  # codes only of 6 or 9
     assert client.get("/monitoring/").status_code == 302  # the inbox needs a sign-in
+
+
+def test_the_task_force_reveals_the_phone_for_a_reason_and_it_is_audited(
+    tree: dict[str, Area], own: User, neighbour: User, inspector: User
+) -> None:
+    _post(Client())
+    alert, report = Alert.objects.get(), SelfReport.objects.get()
+    page = client_for(own).get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    assert 'data-testid="reports"' in page and "139****5678" in page and "13912345678" not in page
+    assert 'data-testid="reveal-phone"' in page
+    url = f"/monitoring/reports/{report.pk}/phone/"
+    assert client_for(inspector).post(url, HTTP_HX_PROMPT="核查").status_code == 403
+    assert client_for(neighbour).post(url, HTTP_HX_PROMPT="回访").status_code == 404
+    assert client_for(own).post(url).status_code == 400  # no reason
+    assert not AuditEvent.objects.filter(action="monitoring.reveal_phone").exists()
+    response = client_for(own).post(url, HTTP_HX_PROMPT="电话回访核实")
+    assert response.status_code == 200 and "13912345678" in response.content.decode()
+    event = AuditEvent.objects.get(action="monitoring.reveal_phone")
+    assert (event.object_id, event.actor, event.details["reason"]) == (
+        str(report.pk),
+        "lingshou",
+        "电话回访核实",
+    )
+    assert (event.details["alert"], event.details["village"]) == (alert.pk, VILLAGE)
