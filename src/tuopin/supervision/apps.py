@@ -9,10 +9,12 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from tuopin.core.ledgers import ledger_register
-        from tuopin.supervision.ledgers import LISTED, RECTIFICATION
+        from tuopin.supervision.ledgers import INSPECTIONS, LISTED, QUESTIONS, RECTIFICATION
         from tuopin.supervision.seed import checklists_seed
 
         post_migrate.connect(checklists_seed, sender=self, dispatch_uid="tuopin.supervision.seed")
 
         ledger_register(RECTIFICATION)
         ledger_register(LISTED)
+        ledger_register(INSPECTIONS)
+        ledger_register(QUESTIONS)

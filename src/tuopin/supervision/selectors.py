@@ -184,11 +184,14 @@ def round_for(user: AnyUser, round_id: int) -> Round | None:
     return rounds_for(user).filter(pk=round_id).first()
 
 
-def findings_for(user: AnyUser, inspection: Round) -> QuerySet[Finding]:
-    return (
-        Finding.objects.filter(scope_q(user, "area_id"), round=inspection)
-        .select_related("area", "checklist_item", "item")
-        .order_by("checklist_item__position", "area_id")
+def findings_for(user: AnyUser, inspection: Round | None = None) -> QuerySet[Finding]:
+    """Findings in the user's scope, of one round or (None) of every round (its area contains the finding's, so
+    the round is one the user sees)."""
+    findings = Finding.objects.filter(scope_q(user, "area_id"))
+    if inspection is not None:
+        findings = findings.filter(round=inspection)
+    return findings.select_related("area", "checklist_item", "item").order_by(
+        "round_id", "checklist_item__position", "area_id"
     )
 
 

@@ -256,7 +256,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("supervision:round", round_id=found.pk)
     context = {"rounds": selectors.rounds_for(user)[:100], "form": form, "may_organise": _organises(user),
-               "checklists": selectors.checklists()}  # fmt: skip
+               "may_write": _writes(user), "checklists": selectors.checklists()}  # fmt: skip
     return render(request, "supervision/rounds.html", context, status=400 if form.errors else 200)
 
 
