@@ -148,3 +148,64 @@ class AlertOut(Schema):
     first_seen: date
     last_seen: date
     due: date | None = Field(description="the next deadline of an open alert (first check, then conclusion)")
+
+
+class LedgerColumnOut(Schema):
+    header: str = Field(description="the Chinese header of the Excel sheet")
+    field: str = Field(description="the key of the column in a row")
+    kind: str = Field(description="text, date, integer, money, ratio, choice or area")
+    required: bool
+    choices: list[list[str]] = Field(description="[code, Chinese label] pairs of a choice column")
+
+
+class LedgerOut(Schema):
+    name: str
+    sheet: str
+    label: str
+    columns: list[LedgerColumnOut]
+    may_import: bool = Field(description="whether the token's user may import this ledger")
+
+
+class LedgerPage(Schema):
+    ledger: str
+    rows: list[dict[str, Any]] = Field(
+        description="field -> value; dates ISO, amounts decimal strings, codes"
+    )
+    next_offset: int | None = Field(description="pass as `offset` for the next page")
+
+
+class LedgerImportOut(Schema):
+    """The same shape as `tuopin import ledger NAME FILE --json`."""
+
+    ledger: str
+    ok: bool
+    rows: int
+    created: int
+    dry_run: bool
+    errors: list[dict[str, Any]] = Field(description="{sheet, row, column, value, message} per problem")
+
+
+class OverdueItemOut(Schema):
+    number: str
+    area: str
+    deadline: str
+    status: str = Field(description="the state's Chinese label, as in the ledger sheet")
+    days_overdue: int
+
+
+class OverdueOut(Schema):
+    """The same shape as `tuopin rectify overdue --json`."""
+
+    overdue: int
+    items: list[OverdueItemOut]
+
+
+class ComplianceOut(Schema):
+    """The same shape as `tuopin visits compliance --json`."""
+
+    period: str
+    duties: int = Field(description="judgements made: one per duty and duty period inside the period")
+    met: int
+    missed: list[dict[str, Any]] = Field(
+        description="{who, target, period, required, done} per missed judgement"
+    )

@@ -1,4 +1,5 @@
-"""REST API v1: the registry, with the same scope, masking, validation and audit as the pages.
+"""REST API v1: the registry, monitoring alerts and the offices' ledgers, with the same scope, masking, validation
+and audit as the pages.
 
 Authentication: `Authorization: Bearer <personal access token>` (`tuopin token create --username U`); a token acts
 exactly as its user. The schema is served at /api/v1/openapi.json.
@@ -6,12 +7,18 @@ exactly as its user. The schema is served at /api/v1/openapi.json.
 
 from __future__ import annotations
 
+import tempfile
+from datetime import date
 from decimal import Decimal
+from itertools import islice
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Path, Query, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import File, NinjaAPI, Path, Query, Schema, Status, UploadedFile
 from ninja.security import HttpBearer
 from pydantic import Field
 
@@ -21,18 +28,25 @@ from tuopin.accounts.services import token_user
 from tuopin.api.schemas import (
     NO_NUL,
     AlertOut,
+    ComplianceOut,
     HouseholdDetailOut,
     HouseholdIn,
     HouseholdPage,
     HouseholdPatch,
     IncomeIn,
     IncomeOut,
+    LedgerImportOut,
+    LedgerOut,
+    LedgerPage,
     MemberIn,
     MemberOut,
+    OverdueOut,
     Problem,
 )
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
+from tuopin.core.ledgers import LEDGERS, Ledger, ledger_import, ledger_may_import
+from tuopin.core.uploads import UploadRejected
 from tuopin.registry.models import Household, Income, Member
 from tuopin.registry.selectors import HouseholdFilter, household_for, household_list_for
 from tuopin.registry.services import (
@@ -248,3 +262,123 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> list[dict
     return [{"id": a.pk, "household": a.household.number if a.household else None, "person": a.person_masked or None,
              "area": a.area_id, "rule": a.rule, "status": a.status, "evidence": a.evidence,
              "first_seen": a.first_seen, "last_seen": a.last_seen, "due": due(a)} for a in alerts]  # fmt: skip
+
+
+# --- ledgers: the same rows as the Excel export, the same import as the upload page -------------------------------
+
+
+def _ledger(name: str) -> Ledger:
+    ledger = LEDGERS.get(name)
+    if ledger is None:
+        raise Http404
+    return ledger
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@api.get("/ledgers", response={200: list[LedgerOut], **ERRORS}, summary="The Excel ledgers and their columns")
+def list_ledgers(request: HttpRequest) -> list[dict[str, Any]]:
+    user = _require(request, Capability.READ)
+    return [{"name": ledger.name, "sheet": ledger.sheet, "label": str(ledger.label),
+             "columns": [{"header": c.header, "field": c.field, "kind": c.kind, "required": c.required,
+                          "choices": [[code, str(label)] for code, label in c.choices]} for c in ledger.columns],
+             "may_import": ledger_may_import(user, ledger)}
+            for ledger in sorted(LEDGERS.values(), key=lambda ledger: ledger.name)]  # fmt: skip
+
+
+class LedgerRange(Schema):
+    limit: int = Field(default=500, ge=1, le=5000)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+@api.get(
+    "/ledgers/{name}",
+    response={200: LedgerPage, **ERRORS},
+    summary="A ledger's rows in the token's scope (what its Excel export holds; audited as an export)",
+)
+def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
+                page: Query[LedgerRange]) -> dict[str, Any]:  # fmt: skip
+    user = _require(request, Capability.READ)
+    ledger = _ledger(name)
+    if ledger.export is None:
+        raise Http404
+    fetched = list(islice(ledger.export(user), page.offset, page.offset + page.limit + 1))
+    rows = [{key: _json_value(value) for key, value in row.items()} for row in fetched[: page.limit]]
+    audit_record(action="ledger.export", request=request, object_type="ledger", object_id=name,
+                 details={"rows": len(rows), "offset": page.offset, "api": True})  # fmt: skip
+    more = len(fetched) > page.limit
+    return {"ledger": name, "rows": rows, "next_offset": page.offset + page.limit if more else None}
+
+
+@api.post(
+    "/ledgers/{name}/import",
+    response={200: LedgerImportOut, 422: LedgerImportOut, 401: Problem, 403: Problem, 404: Problem},
+    summary="Import a ledger workbook (.xlsx): all or nothing, every problem at once",
+)
+def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
+                  file: File[UploadedFile], dry_run: bool = False) -> Any:  # fmt: skip
+    user = _user(request)
+    ledger = _ledger(name)
+    if not ledger_may_import(user, ledger):
+        raise PermissionDenied(f"needs {Capability.WRITE}")
+    filename = FilePath(file.name or "upload.xlsx").name[:100]
+    if (file.size or 0) > settings.TUOPIN_UPLOAD_MAX_BYTES:
+        return Status(422, _refused(name, dry_run, _("文件太大。")))
+    with tempfile.TemporaryDirectory(prefix="tuopin-api-") as folder:
+        path = FilePath(folder) / "upload.xlsx"
+        with path.open("wb") as target:
+            for chunk in file.chunks():
+                target.write(chunk)
+        try:
+            result = ledger_import(name, path, actor=user, dry_run=dry_run, filename=filename)
+        except UploadRejected as error:
+            return Status(422, _refused(name, dry_run, str(error)))
+    return Status(200 if result.ok else 422, result.as_dict())
+
+
+def _refused(name: str, dry_run: bool, message: str) -> dict[str, Any]:
+    return {"ledger": name, "ok": False, "rows": 0, "created": 0, "dry_run": dry_run,
+            "errors": [{"sheet": "", "row": 0, "column": "", "value": "", "message": message}]}  # fmt: skip
+
+
+class OverdueQuery(Schema):
+    as_of: date | None = Field(default=None, description="the day to judge at (default today)")
+    area: str = Field(default="", pattern=r"^\d{0,12}$")
+
+
+@api.get("/rectification/overdue", response={200: OverdueOut, **ERRORS},
+         summary="Rectification items past their deadline and not closed, in the token's scope")  # fmt: skip
+def rectification_overdue(request: HttpRequest, query: Query[OverdueQuery]) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from tuopin.supervision.selectors import overdue_report
+
+    user = _require(request, Capability.READ)
+    return overdue_report(user, as_of=query.as_of or timezone.localdate(), within=query.area)
+
+
+class ComplianceQuery(Schema):
+    period: str = Field(pattern=r"^(19|20)\d{2}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4]\d|5[0-3]))?$",
+                        description="2019, 2019H2, 2019Q3, 2019-07 or 2019W27 (an ISO week)")  # fmt: skip
+    area: str = Field(default="", pattern=r"^\d{0,12}$")
+    as_of: date | None = Field(default=None, description="judge duty periods ended before this day")
+
+
+@api.get("/visits/compliance", response={200: ComplianceOut, **ERRORS},
+         summary="Visit duties judged once per duty period inside the period, in the token's scope")  # fmt: skip
+def visits_compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> dict[str, Any]:
+    from tuopin.assistance import periods
+    from tuopin.assistance.selectors import compliance_for
+
+    user = _require(request, Capability.READ)
+    try:
+        period = periods.parse(query.period)
+    except ValueError as error:  # only week 53 of a year that has 52: a period that does not exist
+        raise Http404 from error
+    return compliance_for(user, period, as_of=query.as_of, within=query.area).as_dict()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Substr
+from django.utils import translation
 
 from tuopin.accounts.scope import area_codes, area_q, scope_q
 from tuopin.areas.models import Area
@@ -26,7 +27,7 @@ from tuopin.supervision.models import (
     Source,
     Status,
 )
-from tuopin.supervision.services import RESPONSIBLE, VERIFIER
+from tuopin.supervision.services import RESPONSIBLE, VERIFIER, days_overdue
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -70,6 +71,21 @@ def items_for(user: AnyUser | None, *, within: str = "", status: str = "", sourc
     if query:
         items = items.filter(Q(number__icontains=query) | Q(description__icontains=query))
     return items.select_related("area")
+
+
+def status_label(status: str) -> str:
+    """A state's Chinese label, as the ledger sheet and the JSON contracts write it."""
+    with translation.override("zh-hans"):
+        return str(Status(status).label)
+
+
+def overdue_report(user: AnyUser | None, *, as_of: date, within: str = "") -> dict[str, Any]:
+    """`{"overdue": N, "items": [{"number", "area", "deadline", "status", "days_overdue"}]}`: the contract of
+    `tuopin rectify overdue --json` and of the API, oldest deadline first."""
+    items = items_for(user, within=within, overdue_as_of=as_of).order_by("deadline", "number")
+    rows = [{"number": i.number, "area": i.area_id, "deadline": i.deadline.isoformat(),
+             "status": status_label(i.status), "days_overdue": days_overdue(i, as_of)} for i in items]  # fmt: skip
+    return {"overdue": len(rows), "items": rows}
 
 
 def item_for(user: AnyUser, item_id: int) -> Item | None:

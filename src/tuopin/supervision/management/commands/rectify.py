@@ -4,13 +4,12 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tuopin.accounts.models import User
 from tuopin.core.commands import TuopinCommand, add_json_flag
-from tuopin.supervision.models import Item, Status
-from tuopin.supervision.selectors import items_for
-from tuopin.supervision.services import days_overdue
+from tuopin.supervision.models import Status
+from tuopin.supervision.selectors import items_for, overdue_report, status_label
 
 
 def _date(text: str) -> date:
@@ -18,11 +17,6 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as error:
         raise CommandError(f"not a date (YYYY-MM-DD): {text}") from error
-
-
-def _label(status: str) -> str:
-    with translation.override("zh-hans"):
-        return str(Status(status).label)
 
 
 class Command(TuopinCommand):
@@ -57,20 +51,14 @@ class Command(TuopinCommand):
 
     def _overdue(self, viewer: User | None, options: dict[str, Any]) -> None:
         as_of = _date(options["as_of"]) if options["as_of"] else timezone.localdate()
-        items = items_for(viewer, within=options["area"], overdue_as_of=as_of).order_by("deadline", "number")
-        rows = [self._row(item, as_of) for item in items]
+        report = overdue_report(viewer, as_of=as_of, within=options["area"])
         lines = [f"{r['deadline']}  {r['days_overdue']:>4}d  {r['number']:<20} {r['area']}  {r['status']}"
-                 for r in rows]  # fmt: skip
-        self.emit(options, {"overdue": len(rows), "items": rows}, "\n".join(lines) or "no overdue items")
+                 for r in report["items"]]  # fmt: skip
+        self.emit(options, report, "\n".join(lines) or "no overdue items")
 
     def _list(self, viewer: User | None, options: dict[str, Any]) -> None:
         items = items_for(viewer, within=options["area"], status=options["status"]).order_by("number")
         rows = [{"number": i.number, "area": i.area_id, "source": i.source, "category": i.category,
-                 "deadline": i.deadline.isoformat(), "status": _label(i.status)} for i in items]  # fmt: skip
+                 "deadline": i.deadline.isoformat(), "status": status_label(i.status)} for i in items]  # fmt: skip
         lines = [f"{r['number']:<20} {r['area']}  {r['deadline']}  {r['status']}" for r in rows]
         self.emit(options, {"items": rows}, "\n".join(lines) or "no items")
-
-    @staticmethod
-    def _row(item: Item, as_of: date) -> dict[str, Any]:
-        return {"number": item.number, "area": item.area_id, "deadline": item.deadline.isoformat(),
-                "status": _label(item.status), "days_overdue": days_overdue(item, as_of)}  # fmt: skip
