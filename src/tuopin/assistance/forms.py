@@ -146,3 +146,7 @@ class DutyForm(forms.Form):
     per_period = forms.IntegerField(label=_("每期次数"), min_value=1, max_value=100, initial=1)
     valid_from = _date(_("起始日期"), initial=_today)
     valid_to = _date(_("终止日期"), required=False)
+
+
+class UnitLinkForm(forms.Form):
+    user = forms.TypedChoiceField(label=_("帮扶单位用户"), coerce=int, choices=())

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
+from tuopin.accounts.roles import Role
 from tuopin.assistance import periods, selectors
 from tuopin.assistance.funds import (
     acceptance_record,
@@ -290,11 +291,16 @@ PROJECT_COLUMNS = (
 
 def projects_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
     rows = Rows(PROJECT_SHEET, actor, PROJECT_COLUMNS)
+    # A unit's user names its own units and never registers one (offices and the command line do).
+    registers = actor is None or actor.role != Role.UNIT
     for row in rows_in:
         v = row.values
-        unit = (
-            unit_ensure(actor=actor, name=v["unit"], group_name=v.get("group", "")) if v.get("unit") else None
-        )
+        if not v.get("unit"):
+            unit = None
+        elif registers:
+            unit = unit_ensure(actor=actor, name=v["unit"], group_name=v.get("group", ""))
+        else:
+            unit = unit_named(v["unit"])
         if not rows.may(row, "结对帮扶村", v["area"], area=v["area"], unit_id=unit.pk if unit else None,
                         unit_may=True):  # fmt: skip
             continue
@@ -424,15 +430,17 @@ def loans_export(user: User) -> Iterator[dict[str, Any]]:
                "purpose": loan.purpose}  # fmt: skip
 
 
+# A `unit` user imports the ledgers whose services take a unit's own writes (`unit_may=True`: visits and projects);
+# their `apply` checks every row through may_write against the user's units.
 LEDGERS = (
     Ledger("duties", DUTY_SHEET, gettext_lazy("走访职责"), DUTY_COLUMNS, duties_apply, duties_export,
            "assistance:duties"),
     Ledger("visits", VISIT_SHEET, gettext_lazy("走访记录"), VISIT_COLUMNS, visits_apply, visits_export,
-           "assistance:visits"),
+           "assistance:visits", units_may_import=True),
     Ledger("pairings", PAIRING_SHEET, gettext_lazy("结对帮扶"), PAIRING_COLUMNS, pairings_apply, pairings_export,
            "assistance:pairings"),
     Ledger("projects", PROJECT_SHEET, gettext_lazy("帮扶项目"), PROJECT_COLUMNS, projects_apply, projects_export,
-           "assistance:projects"),
+           "assistance:projects", units_may_import=True),
     Ledger("funds", FUND_SHEET, gettext_lazy("资金台账"), FUND_COLUMNS, funds_apply, funds_export,
            "assistance:projects"),
     Ledger("loans", LOAN_SHEET, gettext_lazy("扶贫小额信贷"), LOAN_COLUMNS, loans_apply, loans_export,

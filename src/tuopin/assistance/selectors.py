@@ -27,6 +27,7 @@ from tuopin.assistance.models import (
     PairingKind,
     Plan,
     Project,
+    UnitMember,
     Visit,
 )
 from tuopin.assistance.visits import DutyFacts, Report, VisitFacts, compliance
@@ -258,3 +259,30 @@ def units_for(user: Any) -> QuerySet[HelpingUnit]:
 
         return HelpingUnit.objects.filter(pk__in=held_unit_ids(user))
     return HelpingUnit.objects.all()
+
+
+def unit_for(user: Any, unit_id: int) -> HelpingUnit | None:
+    """A helping unit the user may open: its own for a unit's user, any for offices."""
+    return units_for(user).select_related("parent", "group", "area").filter(pk=unit_id).first()
+
+
+def units_listed(user: Any) -> QuerySet[HelpingUnit]:
+    return units_for(user).select_related("parent", "group", "area").order_by("name")
+
+
+def unit_members_for(user: Any, unit: HelpingUnit) -> QuerySet[UnitMember]:
+    """The users linked to the unit that the viewer may see (tuopin.accounts.selectors.users_for: the users inside
+    its area scope); the command line sees all."""
+    rows = UnitMember.objects.filter(unit=unit)
+    if user is not None:
+        from tuopin.accounts.selectors import users_for
+
+        rows = rows.filter(user__in=users_for(user).values("pk"))
+    return rows.select_related("user").order_by("user__username")
+
+
+def linkable_users_for(actor: Any, unit: HelpingUnit) -> QuerySet[Any]:
+    """Active users of role unit that the actor manages (users_for) and that are not linked to the unit yet."""
+    from tuopin.accounts.selectors import users_for
+
+    return users_for(actor).filter(role="unit", is_active=True).exclude(unit_links__unit=unit)

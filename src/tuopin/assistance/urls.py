@@ -19,4 +19,6 @@ urlpatterns = [
     path("visits/<int:visit_id>/photo/", views.visit_photo, name="visit_photo"),
     path("duties/", views.duties, name="duties"),
     path("compliance/", views.compliance, name="compliance"),
+    path("units/", views.units, name="units"),
+    path("units/<int:unit_id>/", views.unit_detail, name="unit"),
 ]

@@ -1,6 +1,7 @@
 """Pages of the assistance ledgers: pairings and coverage, a household's plan, measures and loans, projects with
-their funds and acceptance, visits, duties and their compliance. Views validate, call one service or selector and
-render; every read goes through selectors.py (the one scope layer), every write through the services."""
+their funds and acceptance, visits, duties and their compliance, the helping units and the users linked to them.
+Views validate, call one service or selector and render; every read goes through selectors.py (the one scope layer),
+every write through the services."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -35,6 +36,7 @@ from tuopin.assistance.forms import (
     ProjectForm,
     RepaymentForm,
     ReverseForm,
+    UnitLinkForm,
     VisitForm,
 )
 from tuopin.assistance.funds import (
@@ -53,10 +55,12 @@ from tuopin.assistance.services import (
     pairing_change,
     pairing_end,
     pairing_start,
+    unit_member_link,
 )
 from tuopin.assistance.services import plan_record as plan_save
 from tuopin.assistance.visits import PHOTO_FOLDER, duty_record, visit_record
 from tuopin.core.forms import add_service_errors
+from tuopin.core.ledgers import LEDGERS, ledger_may_import
 from tuopin.core.uploads import stored_path
 
 PAGE = 50
@@ -88,8 +92,10 @@ def _saved(request: HttpRequest, target: str, **kwargs: Any) -> HttpResponse:
 
 
 def _ledgers(user: Any, *names: str) -> dict[str, Any]:
-    """The Excel ledgers a page links to (template, export, and import for those who may write)."""
-    return {"ledger_names": names, "user_writes": user.can(Capability.WRITE)}
+    """The Excel ledgers a page links to (template, export, and import for those who may import each one: writers,
+    and a unit's user for the ledgers of its own rows)."""
+    imports = [name for name in names if name in LEDGERS and ledger_may_import(user, LEDGERS[name])]
+    return {"ledger_names": names, "ledger_imports": imports}
 
 
 def _try(form: forms.Form, action: Any) -> bool:
@@ -465,3 +471,39 @@ def compliance(request: HttpRequest) -> HttpResponse:
     context = {"report": report, "period": period, "charts": {"compliance": chart}, "missed": report.missed[:500],
                "rate": round(100 * report.met / report.duties, 1) if report.duties else None}  # fmt: skip
     return render(request, "assistance/compliance.html", context)
+
+
+# ------------------------------------------------------------------------------------------ helping units
+
+
+@require(Capability.READ)
+def units(request: HttpRequest) -> HttpResponse:
+    """The helping units (master data: all of them for offices, its own for a unit's user)."""
+    page = Paginator(selectors.units_listed(request.user), PAGE).get_page(request.GET.get("page"))
+    return render(request, "assistance/units.html", {"page": page, "query": request.GET.copy()})
+
+
+@require(Capability.READ)
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A helping unit and the users linked to it; a user manager links a `unit` user of its scope to it (the link
+    is what that user then sees). Links have no dates and are not ended here."""
+    user: Any = request.user
+    unit = get_in_scope_or_404(
+        request, lambda: selectors.unit_for(user, unit_id), what="unit", key=str(unit_id)
+    )
+    manages = bool(user.can(Capability.MANAGE_USERS))
+    if request.method == "POST" and not manages:
+        raise PermissionDenied(f"needs {Capability.MANAGE_USERS}")
+    form = UnitLinkForm(request.POST or None)
+    if manages:
+        linkable = selectors.linkable_users_for(user, unit)
+        form.fields["user"].choices = [(u.pk, f"{u.display_name}（{u.username}）") for u in linkable[:500]]  # type: ignore[attr-defined]
+        if request.method == "POST" and form.is_valid():
+            chosen = linkable.filter(pk=form.cleaned_data["user"]).first()
+            if chosen is not None and _try(
+                form, lambda: unit_member_link(actor=user, user=chosen, unit=unit)
+            ):
+                return _saved(request, "assistance:unit", unit_id=unit.pk)
+    context = {"unit": unit, "members": selectors.unit_members_for(user, unit), "form": form, "manages": manages,
+               "children": selectors.units_listed(user).filter(parent=unit)}  # fmt: skip
+    return render(request, "assistance/unit.html", context, status=400 if form.errors else 200)

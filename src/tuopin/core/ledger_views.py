@@ -1,15 +1,20 @@
 """The pages every ledger shares: upload (a background job with progress and the problems table), the empty
-template and the Excel export of what the user may see. Each ledger's own page links here."""
+template and the Excel export of what the user may see. Each ledger's own page links here.
+
+The upload is for those who may write, and for `unit` users on the ledgers marked `units_may_import`
+(core.ledgers.ledger_may_import); anyone else is refused (403, audited by the account middleware) as before."""
 
 from __future__ import annotations
 
 import io
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.core.jobs import job_start
-from tuopin.core.ledgers import LEDGERS, Ledger, ledger_export, ledger_write
+from tuopin.core.ledgers import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
 from tuopin.core.tasks import ledger_import_job
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,8 +48,12 @@ def _workbook(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@require(Capability.WRITE)
+@require(Capability.READ)
 def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
+    user: Any = request.user
+    known = LEDGERS.get(name)
+    if not (ledger_may_import(user, known) if known else user.can(Capability.WRITE)):
+        raise PermissionDenied(f"needs {Capability.WRITE}")  # the refusal the write requirement gave before
     ledger = _ledger(name)
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

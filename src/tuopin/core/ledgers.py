@@ -11,6 +11,12 @@ dry run or on any problem, so a file is taken whole or not at all. `apply` sees 
 reports what only it can see (an unknown household, a duplicate number, a state change not allowed) by raising
 `ImportFailed` with all of its problems at once; they are listed together with the cell problems.
 
+Who may import: a user with the write capability (the area cells held to their area scope, `apply` checking the
+rest), and, for a ledger marked `units_may_import`, a `unit` user linked to a helping unit. Such a user's rows are
+not held to an area scope (its account's areas say nothing about what it writes): the ledger's `apply` checks each
+row against the user's units (the assistance services' `may_write`). `ledger_may_import` is that rule, for the
+page, the job and `ledger_import` alike.
+
 Apps register their ledgers in `AppConfig.ready()` with `ledger_register`.
 """
 
@@ -32,7 +38,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
-from tuopin.accounts.scope import in_scope
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.scope import UNIT_ROLE, held_unit_ids, in_scope
 from tuopin.audit.services import audit_record
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, open_workbook, read_sheet
 
@@ -85,6 +92,9 @@ class Ledger:
     apply: Callable[..., int]  # apply(rows, *, actor) -> entries created; raises ImportFailed
     export: Callable[..., Iterable[dict[str, Any]]] | None = None  # export(user) -> rows the user may see
     page: str = ""  # the URL name of the ledger's page, for the upload page's links back
+    # A `unit` user linked to a helping unit may import it too; `apply` must then check each row against the
+    # user's units (it is not held to an area scope).
+    units_may_import: bool = False
 
     def column(self, field_name: str) -> LedgerColumn:
         return next(column for column in self.columns if column.field == field_name)
@@ -109,6 +119,20 @@ def ledger_get(name: str) -> Ledger:
         return LEDGERS[name]
     except KeyError:
         raise UnknownLedger(name) from None
+
+
+def _unit_actor(user: User | None) -> bool:
+    return user is not None and getattr(user, "role", "") == UNIT_ROLE
+
+
+def ledger_may_import(user: User, ledger: Ledger) -> bool:
+    """Whether the user may import the ledger: the write capability, or a `unit` user linked to a unit for a ledger
+    marked `units_may_import` (see the module notes)."""
+    if not user.is_active:
+        return False
+    if _unit_actor(user):
+        return ledger.units_may_import and bool(held_unit_ids(user))
+    return user.can(Capability.WRITE)
 
 
 # ---------------------------------------------------------------------------------------------------------- import
@@ -212,8 +236,12 @@ def _cells(sheet: str, ledger: Ledger, rows: list[SheetRow], problems: list[Prob
 def _check_areas(sheet: str, ledger: Ledger, rows: list[LedgerRow], actor: User | None,
                  problems: list[Problem]) -> None:  # fmt: skip
     """Area cells in one query: the code must exist and, for a user, lie in their scope (the scope is checked before
-    `apply` ever runs, so no ledger can forget it)."""
+    `apply` ever runs, so no ledger can forget it). A `unit` user's rows are checked by the ledger's `apply` against
+    its units instead (only ledgers marked `units_may_import` take them)."""
     from tuopin.areas.models import Area
+
+    if _unit_actor(actor):
+        actor = None  # existence only: what a unit may write is decided by its units, in `apply`
 
     columns = [column for column in ledger.columns if column.kind == "area"]
     codes = {row.values[c.field] for row in rows for c in columns if c.field in row.values}
@@ -268,6 +296,10 @@ def ledger_import(name: str, path: Path, *, actor: User | None, dry_run: bool = 
     ledger = ledger_get(name)
     filename = filename or path.name
     result = LedgerImportResult(name, False, 0, dry_run=dry_run)
+    if actor is not None and not ledger_may_import(actor, ledger):
+        result.errors = [Problem(ledger.sheet, 0, "", "", _("您无权导入该台账。")).as_dict()]
+        _audit_refusal(ledger, actor, filename, result)
+        return result
     progress(0, 3, _("读取并校验"))
     try:
         result.rows, rows, problems = ledger_read(ledger, path, actor=actor)

@@ -7,9 +7,8 @@ from pathlib import Path
 from django_tasks import task
 
 from tuopin.accounts.models import User
-from tuopin.accounts.roles import Capability
 from tuopin.core.jobs import job_finish, job_progress
-from tuopin.core.ledgers import UnknownLedger, ledger_import
+from tuopin.core.ledgers import LEDGERS, UnknownLedger, ledger_import, ledger_may_import
 from tuopin.core.models import Job
 from tuopin.core.uploads import UploadRejected
 
@@ -21,7 +20,8 @@ def ledger_import_job(job_id: str) -> None:
     path = Path(job.params["path"])
     try:
         user: User = job.user
-        if not user.is_active or not user.can(Capability.WRITE):
+        ledger = LEDGERS.get(job.params["ledger"])  # an unknown one is refused by ledger_import below
+        if not user.is_active or (ledger is not None and not ledger_may_import(user, ledger)):
             job_finish(job_id, result={"ok": False, "errors": [], "refused": "permission"}, failed=True)
             return
         try:
