@@ -11,7 +11,14 @@ from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability
 from tuopin.core.commands import TuopinCommand
 from tuopin.core.excel import Problem
-from tuopin.core.ledgers import UnknownLedger, ledger_export, ledger_get, ledger_import, ledger_write
+from tuopin.core.ledgers import (
+    UnknownLedger,
+    ledger_export,
+    ledger_get,
+    ledger_import,
+    ledger_may_import,
+    ledger_write,
+)
 from tuopin.core.uploads import UploadRejected
 
 
@@ -28,8 +35,10 @@ def _user(username: str | None, capability: str) -> User | None:
 
 def import_ledger(command: TuopinCommand, options: dict[str, Any]) -> None:
     """`tuopin import ledger NAME FILE [--dry-run] [--json] [--username U]`: all rows or none, every problem."""
-    actor = _user(options.get("username"), Capability.WRITE)
+    actor = _user(options.get("username"), Capability.READ)
     try:
+        if actor is not None and not ledger_may_import(actor, ledger_get(options["name"])):
+            raise CommandError(f"{actor.username} may not import the ledger {options['name']}")
         result = ledger_import(options["name"], options["file"], actor=actor, dry_run=options["dry_run"])
     except UnknownLedger as error:
         raise CommandError(str(error)) from error

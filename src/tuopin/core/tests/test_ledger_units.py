@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from tuopin.accounts.models import User
 from tuopin.assistance.models import HelpingUnit, UnitMember
@@ -121,3 +123,14 @@ def test_the_job_rechecks_the_unit_users_link_when_it_runs(unit_user: User, tmp_
     job.refresh_from_db()
     assert job.status == "failed" and job.result["refused"] == "permission"
     assert not AuditEvent.objects.filter(action=ENTRY).exists() and not path.exists()
+
+
+def test_the_command_imports_for_a_unit_user_only_the_ledgers_open_to_units(unit_user: User, inspector: User,
+                                                                             tmp_path: Path) -> None:  # fmt: skip
+    path = _sheet(tmp_path / "a.xlsx", [["A-1", FAR_VILLAGE]])
+    call_command("import", "ledger", "unit_test", str(path), "--username", "planning", "--json")
+    assert AuditEvent.objects.filter(action=ENTRY, object_id="A-1").count() == 1
+    for name, username in (("office_test", "planning"), ("unit_test", "inspector")):
+        with pytest.raises(CommandError, match="may not import"):
+            call_command("import", "ledger", name, str(path), "--username", username)
+    assert AuditEvent.objects.filter(action=ENTRY).count() == 1
