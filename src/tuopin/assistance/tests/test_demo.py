@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -65,6 +65,10 @@ def the_demo_has_cadres_posts_duties_and_missed_visits(demo: dict[str, int]) -> 
     quarterly = [m for m in report.missed if m["who"] == "部扶贫办"]
     assert quarterly == [{"who": "部扶贫办", "target": LONGHUA, "period": "2018Q3", "required": 1, "done": 0}]
     assert coverage_for(None, on=date(2018, 6, 1)).households_total > 0
+    today = date.today()
+    last_quarter = periods.containing("quarter", date(today.year, today.month, 1) - timedelta(days=92))
+    recent = compliance_for(None, last_quarter)  # the compliance page's default period is not empty
+    assert recent.duties >= recent.met > 0
     unit = User.objects.filter(username="unit").first()
     if unit is not None:  # the demo accounts exist only with the demo command
         assert pairings_for(unit).count() > 0
