@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, NinjaAPI, Path, Query, Schema, Status, UploadedFile
+from ninja import NinjaAPI, Path, Query, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import Field
 
@@ -316,20 +316,38 @@ def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, p
     return {"ledger": name, "rows": rows, "next_offset": page.offset + page.limit if more else None}
 
 
+UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "the workbook (.xlsx)"}}}}}}  # fmt: skip
+
+
 @api.post(
     "/ledgers/{name}/import",
-    response={200: LedgerImportOut, 422: LedgerImportOut, 401: Problem, 403: Problem, 404: Problem},
-    summary="Import a ledger workbook (.xlsx): all or nothing, every problem at once",
+    response={
+        200: LedgerImportOut,
+        409: LedgerImportOut,
+        401: Problem,
+        403: Problem,
+        404: Problem,
+        422: Problem,
+    },
+    summary="Import a ledger workbook (.xlsx): all or nothing, every problem at once (409 with the problems)",
+    openapi_extra={"requestBody": UPLOAD_BODY},
 )
 def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
-                  file: File[UploadedFile], dry_run: bool = False) -> Any:  # fmt: skip
+                  dry_run: bool = False) -> Any:  # fmt: skip
+    """The file is read from the form by hand: an empty or foreign file is the import's refusal (409, the same
+    report as the command's), not a malformed request."""
     user = _user(request)
     ledger = _ledger(name)
     if not ledger_may_import(user, ledger):
         raise PermissionDenied(f"needs {Capability.WRITE}")
+    file = request.FILES.get("file")
+    if file is None:
+        raise ValidationError(_("请选择要导入的 Excel 文件。"))
     filename = FilePath(file.name or "upload.xlsx").name[:100]
     if (file.size or 0) > settings.TUOPIN_UPLOAD_MAX_BYTES:
-        return Status(422, _refused(name, dry_run, _("文件太大。")))
+        return Status(409, _refused(name, dry_run, _("文件太大。")))
     with tempfile.TemporaryDirectory(prefix="tuopin-api-") as folder:
         path = FilePath(folder) / "upload.xlsx"
         with path.open("wb") as target:
@@ -338,8 +356,8 @@ def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40,
         try:
             result = ledger_import(name, path, actor=user, dry_run=dry_run, filename=filename)
         except UploadRejected as error:
-            return Status(422, _refused(name, dry_run, str(error)))
-    return Status(200 if result.ok else 422, result.as_dict())
+            return Status(409, _refused(name, dry_run, str(error)))
+    return Status(200 if result.ok else 409, result.as_dict())
 
 
 def _refused(name: str, dry_run: bool, message: str) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def test_an_import_is_all_or_nothing_with_every_problem(tree: object, own: User,
         [ROW, {**ROW, "number": "ZG-101", "area": NEIGHBOUR_VILLAGE, "deadline": date(2020, 1, 1)}]
     )
     response = client.post(url, {"file": bad}, **_auth(own))
-    assert response.status_code == 422
+    assert response.status_code == 409
     result = response.json()
     assert (result["ok"], result["rows"], result["created"]) == (False, 2, 0)
     assert [(e["row"], e["column"]) for e in result["errors"]] == [(3, "区域代码")]
@@ -102,6 +102,9 @@ def test_an_import_is_all_or_nothing_with_every_problem(tree: object, own: User,
     assert done.status_code == 200 and done.json()["created"] == 1
     assert Item.objects.get().number == "ZG-100"
     assert client.post(url, {"file": _workbook([ROW])}, **_auth(inspector)).status_code == 403
+    assert client.post(url, {}, **_auth(own)).status_code == 422  # no file at all
+    empty = client.post(url, {"file": io.BytesIO(b"")}, **_auth(own))
+    assert empty.status_code == 409 and empty.json()["errors"][0]["message"]
     assert Item.objects.count() == 1
 
 
