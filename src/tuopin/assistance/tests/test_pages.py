@@ -74,6 +74,7 @@ def test_a_unit_user_sees_exactly_its_own_pairings_and_what_hangs_on_them(
     client = client_for(unit_user)
     listing = client.get("/assistance/?ended=on").content.decode()
     assert "规划财务司" in listing and "大气环境管理司" not in listing and "赵帮扶" not in listing
+    assert 'data-testid="agreement-totals"' not in listing  # no county pairing, no agreements' outputs
     assert "规划财务司垃圾处理项目" in client.get("/assistance/projects/").content.decode()
     assert "大气环境管理司" not in client.get("/assistance/projects/").content.decode()
     visits = client.get("/assistance/visits/").content.decode()
@@ -232,3 +233,5 @@ def test_a_county_pairing_is_seen_by_both_counties_offices(ledger: Ledger, own: 
     assert client_for(own).post(url, {**data, "title": "培训协议"}).status_code == 302  # the helping side too
     assert client_for(neighbour).post(url, {**data, "title": "越权"}).status_code == 404
     assert "越权" not in client_for(own).get(f"/assistance/pairings/{pairing.pk}/").content.decode()
+    totals = client_for(helped).get("/assistance/").content.decode()
+    assert 'data-testid="agreement-totals"' in totals and "2000000.00" in totals

@@ -32,9 +32,9 @@ function drawCharts(root) {
     }
     if (element.dataset.chart === "bars") {
       chart.setOption({
-        grid: { left: 110, right: 20, top: 10, bottom: 20 },
+        grid: { left: 10, right: 20, top: 10, bottom: 20, containLabel: true },
         tooltip: { trigger: "axis" },
-        xAxis: { type: "value" },
+        xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: data.map((r) => r.label).reverse() },
         series: [{ type: "bar", data: data.map((r) => r.households).reverse() }],
       });

@@ -21,10 +21,10 @@ window.addEventListener("load", () => {
     if (kind === "compliance") {
       const data = rows.compliance || [];
       chart.setOption({
-        grid: { left: 70, right: 20, top: 25, bottom: 20 },
+        grid: { left: 10, right: 20, top: 25, bottom: 20, containLabel: true },
         legend: {},
         tooltip: { trigger: "axis" },
-        xAxis: { type: "value" },
+        xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: data.map((r) => r.label) },
         series: [
           { name: element.dataset.labelMet, type: "bar", stack: "n", data: data.map((r) => r.met) },
