@@ -32,6 +32,9 @@ DEMO_SOURCE = "演示值（请按本省统计公报和文件设置）"
 DEMO_POLICY = (("rural_disposable_income", 2023, "20000"), ("rural_disposable_income", 2024, "21500"),
                ("rural_disposable_income", 2025, "23000"), ("income_drop_ratio", 2021, "0.5"),
                ("disaster_loss_ratio", 2021, "0.5"))  # fmt: skip
+RECENT_DAYS = (
+    16  # a screening this long ago is still being worked: its first checks are due, its conclusions not
+)
 ELIMINATION_SAMPLE = 120  # the cases the demo takes through elimination (each proposal runs the checks)
 FEEDS_FROM = date(2024, 1, 1)
 MEASURES = {"medical": "落实大病保险和医疗救助，协调住院费用“一站式”结算", "income": "安排公益岗位，每月 800 元",
@@ -58,7 +61,8 @@ def monitoring_demo(
         if policy_for(year, "13").get(key) is None or policy_for(year, "13")[key].since != year:
             policy_set(actor=None, key=key, year=year, value=value, province="13", source=DEMO_SOURCE)
     start = FEEDS_FROM
-    screenings = [*_half_year_ends(start, today), today]
+    recent = today - timedelta(days=RECENT_DAYS)
+    screenings = [*_half_year_ends(start, recent), recent, today]
     files = _feed_files(rng, start, today)
     with tempfile.TemporaryDirectory() as folder:
         for done, (source, rows) in enumerate(files.items(), start=1):
@@ -77,8 +81,10 @@ def monitoring_demo(
     for done, as_of in enumerate(screenings, start=len(files) + 1):
         screening_run(actor=None, as_of=as_of)
         counts["screenings"] += 1
-        if as_of != today:  # the offices worked through what the earlier screenings found
-            _work_alerts(rng, as_of, counts)
+        if (
+            as_of != today
+        ):  # the offices worked through what the earlier screenings found, the recent one in part
+            _work_alerts(rng, as_of, counts, partly=as_of == recent)
         if progress:
             progress(done, len(files) + len(screenings))
     counts["eliminated"] = _eliminate_old_cases(today)
@@ -213,11 +219,21 @@ def _write_csv(path: Path, source: str, rows: list[list[str]]) -> None:
             writer.writerow(row + [""] * (len(headers) - len(row)))
 
 
-def _work_alerts(rng: random.Random, as_of: date, counts: dict[str, int]) -> None:
+def _work_alerts(rng: random.Random, as_of: date, counts: dict[str, int], *, partly: bool = False) -> None:
     """The offices' answers to the screening of `as_of`: most alerts checked within days, half of those with a
-    household put under monitoring with a measure, the rest dismissed with a reason."""
+    household put under monitoring with a measure, the rest dismissed with a reason. `partly`: a screening of a
+    few weeks ago still being worked — a quarter of its alerts not yet checked (past the first-check deadline, so
+    overdue and escalated to the township), a third checked and awaiting their conclusion."""
     for alert in Alert.objects.filter(status__in=OPEN_STATUSES, first_seen=as_of).select_related("household"):
         checked = as_of + timedelta(days=rng.randint(1, 3))
+        chance = rng.random() if partly else 1.0
+        if chance < 0.25:
+            continue
+        if chance < 0.6:
+            with suppress(ValidationError):
+                alert_check(actor=None, alert=alert, version=alert.version, checked_on=checked,
+                            finding="已电话联系农户，待入户核实")  # fmt: skip
+            continue
         with suppress(ValidationError):
             alert_check(actor=None, alert=alert, version=alert.version, checked_on=checked,
                         finding="村“两委”和驻村工作队入户核实")  # fmt: skip

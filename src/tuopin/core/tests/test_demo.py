@@ -40,6 +40,24 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
         assert account["area"] in home.content.decode()
     _check_demo_registry()
     _check_demo_procedures()
+    _check_demo_monitoring()
+
+
+def _check_demo_monitoring() -> None:
+    """A believable inbox and case board: open alerts of today's screening, overdue ones of a screening still being
+    worked (escalated), alerts checked and awaiting their conclusion, cases monitored and eliminated."""
+    from django.utils import timezone
+
+    from tuopin.monitoring.models import Alert, Case
+    from tuopin.monitoring.services import overdue_q
+
+    today = timezone.localdate()
+    open_alerts = Alert.objects.filter(status__in=("new", "checking"))
+    assert open_alerts.filter(first_seen=today).exists()
+    assert open_alerts.filter(overdue_q(today)).exists()
+    assert open_alerts.filter(status="checking", conclusion_due__gte=today).exists()
+    states = set(Case.objects.values_list("state", flat=True))
+    assert {"monitoring", "eliminated"} <= states
 
 
 def _check_demo_procedures() -> None:
