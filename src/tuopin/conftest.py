@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
+import xlsxwriter
 from django.test import Client
 
 from tuopin.accounts.middleware import SIGNED_IN_AT_SESSION_KEY
@@ -86,6 +89,22 @@ def neighbour(make_user: MakeUser) -> User:
 @pytest.fixture
 def inspector(make_user: MakeUser) -> User:
     return make_user("inspector", "inspector", "130126")
+
+
+def write_workbook(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
+    """A real .xlsx with one sheet per entry, the first row its headers: text cells as text (so "0012" stays),
+    numbers and dates as themselves, None left blank."""
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        page = book.add_worksheet(name)
+        for number, row in enumerate(rows):
+            for column, value in enumerate(row):
+                if isinstance(value, str):
+                    page.write_string(number, column, value)
+                elif value is not None:
+                    page.write(number, column, value)
+    book.close()
+    return path
 
 
 def client_for(user: User) -> Client:

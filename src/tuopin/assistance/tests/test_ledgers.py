@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import xlsxwriter
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from python_calamine import CalamineWorkbook
@@ -20,22 +19,14 @@ from python_calamine import CalamineWorkbook
 from tuopin.accounts.models import User
 from tuopin.assistance.models import Duty, FundEntry, Loan, Pairing, PairingEnd, Project, Visit
 from tuopin.assistance.tests.conftest import OTHER_VILLAGE, OWN_VILLAGE, Ledger
+from tuopin.conftest import write_workbook
 from tuopin.core.ledgers import ledger_export, ledger_import
 
 pytestmark = pytest.mark.django_db
 
 
 def workbook(path: Path, sheet: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    page = book.add_worksheet(sheet)
-    for column, header in enumerate(headers):
-        page.write_string(0, column, header)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            if value is not None:
-                page.write(number, column, value)
-    book.close()
-    return path
+    return write_workbook(path, {sheet: [headers, *rows]})
 
 
 DUTY_HEADERS = ["责任人", "职务", "单位", "对象类型", "对象代码", "频次", "每期次数", "起始日期", "终止日期"]

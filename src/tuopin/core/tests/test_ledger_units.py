@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -18,7 +17,7 @@ from tuopin.assistance.models import HelpingUnit, UnitMember
 from tuopin.assistance.services import unit_create, unit_member_link
 from tuopin.audit.models import AuditEvent
 from tuopin.audit.services import audit_record
-from tuopin.conftest import MakeUser
+from tuopin.conftest import MakeUser, write_workbook
 from tuopin.core.excel import Problem
 from tuopin.core.ledgers import LEDGERS, Ledger, LedgerColumn, LedgerRow, ledger_import, ledger_may_import
 from tuopin.core.models import Job
@@ -66,13 +65,7 @@ def unit_user(make_user: MakeUser, unit: HelpingUnit) -> User:
 
 
 def _sheet(path: Path, rows: list[list[str]]) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    page = book.add_worksheet("单位台账")
-    for number, row in enumerate([["编号", "区域代码"], *rows]):
-        for column, value in enumerate(row):
-            page.write_string(number, column, value)
-    book.close()
-    return path
+    return write_workbook(path, {"单位台账": [["编号", "区域代码"], *rows]})
 
 
 def test_it_says_who_may_import_which_ledger(unit_user: User, make_user: MakeUser, own: User,

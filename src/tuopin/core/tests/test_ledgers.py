@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import xlsxwriter
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from python_calamine import CalamineWorkbook
@@ -21,7 +20,7 @@ from tuopin.accounts.models import User
 from tuopin.accounts.scope import scope_q
 from tuopin.audit.models import AuditEvent
 from tuopin.audit.services import audit_record
-from tuopin.conftest import client_for
+from tuopin.conftest import client_for, write_workbook
 from tuopin.core.excel import ImportFailed, Problem
 from tuopin.core.ledgers import (
     LEDGERS,
@@ -87,18 +86,7 @@ def test_ledger() -> Iterator[Ledger]:
 
 
 def sheet(path: Path, rows: list[list[Any]], *, headers: list[str] = HEADERS, name: str = "测试台账") -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    page = book.add_worksheet(name)
-    for column, header in enumerate(headers):
-        page.write(0, column, header)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, str):
-                page.write_string(number, column, value)
-            elif value is not None:
-                page.write(number, column, value)
-    book.close()
-    return path
+    return write_workbook(path, {name: [headers, *rows]})
 
 
 GOOD = ["Z-1", "130126100201", "2019-07-01", 3, "1,200.5", "85%", "待办", "=1+1"]

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import xlsxwriter
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -20,7 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
-from tuopin.conftest import MakeUser, client_for
+from tuopin.conftest import MakeUser, client_for, write_workbook
 from tuopin.core.ledgers import ledger_get, ledger_import
 from tuopin.supervision.ledgers import FINDINGS_COLUMNS, QA_COLUMNS
 from tuopin.supervision.models import Answer, Checklist, Finding, Item, Question, Round
@@ -43,17 +42,7 @@ CHANGED = "与已记录的内容不同：台账只追加，不能修改已记录
 
 
 def _book(path: Path, sheet: str, headers: list[str], rows: list[list[Any]]) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    page = book.add_worksheet(sheet)
-    page.write_row(0, 0, headers)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, str):
-                page.write_string(number, column, value)
-            elif value is not None:
-                page.write(number, column, value)
-    book.close()
-    return path
+    return write_workbook(path, {sheet: [headers, *rows]})
 
 
 def _findings(path: Path, rows: list[list[Any]]) -> Path:

@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
-from tuopin.conftest import MakeUser, RegisterHousehold, client_for
+from tuopin.conftest import MakeUser, RegisterHousehold, client_for, write_workbook
 from tuopin.core.ledgers import ledger_import
 from tuopin.supervision.models import Checklist, Evidence, Finding, Item, ItemStep, ListedPerson, Question
 from tuopin.supervision.services import (
@@ -138,28 +138,12 @@ def test_the_reconciliation_page_and_its_excel(make_item: MakeItem, own: User, t
     assert AuditEvent.objects.filter(action="rectify.reconcile_export").count() == 1
 
 
+LEDGER_HEADERS = ["编号", "问题来源", "问题类别", "区域代码", "问题描述", "责任单位", "责任人", "发现日期", "整改时限", "状态",
+                  "整改措施"]  # fmt: skip
+
+
 def _ledger_file(path: Path, rows: list[list[str]]) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("整改台账")
-    headers = [
-        "编号",
-        "问题来源",
-        "问题类别",
-        "区域代码",
-        "问题描述",
-        "责任单位",
-        "责任人",
-        "发现日期",
-        "整改时限",
-        "状态",
-        "整改措施",
-    ]
-    sheet.write_row(0, 0, headers)
-    for n, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            sheet.write_string(n, c, value)
-    book.close()
-    return path
+    return write_workbook(path, {"整改台账": [LEDGER_HEADERS, *rows]})
 
 
 ROW = ["GK-001", "国家考核", "资金闲置", VILLAGE, "2018年度资金闲置", "灵寿镇政府", "张三", "2019-06-01", "2019-09-30",
