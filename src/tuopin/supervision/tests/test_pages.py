@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -285,25 +284,16 @@ def test_the_listed_ledger_imports_measures_and_clearances(register: RegisterHou
     register("H1")
     listing = listing_create(actor=own, name="挂牌督战", year=2020, area_code="130126")
     listing_add_area(actor=own, listing=listing, area_code=VILLAGE, leader="副县长")
-    book = xlsxwriter.Workbook(str(tmp_path / "l.xlsx"))
-    sheet = book.add_worksheet("挂牌督战台账")
-    sheet.write_row(0, 0, ["名单编号", "村代码", "户编号", "姓名", "类型", "内容", "日期"])
+    headers = ["名单编号", "村代码", "户编号", "姓名", "类型", "内容", "日期"]
     rows = [[listing.pk, VILLAGE, "H1", "王建国", "帮扶措施", "安排公益岗位", "2020-03-01"],
             [listing.pk, VILLAGE, "H1", "王建国", "销号", "收入达标", "2020-10-01"],
             [listing.pk, VILLAGE, "H1", "王小红", "销号", "收入达标", "2020-10-01"],
             [listing.pk, VILLAGE, "H1", "李秀英", "销号", "x", "2099-01-01"]]  # fmt: skip
-    for n, row in enumerate(rows, start=1):
-        sheet.write_row(n, 0, row)
-    book.close()
+    write_workbook(tmp_path / "l.xlsx", {"挂牌督战台账": [headers, *rows]})
     failed = ledger_import("listed", tmp_path / "l.xlsx", actor=township)
     assert [(e["row"], e["column"]) for e in failed.errors] == [(4, "姓名"), (5, "日期")]
     assert not ListedPerson.objects.filter(cleared_on__isnull=False).exists()
-    book = xlsxwriter.Workbook(str(tmp_path / "ok.xlsx"))
-    sheet = book.add_worksheet("挂牌督战台账")
-    sheet.write_row(0, 0, ["名单编号", "村代码", "户编号", "姓名", "类型", "内容", "日期"])
-    for n, row in enumerate(rows[:2], start=1):
-        sheet.write_row(n, 0, row)
-    book.close()
+    write_workbook(tmp_path / "ok.xlsx", {"挂牌督战台账": [headers, *rows[:2]]})
     result = ledger_import("listed", tmp_path / "ok.xlsx", actor=township)
     assert result.ok and result.created == 2
     assert ListedPerson.objects.get(member__name="王建国").cleared_on == date(2020, 10, 1)
