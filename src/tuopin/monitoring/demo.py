@@ -104,6 +104,10 @@ def _half_year_ends(start: date, end: date) -> list[date]:
 def _eliminate_old_cases(today: date) -> int:
     """Cases monitored for long enough whose household meets every condition go through the elimination
     procedure, as the village, township and county would have done it over the last weeks."""
+    from django.db.models import Case as DbCase
+    from django.db.models import When
+
+    from tuopin.assistance.demo import DEMO_COUNTY
     from tuopin.monitoring.models import Case, CaseState
     from tuopin.procedures.flows import Kind
     from tuopin.procedures.services import Proposal, notice_start, procedure_act, procedure_propose
@@ -112,7 +116,10 @@ def _eliminate_old_cases(today: date) -> int:
     start = today - timedelta(days=40)
     old = Case.objects.filter(state=CaseState.MONITORING, opened_on__lte=today - timedelta(days=200))
     line = policy_for(today.year, "13").value("monitoring_line") or Decimal("7000")
-    for case in old.select_related("household").order_by("opened_on", "id")[:ELIMINATION_SAMPLE]:
+    # The demo county's cases first, so that its case board shows eliminated cases beside monitored ones.
+    demo_first = DbCase(When(household__village__code__prefix=DEMO_COUNTY, then=0), default=1)
+    cases = old.select_related("household").order_by(demo_first, "opened_on", "id")
+    for case in cases[:ELIMINATION_SAMPLE]:
         with suppress(ValidationError):
             _income_recovered(case.household, today, line)
             procedure = procedure_propose(actor=None, on=start, proposal=Proposal(Kind.RISK_ELIMINATION, today.year,

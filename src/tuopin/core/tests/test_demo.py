@@ -56,8 +56,7 @@ def _check_demo_monitoring() -> None:
     assert open_alerts.filter(first_seen=today).exists()
     assert open_alerts.filter(overdue_q(today)).exists()
     assert open_alerts.filter(status="checking", conclusion_due__gte=today).exists()
-    states = set(Case.objects.values_list("state", flat=True))
-    assert {"monitoring", "eliminated"} <= states
+    assert {"monitoring", "eliminated"} <= set(Case.objects.values_list("state", flat=True))
 
 
 def _check_demo_procedures() -> None:

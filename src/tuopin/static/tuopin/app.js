@@ -27,7 +27,11 @@ function drawCharts(root) {
     if (element.dataset.chart === "pie") {
       chart.setOption({
         tooltip: { trigger: "item" },
-        series: [{ type: "pie", radius: ["35%", "70%"], data: data.map((r) => ({ name: r.label, value: r.households })) }],
+        series: [{
+          type: "pie", radius: ["30%", "58%"],
+          label: { formatter: "{b} {c}", overflow: "break", width: 72 },  // long labels wrap instead of being cut
+          data: data.map((r) => ({ name: r.label, value: r.households })),
+        }],
       });
     }
     if (element.dataset.chart === "bars") {
