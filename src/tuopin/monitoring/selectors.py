@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from tuopin.accounts.scope import area_q, scope_q
 from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening, SelfReport
-from tuopin.monitoring.rules import FEED_SCHEMAS
 from tuopin.monitoring.services import overdue_q
 
 
@@ -133,13 +132,16 @@ FEED_OF_RULE = {"medical": ("medical", "settled_on"), "dropout": ("education", "
 
 def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
     """The feed rows behind an alert: those of its person (or, without one, of the household's members) up to the
-    as-of date of the latest screening, newest first; masked IDs only (the files hold no ID in clear)."""
+    as-of date of the latest screening, newest first, under the department's headers with choices as their labels;
+    the masked ID, never a blind index or its integer key (the files hold no ID in clear)."""
     import duckdb
+
+    from tuopin.feeds.sources import SOURCES
 
     if alert.rule not in FEED_OF_RULE:
         return []
-    source, column = FEED_OF_RULE[alert.rule]
-    files = feed_files(source)
+    code, column = FEED_OF_RULE[alert.rule]
+    files = feed_files(code)
     if not files:
         return []
     if alert.person_index:
@@ -147,18 +149,22 @@ def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
     else:
         assert alert.household is not None
         people = list(alert.household.members.filter(left_on__isnull=True).values_list("id_index", flat=True))
-    names = [name for name in FEED_SCHEMAS[f"feed_{source}"] if name != "id_index"]
+    source = SOURCES[code]
+    headers = {"id_masked": source.id_column.header, **{c.field: c.header for c in source.data_columns},
+               "batch_id": _("批次"), "row": _("行号")}  # fmt: skip
+    labels = {c.field: {choice.code: choice.label for choice in c.choices} for c in source.data_columns
+              if c.kind == "enum"}  # fmt: skip
     paths = ", ".join(f"'{f.as_posix()}'" for f in files)
     con = duckdb.connect()
-    sql = (f"SELECT {', '.join(chr(34) + n + chr(34) for n in names)} FROM read_parquet([{paths}], "  # noqa: S608
+    sql = (f"SELECT {', '.join(chr(34) + n + chr(34) for n in headers)} FROM read_parquet([{paths}], "  # noqa: S608
            f"union_by_name = true) WHERE id_index IN (SELECT unnest(?)) AND \"{column}\" <= ? "
            f"ORDER BY \"{column}\" DESC LIMIT {int(limit)}")  # fmt: skip
     rows = con.execute(
         sql, [people, date.fromisoformat(alert.evidence.get("as_of", alert.last_seen.isoformat()))]
-    )
-    result = [dict(zip(names, row, strict=True)) for row in rows.fetchall()]
+    ).fetchall()
     con.close()
-    return result
+    return [{str(headers[name]): labels.get(name, {}).get(value, value) for name, value in zip(headers, row, strict=True)}
+            for row in rows]  # fmt: skip
 
 
 def cases_for(user: Any, *, state: str = "", type: str = "", area: str = "") -> QuerySet[Case]:

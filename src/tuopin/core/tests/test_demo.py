@@ -1,9 +1,13 @@
-"""Every account `tuopin demo` prints can sign in with what it prints."""
+"""Every account `tuopin demo` prints can sign in with what it prints, and walks the demo without meeting a full ID
+number or phone (SECURITY.md B2)."""
 
 from __future__ import annotations
 
 import json
+import re
 from base64 import b32decode
+from collections import Counter, deque
+from html import unescape
 
 import pytest
 from django.core.management import call_command
@@ -12,8 +16,11 @@ from django.test import Client
 from django_otp.oath import TOTP
 
 from tuopin.accounts.models import User
+from tuopin.accounts.services import token_create
 from tuopin.areas.models import Area, AreaYear
 from tuopin.conftest import client_for
+from tuopin.core.ledgers import LEDGERS
+from tuopin.registry.idnumbers import ID_PATTERN
 from tuopin.registry.models import Household, Member
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +45,53 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
         home = client.get("/")
         assert home.status_code == 200, account["username"]
         assert account["area"] in home.content.decode()
+        _crawl(client, account["username"])
     _check_demo_registry()
     _check_demo_procedures()
     _check_demo_monitoring()
+
+
+FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+LINK = re.compile(r'href="(/[^"#]*)')
+SKIPPED = ("/static/", "/accounts/logout", "/i18n/", "/reveal/", "/phone/", ".xlsx", "/export", "/template",
+           "/evidence/", "/photo/")  # fmt: skip
+PAGES_PER_ROLE, PAGES_PER_SHAPE = 150, 2
+
+
+def _crawl(client: Client, who: str) -> None:
+    """SECURITY.md B2: every page a role reaches from its home page by following links (a few of each URL shape,
+    e.g. two households' pages), and the API's lists, never show a full ID number or phone; none is a server error."""
+    seen: set[str] = set()
+    shapes: Counter[str] = Counter()
+    queue = deque(["/"])
+    while queue and len(seen) < PAGES_PER_ROLE:
+        url = unescape(queue.popleft())
+        shape = re.sub(r"\d+", "N", url.split("?")[0]) + ("?" if "?" in url else "")
+        if url in seen or shapes[shape] >= PAGES_PER_SHAPE or any(part in url for part in SKIPPED):
+            continue
+        seen.add(url)
+        shapes[shape] += 1
+        response = client.get(url)
+        assert response.status_code < 500, (who, url)
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        body = response.content.decode()
+        assert not ID_PATTERN.search(body), (who, url)
+        assert not FULL_PHONE.search(body), (who, url, FULL_PHONE.search(body))
+        queue.extend(LINK.findall(body))
+    assert len(seen) > 20, (who, len(seen))  # the crawl really walked the site
+    user = User.objects.get(username=who)
+    token = token_create(user=user, name="crawl")
+    api = [
+        "/api/v1/households",
+        "/api/v1/alerts?status=",
+        *(f"/api/v1/ledgers/{name}" for name in sorted(LEDGERS)),
+    ]
+    for url in api:
+        response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code in (200, 403), (who, url)
+        body = response.content.decode()
+        assert not ID_PATTERN.search(body) and not FULL_PHONE.search(body), (who, url)
 
 
 def _check_demo_monitoring() -> None:

@@ -169,3 +169,28 @@ def test_the_inbox_counts_open_and_overdue_alerts_by_area(
     table = page.split('data-testid="by-area"')[1].split("</table>")[0]
     assert "灵寿县" in table and "高邑县" in table  # one open, overdue alert in each
     assert table.count('<td class="text-end">1</td>') == 2 and table.count("text-danger") == 2
+
+
+def test_an_alerts_department_rows_show_the_departments_headers_and_no_key(own: User, tree: object,
+                                                                           tmp_path: Path) -> None:  # fmt: skip
+    """The medical rows behind an alert for a person outside the registry: under 身份证号, 个人自付 … with 住院 for
+    the code, the masked ID, and neither the ID in clear nor the blind index's integer key."""
+    from tuopin.core.crypto import blind_index, index_key
+    from tuopin.feeds.services import feed_import
+    from tuopin.feeds.tests.factories import medical_rows, person, write_csv
+    from tuopin.registry.idnumbers import ID_PATTERN
+
+    stranger = person(7)
+    with override_settings(DATA_DIR=tmp_path):
+        policy_set(actor=None, key="rural_disposable_income", year=2023, value="20000", province="13",
+                   source="统计公报（测试值）")  # fmt: skip
+        rows = medical_rows(stranger, 个人自付="30000.00", 医疗总费用="50000.00", 报销金额="20000.00")
+        feed_import(actor=None, source="medical", path=write_csv(tmp_path / "m.csv", "medical", rows))
+        screening_run(actor=None, as_of=AS_OF)
+        alert = Alert.objects.get(rule="medical")
+        page = client_for(own).get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    table = page[page.index('data-testid="feed-rows"') :]
+    assert "<th>身份证号</th>" in table and "<th>个人自付</th>" in table and "<td>住院</td>" in table
+    assert f"{stranger[:6]}********{stranger[-4:]}" in table and "30000.00" in table
+    assert stranger not in page and str(index_key(blind_index(stranger))) not in page
+    assert not ID_PATTERN.search(page)
