@@ -293,6 +293,8 @@ def list_ledgers(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class LedgerRange(Schema):
+    reason: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$",
+                        description="why the rows are needed (audited, as every export of personal data)")  # fmt: skip
     limit: int = Field(default=500, ge=1, le=5000)
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
@@ -300,7 +302,7 @@ class LedgerRange(Schema):
 @api.get(
     "/ledgers/{name}",
     response={200: LedgerPage, **ERRORS},
-    summary="A ledger's rows in the token's scope (what its Excel export holds; audited as an export)",
+    summary="A ledger's rows in the token's scope (what its Excel export holds; for a reason, audited as an export)",
 )
 def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
                 page: Query[LedgerRange]) -> dict[str, Any]:  # fmt: skip
@@ -311,7 +313,7 @@ def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, p
     fetched = list(islice(ledger.export(user), page.offset, page.offset + page.limit + 1))
     rows = [{key: _json_value(value) for key, value in row.items()} for row in fetched[: page.limit]]
     audit_record(action="ledger.export", request=request, object_type="ledger", object_id=name,
-                 details={"rows": len(rows), "offset": page.offset, "api": True})  # fmt: skip
+                 details={"rows": len(rows), "offset": page.offset, "reason": page.reason.strip(), "api": True})  # fmt: skip
     more = len(fetched) > page.limit
     return {"ledger": name, "rows": rows, "next_offset": page.offset + page.limit if more else None}
 

@@ -56,7 +56,7 @@ def import_ledger(command: TuopinCommand, options: dict[str, Any]) -> None:
 
 
 def export_ledger(command: TuopinCommand, options: dict[str, Any]) -> None:
-    """`tuopin export template --ledger NAME -o FILE` and `tuopin export ledger NAME FILE --username U`."""
+    """`tuopin export template --ledger NAME -o FILE` and `tuopin export ledger NAME FILE --username U --reason R`."""
     try:
         if options["what"] == "template":
             output: Path = options["output"]
@@ -65,7 +65,7 @@ def export_ledger(command: TuopinCommand, options: dict[str, Any]) -> None:
             return
         user = _user(options["username"], Capability.READ)
         assert user is not None  # --username is required
-        written = ledger_export(options["name"], options["output"], user=user)
+        written = ledger_export(options["name"], options["output"], user=user, reason=options["reason"])
     except (UnknownLedger, ValueError) as error:
         raise CommandError(str(error)) from error
     data = {"ledger": options["name"], "file": str(options["output"]), "rows": written}

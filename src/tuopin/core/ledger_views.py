@@ -84,11 +84,21 @@ def ledger_template(request: HttpRequest, name: str) -> HttpResponse:
     return _workbook(buffer.getvalue(), f"{ledger.sheet}模板.xlsx")
 
 
+class LedgerExportForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("导出原因"), max_length=200,
+                             help_text=gettext_lazy("台账含农户和干部的姓名等个人信息，导出原因将记入审计日志。"))  # fmt: skip
+
+
 @require(Capability.READ)
 def ledger_download(request: HttpRequest, name: str) -> HttpResponse:
+    """The Excel of what the user may see, for a stated reason (GET: the form; POST: the file)."""
     ledger = _ledger(name)
     if ledger.export is None:
         raise Http404
-    buffer = io.BytesIO()
-    ledger_export(name, buffer, user=request.user)  # type: ignore[arg-type]  # require() signed the user in
-    return _workbook(buffer.getvalue(), f"{ledger.sheet}.xlsx")
+    form = LedgerExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        buffer = io.BytesIO()
+        ledger_export(name, buffer, user=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        return _workbook(buffer.getvalue(), f"{ledger.sheet}.xlsx")
+    status = 400 if form.errors else 200
+    return render(request, "core/ledger_export.html", {"form": form, "ledger": ledger}, status=status)

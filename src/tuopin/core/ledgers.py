@@ -407,12 +407,16 @@ def ledger_write(ledger: Ledger, target: Path | io.BytesIO, rows: Iterable[dict[
     return count
 
 
-def ledger_export(name: str, target: Path | io.BytesIO, *, user: User) -> int:
-    """Write the rows of a ledger the user may see (the ledger's `export` applies the scope); audited."""
+def ledger_export(name: str, target: Path | io.BytesIO, *, user: User, reason: str) -> int:
+    """Write the rows of a ledger the user may see (the ledger's `export` applies the scope). The ledgers hold
+    names of households' members and cadres, so, as the registry's, an export needs a stated reason and is audited
+    with it (SECURITY.md B3). Raises ValueError without a reason."""
     ledger = ledger_get(name)
     if ledger.export is None:
         raise ValueError(f"ledger {name} has no export")
+    if not reason.strip():
+        raise ValueError("an export of a ledger needs a reason (it is audited)")
     written = ledger_write(ledger, target, ledger.export(user))
     audit_record(action="ledger.export", actor=user, object_type="ledger", object_id=name,
-                 details={"rows": written})  # fmt: skip
+                 details={"rows": written, "reason": reason.strip()[:200]})  # fmt: skip
     return written

@@ -10,5 +10,5 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
     path("ledgers/<slug:name>/import/", ledger_views.ledger_upload, name="ledger_upload"),
     path("ledgers/<slug:name>/template.xlsx", ledger_views.ledger_template, name="ledger_template"),
-    path("ledgers/<slug:name>/export.xlsx", ledger_views.ledger_download, name="ledger_download"),
+    path("ledgers/<slug:name>/export/", ledger_views.ledger_download, name="ledger_download"),
 ]

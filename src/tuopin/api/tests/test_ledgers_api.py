@@ -72,16 +72,17 @@ def test_a_ledgers_rows_are_the_users_scope_paged_and_audited(
     items: None, own: User, neighbour: User
 ) -> None:
     client = Client()
-    first = client.get("/api/v1/ledgers/rectification", {"limit": 2}, **_auth(own)).json()
+    assert client.get("/api/v1/ledgers/rectification", **_auth(own)).status_code == 422  # no reason
+    first = client.get("/api/v1/ledgers/rectification", {"limit": 2, "reason": "对账"}, **_auth(own)).json()
     assert [row["number"] for row in first["rows"]] == ["ZG-001", "ZG-002"] and first["next_offset"] == 2
     assert first["rows"][0]["deadline"] == "2019-09-30" and first["rows"][1]["status"] == "closed"
-    rest = client.get("/api/v1/ledgers/rectification", {"offset": 2}, **_auth(own)).json()
+    rest = client.get("/api/v1/ledgers/rectification", {"offset": 2, "reason": "对账"}, **_auth(own)).json()
     assert [row["number"] for row in rest["rows"]] == ["ZG-003"] and rest["next_offset"] is None
-    theirs = client.get("/api/v1/ledgers/rectification", **_auth(neighbour)).json()
+    theirs = client.get("/api/v1/ledgers/rectification", {"reason": "对账"}, **_auth(neighbour)).json()
     assert [row["number"] for row in theirs["rows"]] == ["GY-001"]
     event = AuditEvent.objects.filter(action="ledger.export", actor="lingshou").first()
-    assert event is not None and event.details == {"rows": 1, "offset": 2, "api": True}
-    assert client.get("/api/v1/ledgers/nothing", **_auth(own)).status_code == 404
+    assert event is not None and event.details == {"rows": 1, "offset": 2, "reason": "对账", "api": True}
+    assert client.get("/api/v1/ledgers/nothing", {"reason": "对账"}, **_auth(own)).status_code == 404
 
 
 def test_an_import_is_all_or_nothing_with_every_problem(tree: object, own: User, inspector: User) -> None:

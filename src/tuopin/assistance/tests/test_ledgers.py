@@ -94,7 +94,7 @@ def test_a_unit_user_imports_only_its_own_units_rows(ledger: Ledger, tmp_path: P
         ["孙司长", "司长", "规划财务司", "2018-03-02", "村", OTHER_VILLAGE, "回访", ""]])  # fmt: skip
     assert ledger_import("visits", mine, actor=unit_user).created == 1
     exported = tmp_path / "export.xlsx"
-    ledger_export("visits", exported, user=unit_user)
+    ledger_export("visits", exported, user=unit_user, reason="走访核对")
     rows = CalamineWorkbook.from_path(str(exported)).get_sheet_by_name("走访记录").to_python()
     assert {row[0] for row in rows[1:]} == {"孙司长"}
 

@@ -52,7 +52,7 @@ def test_it_shows_a_unit_user_the_import_only_where_it_may_import(ledger: Ledger
         for name in allowed:
             assert f"/ledgers/{name}/import/" in body, page
         for name in refused:
-            assert f"/ledgers/{name}/import/" not in body and f"/ledgers/{name}/export.xlsx" in body, page
+            assert f"/ledgers/{name}/import/" not in body and f"/ledgers/{name}/export/" in body, page
     office = client_for(own).get("/assistance/projects/").content.decode()
     assert "/ledgers/projects/import/" in office and "/ledgers/funds/import/" in office
     assert client.get("/ledgers/visits/import/").status_code == 200

@@ -85,7 +85,7 @@ def _crawl(client: Client, who: str) -> None:
     api = [
         "/api/v1/households",
         "/api/v1/alerts?status=",
-        *(f"/api/v1/ledgers/{name}" for name in sorted(LEDGERS)),
+        *(f"/api/v1/ledgers/{name}?reason=crawl" for name in sorted(LEDGERS)),
     ]
     for url in api:
         response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")

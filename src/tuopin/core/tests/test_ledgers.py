@@ -221,10 +221,13 @@ def test_the_export_writes_what_the_user_sees_and_imports_again(tree: object, ow
     rows = [GOOD, ["Z-2", "130127100201", "2019-07-02", 1, 1, "", "待办", ""]]
     assert ledger_import("test", sheet(tmp_path / "a.xlsx", rows), actor=None).ok
     out = tmp_path / "out.xlsx"
-    call_command("export", "ledger", "test", str(out), "--username", own.username)
+    with pytest.raises(CommandError, match="reason"):
+        call_command("export", "ledger", "test", str(out), "--username", own.username, "--reason", " ")
+    call_command("export", "ledger", "test", str(out), "--username", own.username, "--reason", "年度对账")
     data = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("测试台账").to_python()
     assert len(data) == 2 and data[1][0] == "Z-1" and data[1][6] == "待办" and data[1][7] == "'=1+1"
-    assert AuditEvent.objects.filter(action="ledger.export", actor=own.username).count() == 1
+    event = AuditEvent.objects.get(action="ledger.export", actor=own.username)
+    assert event.details == {"rows": 1, "reason": "年度对账"}
     # the exported file is a valid import of the same ledger
     result = ledger_import("test", out, actor=own, dry_run=True)
     assert result.ok and result.rows == 1
@@ -266,7 +269,12 @@ def test_an_inspector_may_download_but_not_upload(tree: object, own: User, inspe
     assert client.get("/ledgers/test/import/").status_code == 403
     template = client.get("/ledgers/test/template.xlsx")
     assert template.status_code == 200 and template["Content-Type"].startswith("application/vnd.openxml")
-    export = client.get("/ledgers/test/export.xlsx")
+    form = client.get("/ledgers/test/export/")  # the reason first: the ledgers hold personal data
+    assert form.status_code == 200 and 'data-testid="ledger-export"' in form.content.decode()
+    assert client.post("/ledgers/test/export/", {"reason": ""}).status_code == 400
+    assert not AuditEvent.objects.filter(action="ledger.export").exists()
+    export = client.post("/ledgers/test/export/", {"reason": "督查抽查"})
+    assert export["Content-Type"].startswith("application/vnd.openxml")
     (tmp_path / "e.xlsx").write_bytes(export.content)
     data = CalamineWorkbook.from_path(str(tmp_path / "e.xlsx")).get_sheet_by_name("测试台账").to_python()
     assert [row[0] for row in data] == ["编号", "Z-1"]
@@ -276,7 +284,7 @@ def test_an_inspector_may_download_but_not_upload(tree: object, own: User, inspe
 def test_the_export_page_shows_a_neighbour_nothing_of_ours(tree: object, own: User, neighbour: User,
                                                            tmp_path: Path) -> None:  # fmt: skip
     assert ledger_import("test", sheet(tmp_path / "a.xlsx", [GOOD]), actor=own).ok
-    export = client_for(neighbour).get("/ledgers/test/export.xlsx")
+    export = client_for(neighbour).post("/ledgers/test/export/", {"reason": "核对"})
     (tmp_path / "e.xlsx").write_bytes(export.content)
     data = CalamineWorkbook.from_path(str(tmp_path / "e.xlsx")).get_sheet_by_name("测试台账").to_python()
     assert data == [HEADERS]

@@ -113,7 +113,7 @@ def test_the_exported_findings_import_again_and_add_nothing(
 ) -> None:
     path = _findings(tmp_path / "f.xlsx", [_ok(inspection, 1), _problem(inspection, 2)])
     assert ledger_import("inspections", path, actor=own).ok
-    response = client_for(own).get("/ledgers/inspections/export.xlsx")
+    response = client_for(own).post("/ledgers/inspections/export/", {"reason": "核对"})
     rows = _sheet(tmp_path / "e.xlsx", response.content, "检查发现")
     assert rows[0] == FINDINGS and len(rows) == 3
     assert rows[2][:8] == [inspection.pk, "县级督查", "第二督查组", "baikan-bacha", 2, VILLAGE, "发现问题",
@@ -206,14 +206,18 @@ def test_a_township_imports_and_exports_only_its_own_findings(inspection: Round,
     finding_record(actor=own, round=inspection, checklist_item=inspection.checklist.items.get(position=2),
                    area_code="130126", result="ok", note="县本级")  # fmt: skip
     seen = _sheet(
-        tmp_path / "e.xlsx", client_for(township).get("/ledgers/inspections/export.xlsx").content, "检查发现"
+        tmp_path / "e.xlsx",
+        client_for(township).post("/ledgers/inspections/export/", {"reason": "核对"}).content,
+        "检查发现",
     )
     assert [(row[0], row[4], row[5]) for row in seen[1:]] == [(inspection.pk, 1, VILLAGE)]
     county = _sheet(
-        tmp_path / "c.xlsx", client_for(own).get("/ledgers/inspections/export.xlsx").content, "检查发现"
+        tmp_path / "c.xlsx",
+        client_for(own).post("/ledgers/inspections/export/", {"reason": "核对"}).content,
+        "检查发现",
     )
     assert [(row[4], row[5]) for row in county[1:]] == [(1, VILLAGE), (2, "130126")]
-    other = _sheet(tmp_path / "n.xlsx", client_for(neighbour).get("/ledgers/inspections/export.xlsx").content,
+    other = _sheet(tmp_path / "n.xlsx", client_for(neighbour).post("/ledgers/inspections/export/", {"reason": "核对"}).content,
                    "检查发现")  # fmt: skip
     assert [(row[0], row[5]) for row in other[1:]] == [(theirs.pk, "130127100201")]
 
@@ -241,9 +245,9 @@ def test_the_templates_have_the_headers_and_the_pages_link_the_ledgers(inspectio
         assert book.sheet_names[0] == sheet and book.get_sheet_by_name(sheet).to_python()[0] == headers
     for page, name in (("/supervision/rounds/", "inspections"), ("/supervision/qa/", "questions")):
         content = client_for(own).get(page).content.decode()
-        assert all(f"/ledgers/{name}/{end}" in content for end in ("import/", "template.xlsx", "export.xlsx"))
+        assert all(f"/ledgers/{name}/{end}" in content for end in ("import/", "template.xlsx", "export/"))
         read_only = client_for(inspector).get(page).content.decode()
-        assert f"/ledgers/{name}/import/" not in read_only and f"/ledgers/{name}/export.xlsx" in read_only
+        assert f"/ledgers/{name}/import/" not in read_only and f"/ledgers/{name}/export/" in read_only
 
 
 # --- questions and answers ---------------------------------------------------------------------------------------
@@ -330,7 +334,11 @@ def test_the_exported_qa_imports_again_and_shows_only_what_the_user_sees(tree: o
                    area_codes=["130126"])  # fmt: skip
     open_question = question_ask(actor=village, area_code=VILLAGE, text="小额信贷贴息比例？")
     question_ask(actor=neighbour, area_code="130127100201", text="邻县的问题")
-    rows = _sheet(tmp_path / "e.xlsx", client_for(own).get("/ledgers/questions/export.xlsx").content, "问答")
+    rows = _sheet(
+        tmp_path / "e.xlsx",
+        client_for(own).post("/ledgers/questions/export/", {"reason": "核对"}).content,
+        "问答",
+    )
     today = timezone.localdate().isoformat()
     assert [row[:2] for row in rows[1:]] == [[answered.pk, VILLAGE], [open_question.pk, VILLAGE]]
     assert rows[1][2] == "'=光伏收益怎么分配？" and rows[1][4:] == ["按村集体收益分配办法。", "灵寿县扶贫办",
@@ -341,11 +349,17 @@ def test_the_exported_qa_imports_again_and_shows_only_what_the_user_sees(tree: o
     # another village sees the answer published to its county and its export imports again, though the question's
     # area is outside its scope
     west = make_user("cunxi", "village", OTHER_VILLAGE)
-    seen = _sheet(tmp_path / "w.xlsx", client_for(west).get("/ledgers/questions/export.xlsx").content, "问答")
+    seen = _sheet(
+        tmp_path / "w.xlsx",
+        client_for(west).post("/ledgers/questions/export/", {"reason": "核对"}).content,
+        "问答",
+    )
     assert [row[0] for row in seen[1:]] == [answered.pk]
     assert ledger_import("questions", tmp_path / "w.xlsx", actor=west).created == 0
     theirs = _sheet(
-        tmp_path / "n.xlsx", client_for(neighbour).get("/ledgers/questions/export.xlsx").content, "问答"
+        tmp_path / "n.xlsx",
+        client_for(neighbour).post("/ledgers/questions/export/", {"reason": "核对"}).content,
+        "问答",
     )
     assert [row[2] for row in theirs[1:]] == ["邻县的问题"]
     assert Question.objects.count() == 3 and Answer.objects.count() == 1

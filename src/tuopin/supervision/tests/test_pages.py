@@ -190,7 +190,7 @@ def test_the_rectification_export_round_trips(make_item: MakeItem, own: User, ne
                                               tmp_path: Path) -> None:  # fmt: skip
     make_item()
     make_item(area="130127100201")
-    response = client_for(own).get("/ledgers/rectification/export.xlsx")
+    response = client_for(own).post("/ledgers/rectification/export/", {"reason": "核对"})
     (tmp_path / "e.xlsx").write_bytes(response.content)
     rows = CalamineWorkbook.from_path(str(tmp_path / "e.xlsx")).get_sheet_by_name("整改台账").to_python()
     assert (
@@ -297,7 +297,7 @@ def test_the_listed_ledger_imports_measures_and_clearances(register: RegisterHou
     result = ledger_import("listed", tmp_path / "ok.xlsx", actor=township)
     assert result.ok and result.created == 2
     assert ListedPerson.objects.get(member__name="王建国").cleared_on == date(2020, 10, 1)
-    export = client_for(own).get("/ledgers/listed/export.xlsx")
+    export = client_for(own).post("/ledgers/listed/export/", {"reason": "核对"})
     (tmp_path / "e.xlsx").write_bytes(export.content)
     again = ledger_import("listed", tmp_path / "e.xlsx", actor=township)
     assert again.ok and again.rows == 2 and again.created == 0  # the export imports again and adds nothing

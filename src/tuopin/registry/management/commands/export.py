@@ -28,6 +28,7 @@ class Command(TuopinCommand):
         ledger.add_argument("name", help="the ledger's name")
         ledger.add_argument("output", type=Path, help="the .xlsx file to write")
         ledger.add_argument("--username", required=True, help="export as this user (scope)")
+        ledger.add_argument("--reason", required=True, help="why the export is needed (audited)")
         add_json_flag(ledger)
         registry = sub.add_parser("registry", help="households, members and incomes of an area")
         registry.add_argument("--area", required=True, help="area code; everything below it is exported")
