@@ -177,11 +177,19 @@ def _decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def _unescape(text: str) -> str:
+    """A text cell as it was recorded: the apostrophe the export puts before a formula-like text (`_escape`) comes
+    off, so that every exported ledger imports again as it was."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def _convert(column: LedgerColumn, raw: Any, text: str) -> tuple[Any, str]:
     """A cell's value by kind, or (None, the problem)."""
     kind = column.kind
-    if kind in {"text", "area"}:
+    if kind == "area":
         return text, ""
+    if kind == "text":
+        return _unescape(text), ""
     if kind == "date":
         value = _date(raw, text)
         return (value, "") if value else (None, _("应为日期，如 2019-07-01。"))

@@ -24,7 +24,7 @@ from tuopin.accounts.roles import Role
 from tuopin.accounts.scope import code_in, in_scope, scope_q
 from tuopin.areas.models import Area
 from tuopin.core.excel import ImportFailed, Problem
-from tuopin.core.ledgers import FORMULA_STARTS, Ledger, LedgerColumn, LedgerRow
+from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow
 from tuopin.supervision.models import (
     Answer,
     Category,
@@ -255,11 +255,6 @@ class _Problems:
         self.found.append(Problem(self.sheet, row.number, header, str(value)[:100], str(message)))
 
 
-def _plain(text: str) -> str:
-    """A text cell as it was recorded: the apostrophe the export puts before a formula-like text comes off."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
-
-
 # --- inspections: one row per finding of a round ----------------------------------------------------------------
 
 FINDINGS_SHEET = "检查发现"
@@ -295,12 +290,11 @@ def _recorded(finding: Finding) -> dict[str, Any]:
 def _changed_field(recorded: dict[str, Any], values: dict[str, Any]) -> str | None:
     """The first field in which a row differs from a recorded finding. A blank cell says nothing; the date of a
     finding without a problem is not kept (it is the day it was recorded), so it is not compared."""
-    wanted = {**values, **({"note": _plain(values["note"])} if "note" in values else {})}
     for name in COMPARED:
         if (
-            name in wanted
+            name in values
             and not (name == "on" and "on" not in recorded)
-            and recorded.get(name) != wanted[name]
+            and recorded.get(name) != values[name]
         ):
             return name
     return None
@@ -403,7 +397,7 @@ def findings_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
             rectify = Rectify(values["category"], values["unit"], values["person"], values["deadline"])
         try:
             finding = finding_record(actor=actor, round=found, checklist_item=item, area_code=values["area"],
-                                     result=values["result"], note=_plain(values.get("note", "")),
+                                     result=values["result"], note=values.get("note", ""),
                                      rectify=rectify, on=values.get("on"))  # fmt: skip
         except PermissionDenied as error:
             problems.add(row, "area", values["area"], error)
@@ -485,7 +479,7 @@ class _QuestionBook:
         new = [row.values for row in rows if "question" not in row.values]
         asked: dict[tuple[str, str], Question] = {}
         same = Question.objects.filter(
-            area_id__in={v["area"] for v in new}, text__in={_plain(v["text"]) for v in new}
+            area_id__in={v["area"] for v in new}, text__in={v["text"] for v in new}
         )
         for question in same.order_by("-pk"):
             asked[(question.area_id, question.text)] = question  # the first asked wins
@@ -505,7 +499,7 @@ class _QuestionBook:
         """The row's question: the one numbered (it must say what is recorded), the one already asked with the same
         area and text, or a new one asked now; and how many were created (0 or 1)."""
         values = row.values
-        area, text = values["area"], _plain(values["text"])
+        area, text = values["area"], values["text"]
         if "question" in values:
             question = self.known.get(values["question"])
             if question is None:
@@ -545,7 +539,7 @@ class _QuestionBook:
                 self.problems.add(row, "answer", "", _("请填写答复。"))
             return 0
         text, office, codes = (
-            _plain(values["answer"]),
+            values["answer"],
             values.get("office", ""),
             _codes(values.get("published", "")),
         )
@@ -584,7 +578,7 @@ class _QuestionBook:
         if actor is not None and (
             actor.role not in (*OFFICES, Role.ADMIN) or not in_scope(actor, question.area_id)
         ):
-            self.problems.add(row, "answer", _plain(row.values.get("answer", ""))[:50],
+            self.problems.add(row, "answer", row.values.get("answer", "")[:50],
                               _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"))  # fmt: skip
         return len(self.problems.found) == before
 

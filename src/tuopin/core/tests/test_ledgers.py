@@ -28,6 +28,7 @@ from tuopin.core.ledgers import (
     LedgerColumn,
     LedgerRow,
     ledger_import,
+    ledger_read,
     ledger_register,
 )
 from tuopin.core.models import Job
@@ -231,6 +232,8 @@ def test_the_export_writes_what_the_user_sees_and_imports_again(tree: object, ow
     # the exported file is a valid import of the same ledger
     result = ledger_import("test", out, actor=own, dry_run=True)
     assert result.ok and result.rows == 1
+    _count, rows, _problems = ledger_read(LEDGERS["test"], out, actor=own)
+    assert rows[0].values["note"] == "=1+1"  # the export's escaping apostrophe comes off: the text as recorded
 
 
 def _upload(user: User, path: Path, capture: Any, **extra: str) -> Any:
