@@ -233,7 +233,8 @@ def test_the_export_writes_what_the_user_sees_and_imports_again(tree: object, ow
     result = ledger_import("test", out, actor=own, dry_run=True)
     assert result.ok and result.rows == 1
     _count, rows, _problems = ledger_read(LEDGERS["test"], out, actor=own)
-    assert rows[0].values["note"] == "=1+1"  # the export's escaping apostrophe comes off: the text as recorded
+    # the export's escaping apostrophe comes off: the text as recorded
+    assert rows[0].values["note"] == "=1+1"
 
 
 def _upload(user: User, path: Path, capture: Any, **extra: str) -> Any:
