@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
-from tuopin.accounts.roles import Role
 from tuopin.accounts.scope import code_in, in_scope, scope_q
 from tuopin.areas.models import Area
 from tuopin.core.excel import ImportFailed, Problem
@@ -42,13 +41,13 @@ from tuopin.supervision.models import (
 )
 from tuopin.supervision.selectors import findings_for, items_for, questions_for, rounds_for
 from tuopin.supervision.services import (
-    OFFICES,
     ItemData,
     Rectify,
     answer_publish,
     finding_record,
     item_create,
     listed_entry_add,
+    may_answer,
     question_ask,
     verifying_office,
 )
@@ -574,10 +573,9 @@ class _QuestionBook:
                 self.problems.add(row, "published", code, _("没有这个区划代码。"))
             elif self.actor is not None and not in_scope(self.actor, code):
                 self.problems.add(row, "published", code, _("不在您的管辖范围内。"))
-        actor = self.actor
-        if actor is not None and (
-            actor.role not in (*OFFICES, Role.ADMIN) or not in_scope(actor, question.area_id)
-        ):
+        if not may_answer(
+            self.actor, question, []
+        ):  # the published areas are reported above, each on its own
             self.problems.add(row, "answer", row.values.get("answer", "")[:50],
                               _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"))  # fmt: skip
         return len(self.problems.found) == before

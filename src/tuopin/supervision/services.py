@@ -438,13 +438,20 @@ def question_ask(*, actor: User | None, area_code: str, text: str) -> Question:
     return question
 
 
+def may_answer(actor: User | None, question: Question, area_codes: list[str]) -> bool:
+    """Whether the actor may answer the question and publish the answer to these areas (and the asker's): an office
+    or the admin whose scope holds every one of them."""
+    codes = set(area_codes) | {question.area_id}
+    return actor is None or (
+        actor.role in (*OFFICES, Role.ADMIN) and all(_writes(actor, code) for code in codes)
+    )
+
+
 def answer_publish(*, actor: User | None, question: Question, text: str, office: str,
                    area_codes: list[str]) -> Answer:  # fmt: skip
     """An office answers a question and publishes the answer to areas of its scope (at least the asker's)."""
     codes = sorted(set(area_codes) | {question.area_id})
-    if actor is not None and (
-        actor.role not in (*OFFICES, Role.ADMIN) or not all(_writes(actor, code) for code in codes)
-    ):
+    if not may_answer(actor, question, codes):
         _deny(actor, "qa.answer", "question", str(question.pk), ",".join(codes),
               _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"))  # fmt: skip
     if not text.strip():
