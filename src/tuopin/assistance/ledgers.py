@@ -48,8 +48,7 @@ from tuopin.assistance.services import (
     unit_ensure,
 )
 from tuopin.assistance.visits import duty_record, person_key, unit_named, visit_record
-from tuopin.core.excel import ImportFailed, Problem
-from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow, ledger_register
+from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow, SheetProblems, ledger_register
 from tuopin.registry.models import Household
 
 
@@ -61,17 +60,17 @@ TARGETS = _choices(TargetType.choices)
 FREQUENCY = _choices(periods.FREQUENCIES)
 
 
-class Rows:
-    """Collects a sheet's problems and writes its clean rows through a service, turning refusals into problems."""
+class Rows(SheetProblems):
+    """Collects a sheet's problems (core.ledgers.SheetProblems) and writes its clean rows through a service, turning
+    refusals into problems."""
 
     def __init__(self, sheet: str, actor: User | None, columns: tuple[LedgerColumn, ...] = ()) -> None:
-        self.sheet, self.actor = sheet, actor
-        self.headers = {column.field: column.header for column in columns}
-        self.problems: list[Problem] = []
+        super().__init__(sheet, columns)
+        self.actor = actor
         self.created = 0
 
     def problem(self, row: LedgerRow, column: str, value: Any, message: str) -> None:
-        self.problems.append(Problem(self.sheet, row.number, column, str(value or "")[:100], message))
+        self.add(row, column, value or "", message)
 
     def may(self, row: LedgerRow, column: str, value: Any, *, area: str, unit_id: int | None = None,
             unit_may: bool = False) -> bool:  # fmt: skip
@@ -87,9 +86,8 @@ class Rows:
             if hasattr(error, "error_dict"):
                 for field, messages in error.message_dict.items():
                     where = self.headers.get(field, column)
-                    self.problem(
-                        row, where, arguments.get(field, "") if where != column else "", "；".join(messages)
-                    )
+                    value = arguments.get(field, "") if where != column else ""
+                    self.problem(row, where, value, "；".join(messages))
             else:
                 self.problem(row, column, "", "；".join(error.messages))
             return None
@@ -100,8 +98,7 @@ class Rows:
         return made
 
     def done(self) -> int:
-        if self.problems:
-            raise ImportFailed(self.problems)
+        self.raise_found()
         return self.created
 
 

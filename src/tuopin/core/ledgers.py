@@ -265,6 +265,26 @@ def _check_areas(sheet: str, ledger: Ledger, rows: list[LedgerRow], actor: User 
                 problems.append(Problem(sheet, row.number, column.header, code, _("不在您的管辖范围内。")))
 
 
+class SheetProblems:
+    """What a ledger's `apply` finds wrong, row by row, reported under the columns' headers (name a column by its
+    field or by its header); `raise_found()` raises them all at once, as the framework expects."""
+
+    def __init__(self, sheet: str, columns: Iterable[LedgerColumn] = ()) -> None:
+        self.sheet = sheet
+        self.headers = {column.field: column.header for column in columns}
+        self.found: list[Problem] = []
+
+    def add(self, row: LedgerRow, column: str, value: Any, message: Any) -> None:
+        text = "" if value is None else str(value)
+        self.found.append(
+            Problem(self.sheet, row.number, self.headers.get(column, column), text[:100], str(message))
+        )
+
+    def raise_found(self) -> None:
+        if self.found:
+            raise ImportFailed(list(self.found))
+
+
 def ledger_read(
     ledger: Ledger, path: Path, *, actor: User | None
 ) -> tuple[int, list[LedgerRow], list[Problem]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +21,7 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.models import User
 from tuopin.accounts.scope import code_in, in_scope, scope_q
 from tuopin.areas.models import Area
-from tuopin.core.excel import ImportFailed, Problem
-from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow
+from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow, SheetProblems
 from tuopin.supervision.models import (
     Answer,
     Category,
@@ -93,11 +91,8 @@ def _same(item: Item, values: dict[str, Any]) -> bool:
 
 
 def apply(rows: list[LedgerRow], *, actor: User | None) -> int:
-    problems: list[Problem] = []
-
-    def problem(row: LedgerRow, column: str, value: Any, message: str) -> None:
-        problems.append(Problem(SHEET, row.number, column, str(value), message))
-
+    problems = SheetProblems(SHEET, COLUMNS)
+    problem = problems.add
     existing = {i.number: i for i in Item.objects.filter(number__in=[r.values["number"] for r in rows])}
     seen: dict[str, int] = {}
     fresh: list[LedgerRow] = []
@@ -127,8 +122,7 @@ def apply(rows: list[LedgerRow], *, actor: User | None) -> int:
         ):
             problem(row, "状态", Status(status).label, _("已验收或已销号的事项须由上一级部门导入。"))
         fresh.append(row)
-    if problems:
-        raise ImportFailed(problems)
+    problems.raise_found()
     for row in fresh:
         item_create(actor=actor, data=_data(row.values), status=row.values.get("status", Status.OPEN),
                     note=_("台账导入"))  # fmt: skip
@@ -175,7 +169,7 @@ def _entry_key(person_id: int, values: dict[str, Any]) -> tuple[Any, ...]:
 def listed_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
     """Measures and clearances for listed persons, found by list, village, household number and name. An entry
     already recorded (same person, type, text and date) is skipped, so the exported ledger imports again."""
-    problems: list[Problem] = []
+    problems = SheetProblems(LISTED_SHEET, LISTED_COLUMNS)
     keys = {(r.values["listing"], r.values["village"], r.values["household"], r.values["name"]) for r in rows}
     persons = {
         (p.listed.listing_id, p.village_id, p.member.household.number, p.member.name): p
@@ -191,8 +185,7 @@ def listed_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
         values = row.values
         person = persons.get((values["listing"], values["village"], values["household"], values["name"]))
         if person is None:
-            problems.append(Problem(LISTED_SHEET, row.number, "姓名", values["name"],
-                                    _("该名单的这个村没有这个户编号和姓名的挂牌督战对象。")))  # fmt: skip
+            problems.add(row, "name", values["name"], _("该名单的这个村没有这个户编号和姓名的挂牌督战对象。"))
             continue
         if _entry_key(person.pk, values) in recorded:
             continue
@@ -202,13 +195,12 @@ def listed_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
             )
         except ValidationError as error:
             fields = getattr(error, "error_dict", {})
-            column, value = ("日期", values["on"]) if "on" in fields else ("类型", values["kind"])
-            problems.append(Problem(LISTED_SHEET, row.number, column, str(value), "；".join(error.messages)))
+            column = "on" if "on" in fields else "kind"
+            problems.add(row, column, values[column], "；".join(error.messages))
             continue
         recorded.add(_entry_key(person.pk, values))
         created += 1
-    if problems:
-        raise ImportFailed(problems)
+    problems.raise_found()
     return created
 
 
@@ -239,19 +231,6 @@ LISTED = Ledger(
 # --- shared by the inspection and Q&A ledgers -------------------------------------------------------------------
 
 CHANGED = gettext_lazy("与已记录的内容不同：台账只追加，不能修改已记录的内容。")
-
-
-@dataclass
-class _Problems:
-    """The problems of one sheet, named by field and reported under the column's header."""
-
-    sheet: str
-    columns: tuple[LedgerColumn, ...]
-    found: list[Problem] = dataclass_field(default_factory=list)
-
-    def add(self, row: LedgerRow, name: str, value: Any, message: Any) -> None:
-        header = next(column.header for column in self.columns if column.field == name)
-        self.found.append(Problem(self.sheet, row.number, header, str(value)[:100], str(message)))
 
 
 # --- inspections: one row per finding of a round ----------------------------------------------------------------
@@ -306,7 +285,7 @@ def _rounds_named(rows: list[LedgerRow], actor: User | None) -> list[Round]:
     return list(visible.filter(Q(pk__in=ids) | Q(name__in=names)))
 
 
-def _round(row: LedgerRow, rounds: list[Round], problems: _Problems) -> Round | None:
+def _round(row: LedgerRow, rounds: list[Round], problems: SheetProblems) -> Round | None:
     """The round a row names by number or by name (one the importing user sees), agreeing with its team and
     checklist when those are given."""
     values = row.values
@@ -335,7 +314,7 @@ def _round(row: LedgerRow, rounds: list[Round], problems: _Problems) -> Round | 
     return found if len(problems.found) == before else None
 
 
-def _check_finding(row: LedgerRow, found: Round, problems: _Problems) -> None:
+def _check_finding(row: LedgerRow, found: Round, problems: SheetProblems) -> None:
     """What `finding_record` would refuse, and a problem without what its rectification item needs, as problems on
     the row's columns."""
     values = row.values
@@ -365,7 +344,7 @@ def findings_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
     """Record each row's finding through `finding_record` (scope, audit, and a problem's rectification item stay
     there). A row saying what is recorded for its round, checklist item and area is skipped, so the exported
     ledger imports again; a row saying anything else about a recorded finding is refused (append-only)."""
-    problems = _Problems(FINDINGS_SHEET, FINDINGS_COLUMNS)
+    problems = SheetProblems(FINDINGS_SHEET, FINDINGS_COLUMNS)
     rounds = _rounds_named(rows, actor)
     items = {(i.checklist_id, i.position): i
              for i in ChecklistItem.objects.filter(checklist__in={r.checklist_id for r in rounds})}  # fmt: skip
@@ -406,8 +385,7 @@ def findings_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
             continue
         recorded[key] = _recorded(finding)
         created += 1
-    if problems.found:
-        raise ImportFailed(problems.found)
+    problems.raise_found()
     return created
 
 
@@ -464,7 +442,7 @@ class _QuestionBook:
     """What the Q&A import compares rows with: the questions named, their answers, the areas that exist."""
 
     actor: User | None
-    problems: _Problems
+    problems: SheetProblems
     known: dict[int, Question]
     asked: dict[tuple[str, str], Question]
     answers: dict[int, list[AnswerKey]]
@@ -492,7 +470,7 @@ class _QuestionBook:
         named = {row.values["area"] for row in rows}
         named |= {code for row in rows for code in _codes(row.values.get("published", ""))}
         areas = set(Area.objects.filter(code__in=named).values_list("code", flat=True))
-        return cls(actor, _Problems(QA_SHEET, QA_COLUMNS), known, asked, answers, areas)
+        return cls(actor, SheetProblems(QA_SHEET, QA_COLUMNS), known, asked, answers, areas)
 
     def question(self, row: LedgerRow) -> tuple[Question | None, int]:
         """The row's question: the one numbered (it must say what is recorded), the one already asked with the same
@@ -593,8 +571,7 @@ def questions_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
         question, asked = book.question(row)
         if question is not None:
             created += asked + book.answer(row, question)
-    if book.problems.found:
-        raise ImportFailed(book.problems.found)
+    book.problems.raise_found()
     return created
 
 
