@@ -7,14 +7,12 @@ exactly as its user. The schema is served at /api/v1/openapi.json.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -46,7 +44,7 @@ from tuopin.api.schemas import (
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
 from tuopin.core.ledgers import LEDGERS, Ledger, ledger_import, ledger_may_import
-from tuopin.core.uploads import UploadRejected
+from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.registry.models import Household, Income, Member
 from tuopin.registry.selectors import HouseholdFilter, household_for, household_list_for
 from tuopin.registry.services import (
@@ -348,17 +346,14 @@ def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40,
     if file is None:
         raise ValidationError(_("请选择要导入的 Excel 文件。"))
     filename = FilePath(file.name or "upload.xlsx").name[:100]
-    if (file.size or 0) > settings.TUOPIN_UPLOAD_MAX_BYTES:
-        return Status(409, _refused(name, dry_run, _("文件太大。")))
-    with tempfile.TemporaryDirectory(prefix="tuopin-api-") as folder:
-        path = FilePath(folder) / "upload.xlsx"
-        with path.open("wb") as target:
-            for chunk in file.chunks():
-                target.write(chunk)
+    try:
+        path = upload_keep(file)
         try:
             result = ledger_import(name, path, actor=user, dry_run=dry_run, filename=filename)
-        except UploadRejected as error:
-            return Status(409, _refused(name, dry_run, str(error)))
+        finally:
+            path.unlink(missing_ok=True)
+    except UploadRejected as error:
+        return Status(409, _refused(name, dry_run, str(error)))
     return Status(200 if result.ok else 409, result.as_dict())
 
 

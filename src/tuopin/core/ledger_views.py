@@ -7,17 +7,14 @@ The upload is for those who may write, and for `unit` users on the ledgers marke
 from __future__ import annotations
 
 import io
-import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.permissions import require
@@ -25,6 +22,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.core.jobs import job_start
 from tuopin.core.ledgers import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
 from tuopin.core.tasks import ledger_import_job
+from tuopin.core.uploads import UploadRejected, upload_keep
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,15 +56,11 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
-            form.add_error("file", _("文件太大。"))
+        try:
+            path = upload_keep(upload)
+        except UploadRejected as error:
+            form.add_error("file", str(error))
         else:
-            folder = Path(settings.MEDIA_ROOT) / "uploads"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{uuid.uuid4()}.xlsx"
-            with path.open("wb") as target:
-                for chunk in upload.chunks():
-                    target.write(chunk)
             params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100], "ledger": name,
                       "dry_run": form.cleaned_data["dry_run"], "page": ledger.page}  # fmt: skip
             job = job_start(kind="ledger.import", user=request.user, params=params,

@@ -6,9 +6,13 @@ from __future__ import annotations
 import uuid
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 
 class UploadRejected(ValueError):
@@ -48,6 +52,20 @@ def _refuse_xml_declarations(path: Path, entries: list[zipfile.ZipInfo]) -> None
                 head = part.read(4096)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise UploadRejected(_("工作簿含有XML实体声明（可能是XML炸弹），已拒绝。"))
+
+
+def upload_keep(upload: UploadedFile[Any], suffix: str = ".xlsx") -> Path:
+    """Write an uploaded file, for an import to read (its job removes it), under MEDIA_ROOT/uploads with a random
+    name; refused over the size cap before anything is written."""
+    if (upload.size or 0) > settings.TUOPIN_UPLOAD_MAX_BYTES:
+        raise UploadRejected(_("文件太大。"))
+    folder = Path(settings.MEDIA_ROOT) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4()}{suffix}"
+    with path.open("wb") as target:
+        for chunk in upload.chunks():
+            target.write(chunk)
+    return path
 
 
 # The first bytes each kind of kept file starts with.

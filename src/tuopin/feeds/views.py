@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in
 from tuopin.accounts.roles import Capability
 from tuopin.audit.services import audit_record
 from tuopin.core.jobs import job_for, job_start
+from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.feeds.forms import UploadForm
 from tuopin.feeds.permissions import can_upload
 from tuopin.feeds.selectors import batches_for
@@ -55,16 +55,13 @@ def upload(request: HttpRequest) -> HttpResponse:
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in SUFFIXES:
         form.add_error("file", _("只接受 .csv 或 .xlsx 文件。"))
-    elif upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
-        form.add_error("file", _("文件太大。"))
+    else:
+        try:
+            path = upload_keep(upload, suffix)
+        except UploadRejected as error:
+            form.add_error("file", str(error))
     if form.errors:
         return _page(request, form, status=400)
-    folder = Path(settings.MEDIA_ROOT) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4()}{suffix}"
-    with path.open("wb") as target:
-        for chunk in upload.chunks():
-            target.write(chunk)
     params = {"path": str(path), "name": safe_name(upload.name or f"upload{suffix}")[:100],
               "source": form.cleaned_data["source"], "period": form.cleaned_data["period"],
               "accept_valid": form.cleaned_data["accept_valid"]}  # fmt: skip

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,7 +8,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +26,7 @@ from tuopin.assessment.services import assess_household
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
+from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.procedures.selectors import household_procedures_for
 from tuopin.procedures.services import may_act
 from tuopin.registry.forms import (
@@ -293,15 +292,11 @@ def registry_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
-            form.add_error("file", _("文件太大。"))
+        try:
+            path = upload_keep(upload)
+        except UploadRejected as error:
+            form.add_error("file", str(error))
         else:
-            folder = Path(settings.MEDIA_ROOT) / "uploads"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{uuid.uuid4()}.xlsx"
-            with path.open("wb") as target:
-                for chunk in upload.chunks():
-                    target.write(chunk)
             params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100],
                       "dry_run": form.cleaned_data["dry_run"]}  # fmt: skip
             job = job_start(kind="registry.import", user=request.user, params=params,
