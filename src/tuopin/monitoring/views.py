@@ -167,7 +167,7 @@ def report_phone(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_in_scope_or_404(
         request, lambda: report_for(request.user, report_id), what="self_report", key=str(report_id)
     )
-    form = RevealForm({"reason": request.POST.get("reason") or request.headers.get("HX-Prompt", "")})
+    form = RevealForm.posted(request)
     if not form.is_valid():
         return render(request, "monitoring/_phone.html", {"report": report, "form": form}, status=400)
     audit_record(action="monitoring.reveal_phone", request=request, object_type="self_report",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tuopin.core.forms import blank_choices
@@ -136,3 +137,8 @@ class ImportForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(label=_("查看原因"), max_length=200)
+
+    @classmethod
+    def posted(cls, request: HttpRequest) -> RevealForm:
+        """The reason of a reveal: the form's field, or the answer to htmx's prompt (its HX-Prompt header)."""
+        return cls({"reason": request.POST.get("reason") or request.headers.get("HX-Prompt", "")})

@@ -312,7 +312,7 @@ def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
     member = get_in_scope_or_404(
         request, lambda: member_for(request.user, member_id), what="member", key=str(member_id)
     )
-    form = RevealForm({"reason": request.POST.get("reason") or request.headers.get("HX-Prompt", "")})
+    form = RevealForm.posted(request)
     if not form.is_valid():
         return render(request, "registry/_reveal.html", {"member": member, "form": form}, status=400)
     audit_record(action="registry.reveal", request=request, object_type="member", object_id=str(member.pk),
