@@ -1,5 +1,6 @@
 """Screenings of other departments' data and the registry, and the alerts they raise: one open alert per household
-(or, for a person not in the registry, per person) and rule, with its evidence and its deadlines."""
+(or, for a person not in the registry, per person) and rule, with its evidence and its deadlines; a public
+self-report not matched to a household, one per village and phone."""
 
 from __future__ import annotations
 
@@ -95,8 +96,14 @@ class Alert(models.Model):
                                     condition=Q(status__in=["new", "checking"], household__isnull=False),
                                     name="alert_one_open_per_household_rule"),
             models.UniqueConstraint(fields=["person_index", "rule"],
-                                    condition=Q(status__in=["new", "checking"], household__isnull=True),
+                                    condition=Q(status__in=["new", "checking"], household__isnull=True)
+                                    & ~Q(rule="self_report"),
                                     name="alert_one_open_per_person_rule"),
+            # A phone may report for more than one village: each village gets its own alert, never another's.
+            models.UniqueConstraint(fields=["area", "person_index"],
+                                    condition=Q(status__in=["new", "checking"], household__isnull=True,
+                                                rule="self_report"),
+                                    name="alert_one_open_self_report_per_village_phone"),
         ]  # fmt: skip
         indexes = [models.Index(fields=["area", "status"], name="alert_area_status")]
 

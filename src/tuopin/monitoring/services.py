@@ -30,7 +30,7 @@ from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
 from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.calendar import add_working_days
-from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Screening
+from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Rule, Screening, SelfReport
 from tuopin.monitoring.rules import FEED_SCHEMAS, FEED_TABLES, RULES, ScreenParams, screening
 from tuopin.policy.selectors import policy_for
 from tuopin.registry.models import Household
@@ -328,12 +328,13 @@ REPORTS_PER_PHONE_DAY = 3
 
 
 def self_report(*, village: str, name: str, phone: str, text: str, client: str) -> Alert:
-    """A report from the public form becomes an alert for the village (one open alert per phone; a second report
-    from the same phone adds to it). Refused past the rate limits of the reporter's address and phone."""
+    """A report from the public form becomes an alert for the village: one open alert per village and phone, so the
+    same phone reporting for two villages raises one in each and neither sees the other's report. A later report
+    from the phone for the village is appended to that alert's evidence; nothing already there is overwritten.
+    Refused past the rate limits of the reporter's address and phone."""
     from datetime import timedelta
 
     from tuopin.core.crypto import blind_index, encrypt
-    from tuopin.monitoring.models import SelfReport
     from tuopin.registry.idnumbers import mask_phone
 
     problems: dict[str, list[str]] = {}
@@ -353,30 +354,47 @@ def self_report(*, village: str, name: str, phone: str, text: str, client: str) 
             >= REPORTS_PER_CLIENT_HOUR or SelfReport.objects.filter(
             phone_index=phone_index, created_at__gte=now - timedelta(days=1)).count() >= REPORTS_PER_PHONE_DAY):  # fmt: skip
         raise ValidationError(_("提交过于频繁，请稍后再试，或直接联系村干部。"))
-    today = timezone.localdate()
-    profile = policy_for(today.year, village[:2])
-    evidence = {"as_of": today.isoformat(), "name": name.strip()[:50], "phone": mask_phone(phone),
-                "text": text.strip()[:500], "rows": 0, "person": "", "policy": {}}  # fmt: skip
+    report = SelfReport(village_id=village, name=name.strip()[:50], phone_encrypted=encrypt(phone),
+                        phone_masked=mask_phone(phone), phone_index=phone_index, text=text.strip()[:500],
+                        client_index=client_index)  # fmt: skip
     with transaction.atomic():
-        alert = Alert.objects.filter(rule="self_report", household__isnull=True, person_index=f"phone:{phone_index}",
-                                     status__in=OPEN_STATUSES).first()  # fmt: skip
-        if alert is not None:
-            alert.evidence = {
-                **evidence,
-                "earlier": [*alert.evidence.get("earlier", []), alert.evidence.get("text")],
-            }
-            alert.last_seen, alert.times_seen = today, alert.times_seen + 1
-            alert.save(update_fields=["evidence", "last_seen", "times_seen"])
-        else:
-            alert = Alert.objects.create(
-                rule="self_report", person_index=f"phone:{phone_index}", area_id=village, evidence=evidence,
-                first_seen=today, last_seen=today,
-                first_check_due=add_working_days(today, profile.value("alert_first_check_days") or 2),
-                conclusion_due=add_working_days(today, profile.value("alert_conclusion_days") or 20))  # fmt: skip
-        SelfReport.objects.create(village_id=village, name=name.strip()[:50], phone_encrypted=encrypt(phone),
-                                  phone_masked=mask_phone(phone), phone_index=phone_index, text=text.strip()[:500],
-                                  client_index=client_index, alert=alert)  # fmt: skip
+        alert = _self_report_alert(report, timezone.localdate())
+        report.alert = alert
+        report.save()
         audit_record(
             action="monitoring.self_report", object_type="alert", object_id=str(alert.pk), area=village
         )
+    return alert
+
+
+def _self_report_alert(report: SelfReport, today: date) -> Alert:
+    """The open self-report alert of the report's village and phone, the report appended to its evidence; or a new
+    one. A concurrent first report for the same village and phone meets the unique constraint and appends instead."""
+    from django.db import IntegrityError
+
+    key = Q(rule=Rule.SELF_REPORT, household__isnull=True, area_id=report.village_id,
+            person_index=f"phone:{report.phone_index}", status__in=OPEN_STATUSES)  # fmt: skip
+    alert = Alert.objects.select_for_update().filter(key).first()
+    if alert is None:
+        profile = policy_for(today.year, report.village_id[:2])
+        evidence = {"as_of": today.isoformat(), "name": report.name, "phone": report.phone_masked,
+                    "text": report.text, "rows": 0, "person": "", "policy": {}}  # fmt: skip
+        try:
+            with transaction.atomic():
+                return Alert.objects.create(
+                    rule=Rule.SELF_REPORT, person_index=f"phone:{report.phone_index}", area_id=report.village_id,
+                    evidence=evidence, first_seen=today, last_seen=today,
+                    first_check_due=add_working_days(today, profile.value("alert_first_check_days") or 2),
+                    conclusion_due=add_working_days(today, profile.value("alert_conclusion_days") or 20))  # fmt: skip
+        except IntegrityError:
+            alert = Alert.objects.select_for_update().filter(key).first()
+            if alert is None:  # not the race above
+                raise
+    later = [
+        *alert.evidence.get("later", []),
+        {"on": today.isoformat(), "name": report.name, "text": report.text},
+    ]
+    alert.evidence = {**alert.evidence, "later": later}
+    alert.last_seen, alert.times_seen = today, alert.times_seen + 1
+    alert.save(update_fields=["evidence", "last_seen", "times_seen"])
     return alert

@@ -85,3 +85,52 @@ def test_the_task_force_reveals_the_phone_for_a_reason_and_it_is_audited(
         "电话回访核实",
     )
     assert (event.details["alert"], event.details["village"]) == (alert.pk, VILLAGE)
+
+
+OTHER_VILLAGE = "130127100201"  # 东关村 of 高邑县, the neighbour's county
+
+
+def test_the_same_phone_reporting_for_two_villages_raises_one_alert_in_each(
+    tree: dict[str, Area], own: User, neighbour: User
+) -> None:
+    assert _post(Client())[0] == 200
+    status, _page = _post(Client(), county="130127", township="130127100", village=OTHER_VILLAGE,
+                          name="李大爷", text="房子漏雨塌了半间")  # fmt: skip
+    assert status == 200
+    first, second = Alert.objects.order_by("id")
+    assert (first.area_id, first.evidence["name"], first.evidence["text"], first.times_seen) == (
+        VILLAGE, "张大妈", "老伴突发脑梗住院，花了好几万", 1)  # fmt: skip
+    assert (second.area_id, second.evidence["name"], second.evidence["text"], second.times_seen) == (
+        OTHER_VILLAGE, "李大爷", "房子漏雨塌了半间", 1)  # fmt: skip
+    assert "李大爷" not in str(first.evidence) and "张大妈" not in str(second.evidence)
+    assert list(SelfReport.objects.order_by("id").values_list("village_id", "alert_id")) == [
+        (VILLAGE, first.pk), (OTHER_VILLAGE, second.pk)]  # fmt: skip
+    theirs = client_for(neighbour).get(f"/monitoring/alerts/{second.pk}/")
+    assert theirs.status_code == 200 and "李大爷" in theirs.content.decode()
+
+
+def test_the_first_county_sees_nothing_of_the_other_villages_report(tree: dict[str, Area], own: User) -> None:
+    _post(Client())
+    _post(Client(), county="130127", township="130127100", village=OTHER_VILLAGE, name="李大爷",
+          text="房子漏雨塌了半间")  # fmt: skip
+    mine = Alert.objects.get(area_id=VILLAGE)
+    for url in ("/monitoring/", f"/monitoring/alerts/{mine.pk}/"):
+        response = client_for(own).get(url)
+        page = response.content.decode()
+        assert response.status_code == 200 and "张大妈" in page
+        assert "李大爷" not in page and "房子漏雨" not in page
+
+
+def test_a_second_report_for_the_same_village_and_phone_is_appended(tree: dict[str, Area], own: User) -> None:
+    _post(Client())
+    _post(Client(), name="张大伯", text="又查出糖尿病，需要长期吃药")
+    alert = Alert.objects.get()
+    assert (alert.area_id, alert.times_seen) == (VILLAGE, 2)
+    assert (alert.evidence["name"], alert.evidence["text"]) == ("张大妈", "老伴突发脑梗住院，花了好几万")
+    assert [(r["name"], r["text"]) for r in alert.evidence["later"]] == [
+        ("张大伯", "又查出糖尿病，需要长期吃药")
+    ]
+    assert list(SelfReport.objects.order_by("id").values_list("name", "alert_id")) == [
+        ("张大妈", alert.pk), ("张大伯", alert.pk)]  # fmt: skip
+    page = client_for(own).get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    assert "老伴突发脑梗住院" in page and "又查出糖尿病" in page
