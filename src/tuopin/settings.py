@@ -202,6 +202,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TUOPIN_UPLOAD_MAX_BYTES = env_int("TUOPIN_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 TUOPIN_XLSX_MAX_UNCOMPRESSED = env_int("TUOPIN_XLSX_MAX_UNCOMPRESSED", 500 * 1024 * 1024)
 TUOPIN_XLSX_MAX_ENTRIES = env_int("TUOPIN_XLSX_MAX_ENTRIES", 10_000)
+# The largest sheet the reader may build, rows × columns from its first to its last cell holding a value (about
+# 32 bytes each in memory): a county registry of 100,000 households is far below it.
+TUOPIN_XLSX_MAX_CELLS = env_int("TUOPIN_XLSX_MAX_CELLS", 20_000_000)
 
 LOGGING = {
     "version": 1,
