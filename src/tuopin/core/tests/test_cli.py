@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +161,77 @@ def test_twenty_concurrent_writers_never_see_database_is_locked(data_dir: Path) 
         ).fetchone()[0]
     assert written == 200
     assert tuopin(data_dir, "audit", "verify").returncode == 0
+
+
+JOB = """
+import django, sys
+django.setup()
+from pathlib import Path
+from django.conf import settings
+from tuopin.accounts.models import User
+from tuopin.core.models import Job
+from tuopin.core.tests import crash_task
+user, _ = User.objects.get_or_create(username="worker-test", defaults={"role": "county"})
+upload = Path(settings.MEDIA_ROOT) / "uploads" / "hostile.xlsx"
+upload.parent.mkdir(parents=True, exist_ok=True)
+upload.write_bytes(b"PK")
+job = Job.objects.create(kind="registry.import", user=user, params={"path": str(upload), "name": "hostile.xlsx"})
+getattr(crash_task, sys.argv[1]).enqueue(job_id=str(job.pk))
+print(job.pk)
+"""
+STATUS = """
+import django, json, sys
+django.setup()
+from tuopin.core.models import Job
+job = Job.objects.get(pk=sys.argv[1])
+print(json.dumps({"status": job.status, "result": job.result}))
+"""
+
+
+def _python(data_dir: Path, script: str, *args: str) -> str:
+    env = {**_env(data_dir), "DJANGO_SETTINGS_MODULE": "tuopin.settings"}
+    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _wait_for(condition: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 - local server
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def test_a_worker_that_dies_is_restarted_its_job_failed_and_the_web_keeps_serving(data_dir: Path,
+                                                                                   tmp_path: Path) -> None:  # fmt: skip
+    port, log = _free_port(), tmp_path / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "tuopin.cli", "serve", "--port", str(port), "--workers", "1"],
+                                   env=_env(data_dir), stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: _healthy(url))
+        crashed = _python(data_dir, JOB, "crash_job")
+        _wait_for(lambda: json.loads(_python(data_dir, STATUS, crashed))["status"] == "failed")
+        assert "后台任务进程意外终止" in json.loads(_python(data_dir, STATUS, crashed))["result"]["refused"]
+        assert not (data_dir / "files" / "uploads" / "hostile.xlsx").exists()
+        assert process.poll() is None and _healthy(url)
+        finished = _python(data_dir, JOB, "finish_job")  # the restarted worker takes the next job
+        _wait_for(lambda: json.loads(_python(data_dir, STATUS, finished))["status"] == "done")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"{url}/registry/?q=11010519491231002X", timeout=5)  # noqa: S310
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = log.read_text()
+    assert "the job worker exited with status -6; restarting it" in text
+    assert "GET /registry/ HTTP/1.1" in text
+    assert "11010519491231002X" not in text and "?q=" not in text
