@@ -1,11 +1,12 @@
-"""Scoped reads of users: a manager sees the users whose every area lies inside the manager's scope."""
+"""Scoped reads of users (a manager sees the users whose every area lies inside the manager's scope) and of a user's
+own tokens."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from tuopin.accounts.models import User, UserArea
+from tuopin.accounts.models import Token, User, UserArea
 from tuopin.accounts.scope import area_codes, scope_q
 
 
@@ -24,3 +25,20 @@ def users_for(actor: User | AnonymousUser) -> QuerySet[User]:
 
 def user_for(actor: User | AnonymousUser, user_id: int) -> User | None:
     return users_for(actor).filter(pk=user_id).first()
+
+
+def user_area_codes(user: User) -> list[str]:
+    """The codes of the areas a user holds, whether or not it is active (`scope.held_area_codes`, what a user may
+    read, is empty for a disabled one). Answered from prefetched `area_links` when they are there."""
+    return sorted(link.area_id for link in user.area_links.all())
+
+
+def tokens_for(user: User | AnonymousUser) -> QuerySet[Token]:
+    """The user's own tokens, newest first; nobody lists another user's tokens in the pages."""
+    if not user.is_authenticated:
+        return Token.objects.none()
+    return Token.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")
+
+
+def token_for(user: User | AnonymousUser, token_id: int) -> Token | None:
+    return tokens_for(user).filter(pk=token_id).first()

@@ -1,5 +1,9 @@
-"""Writes on users. Every one checks the actor's right to make it (SECURITY.md A2) and writes its audit row in
-the same transaction. `actor=None` means the command line, run by whoever controls the server."""
+"""Writes on users and their tokens. Every one checks the actor's right to make it (SECURITY.md A2) and writes its
+audit row in the same transaction. `actor=None` means the command line, run by whoever controls the server.
+
+A manager changes only the users it could have created (`user_may_manage`): that is checked before anything else, on
+the target as it is now, and a refusal is audited (outside the write transaction, so the row survives) by
+`_refuse`. What the change would make of the target is checked by `_check_grant`."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,8 +20,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import Token, User, UserArea
-from tuopin.accounts.roles import OFFICE_CODE_LENGTH, Role, grantable_roles
+from tuopin.accounts.roles import OFFICE_CODE_LENGTH, Capability, Role, grantable_roles
 from tuopin.accounts.scope import code_in, held_area_codes
+from tuopin.accounts.selectors import user_area_codes
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 
@@ -31,7 +37,43 @@ class UserFields:
     is_active: bool = True
 
 
-def _check_grant(actor: User | None, target: User | None, fields: UserFields) -> list[Area]:
+def user_may_manage(actor: User | None, target: User) -> bool:
+    """Whether `actor` may change `target` at all (its role, areas, status, password or tokens): the command line
+    may; a manager only when it could grant the target's current role and every area the target holds now lies
+    inside the manager's own. Nobody manages itself; a user's own password and tokens have their own paths."""
+    if actor is None:
+        return True
+    if target.pk == actor.pk or not actor.can(Capability.MANAGE_USERS):
+        return False
+    if target.role not in grantable_roles(actor.role, can_manage_users=actor.can_manage_users):
+        return False
+    own = held_area_codes(actor)
+    codes = user_area_codes(target)  # what it holds even when disabled, where held_area_codes is empty
+    return bool(codes) and all(code_in(code, own) for code in codes)
+
+
+def user_manage_refusal(actor: User | None, target: User) -> str:
+    """Why `actor` may not change `target`, or "" when it may."""
+    if user_may_manage(actor, target):
+        return ""
+    if actor is not None and target.pk == actor.pk:
+        return _("不能修改自己的角色和区划。")
+    return _("您不能修改该用户：其角色或管辖区划超出您可授予的范围。")
+
+
+def _refuse(actor: User | None, action: str, object_type: str, object_id: str, message: str) -> NoReturn:
+    audit_record(action=action, actor=actor, object_type=object_type, object_id=object_id[:64], result="denied",
+                 details={"reason": message})  # fmt: skip
+    raise PermissionDenied(message)
+
+
+def _require_manage(actor: User | None, target: User, action: str) -> None:
+    message = user_manage_refusal(actor, target)
+    if message:
+        _refuse(actor, action, "user", target.username, message)
+
+
+def _check_grant(actor: User | None, fields: UserFields) -> list[Area]:
     if fields.role not in Role.values:
         raise ValidationError(_("未知角色：%(role)s") % {"role": fields.role})
     codes = sorted(set(fields.area_codes))
@@ -52,10 +94,6 @@ def _check_grant(actor: User | None, target: User | None, fields: UserFields) ->
         own = held_area_codes(actor)
         if not all(code_in(code, own) for code in codes):
             raise PermissionDenied(_("只能在本人管辖范围内分配区划。"))
-        if target is not None and target.pk == actor.pk:
-            raise PermissionDenied(_("不能修改自己的角色和区划。"))
-        if target is not None and not all(code_in(code, own) for code in held_area_codes(target)):
-            raise PermissionDenied(_("该用户不在您的管辖范围内。"))
     return areas
 
 
@@ -71,7 +109,7 @@ def _snapshot(user: User) -> dict[str, object]:
 
 
 def user_create(*, actor: User | None, username: str, password: str, fields: UserFields) -> User:
-    areas = _check_grant(actor, None, fields)  # a refusal is audited by AccountMiddleware
+    areas = _check_grant(actor, fields)  # a refusal is audited by AccountMiddleware
     with transaction.atomic():
         return _create(actor, username, password, fields, areas)
 
@@ -103,7 +141,9 @@ def _create(actor: User | None, username: str, password: str, fields: UserFields
 
 
 def user_update(*, actor: User | None, user: User, fields: UserFields) -> User:
-    areas = _check_grant(actor, user, fields)
+    """Change a user's role, areas, names and status. Disabling a user revokes all its tokens."""
+    _require_manage(actor, user, "user.update")
+    areas = _check_grant(actor, fields)
     with transaction.atomic():
         return _update(actor, user, fields, areas)
 
@@ -128,15 +168,22 @@ def _update(actor: User | None, user: User, fields: UserFields, areas: list[Area
             object_id=user.username,
             details={"old": {k: old[k] for k in changed}, "new": {k: new[k] for k in changed}},
         )
+    if not user.is_active:
+        _tokens_revoke_all(actor, user, reason="disabled")
     return user
 
 
-@transaction.atomic
 def user_set_password(*, actor: User | None, user: User, password: str) -> None:
+    """Set a user's password: the user itself, a manager who may manage it, or the command line. Every token of the
+    user is revoked with it (its sessions end by themselves: Django's session hash covers the password)."""
+    if actor is None or actor.pk != user.pk:
+        _require_manage(actor, user, "user.password")
     validate_password(password, user)
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    audit_record(action="user.password", actor=actor, object_type="user", object_id=user.username)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(action="user.password", actor=actor, object_type="user", object_id=user.username)
+        _tokens_revoke_all(actor, user, reason="password")
 
 
 def token_create(*, user: User, name: str) -> str:
@@ -164,3 +211,39 @@ def token_user(raw: str) -> User | None:
         return None
     Token.objects.filter(pk=token.pk).update(last_used_at=datetime.now(UTC))
     return token.user
+
+
+def token_revoke(*, actor: User | None, token: Token) -> Token:
+    """Revoke one token: its owner, a manager who may manage the owner, or the command line. A revoked token is
+    refused by the API from the next request on (`token_user`)."""
+    if actor is None or actor.pk != token.user_id:
+        message = user_manage_refusal(actor, token.user)
+        if message:
+            _refuse(actor, "token.revoke", "token", str(token.pk), message)
+    with transaction.atomic():
+        locked = Token.objects.select_for_update().select_related("user").get(pk=token.pk)
+        if locked.revoked_at is not None:
+            raise ValidationError(_("该令牌已撤销。"))
+        locked.revoked_at = datetime.now(UTC)
+        locked.save(update_fields=["revoked_at"])
+        _audit_revoke(actor, locked, reason="revoked")
+    return locked
+
+
+def _tokens_revoke_all(actor: User | None, user: User, *, reason: str) -> None:
+    """Inside the caller's transaction: revoke every live token of the user, one audit row each."""
+    tokens = list(Token.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("pk"))
+    if not tokens:
+        return
+    now = datetime.now(UTC)
+    Token.objects.filter(pk__in=[token.pk for token in tokens]).update(revoked_at=now)
+    for token in tokens:
+        token.user = user
+        _audit_revoke(actor, token, reason=reason)
+
+
+def _audit_revoke(actor: User | None, token: Token, *, reason: str) -> None:
+    details = {"user": token.user.username, "name": token.name, "prefix": token.prefix, "reason": reason}
+    audit_record(
+        action="token.revoke", actor=actor, object_type="token", object_id=str(token.pk), details=details
+    )

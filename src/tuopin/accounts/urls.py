@@ -12,4 +12,6 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create_view, name="user_create"),
     path("users/<int:user_id>/", views.user_edit_view, name="user_edit"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
 ]

@@ -23,8 +23,15 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, public, require, signed_in
 from tuopin.accounts.roles import Capability, grantable_roles
 from tuopin.accounts.scope import ACTIVE_SCOPE_SESSION_KEY, held_area_codes
-from tuopin.accounts.selectors import user_for, users_for
-from tuopin.accounts.services import UserFields, user_create, user_update
+from tuopin.accounts.selectors import token_for, tokens_for, user_area_codes, user_for, users_for
+from tuopin.accounts.services import (
+    UserFields,
+    token_revoke,
+    user_create,
+    user_manage_refusal,
+    user_may_manage,
+    user_update,
+)
 
 PENDING_USER_KEY = "tuopin_pending_user"
 PENDING_NEXT_KEY = "tuopin_pending_next"
@@ -139,11 +146,14 @@ def scope_switch(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.MANAGE_USERS)
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = users_for(request.user)
+    actor = _actor(request)
+    users = users_for(actor)
     query = request.GET.get("q", "").strip()
     if query:
         users = users.filter(username__icontains=query) | users.filter(full_name__icontains=query)
-    return render(request, "accounts/user_list.html", {"users": users[:500], "q": query})
+    shown = list(users[:500])
+    manageable = {user.pk for user in shown if user_may_manage(actor, user)}
+    return render(request, "accounts/user_list.html", {"users": shown, "manageable": manageable, "q": query})
 
 
 def _actor(request: HttpRequest) -> User:
@@ -199,13 +209,18 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
 def user_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = _actor(request)
     target = get_in_scope_or_404(request, lambda: user_for(actor, user_id), what="user", key=str(user_id))
+    refusal = user_manage_refusal(actor, target)
+    if (
+        refusal
+    ):  # in scope but not the manager's to change (a higher role, or itself): audited by AccountMiddleware
+        raise PermissionDenied(refusal)
     grantable = grantable_roles(actor.role, can_manage_users=actor.can_manage_users)
     initial = {
         "username": target.username,
         "full_name": target.full_name,
         "organisation": target.organisation,
         "role": target.role,
-        "area_codes": " ".join(held_area_codes(target)),
+        "area_codes": " ".join(user_area_codes(target)),
         "can_manage_users": target.can_manage_users,
         "is_active": target.is_active,
     }
@@ -220,3 +235,23 @@ def user_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 def _status(form: UserForm) -> int:
     return 400 if form.is_bound and form.errors else 200
+
+
+@signed_in
+def token_list(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens, by name and prefix (the token itself is never stored), each with a revoke button."""
+    return render(request, "accounts/token_list.html", {"tokens": tokens_for(request.user)})
+
+
+@signed_in
+@require_POST
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    actor = _actor(request)
+    token = get_in_scope_or_404(request, lambda: token_for(actor, token_id), what="token", key=str(token_id))
+    try:
+        token_revoke(actor=actor, token=token)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已撤销令牌“%(name)s”。") % {"name": token.name})
+    return redirect("accounts:token_list")

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Role
-from tuopin.accounts.scope import held_area_codes
+from tuopin.accounts.selectors import user_area_codes
 from tuopin.accounts.services import UserFields, user_create, user_set_password, user_update
 from tuopin.core.commands import TuopinCommand, add_json_flag
 
@@ -74,7 +74,7 @@ class Command(TuopinCommand):
         user = _get(options["username"])
         fields = UserFields(
             role=options["role"] or user.role,
-            area_codes=options["areas"] or held_area_codes(user),
+            area_codes=options["areas"] or user_area_codes(user),  # also a disabled user's own
             full_name=user.full_name if options["full_name"] is None else options["full_name"],
             organisation=user.organisation if options["organisation"] is None else options["organisation"],
             can_manage_users=options["manage_users"] or user.can_manage_users,
