@@ -137,6 +137,18 @@ def test_the_reconciliation_page_and_its_excel(make_item: MakeItem, own: User, t
     assert AuditEvent.objects.filter(action="rectify.reconcile_export").count() == 1
 
 
+def test_the_reconciliation_of_an_area_out_of_scope_is_not_found_as_page_or_workbook(make_item: MakeItem, own: User,
+                                                                                      neighbour: User) -> None:  # fmt: skip
+    make_item()
+    client = client_for(neighbour)
+    assert client.get("/supervision/reconcile/?area=130126").status_code == 404
+    assert client.get("/supervision/reconcile/?area=130126&format=xlsx").status_code == 404
+    assert not AuditEvent.objects.filter(action="rectify.reconcile_export").exists()
+    assert (
+        AuditEvent.objects.filter(action="access.not_found", object_id="130126", actor="gaoyi").count() == 2
+    )
+
+
 LEDGER_HEADERS = ["编号", "问题来源", "问题类别", "区域代码", "问题描述", "责任单位", "责任人", "发现日期", "整改时限", "状态",
                   "整改措施"]  # fmt: skip
 
