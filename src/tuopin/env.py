@@ -31,9 +31,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def data_dir() -> Path:
-    """The directory that holds the embedded database, keys and files (TUOPIN_DATA_DIR, default ./var)."""
+    """The directory that holds the embedded database, keys and files (TUOPIN_DATA_DIR, default ./var), readable by
+    its owner only: the directory 0700, and, by the process's umask, every file Tuopin creates 0600 and every
+    directory 0700 (the database and its WAL, uploads, snapshots, exports), since they hold personal data."""
+    os.umask(0o077)
     path = Path(env_str("TUOPIN_DATA_DIR", "var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)  # made by an earlier version, or by hand
     return path
 
 

@@ -235,3 +235,15 @@ def test_a_worker_that_dies_is_restarted_its_job_failed_and_the_web_keeps_servin
     assert "the job worker exited with status -6; restarting it" in text
     assert "GET /registry/ HTTP/1.1" in text
     assert "11010519491231002X" not in text and "?q=" not in text
+
+
+def test_the_data_dir_and_its_database_are_private_to_their_owner(data_dir: Path) -> None:
+    assert tuopin(data_dir, "audit", "verify").returncode == 0  # a write opens the WAL
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    for name in ("tuopin.sqlite3", "tuopin.sqlite3-wal", "secret_key"):
+        if (data_dir / name).exists():
+            assert (data_dir / name).stat().st_mode & 0o777 == 0o600, name
+    assert (data_dir / "tuopin.sqlite3").exists()
+    for folder in (data_dir / "static", data_dir / "files"):
+        if folder.exists():
+            assert folder.stat().st_mode & 0o077 == 0, folder
