@@ -173,6 +173,15 @@ AXES_VERBOSE = False
 # axes.W006 asks to lock by address too; we deliberately lock by username only (shared office addresses).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Per-user limits on searches by ID number, reveals of full numbers and exports (SECURITY.md F2): at most COUNT in
+# any window of MINUTES, counted from the user's own audit rows (tuopin.core.throttle). 0 refuses every one.
+TUOPIN_THROTTLE_ID_SEARCHES = env_int("TUOPIN_THROTTLE_ID_SEARCHES", 30)
+TUOPIN_THROTTLE_ID_SEARCH_MINUTES = env_int("TUOPIN_THROTTLE_ID_SEARCH_MINUTES", 10)
+TUOPIN_THROTTLE_REVEALS = env_int("TUOPIN_THROTTLE_REVEALS", 20)
+TUOPIN_THROTTLE_REVEAL_MINUTES = env_int("TUOPIN_THROTTLE_REVEAL_MINUTES", 60)
+TUOPIN_THROTTLE_EXPORTS = env_int("TUOPIN_THROTTLE_EXPORTS", 10)
+TUOPIN_THROTTLE_EXPORT_MINUTES = env_int("TUOPIN_THROTTLE_EXPORT_MINUTES", 60)
+
 TUOPIN_OTP_REQUIRED_ROLES = env_list("TUOPIN_OTP_REQUIRED_ROLES", ["admin", "province", "city"])
 OTP_TOTP_ISSUER = "Tuopin"
 

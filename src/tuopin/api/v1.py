@@ -44,9 +44,11 @@ from tuopin.api.schemas import (
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
 from tuopin.core.ledgers import LEDGERS, Ledger, ledger_import, ledger_may_import
+from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check
 from tuopin.core.uploads import UploadRejected, upload_keep
+from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Household, Income, Member
-from tuopin.registry.selectors import HouseholdFilter, household_for, household_list_for
+from tuopin.registry.selectors import PAGE_SIZE, HouseholdFilter, household_for, household_list_for
 from tuopin.registry.services import (
     INCOME_FIELDS,
     MemberData,
@@ -60,6 +62,8 @@ NumberPath = Annotated[str, Path(min_length=1, max_length=32, pattern=NO_NUL)]
 YearPath = Annotated[int, Path(ge=1990, le=2100)]
 Reason = Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)]
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
+LIMITED = {**ERRORS, 429: Problem}  # the operations limited per user (tuopin.core.throttle)
+SEARCH_PATH = "/api/v1/households/search"
 
 
 class BearerToken(HttpBearer):
@@ -101,6 +105,13 @@ def _stale(request: HttpRequest, error: StaleEdit) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": "invalid", "messages": error.messages}, status=422)
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, error: Throttled) -> HttpResponse:
+    response = api.create_response(request, {"detail": "throttled", "messages": [error.message]}, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @api.exception_handler(Http404)
@@ -161,22 +172,56 @@ class ListFilters(Schema):
     status: str = Field(default="", pattern=NO_NUL, max_length=16)
     population_type: str = Field(default="", pattern=NO_NUL, max_length=16)
     year: int | None = Field(default=None, ge=1990, le=2100)
-    q: str = Field(default="", pattern=NO_NUL, max_length=40)
+    q: str = Field(default="", pattern=NO_NUL, max_length=40,
+                   description="a name or a household number, or their beginning; a text that may hold an ID number "
+                               f"is refused (400): POST it to {SEARCH_PATH}")  # fmt: skip
     after: str = Field(default="", pattern=NO_NUL, max_length=32)
+
+
+class HouseholdSearch(ListFilters):
+    q: str = Field(default="", pattern=NO_NUL, max_length=40,
+                   description="a name, a household number or their beginning, or a full ID number (that search is "
+                               "audited and limited per user)")  # fmt: skip
+    limit: int = Field(default=PAGE_SIZE, ge=1, le=PAGE_SIZE)
+
+
+def _household_page(request: HttpRequest, filters: ListFilters, *, size: int = PAGE_SIZE) -> dict[str, Any]:
+    values = filters.dict(exclude={"after", "limit"})
+    page = household_list_for(request.user, HouseholdFilter(**values), after=filters.after, request=request,
+                              size=size)  # fmt: skip
+    return {"items": [_household_out(h, h.size) for h in page.households],  # type: ignore[attr-defined]
+            "next_after": page.next_after or None}  # fmt: skip
 
 
 @api.get(
     "/households",
-    response={200: HouseholdPage, **ERRORS},
-    summary="Households in the token's scope (keyset pagination)",
+    response={200: HouseholdPage, 400: Problem, **ERRORS},
+    summary="Households in the token's scope (keyset pagination); a search by ID number is POST /households/search",
 )
-def list_households(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+def list_households(request: HttpRequest, filters: Query[ListFilters]) -> Any:
+    """A query that may hold an ID number is refused (400), not searched: a URL ends up in access logs and proxies
+    (SECURITY.md B5)."""
     _require(request, Capability.READ)
-    values = filters.dict()
-    after = values.pop("after")
-    page = household_list_for(request.user, HouseholdFilter(**values), after=after, request=request)
-    return {"items": [_household_out(h, h.size) for h in page.households],  # type: ignore[attr-defined]
-            "next_after": page.next_after or None}  # fmt: skip
+    if carries_id_number(filters.q):
+        message = _("身份证号不能出现在网址中：按身份证号查询请使用 POST %(path)s。") % {"path": SEARCH_PATH}
+        return Status(400, {"detail": f"an ID number must not be in the URL: POST {SEARCH_PATH}",
+                            "messages": [message]})  # fmt: skip
+    return _household_page(request, filters)
+
+
+@api.post(
+    "/households/search",
+    response={200: HouseholdPage, **LIMITED},
+    summary="Households in the token's scope matching a search in the body, a full ID number included (audited and "
+    "limited per user)",
+)
+def search_households(request: HttpRequest, payload: HouseholdSearch) -> dict[str, Any]:
+    user = _require(request, Capability.READ)
+    if ID_PATTERN.fullmatch(compact(payload.q)):
+        payload = payload.model_copy(update={"q": compact(payload.q)})
+        throttle_check(user, "registry.search_id", request=request, object_type="member",
+                       object_id=mask_id(payload.q), details={"api": True})  # fmt: skip
+    return _household_page(request, payload, size=payload.limit)
 
 
 @api.get("/households/{number}", response={200: HouseholdDetailOut, **ERRORS})
@@ -299,7 +344,7 @@ class LedgerRange(Schema):
 
 @api.get(
     "/ledgers/{name}",
-    response={200: LedgerPage, **ERRORS},
+    response={200: LedgerPage, **LIMITED},
     summary="A ledger's rows in the token's scope (what its Excel export holds; for a reason, audited as an export)",
 )
 def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
@@ -308,6 +353,9 @@ def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, p
     ledger = _ledger(name)
     if ledger.export is None:
         raise Http404
+    throttle_check(
+        user, "ledger.export", request=request, object_type="ledger", object_id=name, details={"api": True}
+    )
     fetched = list(islice(ledger.export(user), page.offset, page.offset + page.limit + 1))
     rows = [{key: _json_value(value) for key, value in row.items()} for row in fetched[: page.limit]]
     audit_record(action="ledger.export", request=request, object_type="ledger", object_id=name,

@@ -54,6 +54,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-seq"]
         verbose_name = _("审计记录")
+        indexes = [
+            # A user's own recent rows of an action: the per-user limits (tuopin.core.throttle) count them.
+            models.Index(fields=["actor_id", "action", "at"], name="audit_actor_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

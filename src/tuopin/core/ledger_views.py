@@ -22,6 +22,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.core.jobs import job_start
 from tuopin.core.ledgers import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
 from tuopin.core.tasks import ledger_import_job
+from tuopin.core.throttle import Throttled, throttle_check, throttled_response
 from tuopin.core.uploads import UploadRejected, upload_keep
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,6 +92,12 @@ def ledger_download(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     form = LedgerExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            throttle_check(
+                request.user, "ledger.export", request=request, object_type="ledger", object_id=name
+            )
+        except Throttled as error:
+            return throttled_response(request, error)
         buffer = io.BytesIO()
         ledger_export(name, buffer, user=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
         return _workbook(buffer.getvalue(), f"{ledger.sheet}.xlsx")

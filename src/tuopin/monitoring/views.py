@@ -25,6 +25,7 @@ from tuopin.audit.services import audit_record
 from tuopin.core.crypto import decrypt
 from tuopin.core.forms import add_service_errors, blank_choices
 from tuopin.core.jobs import job_start
+from tuopin.core.throttle import Throttled, throttle_check, throttled_response
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
 from tuopin.monitoring.models import OPEN_STATUSES, AlertStatus, CaseState, CaseType, RiskType, Rule
 from tuopin.monitoring.selectors import (
@@ -170,6 +171,11 @@ def report_phone(request: HttpRequest, report_id: int) -> HttpResponse:
     form = RevealForm.posted(request)
     if not form.is_valid():
         return render(request, "monitoring/_phone.html", {"report": report, "form": form}, status=400)
+    try:
+        throttle_check(request.user, "monitoring.reveal_phone", request=request, object_type="self_report",
+                       object_id=str(report.pk), details={"alert": report.alert_id})  # fmt: skip
+    except Throttled as error:
+        return throttled_response(request, error)
     audit_record(action="monitoring.reveal_phone", request=request, object_type="self_report",
                  object_id=str(report.pk), details={"alert": report.alert_id, "village": report.village_id,
                                                     "reason": form.cleaned_data["reason"]})  # fmt: skip

@@ -26,6 +26,7 @@ from tuopin.assessment.services import assess_household
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
+from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
 from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.procedures.selectors import household_procedures_for
 from tuopin.procedures.services import may_act
@@ -79,20 +80,27 @@ def _user(request: HttpRequest) -> User:
 
 
 ID_SEARCH_SESSION_KEY = "tuopin_id_searches"
+# Never copied from a posted form into the list's URL.
+FORM_ONLY = {"csrfmiddlewaretoken", "after", "ref", "q"}
 
 
 @require(Capability.READ)
 def household_list(request: HttpRequest) -> HttpResponse:
-    """Filters travel in the URL, except a full ID number: the search form posts, and an ID becomes a reference to
-    its blind index kept in the session, so the number never appears in a URL, a log or the browser history."""
-    if request.method == "POST" or ID_PATTERN.fullmatch(request.GET.get("q", "").strip()):
-        return redirect(f"{request.path}?{_filters_to_query(request)}")
+    """Filters travel in the URL, except a search text that may hold an ID number (SECURITY.md B5): the search form
+    posts, and such a text becomes a reference kept in the session (a full ID number as its blind index), so it never
+    appears in a URL, a log or the browser history. A link or bookmark carrying one is not searched."""
+    if request.method == "POST":
+        return _search_posted(request)
+    if carries_id_number(request.GET.get("q", "")):
+        messages.error(request, _("身份证号不能出现在网址中：请在搜索框中输入后点击“查询”。"))
+        kept = {k: str(v) for k, v in request.GET.items() if v and k not in FORM_ONLY}
+        return redirect(_list_url(request, kept))
     form = HouseholdFilterForm(request.GET or None)
     values = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     searches = request.session.get(ID_SEARCH_SESSION_KEY, {})
     reference = searches.get(request.GET.get("ref", ""))
     if reference:
-        values["id_index"] = reference["index"]
+        values["id_index" if "index" in reference else "q"] = reference.get("index") or reference["q"]
         form = HouseholdFilterForm(initial={**values, "q": reference["masked"]})
     filters = HouseholdFilter(**values)
     page = household_list_for(request.user, filters, after=request.GET.get("after", ""), request=request)
@@ -103,22 +111,40 @@ def household_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/household_list.html", context)
 
 
-def _filters_to_query(request: HttpRequest) -> str:
-    source = request.POST if request.method == "POST" else request.GET
-    params = {k: str(v) for k, v in source.items() if v and k not in {"csrfmiddlewaretoken", "after", "ref"}}
-    query = params.get("q", "").strip()
-    if ID_PATTERN.fullmatch(query):
-        del params["q"]
-        reference = secrets.token_urlsafe(8)
-        searches = request.session.get(ID_SEARCH_SESSION_KEY, {})
-        searches = dict(list(searches.items())[-19:])  # keep the last few
-        searches[reference] = {"index": blind_index(query), "masked": mask_id(query)}
-        request.session[ID_SEARCH_SESSION_KEY] = searches
-        params["ref"] = reference
+def _search_posted(request: HttpRequest) -> HttpResponse:
+    """The posted search, back as the list's URL (post, redirect, get). A full ID number is searched through its
+    blind index, audited and limited per user (F2); any other text that may hold one is kept in the session too."""
+    params = {k: str(v) for k, v in request.POST.items() if v and k not in FORM_ONLY}
+    query = request.POST.get("q", "").strip()
+    if ID_PATTERN.fullmatch(compact(query)):
+        number = compact(query)
+        try:
+            throttle_check(request.user, "registry.search_id", request=request, object_type="member",
+                           object_id=mask_id(number))  # fmt: skip
+        except Throttled as error:
+            return throttled_response(request, error)
+        params["ref"] = _remember(request, {"index": blind_index(number), "masked": mask_id(number)})
         audit_record(
-            action="registry.search_id", request=request, object_type="member", object_id=mask_id(query)
+            action="registry.search_id", request=request, object_type="member", object_id=mask_id(number)
         )
-    return urlencode(params)
+    elif carries_id_number(query):
+        params["ref"] = _remember(request, {"q": query, "masked": mask_id(query)})
+    elif query:
+        params["q"] = query
+    return redirect(_list_url(request, params))
+
+
+def _remember(request: HttpRequest, search: dict[str, str]) -> str:
+    reference = secrets.token_urlsafe(8)
+    searches = request.session.get(ID_SEARCH_SESSION_KEY, {})
+    searches = dict(list(searches.items())[-19:])  # keep the last few
+    searches[reference] = search
+    request.session[ID_SEARCH_SESSION_KEY] = searches
+    return reference
+
+
+def _list_url(request: HttpRequest, params: dict[str, str]) -> str:
+    return f"{request.path}?{urlencode(params)}" if params else request.path
 
 
 def _household(request: HttpRequest, number: str) -> Household:
@@ -315,6 +341,11 @@ def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
     form = RevealForm.posted(request)
     if not form.is_valid():
         return render(request, "registry/_reveal.html", {"member": member, "form": form}, status=400)
+    try:
+        throttle_check(request.user, "registry.reveal", request=request, object_type="member",
+                       object_id=str(member.pk), details={"household": member.household.number})  # fmt: skip
+    except Throttled as error:
+        return throttled_response(request, error)
     audit_record(action="registry.reveal", request=request, object_type="member", object_id=str(member.pk),
                  details={"household": member.household.number, "reason": form.cleaned_data["reason"]})  # fmt: skip
     return render(
