@@ -15,5 +15,16 @@ ACTION_LABELS = {
     "user.otp_enrol": _("启用动态验证码"),
     "areas.load": _("加载行政区划"),
     "areas.attributes": _("导入区划年度属性"),
+    "token.create": _("创建访问令牌"),
+    "token.revoke": _("撤销访问令牌"),
+    "registry.import": _("导入建档立卡数据"),
+    "ledger.import": _("导入台账"),
 }
-RESULT_LABELS = {"ok": _("成功"), "failed": _("失败"), "denied": _("拒绝"), "throttled": _("超出频率限制")}
+RESULT_LABELS = {
+    "ok": _("成功"),
+    "failed": _("失败"),
+    "denied": _("拒绝"),
+    "throttled": _("超出频率限制"),
+    "refused": _("拒收"),
+    "error": _("出错"),
+}
