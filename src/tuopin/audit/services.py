@@ -118,3 +118,33 @@ def audit_verify() -> tuple[int, list[ChainBreak]]:
 
 def _events_in_order() -> Iterator[AuditEvent]:
     return AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def import_refusal_record(
+    *,
+    action: str,
+    actor: User | AnonymousUser | None,
+    filename: str,
+    ledger: str = "",
+    request: HttpRequest | None = None,
+    message: str = "",
+    problems: int = 0,
+    denied: int = 0,
+    forbidden: bool = False,
+    dry_run: bool = False,
+) -> None:
+    """The one audit row of an import that wrote nothing (SECURITY.md D1): refused as a whole (`message`: not a
+    workbook, too large, over the grid), refused for its `problems`, denied for `denied` rows outside the user's
+    scope, or `forbidden` to the user altogether. The object is the ledger when `ledger` names one, else the file. A dry run that found
+    problems is a check, not an import, and leaves none; a denial or a refusal of the whole file always leaves one."""
+    if dry_run and not (denied or forbidden or message):
+        return
+    details: dict[str, Any] = {"file": filename[:100], "dry_run": dry_run}
+    if message:
+        details["message"] = message[:300]
+    if problems:
+        details["problems"] = problems
+    if denied:
+        details["persons_outside_scope"] = denied
+    audit_record(action=action, actor=actor, request=request, object_type="ledger" if ledger else "file",
+                 object_id=ledger or filename[:64], result="denied" if denied or forbidden else "refused", details=details)  # fmt: skip

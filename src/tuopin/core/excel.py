@@ -36,11 +36,13 @@ class Problem:
 
 
 class ImportFailed(Exception):
-    """Raised with every problem found; the import wrote nothing."""
+    """Raised with every problem found; the import wrote nothing. `denied` counts the rows refused because they lie
+    outside the importing user's scope, for the audit row (a denial, not a mere problem)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, denied: int = 0) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
+        self.denied = denied
 
 
 @dataclass(frozen=True)

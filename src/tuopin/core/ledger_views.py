@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
+from tuopin.audit.services import import_refusal_record
 from tuopin.core.jobs import job_start
 from tuopin.core.ledgers import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
 from tuopin.core.tasks import ledger_import_job
@@ -61,6 +62,9 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
             path = upload_keep(upload)
         except UploadRejected as error:
             form.add_error("file", str(error))
+            import_refusal_record(action="ledger.import", actor=request.user, request=request, ledger=name,
+                                  filename=Path(upload.name or "upload.xlsx").name, message=str(error),
+                                  dry_run=form.cleaned_data["dry_run"])  # fmt: skip
         else:
             params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100], "ledger": name,
                       "dry_run": form.cleaned_data["dry_run"], "page": ledger.page}  # fmt: skip

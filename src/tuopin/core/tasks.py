@@ -7,6 +7,7 @@ from pathlib import Path
 from django_tasks import task
 
 from tuopin.accounts.models import User
+from tuopin.audit.services import import_refusal_record
 from tuopin.core.jobs import job_finish, job_progress
 from tuopin.core.ledgers import LEDGERS, UnknownLedger, ledger_import, ledger_may_import
 from tuopin.core.models import Job
@@ -23,6 +24,8 @@ def ledger_import_job(job_id: str) -> None:
         ledger = LEDGERS.get(job.params["ledger"])  # an unknown one is refused by ledger_import below
         if not user.is_active or (ledger is not None and not ledger_may_import(user, ledger)):
             job_finish(job_id, result={"ok": False, "errors": [], "refused": "permission"}, failed=True)
+            import_refusal_record(action="ledger.import", actor=user, filename=job.params.get("name", path.name), ledger=job.params["ledger"],
+                                  forbidden=True, dry_run=job.params.get("dry_run", False))  # fmt: skip
             return
         try:
             result = ledger_import(job.params["ledger"], path, actor=user, dry_run=job.params.get("dry_run", False),

@@ -8,6 +8,7 @@ from django_tasks import task
 
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability
+from tuopin.audit.services import import_refusal_record
 from tuopin.core.jobs import job_finish, job_progress
 from tuopin.core.models import Job
 from tuopin.core.uploads import UploadRejected
@@ -23,6 +24,8 @@ def registry_import_job(job_id: str) -> None:
         user: User = job.user
         if not user.is_active or not user.can(Capability.WRITE):
             job_finish(job_id, result={"ok": False, "errors": [], "refused": "permission"}, failed=True)
+            import_refusal_record(action="registry.import", actor=user, filename=job.params.get("name", path.name),
+                                  forbidden=True, dry_run=job.params.get("dry_run", False))  # fmt: skip
             return
         try:
             result = import_registry(path, actor=user, dry_run=job.params.get("dry_run", False),

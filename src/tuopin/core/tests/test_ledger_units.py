@@ -102,7 +102,7 @@ def test_a_ledger_not_open_to_units_refuses_a_unit_users_file_whole(unit_user: U
     assert [Problem(**e).message for e in result.errors] == ["您无权导入该台账。"]
     assert not AuditEvent.objects.filter(action=ENTRY).exists()
     assert AuditEvent.objects.filter(
-        action="ledger.import", object_id="office_test", result="refused"
+        action="ledger.import", object_id="office_test", result="denied"
     ).exists()
 
 
