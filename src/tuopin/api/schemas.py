@@ -9,7 +9,12 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import Field
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused as bad input (422), never a server error
+from tuopin.core.text import SINGLE_LINE_PATTERN
+
+# Every text of a request (body, path, query) is one line without control, zero-width or bidi characters
+# (tuopin.core.text, the rule the forms and imports apply too): refused as bad input (422), never stored and never a
+# server error (PostgreSQL text cannot hold NUL). The name is older than the rule.
+NO_NUL = SINGLE_LINE_PATTERN
 Text = Annotated[str, Field(pattern=NO_NUL)]
 
 

@@ -41,7 +41,7 @@ from tuopin.api.schemas import (
     OverdueOut,
     Problem,
 )
-from tuopin.audit.services import audit_record
+from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.errors import StaleEdit
 from tuopin.core.ledgers import LEDGERS, Ledger, ledger_import, ledger_may_import
 from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check
@@ -244,9 +244,9 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[dict[
         data.pop("phone"),
     )
     values = {k: v for k, v in data.items() if v not in ("", None)}
-    household_register(actor=user, number=number, village_code=village, values=values, members=members,
-                       reason=reason, phone=phone)  # fmt: skip
-    return Status(201, _detail(_household(request, number)))
+    household = household_register(actor=user, number=number, village_code=village, values=values,
+                                   members=members, reason=reason, phone=phone)  # fmt: skip
+    return Status(201, _detail(_household(request, household.number)))
 
 
 @api.patch("/households/{number}", response={200: HouseholdDetailOut, **ERRORS})  # fmt: skip
@@ -396,12 +396,16 @@ def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40,
     filename = FilePath(file.name or "upload.xlsx").name[:100]
     try:
         path = upload_keep(file)
-        try:
-            result = ledger_import(name, path, actor=user, dry_run=dry_run, filename=filename)
-        finally:
-            path.unlink(missing_ok=True)
+    except UploadRejected as error:  # refused at the door, before the import that audits its own refusals
+        import_refusal_record(action="ledger.import", actor=user, request=request, filename=filename,
+                              ledger=name, message=str(error), dry_run=dry_run)  # fmt: skip
+        return Status(409, _refused(name, dry_run, str(error)))
+    try:
+        result = ledger_import(name, path, actor=user, dry_run=dry_run, filename=filename)
     except UploadRejected as error:
         return Status(409, _refused(name, dry_run, str(error)))
+    finally:
+        path.unlink(missing_ok=True)
     return Status(200 if result.ok else 409, result.as_dict())
 
 

@@ -7,6 +7,20 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from tuopin.core.text import text_refuse_controls, text_refuse_controls_multiline
+
+
+class TextCheckedForm(forms.Form):
+    """The apps' base form: every text field refuses control, zero-width and bidi characters (tuopin.core.text);
+    a field shown as a textarea may hold line breaks, any other is one line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the form's own copies: the class's fields stay as declared
+            if isinstance(field, forms.CharField):
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(text_refuse_controls_multiline if multiline else text_refuse_controls)
+
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's refusal on the form: each field's messages on that field when the form has it, the rest (and

@@ -40,8 +40,10 @@ from xlsxwriter.utility import xl_col_to_name
 
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import UNIT_ROLE, held_unit_ids, in_scope
-from tuopin.audit.services import audit_record
+from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, open_workbook, read_sheet
+from tuopin.core.text import text_problem, text_visible
+from tuopin.core.uploads import UploadRejected
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -230,6 +232,11 @@ def _cells(sheet: str, ledger: Ledger, rows: list[SheetRow], problems: list[Prob
                 if column.required:
                     problems.append(Problem(sheet, row.number, column.header, "", _("必填。")))
                 continue
+            # The rule of tuopin.core.text; a text cell may hold line breaks (Alt+Enter), a code or a number not.
+            message = text_problem(text, multiline=column.kind == "text")
+            if message:
+                problems.append(Problem(sheet, row.number, column.header, text_visible(text)[:100], message))
+                continue
             value, message = _convert(column, raw, text)
             if message:
                 problems.append(Problem(sheet, row.number, column.header, text[:100], message))
@@ -291,13 +298,17 @@ def ledger_read(
     """Read and convert the ledger's sheet: the number of rows read, the rows whose cells are all good, and the
     problems of the others.
 
-    Raises ImportFailed when the sheet or a required column is missing, UploadRejected for a hostile file."""
+    Raises ImportFailed when the sheet or a required column is missing or the sheet has no data rows (blank rows
+    are not rows: a file of blank rows is refused, not taken as an import of nothing), UploadRejected for a hostile
+    file."""
     workbook = open_workbook(path)
     names = [name for name in workbook.sheet_names if name != OPTIONS_SHEET]
     sheet = ledger.sheet if ledger.sheet in names else (names[0] if names else ledger.sheet)
     columns = {column.header: column.aliases for column in ledger.columns}
     required = tuple(column.header for column in ledger.columns if column.required)
     sheet, raw_rows = read_sheet(workbook, sheet=sheet, columns=columns, required=required)
+    if not raw_rows:
+        raise ImportFailed([Problem(sheet, 0, "", "", _("工作表没有数据行。"))])
     problems: list[Problem] = []
     converted = _cells(sheet, ledger, raw_rows, problems)
     good = [row for row in converted if row.number > 0]
@@ -326,11 +337,16 @@ def ledger_import(name: str, path: Path, *, actor: User | None, dry_run: bool = 
     result = LedgerImportResult(name, False, 0, dry_run=dry_run)
     if actor is not None and not ledger_may_import(actor, ledger):
         result.errors = [Problem(ledger.sheet, 0, "", "", _("您无权导入该台账。")).as_dict()]
-        _audit_refusal(ledger, actor, filename, result)
+        import_refusal_record(action="ledger.import", actor=actor, filename=filename, ledger=ledger.name,
+                              forbidden=True, dry_run=dry_run)  # fmt: skip
         return result
     progress(0, 3, _("读取并校验"))
     try:
         result.rows, rows, problems = ledger_read(ledger, path, actor=actor)
+    except UploadRejected as rejected:
+        import_refusal_record(action="ledger.import", actor=actor, filename=filename, ledger=ledger.name,
+                              message=str(rejected), dry_run=dry_run)  # fmt: skip
+        raise
     except ImportFailed as failed:
         result.errors = [problem.as_dict() for problem in failed.problems]
         _audit_refusal(ledger, actor, filename, result)
@@ -363,10 +379,8 @@ def ledger_import(name: str, path: Path, *, actor: User | None, dry_run: bool = 
 
 
 def _audit_refusal(ledger: Ledger, actor: User | None, filename: str, result: LedgerImportResult) -> None:
-    if result.dry_run:
-        return
-    audit_record(action="ledger.import", actor=actor, object_type="ledger", object_id=ledger.name,
-                 result="refused", details={"file": filename[:100], "problems": len(result.errors)})  # fmt: skip
+    import_refusal_record(action="ledger.import", actor=actor, filename=filename, ledger=ledger.name,
+                          problems=len(result.errors), dry_run=result.dry_run)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------------- export

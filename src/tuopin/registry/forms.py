@@ -6,7 +6,7 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tuopin.core.forms import blank_choices
+from tuopin.core.forms import TextCheckedForm, blank_choices
 from tuopin.registry.vocab import (
     Category,
     Cause,
@@ -23,7 +23,7 @@ from tuopin.registry.vocab import (
 )
 
 
-class HouseholdFilterForm(forms.Form):
+class HouseholdFilterForm(TextCheckedForm):
     q = forms.CharField(label=_("姓名、户编号或完整身份证号"), required=False, max_length=40)
     area = forms.CharField(label=_("区划代码"), required=False, max_length=12)
     category = forms.ChoiceField(label=_("贫困户属性"), required=False, choices=blank_choices(Category))
@@ -38,7 +38,7 @@ class HouseholdFilterForm(forms.Form):
 YES_NO_UNKNOWN = [("", "—"), ("true", _("是")), ("false", _("否"))]
 
 
-class HouseholdEditForm(forms.Form):
+class HouseholdEditForm(TextCheckedForm):
     """The household's conditions. Status is changed only by the exit and monitoring workflows."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -56,7 +56,7 @@ class HouseholdEditForm(forms.Form):
     reason = forms.CharField(label=_("变更原因"), max_length=200)
 
 
-class IncomeForm(forms.Form):
+class IncomeForm(TextCheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     wage = forms.DecimalField(label=_("工资性收入"), min_value=0, max_digits=12, decimal_places=2, initial=0)
     business = forms.DecimalField(
@@ -74,7 +74,7 @@ class IncomeForm(forms.Form):
     reason = forms.CharField(label=_("变更原因"), max_length=200)
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(TextCheckedForm):
     """增员: birth, marriage into the household, moving in."""
 
     name = forms.CharField(label=_("姓名"), max_length=60)
@@ -93,19 +93,19 @@ class MemberAddForm(forms.Form):
     reason = forms.CharField(label=_("增员原因"), max_length=200, help_text=_("例如：新生儿、婚入、迁入"))
 
 
-class MemberRemoveForm(forms.Form):
+class MemberRemoveForm(TextCheckedForm):
     """减员: death, marriage out, moving away. The record and its history stay."""
 
     left_on = forms.DateField(label=_("减员日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("减员原因"), max_length=200, help_text=_("例如：死亡、婚出、迁出"))
 
 
-class HouseholdMoveForm(forms.Form):
+class HouseholdMoveForm(TextCheckedForm):
     village = forms.CharField(label=_("迁入村代码"), min_length=12, max_length=12)
     reason = forms.CharField(label=_("迁移原因"), max_length=200)
 
 
-class HouseholdSplitForm(forms.Form):
+class HouseholdSplitForm(TextCheckedForm):
     """分户: the members who leave, the new household's number and head."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -122,7 +122,7 @@ class HouseholdSplitForm(forms.Form):
         self.fields["head"].choices = household_members  # type: ignore[attr-defined]
 
 
-class HouseholdMergeForm(forms.Form):
+class HouseholdMergeForm(TextCheckedForm):
     """合户: another household whose members all join this one."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -130,12 +130,12 @@ class HouseholdMergeForm(forms.Form):
     reason = forms.CharField(label=_("合户原因"), max_length=200)
 
 
-class ImportForm(forms.Form):
+class ImportForm(TextCheckedForm):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
     dry_run = forms.BooleanField(label=_("只校验，不写入"), required=False)
 
 
-class RevealForm(forms.Form):
+class RevealForm(TextCheckedForm):
     reason = forms.CharField(label=_("查看原因"), max_length=200)
 
     @classmethod

@@ -22,13 +22,15 @@ from django.utils.translation import gettext as _
 
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.models import Area
-from tuopin.audit.services import audit_record
+from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.bulk import batches, insert_rows, lookup_chunk, reserve_ids, update_rows
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, iter_sheet, open_workbook
+from tuopin.core.text import text_problem, text_visible
+from tuopin.core.uploads import UploadRejected
 from tuopin.registry.idnumbers import IdNumber, IdNumberError, mask_id, mask_phone, parse_id
 from tuopin.registry.models import Change, Household, Income, Member
-from tuopin.registry.services import region_known
+from tuopin.registry.services import household_number_problem, region_known
 from tuopin.registry.vocab import COMBINED_CATEGORY, Relation, lookup
 from tuopin.registry.workbook import (
     HOUSEHOLD_COLUMNS,
@@ -110,14 +112,24 @@ class _Cells:
                 value = cache.get(raw, _MISSING)
                 if value is _MISSING:
                     before = len(self.problems)
-                    value = CONVERTERS[column.kind](self, column, raw)
+                    value = self.convert(column, raw)
                     if len(self.problems) == before:
                         cache[raw] = value
             else:
-                value = CONVERTERS[column.kind](self, column, raw)
+                value = self.convert(column, raw)
             if value is not None:
                 found[column.field] = value
         return found
+
+    def convert(self, column: Column, raw: str) -> Any:
+        """A cell by its column's kind, once its text passed the rule of tuopin.core.text (one line, no control,
+        zero-width or bidi character)."""
+        refused = text_problem(raw)
+        if refused:
+            shown = {"id": mask_id, "phone": mask_phone}.get(column.kind, text_visible)(raw)
+            self.problem(column, shown[:100], refused)
+            return None
+        return CONVERTERS[column.kind](self, column, raw)
 
 
 CACHED = {"enum", "enum2", "yesno", "year", "combined_category"}
@@ -240,7 +252,8 @@ def _member_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
-    """Read and check the whole workbook; raise ImportFailed with every problem found."""
+    """Read and check the whole workbook; raise ImportFailed with every problem found (`denied`: the persons
+    refused for being registered outside the actor's scope, whose refusal is audited as a denial)."""
     workbook = open_workbook(path)
     region_known.cache_clear()  # divisions may have been loaded since the last import
     problems: list[Problem] = []
@@ -267,10 +280,12 @@ def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
     for row in sheets[INCOMES]:
         values = _Cells(INCOMES, row, problems).values(INCOME_COLUMNS)
         parsed.incomes.append(Parsed(INCOMES, row.number, values.get("household", ""), values))
-    _check_across(parsed, actor, problems)
+    if not (parsed.households or parsed.members or parsed.incomes):
+        raise ImportFailed([Problem(HOUSEHOLDS, 0, "", "", _("工作表没有数据行。"))])
+    refused = _check_across(parsed, actor, problems)
     if problems:
         order = {name: position for position, name in enumerate((HOUSEHOLDS, MEMBERS, INCOMES))}
-        raise ImportFailed(sorted(problems, key=lambda p: (order.get(p.sheet, 9), p.row)))
+        raise ImportFailed(sorted(problems, key=lambda p: (order.get(p.sheet, 9), p.row)), denied=refused)
     return parsed
 
 
@@ -289,8 +304,10 @@ def _current_members(indexes: Iterable[str]) -> dict[str, Member]:
     return found
 
 
-def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Problem]) -> None:
-    """Checks across rows and sheets: duplicates, unknown villages, scope, heads, one person one household."""
+def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Problem]) -> int:
+    """Checks across rows and sheets: duplicates, unknown villages, scope, household numbers, heads, one person one
+    household. A household outside the actor's scope reads as absent, and a person registered in one cannot be
+    added here, without saying where: returns how many such persons were refused (to be audited)."""
 
     def problem(item: Parsed, column: str, value: str, message: str) -> None:
         problems.append(Problem(item.sheet, item.row, column, value, message))
@@ -311,24 +328,32 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
             problem(item, "村代码", village, _("村代码不存在。"))
         elif village and actor is not None and not in_scope(actor, village):
             problem(item, "村代码", village, _("不在您的管辖范围内。"))
-        old = existing.get(item.key)
-        if old is not None and actor is not None and not in_scope(actor, old.village_id):
-            problem(item, "户编号", item.key, _("该户编号已被管辖范围外的户使用。"))
+        elif village and actor is not None:
+            # A household the actor may not update (a new one) takes a number of its village.
+            old = existing.get(item.key)
+            if old is None or not in_scope(actor, old.village_id):
+                refusal = household_number_problem(item.key, village)
+                if refusal:
+                    problem(item, "户编号", item.key, refusal)
+                elif old is not None:  # a number of the actor's village, held by a household moved out of it
+                    problem(item, "户编号", item.key, _("该户编号已被管辖范围外的户使用。"))
     in_file = set(first_row)
     current = _current_members(m.index for m in parsed.members if m.index)
     seen_ids: dict[str, int] = {}
     heads: dict[str, list[str]] = defaultdict(list)
     members_of: dict[str, set[str]] = defaultdict(set)
+
+    def absent(key: str) -> bool:
+        """Neither in the file's households nor stored where the actor may see it."""
+        if not key or key in in_file:
+            return False
+        stored = existing.get(key)
+        return stored is None or (actor is not None and not in_scope(actor, stored.village_id))
+
+    refused = 0
     for item in parsed.members:
-        if item.key and item.key not in in_file and item.key not in existing:
+        if absent(item.key):
             problem(item, "户编号", item.key, _("户信息中没有该户。"))
-        elif (
-            item.key in existing
-            and item.key not in in_file
-            and actor is not None
-            and not in_scope(actor, existing[item.key].village_id)
-        ):
-            problem(item, "户编号", item.key, _("不在您的管辖范围内。"))  # fmt: skip
         if item.id_number is None:
             continue
         number = item.id_number.value
@@ -338,8 +363,12 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
         seen_ids.setdefault(number, item.row)
         stored = current.get(item.index)
         if stored is not None and stored.household.number != item.key:
-            problem(item, "身份证号", mask_id(number), _("此人已在户 %(number)s 中（一人只能属于一户）。")
-                    % {"number": stored.household.number})  # fmt: skip
+            if actor is not None and not in_scope(actor, stored.household.village_id):
+                problem(item, "身份证号", mask_id(number), _("此人不能加入本户。"))
+                refused += 1
+            else:
+                problem(item, "身份证号", mask_id(number), _("此人已在户 %(number)s 中（一人只能属于一户）。")
+                        % {"number": stored.household.number})  # fmt: skip
         members_of[item.key].add(number)
         if item.values.get("relation") == Relation.HEAD:
             heads[item.key].append(number)
@@ -356,7 +385,7 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
             problem(item, "户主身份证号", mask_id(head.value), _("与成员信息中的户主不一致。"))
     income_rows: dict[tuple[str, int], int] = {}
     for item in parsed.incomes:
-        if item.key and item.key not in in_file and item.key not in existing:
+        if absent(item.key):
             problem(item, "户编号", item.key, _("户信息中没有该户。"))
         key = (item.key, item.values.get("year", 0))
         if key in income_rows:
@@ -367,6 +396,7 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
                 _("与第%(row)s行重复（同一户同一年度）。") % {"row": income_rows[key]},
             )
         income_rows.setdefault(key, item.row)
+    return refused
 
 
 def _no_progress(done: int, total: int, phase: str) -> None:
@@ -386,7 +416,13 @@ def import_registry(path: Path, *, actor: User | None = None, dry_run: bool = Fa
     progress(0, STEPS, _("读取并校验"))
     try:
         parsed = parse_registry(path, actor=actor)
+    except UploadRejected as rejected:
+        import_refusal_record(action="registry.import", actor=actor, filename=name, message=str(rejected),
+                             dry_run=dry_run)  # fmt: skip
+        raise
     except ImportFailed as failed:
+        import_refusal_record(action="registry.import", actor=actor, filename=name, problems=len(failed.problems),
+                             denied=failed.denied, dry_run=dry_run)  # fmt: skip
         return ImportResult(False, 0, 0, 0, errors=[p.as_dict() for p in failed.problems])
     counts = (len(parsed.households), len(parsed.members), len(parsed.incomes))
     if dry_run:

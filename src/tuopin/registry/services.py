@@ -4,6 +4,8 @@ stale edit (optimistic locking on `version`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -131,7 +133,48 @@ def _require_reason(reason: str) -> str:
     return reason.strip()
 
 
-def _person(data: MemberData) -> dict[str, Any]:
+def household_number_problem(number: str, village_code: str) -> str:
+    """THE rule of household numbers: a household's number is its village's code followed by the household's own
+    part, so a village can only ever take numbers of its own (and a refused number says nothing of who else holds
+    it). Returns the message of a refusal, "" for a good number. Every path that gives a number applies it."""
+    if number.startswith(village_code) and len(number) > len(village_code):
+        return ""
+    return _("户编号须以本户所在村的村代码 %(code)s 开头，后接本户序号。") % {"code": village_code}
+
+
+def household_number_check(*, actor: User | None, number: str, village_code: str) -> str:
+    """The stripped number, or ValidationError when `household_number_problem` refuses it.
+
+    The command line (actor None) is not held to the rule: it loads registries numbered before it, and the test
+    fixtures still number households H001, H002 …"""
+    number = number.strip()
+    problem = household_number_problem(number, village_code) if actor is not None else ""
+    if problem:
+        raise ValidationError(problem)
+    return number
+
+
+class PersonRefused(ValidationError):
+    """The person is a current member of a household outside the actor's scope. The caller is told only that the
+    person cannot be added here (not that, nor where, they are registered); the refusal is audited."""
+
+    def __init__(self, id_masked: str) -> None:
+        super().__init__(_("此人不能加入本户。"), code="person_refused")
+        self.id_masked = id_masked
+
+
+@contextmanager
+def _person_refusal_audited(actor: User | None, action: str, household_number: str) -> Iterator[None]:
+    """Audit a PersonRefused raised inside (after its write transaction rolled back, so the row survives)."""
+    try:
+        yield
+    except PersonRefused as refused:
+        audit_record(action=f"registry.{action}", actor=actor, object_type="member", object_id=refused.id_masked,
+                     result="denied", details={"household": household_number, "reason": "person_outside_scope"})  # fmt: skip
+        raise
+
+
+def _person(data: MemberData, actor: User | None) -> dict[str, Any]:
     try:
         parsed = parse_id(data.id_number, region_known=region_known)
     except IdNumberError as error:
@@ -139,9 +182,13 @@ def _person(data: MemberData) -> dict[str, Any]:
             _("身份证号“%(id)s”：%(error)s") % {"id": mask_id(data.id_number), "error": error}
         ) from error
     index = blind_index(parsed.value)
-    if Member.objects.filter(id_index=index, left_on__isnull=True).exists():
+    holder = Member.objects.filter(id_index=index, left_on__isnull=True).select_related("household").first()
+    if holder is not None:
+        if actor is not None and not in_scope(actor, holder.household.village_id):
+            raise PersonRefused(mask_id(parsed.value))
         raise ValidationError(
-            _("身份证号 %(id)s 已在另一户中（一人只能属于一户）。") % {"id": mask_id(parsed.value)}
+            _("身份证号 %(id)s 已在户 %(number)s 中（一人只能属于一户）。")
+            % {"id": mask_id(parsed.value), "number": holder.household.number}
         )
     unknown = set(data.values) - set(MEMBER_FIELDS)
     if unknown:
@@ -150,15 +197,23 @@ def _person(data: MemberData) -> dict[str, Any]:
             "id_index": index, "id_masked": mask_id(parsed.value), "sex": parsed.sex, "birth_date": parsed.birth_date}  # fmt: skip
 
 
-@transaction.atomic
 def household_register(*, actor: User | None, number: str, village_code: str, values: dict[str, Any],
                        members: list[MemberData], reason: str, phone: str = "") -> Household:  # fmt: skip
     """Register a household with its members; exactly one member is the head (户主)."""
+    with _person_refusal_audited(actor, "register", number.strip()):
+        return _household_register(actor=actor, number=number, village_code=village_code, values=values,
+                                   members=members, reason=reason, phone=phone)  # fmt: skip
+
+
+@transaction.atomic
+def _household_register(*, actor: User | None, number: str, village_code: str, values: dict[str, Any],
+                        members: list[MemberData], reason: str, phone: str) -> Household:  # fmt: skip
     reason = _require_reason(reason)
     _check_write(actor, village_code)
     village = Area.objects.filter(code=village_code, level="village").first()
     if village is None:
         raise ValidationError(_("村代码不存在：%(code)s") % {"code": village_code})
+    number = household_number_check(actor=actor, number=number, village_code=village_code)
     if Household.objects.filter(number=number).exists():
         raise ValidationError(_("户编号已存在：%(number)s") % {"number": number})
     if [m.relation for m in members].count(Relation.HEAD) != 1:
@@ -168,7 +223,7 @@ def household_register(*, actor: User | None, number: str, village_code: str, va
     household.full_clean(exclude=["head"])
     household.save()
     for data in members:
-        member = Member.objects.create(household=household, **_person(data))
+        member = Member.objects.create(household=household, **_person(data, actor))
         if member.relation == Relation.HEAD:
             household.head = member
     household.save(update_fields=["head"])
@@ -248,13 +303,20 @@ def household_move(*, actor: User | None, household: Household, village_code: st
     return household
 
 
-@transaction.atomic
 def member_add(*, actor: User | None, household: Household, data: MemberData, reason: str) -> Member:
+    """增员. A person who is a current member of a household outside the actor's scope is refused without saying
+    so (PersonRefused, audited)."""
+    with _person_refusal_audited(actor, "member_add", household.number):
+        return _member_add(actor=actor, household=household, data=data, reason=reason)
+
+
+@transaction.atomic
+def _member_add(*, actor: User | None, household: Household, data: MemberData, reason: str) -> Member:
     reason = _require_reason(reason)
     _check_write(actor, household.village_id)
     if data.relation == Relation.HEAD:
         raise ValidationError(_("该户已有户主；请先变更户主。"))
-    member = Member.objects.create(household=household, **_person(data))
+    member = Member.objects.create(household=household, **_person(data, actor))
     _record(household, actor, "member_add", member, {"name": (None, member.name), "id_masked": (None, member.id_masked),
             "relation": (None, member.relation)}, reason)  # fmt: skip
     return member
@@ -339,7 +401,7 @@ def household_split(*, actor: User | None, household: Household, version: int, m
     reason = _require_reason(reason)
     _check_write(actor, household.village_id)
     _refuse_merged(household)
-    number = number.strip()
+    number = household_number_check(actor=actor, number=number, village_code=household.village_id)
     if not number or Household.objects.filter(number=number).exists():
         raise ValidationError(_("户编号已存在：%(number)s") % {"number": number})
     current = {m.pk: m for m in Member.objects.filter(household=household, left_on__isnull=True)}
