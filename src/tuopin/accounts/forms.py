@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tuopin.accounts.roles import Role
+from tuopin.core.forms import TextCheckedForm
 
 
-class TokenForm(forms.Form):
+class TokenForm(TextCheckedForm):
     token = forms.CharField(
         label=_("动态验证码"),
         max_length=8,
@@ -18,7 +19,7 @@ class TokenForm(forms.Form):
     )
 
 
-class UserForm(forms.Form):
+class UserForm(TextCheckedForm):
     username = forms.CharField(label=_("用户名"), max_length=150)
     full_name = forms.CharField(label=_("姓名"), max_length=60, required=False)
     organisation = forms.CharField(label=_("单位"), max_length=100, required=False)

@@ -31,13 +31,13 @@ from tuopin.assessment.selectors import (
 )
 from tuopin.assessment.services import run_dir
 from tuopin.assessment.tasks import assessment_run_job, assessment_what_if_job
-from tuopin.core.forms import add_service_errors
+from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.core.jobs import job_for, job_start
 from tuopin.policy.keys import KEYS, parse_value
 from tuopin.policy.selectors import policy_for
 
 
-class RunForm(forms.Form):
+class RunForm(TextCheckedForm):
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2014, max_value=2100)
     area = forms.ChoiceField(label=gettext_lazy("区划"))
 
@@ -71,7 +71,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/runs.html", context)
 
 
-class WhatIfForm(forms.Form):
+class WhatIfForm(TextCheckedForm):
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2014, max_value=2100)
     area = forms.ChoiceField(label=gettext_lazy("区划"))
     key = forms.ChoiceField(label=gettext_lazy("参数"))
@@ -149,7 +149,7 @@ def _percent(incidence: float | None) -> str:
     return "—" if incidence is None else f"{incidence * 100:.2f}%"
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(TextCheckedForm):
     county = forms.ChoiceField(label=gettext_lazy("县"))
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2014, max_value=2100)
     sampled_exited = forms.IntegerField(label=gettext_lazy("抽查已脱贫人口"), min_value=0)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
 from tuopin.assistance.models import AcceptanceResult, FundKind, FundLevel, PairingKind, TargetType
 from tuopin.assistance.periods import FREQUENCIES
-from tuopin.core.forms import blank_choices
+from tuopin.core.forms import TextCheckedForm, blank_choices
 
 
 def _date(label: Any, **kwargs: Any) -> forms.DateField:
@@ -26,13 +26,13 @@ def _money(label: Any, required: bool = True) -> forms.DecimalField:
     return forms.DecimalField(label=label, required=required, min_value=0, max_digits=14, decimal_places=2)
 
 
-class PairingFilter(forms.Form):
+class PairingFilter(TextCheckedForm):
     kind = forms.ChoiceField(label=_("结对类型"), required=False, choices=blank_choices(PairingKind))
     area = forms.CharField(label=_("区划代码"), required=False, max_length=12)
     ended = forms.BooleanField(label=_("含已终止"), required=False)
 
 
-class PairingForm(forms.Form):
+class PairingForm(TextCheckedForm):
     kind = forms.ChoiceField(label=_("结对类型"), choices=PairingKind.choices)
     area_code = forms.CharField(label=_("受援区划代码"), max_length=12, required=False)
     household = forms.CharField(label=_("户编号"), max_length=32, required=False)
@@ -45,12 +45,12 @@ class PairingForm(forms.Form):
     reason = forms.CharField(label=_("结对原因"), max_length=200, required=False)
 
 
-class PairingEndForm(forms.Form):
+class PairingEndForm(TextCheckedForm):
     valid_to = _date(_("终止日期"), initial=_today)
     reason = forms.CharField(label=_("变更原因"), max_length=200)
 
 
-class PairingChangeForm(forms.Form):
+class PairingChangeForm(TextCheckedForm):
     on = _date(_("新结对起始日期"), initial=_today)
     helper_name = forms.CharField(label=_("新帮扶人"), max_length=60, required=False)
     helper_role = forms.CharField(label=_("职务"), max_length=60, required=False)
@@ -58,7 +58,7 @@ class PairingChangeForm(forms.Form):
     reason = forms.CharField(label=_("变更原因"), max_length=200)
 
 
-class PlanForm(forms.Form):
+class PlanForm(TextCheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
     path = forms.CharField(label=_("脱贫路径"), max_length=300)
     measures = forms.MultipleChoiceField(label=_("帮扶措施"), choices=MEASURE_CHOICES,
@@ -67,7 +67,7 @@ class PlanForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(TextCheckedForm):
     type = forms.ChoiceField(label=_("措施类型"), choices=MEASURE_CHOICES)
     on = _date(_("日期"), initial=_today)
     amount = _money(_("金额（元）"), required=False)
@@ -76,7 +76,7 @@ class MeasureForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
-class LoanForm(forms.Form):
+class LoanForm(TextCheckedForm):
     borrower = forms.CharField(label=_("借款人"), max_length=60)
     lender = forms.CharField(label=_("放贷机构"), max_length=100)
     amount = _money(_("贷款金额（元）"))
@@ -85,12 +85,12 @@ class LoanForm(forms.Form):
     purpose = forms.CharField(label=_("用途"), max_length=200, required=False)
 
 
-class RepaymentForm(forms.Form):
+class RepaymentForm(TextCheckedForm):
     on = _date(_("还款日期"), initial=_today)
     principal = _money(_("归还本金（元）"))
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(TextCheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
     unit = forms.ChoiceField(label=_("帮扶单位"), required=False)
     area_code = forms.CharField(label=_("结对帮扶村（区划代码）"), max_length=12)
@@ -102,14 +102,14 @@ class ProjectForm(forms.Form):
     expected_effect = forms.CharField(label=_("预期扶贫效果"), max_length=500, required=False)
 
 
-class AcceptanceForm(forms.Form):
+class AcceptanceForm(TextCheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
     result = forms.ChoiceField(label=_("验收结果"), choices=AcceptanceResult.choices)
     on = _date(_("验收日期"), initial=_today)
     notes = forms.CharField(label=_("验收意见"), max_length=500, required=False)
 
 
-class FundEntryForm(forms.Form):
+class FundEntryForm(TextCheckedForm):
     kind = forms.ChoiceField(label=_("类型"), choices=FundKind.choices)
     source = forms.CharField(label=_("资金来源"), max_length=100)
     level = forms.ChoiceField(label=_("资金级别"), choices=FundLevel.choices)
@@ -118,12 +118,12 @@ class FundEntryForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(TextCheckedForm):
     entry = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("冲销原因"), max_length=300)
 
 
-class VisitForm(forms.Form):
+class VisitForm(TextCheckedForm):
     who = forms.CharField(label=_("走访人"), max_length=60)
     role = forms.CharField(label=_("职务"), max_length=60, required=False)
     unit_name = forms.ChoiceField(label=_("单位"), required=False)
@@ -136,7 +136,7 @@ class VisitForm(forms.Form):
     photo = forms.FileField(label=_("照片（JPG或PNG，可选）"), required=False)
 
 
-class DutyForm(forms.Form):
+class DutyForm(TextCheckedForm):
     who = forms.CharField(label=_("责任人"), max_length=60)
     role = forms.CharField(label=_("职务"), max_length=60, required=False)
     unit_name = forms.CharField(label=_("单位"), max_length=100, required=False)
@@ -148,5 +148,5 @@ class DutyForm(forms.Form):
     valid_to = _date(_("终止日期"), required=False)
 
 
-class UnitLinkForm(forms.Form):
+class UnitLinkForm(TextCheckedForm):
     user = forms.TypedChoiceField(label=_("帮扶单位用户"), coerce=int, choices=())

@@ -10,9 +10,10 @@ from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.audit.actions import ACTION_LABELS
 from tuopin.audit.selectors import audit_events_for
+from tuopin.core.forms import TextCheckedForm
 
 
-class AuditFilter(forms.Form):
+class AuditFilter(TextCheckedForm):
     actor = forms.CharField(label=_("用户"), required=False, max_length=150)
     action = forms.ChoiceField(
         label=_("操作"), required=False, choices=[("", "—"), *[(k, v) for k, v in ACTION_LABELS.items()]]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.audit.services import import_refusal_record
+from tuopin.core.forms import TextCheckedForm
 from tuopin.core.jobs import job_start
 from tuopin.core.ledgers import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
 from tuopin.core.tasks import ledger_import_job
@@ -29,7 +30,7 @@ from tuopin.core.uploads import UploadRejected, upload_keep
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class LedgerUploadForm(forms.Form):
+class LedgerUploadForm(TextCheckedForm):
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
     dry_run = forms.BooleanField(label=gettext_lazy("只校验，不写入"), required=False)
 
@@ -83,7 +84,7 @@ def ledger_template(request: HttpRequest, name: str) -> HttpResponse:
     return _workbook(buffer.getvalue(), f"{ledger.sheet}模板.xlsx")
 
 
-class LedgerExportForm(forms.Form):
+class LedgerExportForm(TextCheckedForm):
     reason = forms.CharField(label=gettext_lazy("导出原因"), max_length=200,
                              help_text=gettext_lazy("台账含农户和干部的姓名等个人信息，导出原因将记入审计日志。"))  # fmt: skip
 

@@ -4,10 +4,11 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.core.forms import TextCheckedForm
 from tuopin.feeds.sources import source_choices
 
 
-class UploadForm(forms.Form):
+class UploadForm(TextCheckedForm):
     source = forms.ChoiceField(label=_("数据来源"), choices=source_choices)
     period = forms.CharField(label=_("所属月份"), required=False, max_length=7,
                              validators=[RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", _("应为“2024-03”的格式。"))])  # fmt: skip

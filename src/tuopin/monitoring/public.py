@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.permissions import public
 from tuopin.areas.models import Area
-from tuopin.core.forms import add_service_errors
+from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.monitoring.services import self_report
 
 NUMERALS = "零一二三四五六七八九"
 CHALLENGE = "report_challenge"
 
 
-class ReportForm(forms.Form):
+class ReportForm(TextCheckedForm):
     county = forms.ChoiceField(label=gettext_lazy("县（市、区）"))
     township = forms.CharField(label=gettext_lazy("乡镇"), max_length=9)
     village = forms.CharField(label=gettext_lazy("村"), max_length=12)

@@ -23,7 +23,7 @@ from tuopin.accounts.scope import scope_q
 from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import decrypt
-from tuopin.core.forms import add_service_errors, blank_choices
+from tuopin.core.forms import TextCheckedForm, add_service_errors, blank_choices
 from tuopin.core.jobs import job_start
 from tuopin.core.throttle import Throttled, throttle_check, throttled_response
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
@@ -54,7 +54,7 @@ from tuopin.registry.forms import RevealForm
 SCREENERS = ("county", "city", "province", "admin")
 
 
-class AlertFilterForm(forms.Form):
+class AlertFilterForm(TextCheckedForm):
     rule = forms.ChoiceField(label=gettext_lazy("预警规则"), required=False, choices=blank_choices(Rule))
     status = forms.ChoiceField(label=gettext_lazy("状态"), required=False,
                                choices=[("open", gettext_lazy("未办结")), ("", gettext_lazy("全部")),
@@ -121,7 +121,7 @@ def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | Non
     return redirect(request.get_full_path())
 
 
-class CheckForm(forms.Form):
+class CheckForm(TextCheckedForm):
     on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}),
                          initial=lambda: timezone.localdate().isoformat())  # fmt: skip
     finding = forms.CharField(
@@ -184,7 +184,7 @@ def report_phone(request: HttpRequest, report_id: int) -> HttpResponse:
     )
 
 
-class CaseForm(forms.Form):
+class CaseForm(TextCheckedForm):
     type = forms.ChoiceField(label=gettext_lazy("监测对象类型"), choices=CaseType.choices)
     risk_types = forms.MultipleChoiceField(label=gettext_lazy("风险类型"), choices=RiskType.choices,
                                            widget=forms.CheckboxSelectMultiple)  # fmt: skip
@@ -246,7 +246,7 @@ def case_board(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/cases.html", context)
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(TextCheckedForm):
     type = forms.ChoiceField(label=gettext_lazy("措施类型"), choices=MEASURE_CHOICES)
     on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}),
                          initial=lambda: timezone.localdate().isoformat())  # fmt: skip

@@ -19,7 +19,7 @@ from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import held_area_codes
 from tuopin.areas.models import Area
-from tuopin.core.forms import add_service_errors
+from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.policy.keys import KEYS
 from tuopin.policy.selectors import changes_of, policy_for, values_of
 from tuopin.policy.services import FIRST_YEAR, LAST_YEAR, may_edit, policy_set
@@ -61,7 +61,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "policy/profile.html", context)
 
 
-class ValueForm(forms.Form):
+class ValueForm(TextCheckedForm):
     year = forms.IntegerField(label=gettext_lazy("起始年度"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
     value = forms.CharField(label=gettext_lazy("值"), max_length=32)
     source = forms.CharField(label=gettext_lazy("依据"), max_length=500,

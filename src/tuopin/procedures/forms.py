@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tuopin.core.forms import blank_choices
+from tuopin.core.forms import TextCheckedForm, blank_choices
 from tuopin.procedures.flows import Kind, State, StepType
 
 YES_NO = [("true", _("是")), ("false", _("否"))]
@@ -20,14 +20,14 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
-class FilterForm(forms.Form):
+class FilterForm(TextCheckedForm):
     kind = forms.ChoiceField(label=_("程序"), required=False, choices=blank_choices(Kind))
     state = forms.ChoiceField(label=_("状态"), required=False, choices=blank_choices(State))
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2014, max_value=2100)
     area = forms.CharField(label=_("区划代码"), required=False, max_length=12)
 
 
-class ProposeForm(forms.Form):
+class ProposeForm(TextCheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
     on = forms.DateField(label=_("提出日期"), initial=_today,
                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
@@ -39,7 +39,7 @@ class AreaProposeForm(ProposeForm):
     area = forms.ChoiceField(label=_("区划"))
 
 
-class VillageForm(forms.Form):
+class VillageForm(TextCheckedForm):
     village = forms.ChoiceField(label=_("村"))
     kind = forms.ChoiceField(label=_("程序"), choices=[(Kind.HOUSEHOLD_EXIT, Kind.HOUSEHOLD_EXIT.label),
                                                         (Kind.HOUSEHOLD_IDENTIFICATION,
@@ -47,7 +47,7 @@ class VillageForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
 
 
-class StepForm(forms.Form):
+class StepForm(TextCheckedForm):
     """The date of what happened; the fields of the step's kind are added by step_form."""
 
     on = forms.DateField(label=_("日期"), initial=_today, widget=forms.DateInput(attrs={"type": "date"}))
@@ -81,14 +81,14 @@ def step_form(
     return form
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(TextCheckedForm):
     raised_on = forms.DateField(label=_("提出日期"), initial=_today,
                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     raised_by = forms.CharField(label=_("提出人"), max_length=100, required=False)
     content = forms.CharField(label=_("异议内容"), max_length=500)
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(TextCheckedForm):
     objection = forms.IntegerField(widget=forms.HiddenInput)
     resolved_on = forms.DateField(label=_("核实日期"), initial=_today,
                                   widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
@@ -96,5 +96,5 @@ class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("核实结论"), max_length=500)
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(TextCheckedForm):
     reason = forms.CharField(label=_("撤回原因"), max_length=300)

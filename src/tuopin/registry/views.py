@@ -23,7 +23,7 @@ from tuopin.accounts.scope import area_codes
 from tuopin.areas.selectors import area_for, breadcrumbs_for
 from tuopin.assessment.selectors import incidence_by_year_for
 from tuopin.assessment.services import assess_household
-from tuopin.audit.services import audit_record
+from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
 from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
@@ -322,6 +322,9 @@ def registry_import(request: HttpRequest) -> HttpResponse:
             path = upload_keep(upload)
         except UploadRejected as error:
             form.add_error("file", str(error))
+            import_refusal_record(action="registry.import", actor=request.user, request=request,
+                                  filename=Path(upload.name or "upload.xlsx").name, message=str(error),
+                                  dry_run=form.cleaned_data["dry_run"])  # fmt: skip
         else:
             params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100],
                       "dry_run": form.cleaned_data["dry_run"]}  # fmt: skip

@@ -9,14 +9,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tuopin.core.forms import blank_choices
+from tuopin.core.forms import TextCheckedForm, blank_choices
 from tuopin.supervision.models import Category, EntryKind, Result, RoundKind, Source, Status
 
 DATE = forms.DateInput(attrs={"type": "date"})
 CODE = r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$"  # an area code of one of the five levels
 
 
-class ItemFilterForm(forms.Form):
+class ItemFilterForm(TextCheckedForm):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=blank_choices(Status))
     source = forms.ChoiceField(label=_("问题来源"), required=False, choices=blank_choices(Source))
     category = forms.ChoiceField(label=_("问题类别"), required=False, choices=blank_choices(Category))
@@ -25,7 +25,7 @@ class ItemFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
 
 
-class ItemForm(forms.Form):
+class ItemForm(TextCheckedForm):
     number = forms.CharField(label=_("编号"), max_length=40)
     source = forms.ChoiceField(label=_("问题来源"), choices=Source.choices)
     category = forms.ChoiceField(label=_("问题类别"), choices=Category.choices)
@@ -41,22 +41,22 @@ class ItemForm(forms.Form):
                                required=False)  # fmt: skip
 
 
-class ActForm(forms.Form):
+class ActForm(TextCheckedForm):
     action = forms.CharField(max_length=12, widget=forms.HiddenInput)
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
     on = forms.DateField(label=_("日期"), widget=DATE, required=False)
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(TextCheckedForm):
     file = forms.FileField(label=_("佐证材料（PDF、JPG、PNG、XLSX、DOCX）"))
 
 
-class ReconcileForm(forms.Form):
+class ReconcileForm(TextCheckedForm):
     area = forms.RegexField(label=_("区划代码"), required=False, regex=CODE, max_length=12)
     as_of = forms.DateField(label=_("截至日期"), required=False, widget=DATE)
 
 
-class RoundForm(forms.Form):
+class RoundForm(TextCheckedForm):
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=RoundKind.choices)
     checklist = forms.TypedChoiceField(label=_("清单"), coerce=int, choices=())
@@ -71,7 +71,7 @@ class RoundForm(forms.Form):
         self.fields["checklist"].choices = checklists  # type: ignore[attr-defined]
 
 
-class FindingForm(forms.Form):
+class FindingForm(TextCheckedForm):
     checklist_item = forms.TypedChoiceField(label=_("清单条目"), coerce=int, choices=())
     area_code = forms.RegexField(label=_("区划代码"), regex=CODE, max_length=12, min_length=2)
     result = forms.ChoiceField(label=_("结果"), choices=Result.choices)
@@ -96,32 +96,32 @@ class FindingForm(forms.Form):
         return data
 
 
-class ListingForm(forms.Form):
+class ListingForm(TextCheckedForm):
     name = forms.CharField(label=_("名称"), max_length=100)
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
     area_code = forms.RegexField(label=_("发布单位区划代码"), regex=CODE, max_length=12, min_length=2)
 
 
-class ListedAreaForm(forms.Form):
+class ListedAreaForm(TextCheckedForm):
     area_code = forms.RegexField(
         label=_("县或村的区划代码"), regex=r"^(\d{6}|\d{12})$", max_length=12, min_length=2
     )
     leader = forms.CharField(label=_("包联领导"), max_length=60)
 
 
-class EntryForm(forms.Form):
+class EntryForm(TextCheckedForm):
     person = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("类型"), choices=EntryKind.choices)
     text = forms.CharField(label=_("内容"), max_length=300)
     on = forms.DateField(label=_("日期"), widget=DATE, required=False)
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(TextCheckedForm):
     area_code = forms.RegexField(label=_("区划代码"), regex=CODE, max_length=12, min_length=2)
     text = forms.CharField(label=_("问题"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(TextCheckedForm):
     office = forms.CharField(label=_("答复单位"), max_length=100)
     text = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     areas = forms.RegexField(label=_("发布范围（区划代码，可填多个，用逗号分隔）"), regex=r"^[\d,，\s]*$",

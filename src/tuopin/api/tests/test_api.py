@@ -72,13 +72,13 @@ def test_a_disabled_user_s_token_stops_working(households: None, own: User) -> N
 def test_it_registers_a_household_with_validation_and_history(tree: object, own: User) -> None:
     api = Api(own)
     head = make_id("130126", date(1975, 1, 2), 31, female=False)
-    body = {"number": "H777", "village": "130126100202", "population_type": "registered", "category": "general",
-            "reason": "新识别", "members": [{"name": "孙立", "id_number": head, "relation": "head"}]}  # fmt: skip
+    body = {"number": "130126100202777", "village": "130126100202", "population_type": "registered",
+            "category": "general", "reason": "新识别", "members": [{"name": "孙立", "id_number": head, "relation": "head"}]}  # fmt: skip
     created = api.send("post", "/households", body)
     assert created.status_code == 201, created.content
     assert created.json()["members"][0]["id_number"] != head
-    assert Household.objects.get(number="H777").changes.get().reason == "新识别"
-    duplicate = api.send("post", "/households", {**body, "number": "H778"})
+    assert Household.objects.get(number="130126100202777").changes.get().reason == "新识别"
+    duplicate = api.send("post", "/households", {**body, "number": "130126100202778"})
     assert duplicate.status_code == 422
     assert "一人只能属于一户" in " ".join(duplicate.json()["messages"])
 

@@ -126,3 +126,30 @@ def test_a_ledger_file_without_data_rows_is_refused(tree: object, own: User, tmp
                                         "errors": [{"sheet": "测试台账", "row": 0, "column": "", "value": "",
                                                     "message": "工作表没有数据行。"}]}  # fmt: skip
     assert AuditEvent.objects.filter(action="ledger.import", result="refused").count() >= 2
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    for sub in list(found):
+        found |= _subclasses(sub)
+    return found
+
+
+def test_every_form_of_the_apps_checks_its_text() -> None:
+    """A form written on django's Form directly would take NUL, bidi overrides and zero-width characters."""
+    import importlib
+    import pkgutil
+
+    from django import forms
+
+    import tuopin
+    from tuopin.core.forms import TextCheckedForm
+
+    for module in pkgutil.walk_packages(tuopin.__path__, "tuopin."):
+        if ".tests" not in module.name and ".migrations" not in module.name and "management" not in module.name:
+            importlib.import_module(module.name)
+    ours = [form for form in _subclasses(forms.BaseForm) if form.__module__.startswith("tuopin.")
+            and ".tests" not in form.__module__]  # fmt: skip
+    assert len(ours) > 40
+    unchecked = sorted(f"{form.__module__}.{form.__name__}" for form in ours if not issubclass(form, TextCheckedForm))
+    assert unchecked == []

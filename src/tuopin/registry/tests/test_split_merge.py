@@ -126,14 +126,14 @@ def test_split_and_merge_through_the_pages(register: RegisterHousehold, own: Use
     form = client.get("/registry/households/H001/split/").content.decode()
     assert "王小明" in form and "王建国" not in form.split("分出的成员")[1].split("新户户主")[0]
     split = client.post("/registry/households/H001/split/", {"version": household.version, "members": [son.pk],
-                        "head": son.pk, "number": "H001-2", "reason": "子女婚后另立户"})  # fmt: skip
+                        "head": son.pk, "number": "130126100201002", "reason": "子女婚后另立户"})  # fmt: skip
     assert split.status_code == 302
     household.refresh_from_db()
     merged = client.post("/registry/households/H001/merge/",
                          {"version": household.version, "other": "H002", "reason": "合户"})  # fmt: skip
     assert merged.status_code == 302
     stale = client.post("/registry/households/H001/merge/",
-                        {"version": household.version, "other": "H001-2", "reason": "合户"})  # fmt: skip
+                        {"version": household.version, "other": "130126100201002", "reason": "合户"})  # fmt: skip
     assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
     timeline = client.get("/registry/households/H001/").content.decode()
     assert "分户" in timeline and "合户" in timeline and "赵大山" in timeline
