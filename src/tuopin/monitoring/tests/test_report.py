@@ -134,3 +134,4 @@ def test_a_second_report_for_the_same_village_and_phone_is_appended(tree: dict[s
         ("张大妈", alert.pk), ("张大伯", alert.pk)]  # fmt: skip
     page = client_for(own).get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     assert "老伴突发脑梗住院" in page and "又查出糖尿病" in page
+    assert "张大伯 再次申报：又查出糖尿病" in page  # in the evidence, not only in the reports' table
