@@ -43,3 +43,11 @@ def working_days_between(start: date, end: date) -> int:
         day += timedelta(days=1)
         count += is_working_day(day)
     return count
+
+
+def window_start(as_of: date) -> date:
+    """The day before the twelve months that end on `as_of`: a screening counts the rows dated after it."""
+    try:
+        return as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        return as_of.replace(year=as_of.year - 1, day=28)

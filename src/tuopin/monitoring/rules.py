@@ -27,6 +27,7 @@ from ibis.expr.types import Table
 
 from tuopin.assessment.rules import SCHEMAS, snapshot_schema
 from tuopin.feeds.sources import SOURCES
+from tuopin.monitoring.calendar import window_start
 
 # The accepted rows of each feed as tuopin.feeds writes them (Parquet, keyed by the ID's blind index), named
 # `feed_<source>`: one definition, the feed sources' own (tuopin.feeds.sources).
@@ -66,11 +67,7 @@ class ScreenParams:
 
     @property
     def window_start(self) -> date:
-        """The day before the twelve months that end on the as-of date."""
-        try:
-            return self.as_of.replace(year=self.as_of.year - 1)
-        except ValueError:  # 29 February
-            return self.as_of.replace(year=self.as_of.year - 1, day=28)
+        return window_start(self.as_of)
 
     @classmethod
     def from_profiles(cls, as_of: date, profile: Any, last_year: Any) -> ScreenParams:
@@ -123,47 +120,56 @@ def _shape(table: Table, **columns: Any) -> Table:
 
 
 def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
-    """Out-of-pocket medical cost over the twelve months above the limit: the lower one for members of exited or
-    monitored households, the higher one for other rural residents (including people not in the registry)."""
+    """Out-of-pocket medical costs of the twelve months above the limit: a registry household's summed over all its
+    members (as the Hebei practice counts 脱贫户年度自付医疗费用), against the lower limit for exited or monitored
+    households and the higher one for the others; a person outside the registry on their own total, against the
+    higher one. Every row settled in the twelve months counts, whatever file, batch or period it came in."""
     if p.medical_exited_cents is None or p.medical_other_cents is None:
         return None
     lower = min(p.medical_exited_cents, p.medical_other_cents)
-    # Candidates first, from the batches' per-person totals: a person whose costs in the twelve months pass the
-    # lower limit has, in one of the k batches that touch those months, a total above limit / k (costs are never
-    # negative). Only the rows of those people are then summed exactly.
+    # Candidates first, from the batches' per-person totals: costs are never negative, so a person's (or a
+    # household's) costs in the twelve months are at most the sum of their totals in the batches that touch those
+    # months. Only the rows of households and people whose bound passes the lower limit are then summed exactly.
     totals = t["feed_medical_totals"].filter(
         _.last_on > ibis.date(p.window_start), _.first_on <= ibis.date(p.as_of)
     )
-    batches = totals.select("batch_id").distinct().count().as_scalar()
-    candidates = totals.filter(_.total * 100 * batches > lower)
-    window = _in_window(t["feed_medical"], "settled_on", p).filter(_.id_key.isin(candidates.id_key))
-    # Summed per person on the integer key (no strings in this pass).
-    per_person = window.group_by("id_key").aggregate(
-        cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max())  # fmt: skip
-    # Only people over the lower of the two limits can be flagged: join those, not everyone who saw a doctor.
-    per_person = per_person.filter(_.cents > lower)
-    # Registry members: their household (and their blind index and masked ID from the snapshot).
-    members = _members(t, p).filter(_.id_key.isin(per_person.id_key)).select(
-        member_key=_.id_key, household_id=_.household_id, member_index=_.id_index, member_masked=_.id_masked)  # fmt: skip
-    households = t["registry_household"].filter(_.merged_into_id.isnull(), _.id.isin(members.household_id)).select(
-        hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)  # fmt: skip
-    inside = (per_person.inner_join(members, per_person.id_key == members.member_key)
-              .inner_join(households, _.household_id == households.hid)
-              .filter(_.village_id.startswith(within)))  # fmt: skip
+    bound = totals.group_by("id_key").aggregate(bound=_.total.sum())
+    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id, member_index=_.id_index,
+                                    member_masked=_.id_masked)  # fmt: skip
+    household_bound = (
+        bound.inner_join(members, bound.id_key == members.member_key)
+        .group_by("household_id")
+        .aggregate(bound=_.bound.sum())
+    )
+    candidate_households = household_bound.filter(_.bound * 100 > lower).household_id
+    households = t["registry_household"].filter(
+        _.merged_into_id.isnull(), _.id.isin(candidate_households), _.village_id.startswith(within)
+    ).select(hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)  # fmt: skip
+    counted = members.filter(_.household_id.isin(households.hid))
+    window = _in_window(t["feed_medical"], "settled_on", p)
+    rows = window.filter(_.id_key.isin(counted.member_key))
+    rows = rows.inner_join(counted, rows.id_key == counted.member_key)
+    # Summed per household on the integer key; the person is named when the costs are one member's.
+    per_household = rows.group_by("household_id").aggregate(
+        cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
+        people=_.member_key.nunique(), person=_.member_index.min(), masked=_.member_masked.min())  # fmt: skip
+    inside = per_household.inner_join(households, per_household.household_id == households.hid)
     protected = (inside.population_type == "monitored") | inside.status.isin(EXITED)
     limit = ibis.ifelse(protected.fill_null(False), p.medical_exited_cents, p.medical_other_cents)
     inside = inside.filter(inside.cents > limit)
-    inside = _shape(inside, household_id=inside.hid, person_index=inside.member_index,
-                    person_masked=inside.member_masked, amount=inside.cents, threshold=limit, rows=inside.rows,
-                    latest=inside.latest)  # fmt: skip
+    alone = inside.people == 1
+    inside = _shape(inside, household_id=inside.hid, person_index=ibis.ifelse(alone, inside.person, ibis.null()),
+                    person_masked=ibis.ifelse(alone, inside.masked, ibis.null()), amount=inside.cents,
+                    threshold=limit, rows=inside.rows, latest=inside.latest)  # fmt: skip
     if len(within) > 6:  # people outside the registry are placed by county: not within a township or village
         return inside
-    # People outside the registry (or who left it): who they are is read back from their own rows only, and they
-    # are placed by the county of their ID (the masked ID keeps its first six digits).
-    outside = per_person.filter(_.cents > p.medical_other_cents, ~_.id_key.isin(_members(t, p).id_key))
-    who = t["feed_medical"].filter(_.id_key.isin(outside.id_key)).group_by("id_key").aggregate(
-        person=_.id_index.min(), masked=_.id_masked.min()).rename(who_key="id_key")  # fmt: skip
-    outside = outside.inner_join(who, outside.id_key == who.who_key).filter(_.masked.startswith(within))
+    # People outside the registry (or who left it), each on their own total: who they are is read back from their
+    # own rows only, and they are placed by the county of their ID (the masked ID keeps its first six digits).
+    strangers = bound.filter(_.bound * 100 > p.medical_other_cents, ~_.id_key.isin(_members(t, p).id_key))
+    per_person = window.filter(_.id_key.isin(strangers.id_key)).group_by("id_key").aggregate(
+        cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
+        person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
+    outside = per_person.filter(_.cents > p.medical_other_cents, _.masked.startswith(within))
     outside = _shape(outside, person_index=outside.person, person_masked=outside.masked, amount=outside.cents,
                      threshold=ibis.literal(p.medical_other_cents), rows=outside.rows, latest=outside.latest)  # fmt: skip
     return inside.union(outside)
@@ -217,7 +223,8 @@ def _member_events(
     t: dict[str, Table], p: ScreenParams, within: str, events: Table, date_column: str
 ) -> Table:
     """Feed rows of registry members, per household: rows, latest date, the first person concerned."""
-    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id)
+    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id, member_index=_.id_index,
+                                    member_masked=_.id_masked)  # fmt: skip
     households = _households(t, within).select(hid=_.id)
     joined = events.inner_join(members, events.id_key == members.member_key).inner_join(
         households, _.household_id == households.hid)  # fmt: skip
@@ -264,7 +271,8 @@ def disaster(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
         return None
     ratio = int((p.disaster_loss_ratio * 10000).to_integral_value())
     events = _in_window(t["feed_disaster"], "occurred_on", p)
-    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id)
+    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id, member_index=_.id_index,
+                                    member_masked=_.id_masked)  # fmt: skip
     losses = events.inner_join(members, events.id_key == members.member_key).group_by("household_id").aggregate(
         loss=(_.loss * 100).sum().round(0).cast("int64"), rows=_.count(), latest=_.occurred_on.max(),
         person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip

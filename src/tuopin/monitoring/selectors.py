@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tuopin.accounts.scope import area_q, scope_q
 from tuopin.feeds.selectors import feed_files
+from tuopin.monitoring.calendar import window_start
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening, SelfReport
 from tuopin.monitoring.services import overdue_q
 
@@ -155,13 +156,15 @@ def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
     labels = {c.field: {choice.code: choice.label for choice in c.choices} for c in source.data_columns
               if c.kind == "enum"}  # fmt: skip
     paths = ", ".join(f"'{f.as_posix()}'" for f in files)
+    as_of = date.fromisoformat(alert.evidence.get("as_of", alert.last_seen.isoformat()))
+    # The rows the rule counted: those of its twelve months (housing: the appraisals up to the date, the latest
+    # of which the rule judged).
+    since = date.min if alert.rule == "housing" else window_start(as_of)
     con = duckdb.connect()
     sql = (f"SELECT {', '.join(chr(34) + n + chr(34) for n in headers)} FROM read_parquet([{paths}], "  # noqa: S608
-           f"union_by_name = true) WHERE id_index IN (SELECT unnest(?)) AND \"{column}\" <= ? "
-           f"ORDER BY \"{column}\" DESC LIMIT {int(limit)}")  # fmt: skip
-    rows = con.execute(
-        sql, [people, date.fromisoformat(alert.evidence.get("as_of", alert.last_seen.isoformat()))]
-    ).fetchall()
+           f"union_by_name = true) WHERE id_index IN (SELECT unnest(?)) AND \"{column}\" > ? "
+           f"AND \"{column}\" <= ? ORDER BY \"{column}\" DESC LIMIT {int(limit)}")  # fmt: skip
+    rows = con.execute(sql, [people, since, as_of]).fetchall()
     con.close()
     return [{str(headers[name]): labels.get(name, {}).get(value, value) for name, value in zip(headers, row, strict=True)}
             for row in rows]  # fmt: skip

@@ -144,7 +144,11 @@ def hostile_sheets(draw: st.DrawFn) -> str:
     )
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("TUOPIN_FUZZ_EXAMPLES", "10")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(sheets=st.lists(hostile_sheets(), min_size=10, max_size=10))
 def test_no_hostile_sheet_brings_the_reader_down(tmp_path: Path, sheets: list[str]) -> None:
     """Fuzz: sparse, huge-dimension and malformed sheets are each read or refused, in a process that survives."""
