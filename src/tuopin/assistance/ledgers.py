@@ -56,7 +56,6 @@ def _choices(pairs: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(code), str(label)) for code, label in pairs)
 
 
-TARGETS = _choices(TargetType.choices)
 FREQUENCY = _choices(periods.FREQUENCIES)
 
 
@@ -119,7 +118,7 @@ DUTY_COLUMNS = (
     LedgerColumn("职务", "role", aliases=("role", "title")),
     LedgerColumn("单位", "unit_name", aliases=("unit",)),
     LedgerColumn(
-        "对象类型", "target_type", "choice", required=True, aliases=("target_type",), choices=TARGETS
+        "对象类型", "target_type", "choice", required=True, aliases=("target_type",), vocabulary=TargetType
     ),
     LedgerColumn("对象代码", "target_code", required=True, aliases=("target_code", "target")),
     LedgerColumn("频次", "frequency", "choice", required=True, aliases=("frequency",), choices=FREQUENCY),
@@ -163,7 +162,7 @@ VISIT_COLUMNS = (
     LedgerColumn("单位", "unit_name", aliases=("unit",)),
     LedgerColumn("走访日期", "on", "date", required=True, aliases=("on", "date")),
     LedgerColumn(
-        "对象类型", "target_type", "choice", required=True, aliases=("target_type",), choices=TARGETS
+        "对象类型", "target_type", "choice", required=True, aliases=("target_type",), vocabulary=TargetType
     ),
     LedgerColumn("对象代码", "target_code", required=True, aliases=("target_code", "target")),
     LedgerColumn("事由", "purpose", required=True, aliases=("purpose",)),
@@ -202,7 +201,7 @@ def visits_export(user: User) -> Iterator[dict[str, Any]]:
 
 PAIRING_SHEET = "结对帮扶"
 PAIRING_COLUMNS = (
-    LedgerColumn("结对类型", "kind", "choice", required=True, aliases=("kind",), choices=_choices(PairingKind.choices)),
+    LedgerColumn("结对类型", "kind", "choice", required=True, aliases=("kind",), vocabulary=PairingKind),
     LedgerColumn("帮扶单位", "unit", aliases=("unit",)),
     LedgerColumn("扶贫工作小组", "group", aliases=("group", "工作小组")),
     LedgerColumn("帮扶人", "helper_name", aliases=("helper", "帮扶责任人")),
@@ -279,9 +278,7 @@ PROJECT_COLUMNS = (
     LedgerColumn("扶贫对象", "beneficiaries", aliases=("beneficiaries",)),
     LedgerColumn("经费", "funds", "money", required=True, aliases=("funds", "经费（元）")),
     LedgerColumn("预期扶贫效果", "expected_effect", aliases=("expected_effect",)),
-    LedgerColumn(
-        "验收结果", "result", "choice", aliases=("result",), choices=_choices(AcceptanceResult.choices)
-    ),
+    LedgerColumn("验收结果", "result", "choice", aliases=("result",), vocabulary=AcceptanceResult),
     LedgerColumn("验收意见", "notes", aliases=("notes",)),
 )
 
@@ -336,8 +333,8 @@ FUND_COLUMNS = (
     LedgerColumn("结对帮扶村", "area", required=True, aliases=("area", "村代码")),
     LedgerColumn("项目名称", "project", required=True, aliases=("project",)),
     LedgerColumn("资金来源", "source", required=True, aliases=("source",)),
-    LedgerColumn("资金级别", "level", "choice", required=True, aliases=("level",), choices=_choices(FundLevel.choices)),
-    LedgerColumn("类型", "kind", "choice", required=True, aliases=("kind",), choices=_choices(FundKind.choices)),
+    LedgerColumn("资金级别", "level", "choice", required=True, aliases=("level",), vocabulary=FundLevel),
+    LedgerColumn("类型", "kind", "choice", required=True, aliases=("kind",), vocabulary=FundKind),
     LedgerColumn("日期", "on", "date", required=True, aliases=("on", "date")),
     LedgerColumn("金额", "amount", "money", required=True, aliases=("amount", "金额（元）")),
     LedgerColumn("说明", "note", aliases=("note",)),

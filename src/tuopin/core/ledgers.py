@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 from django.db import transaction
+from django.db.models import Choices
 from django.utils import translation
 from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
@@ -44,6 +45,7 @@ from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, open_workbook, read_sheet
 from tuopin.core.text import text_problem, text_visible
 from tuopin.core.uploads import UploadRejected
+from tuopin.core.vocab import choice_value
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -71,8 +73,15 @@ class LedgerColumn:
     required: bool = False
     aliases: tuple[str, ...] = ()
     choices: tuple[tuple[str, str], ...] = ()  # (code, Chinese label)
+    # A vocabulary (Django choices) instead of `choices`: its labels fill the template's drop-down list, and a cell
+    # may spell a value in any way tuopin.core.vocab accepts (code, label, registered alias).
+    vocabulary: type[Choices] | None = None
 
     def __post_init__(self) -> None:
+        if self.vocabulary is not None:
+            with translation.override("zh-hans"):
+                pairs = tuple((str(value), str(label)) for value, label in self.vocabulary.choices)
+            object.__setattr__(self, "choices", pairs)
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r} of column {self.header}")
         if (self.kind == "choice") != bool(self.choices):
@@ -213,7 +222,10 @@ def _convert(column: LedgerColumn, raw: Any, text: str) -> tuple[Any, str]:
         if number is None or not 0 <= number <= 1:
             return None, _("应为0到1之间的比例（或百分数）。")
         return number, ""
-    lowered = text.lower()  # choice
+    if column.vocabulary is not None:  # choice
+        code = choice_value(column.vocabulary, text)
+        return (None, _("不是可选值。")) if code is None else (str(code), "")
+    lowered = text.lower()
     for code, label in column.choices:
         if lowered in {code.lower(), str(label).lower()}:
             return code, ""

@@ -28,10 +28,11 @@ from tuopin.core.crypto import blind_index, encrypt
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, iter_sheet, open_workbook
 from tuopin.core.text import text_problem, text_visible
 from tuopin.core.uploads import UploadRejected
+from tuopin.core.vocab import choice_value
 from tuopin.registry.idnumbers import IdNumber, IdNumberError, mask_id, mask_phone, parse_id
 from tuopin.registry.models import Change, Household, Income, Member
 from tuopin.registry.services import household_number_problem, region_known
-from tuopin.registry.vocab import COMBINED_CATEGORY, Relation, lookup
+from tuopin.registry.vocab import COMBINED_CATEGORY, Relation
 from tuopin.registry.workbook import (
     HOUSEHOLD_COLUMNS,
     HOUSEHOLDS,
@@ -167,15 +168,9 @@ def _yesno(cells: _Cells, column: Column, raw: str) -> Any:
     return None
 
 
-_LOOKUPS: dict[type, dict[str, object]] = {}
-
-
 def _enum_value(cells: _Cells, column: Column, raw: str) -> Any:
     assert column.vocab is not None
-    table = _LOOKUPS.get(column.vocab)
-    if table is None:
-        table = _LOOKUPS[column.vocab] = lookup(column.vocab)
-    value = table.get(raw.lower())
+    value = choice_value(column.vocab, raw)
     if value is None:
         cells.problem(column, raw, _("不是可选值。"))
     return value

@@ -1,12 +1,15 @@
 """The registration form's vocabularies (POLICY.md §3): a stable code, a Chinese label, an English translation.
 
-Imports accept the Chinese label, the code, the English label and the national system's variants listed in ALIASES.
+Imports accept the Chinese label, the code, the English label and the national system's variants listed in ALIASES
+(registered with tuopin.core.vocab, which every import reads).
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from tuopin.core.vocab import vocabulary_aliases
 
 
 class Category(models.TextChoices):
@@ -204,11 +207,33 @@ class Sex(models.TextChoices):
 # Values other systems write for the same thing (the national system's exports, POLICY.md §3).
 ALIASES: dict[type[models.Choices], dict[str, object]] = {
     Status: {"0": Status.POOR, "1": Status.EXITED_POLICY, "4": Status.EXITED, "3": Status.RELAPSED,
-             "已脱贫": Status.EXITED_POLICY, "已脱贫（享受政策）": Status.EXITED_POLICY,
-             "已脱贫（不再享受政策）": Status.EXITED},
+             "已脱贫": Status.EXITED_POLICY},
     DisabilityGrade: {"1": 1, "2": 2, "3": 3, "4": 4, "1级": 1, "2级": 2, "3级": 3, "4级": 4},
     Category: {"五保": Category.TEKUN, "特困供养": Category.TEKUN, "低保户": Category.DIBAO},
     Standard: {"国家": Standard.NATIONAL, "省定": Standard.PROVINCIAL, "市定": Standard.CITY},
+    # Shorter or older forms that village files write for the official labels.
+    PopulationType: {"建档立卡贫困户": PopulationType.REGISTERED, "脱贫户": PopulationType.REGISTERED,
+                     "监测对象": PopulationType.MONITORED, "防返贫监测户": PopulationType.MONITORED,
+                     "一般户": PopulationType.ORDINARY},
+    Health: {"慢性病": Health.CHRONIC, "长期慢性病患者": Health.CHRONIC, "大病": Health.SERIOUS,
+             "患大病": Health.SERIOUS, "重病": Health.SERIOUS, "残疾人": Health.DISABLED},
+    Labour: {"弱劳动力": Labour.WEAK, "半劳动力": Labour.WEAK, "丧失劳动能力": Labour.LOST,
+             "无劳动能力": Labour.NONE, "技能劳动力（有技能）": Labour.SKILLED},
+    Education: {"学龄前": Education.PRESCHOOL_CHILD, "文盲": Education.ILLITERATE, "半文盲": Education.ILLITERATE,
+                "本科": Education.BACHELOR, "本科及以上学历": Education.BACHELOR, "中专": Education.SENIOR,
+                "高中及中专": Education.SENIOR},
+    SchoolStatus: {"辍学": SchoolStatus.DROPOUT, "失学": SchoolStatus.DROPOUT, "高职": SchoolStatus.HIGHER_VOCATIONAL,
+                   "高专": SchoolStatus.HIGHER_VOCATIONAL, "大学": SchoolStatus.UNIVERSITY,
+                   "不在校": SchoolStatus.NOT_IN_SCHOOL, "学龄前": SchoolStatus.PRESCHOOL},
+    Relation: {"本人": Relation.HEAD, "妻子": Relation.SPOUSE, "丈夫": Relation.SPOUSE, "儿子": Relation.SON,
+               "子": Relation.SON, "女儿": Relation.DAUGHTER, "女": Relation.DAUGHTER, "儿媳": Relation.DAUGHTER_IN_LAW,
+               "女婿": Relation.SON_IN_LAW, "孙子": Relation.GRANDSON, "孙女": Relation.GRANDDAUGHTER,
+               "外孙子": Relation.DAUGHTERS_SON, "外孙": Relation.DAUGHTERS_SON, "外孙女": Relation.DAUGHTERS_DAUGHTER,
+               "父亲": Relation.FATHER, "母亲": Relation.MOTHER, "岳父": Relation.WIFES_FATHER,
+               "岳母": Relation.WIFES_MOTHER, "公公": Relation.HUSBANDS_FATHER, "婆婆": Relation.HUSBANDS_MOTHER,
+               "祖父": Relation.GRANDFATHER, "祖母": Relation.GRANDMOTHER, "兄弟姐妹": Relation.SIBLING},
+    WorkStatus: {"无": WorkStatus.NONE, "未外出务工": WorkStatus.NONE, "乡内务工": WorkStatus.TOWNSHIP,
+                 "县内务工": WorkStatus.COUNTY, "省内务工": WorkStatus.PROVINCE, "省外": WorkStatus.OUTSIDE},
 }  # fmt: skip
 
 # The national system's combined 贫困户属性 codes set both the category and the exit state.
@@ -223,18 +248,5 @@ COMBINED_CATEGORY: dict[str, tuple[str, str | None]] = {
     "08": (Category.TEKUN, Status.EXITED_POLICY), "低保特困供养户": (Category.TEKUN, None),
 }  # fmt: skip
 
-
-def lookup(choices: type[models.Choices]) -> dict[str, object]:
-    """Every accepted spelling of a vocabulary's values, lower-cased, mapped to the stored value."""
-    from django.utils import translation
-
-    table: dict[str, object] = {}
-    for value, label in choices.choices:
-        table[str(value).lower()] = value
-        with translation.override("zh-hans"):
-            table[str(label).lower()] = value
-        with translation.override("en"):
-            table[str(label).lower()] = value
-    for alias, value in ALIASES.get(choices, {}).items():
-        table[alias.lower()] = value
-    return table
+for _choices, _spellings in ALIASES.items():
+    vocabulary_aliases(_choices, _spellings)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,26 +53,17 @@ from tuopin.supervision.services import (
 SHEET = "整改台账"
 
 
-def _choices(enum: Any) -> tuple[tuple[str, str], ...]:
-    with translation.override("zh-hans"):
-        return tuple((str(value), str(label)) for value, label in enum.choices)
-
-
 COLUMNS = (
     LedgerColumn("编号", "number", required=True, aliases=("number", "no")),
-    LedgerColumn(
-        "问题来源", "source", "choice", required=True, aliases=("source",), choices=_choices(Source)
-    ),
-    LedgerColumn(
-        "问题类别", "category", "choice", required=True, aliases=("category",), choices=_choices(Category)
-    ),
+    LedgerColumn("问题来源", "source", "choice", required=True, aliases=("source",), vocabulary=Source),
+    LedgerColumn("问题类别", "category", "choice", required=True, aliases=("category",), vocabulary=Category),
     LedgerColumn("区域代码", "area", "area", required=True, aliases=("area", "area_code", "区划代码")),
     LedgerColumn("问题描述", "description", required=True, aliases=("description",)),
     LedgerColumn("责任单位", "unit", required=True, aliases=("unit", "responsible_unit")),
     LedgerColumn("责任人", "person", required=True, aliases=("person", "responsible_person")),
     LedgerColumn("发现日期", "found_on", "date", required=True, aliases=("found_on", "found")),
     LedgerColumn("整改时限", "deadline", "date", required=True, aliases=("deadline",)),
-    LedgerColumn("状态", "status", "choice", aliases=("status",), choices=_choices(Status)),
+    LedgerColumn("状态", "status", "choice", aliases=("status",), vocabulary=Status),
     LedgerColumn("整改措施", "measures", aliases=("measures",)),
 )
 FIELDS = ("source", "category", "description", "unit", "person", "found_on", "deadline", "measures", "status")
@@ -156,7 +147,7 @@ LISTED_COLUMNS = (
     LedgerColumn("村代码", "village", "area", required=True, aliases=("village", "区划代码")),
     LedgerColumn("户编号", "household", required=True, aliases=("household", "household_number")),
     LedgerColumn("姓名", "name", required=True, aliases=("name",)),
-    LedgerColumn("类型", "kind", "choice", required=True, aliases=("kind",), choices=_choices(EntryKind)),
+    LedgerColumn("类型", "kind", "choice", required=True, aliases=("kind",), vocabulary=EntryKind),
     LedgerColumn("内容", "text", required=True, aliases=("text", "帮扶措施")),
     LedgerColumn("日期", "on", "date", required=True, aliases=("on", "date")),
 )
@@ -243,10 +234,10 @@ FINDINGS_COLUMNS = (
     LedgerColumn("清单", "checklist", aliases=("checklist", "清单代码")),
     LedgerColumn("条目序号", "position", "integer", required=True, aliases=("position", "序号")),
     LedgerColumn("区域代码", "area", "area", required=True, aliases=("area", "area_code", "区划代码")),
-    LedgerColumn("结果", "result", "choice", required=True, aliases=("result",), choices=_choices(Result)),
+    LedgerColumn("结果", "result", "choice", required=True, aliases=("result",), vocabulary=Result),
     LedgerColumn("情况说明", "note", aliases=("note",)),
     LedgerColumn("检查日期", "on", "date", aliases=("on", "date")),
-    LedgerColumn("问题类别", "category", "choice", aliases=("category",), choices=_choices(Category)),
+    LedgerColumn("问题类别", "category", "choice", aliases=("category",), vocabulary=Category),
     LedgerColumn("责任单位", "unit", aliases=("unit", "responsible_unit")),
     LedgerColumn("责任人", "person", aliases=("person", "responsible_person")),
     LedgerColumn("整改时限", "deadline", "date", aliases=("deadline",)),

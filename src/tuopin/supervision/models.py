@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.core.vocab import vocabulary_aliases
+
 
 class Source(models.TextChoices):
     NATIONAL = "national", _("国家考核")
@@ -22,15 +24,33 @@ class Source(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    """Seed 001's six problems found by the national assessment, and the rest."""
+    """Seed 001's six problems found by the national assessment, in its words, and the rest."""
 
-    IDLE_FUNDS = "idle_funds", _("资金闲置")
-    HOUSING = "housing", _("住房鉴定不规范")
+    IDLE_FUNDS = "idle_funds", _("扶贫资金闲置")
+    HOUSING = "housing", _("危房鉴定不规范")
     HEALTH = "health", _("健康扶贫政策落实不到位")
-    RELOCATION_JOBS = "relocation_jobs", _("搬迁后就业")
-    BENEFIT_LINKAGE = "benefit_linkage", _("利益联结不紧密")
-    SATISFACTION = "satisfaction", _("满意度不高")
+    RELOCATION_JOBS = "relocation_jobs", _("易地扶贫搬迁后续就业难")
+    BENEFIT_LINKAGE = "benefit_linkage", _("扶贫产业利益联结机制不健全")
+    SATISFACTION = "satisfaction", _("帮扶工作群众满意度不高")
     OTHER = "other", _("其他")
+
+
+# The shorter forms county offices also write (and the app's own earlier labels); every import and the pages accept
+# them (tuopin.core.vocab).
+vocabulary_aliases(Category, {
+    "资金闲置": Category.IDLE_FUNDS, "扶贫资金闲置滞留": Category.IDLE_FUNDS, "资金闲置滞留": Category.IDLE_FUNDS,
+    "住房鉴定不规范": Category.HOUSING, "危房鉴定": Category.HOUSING, "住房安全鉴定不规范": Category.HOUSING,
+    "健康扶贫": Category.HEALTH, "健康扶贫政策落实不到位问题": Category.HEALTH,
+    "搬迁后就业": Category.RELOCATION_JOBS, "搬迁后续就业难": Category.RELOCATION_JOBS,
+    "易地搬迁后续就业难": Category.RELOCATION_JOBS,
+    "利益联结不紧密": Category.BENEFIT_LINKAGE, "利益联结机制不健全": Category.BENEFIT_LINKAGE,
+    "产业利益联结机制不健全": Category.BENEFIT_LINKAGE,
+    "满意度不高": Category.SATISFACTION, "群众满意度不高": Category.SATISFACTION,
+    "帮扶满意度不高": Category.SATISFACTION,
+})  # fmt: skip
+vocabulary_aliases(Source, {"国家考核反馈": Source.NATIONAL, "国家成效考核": Source.NATIONAL,
+                            "省级考核反馈": Source.PROVINCIAL, "省考核": Source.PROVINCIAL,
+                            "巡视反馈": Source.PATROL, "审计发现": Source.AUDIT, "自查自纠": Source.SELF})  # fmt: skip
 
 
 class Status(models.TextChoices):

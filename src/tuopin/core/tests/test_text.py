@@ -146,10 +146,16 @@ def test_every_form_of_the_apps_checks_its_text() -> None:
     from tuopin.core.forms import TextCheckedForm
 
     for module in pkgutil.walk_packages(tuopin.__path__, "tuopin."):
-        if ".tests" not in module.name and ".migrations" not in module.name and "management" not in module.name:
+        if (
+            ".tests" not in module.name
+            and ".migrations" not in module.name
+            and "management" not in module.name
+        ):
             importlib.import_module(module.name)
     ours = [form for form in _subclasses(forms.BaseForm) if form.__module__.startswith("tuopin.")
             and ".tests" not in form.__module__]  # fmt: skip
     assert len(ours) > 40
-    unchecked = sorted(f"{form.__module__}.{form.__name__}" for form in ours if not issubclass(form, TextCheckedForm))
+    unchecked = sorted(
+        f"{form.__module__}.{form.__name__}" for form in ours if not issubclass(form, TextCheckedForm)
+    )
     assert unchecked == []

@@ -207,7 +207,7 @@ def test_the_rectification_export_round_trips(make_item: MakeItem, own: User, ne
     rows = CalamineWorkbook.from_path(str(tmp_path / "e.xlsx")).get_sheet_by_name("整改台账").to_python()
     assert (
         len(rows) == 2
-        and rows[1][:4] == ["ZG-001", "国家考核", "资金闲置", VILLAGE]
+        and rows[1][:4] == ["ZG-001", "国家考核", "扶贫资金闲置", VILLAGE]
         and rows[1][9] == "待整改"
     )
     result = ledger_import("rectification", tmp_path / "e.xlsx", actor=own)
