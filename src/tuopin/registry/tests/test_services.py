@@ -175,3 +175,15 @@ def test_key_rotation_reencrypts_every_id_and_keeps_lookups(register: RegisterHo
         assert key_id_of(member.id_encrypted) == result["key"]
         assert (decrypt(member.id_encrypted), member.id_index) == before[member.pk]
     assert AuditEvent.objects.filter(action="keys.rotate").exists()
+
+
+def test_key_rotation_finds_every_encrypted_field_of_every_app() -> None:
+    """Found through the app registry (no app named in the command): the four models that hold encrypted values."""
+    from tuopin.registry.management.commands.keys import encrypted_fields
+
+    assert [(model._meta.label, fields) for model, fields in encrypted_fields()] == [
+        ("assistance.Pairing", ("helper_phone_encrypted",)),
+        ("monitoring.SelfReport", ("phone_encrypted",)),
+        ("registry.Household", ("phone_encrypted", "bank_account_encrypted")),
+        ("registry.Member", ("id_encrypted",)),
+    ]

@@ -2,22 +2,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import CommandError, CommandParser
-from django.db import transaction
+from django.db import models, transaction
 
-from tuopin.assistance.models import Pairing
 from tuopin.audit.services import audit_record
 from tuopin.core.commands import TuopinCommand, add_json_flag
 from tuopin.core.crypto import CryptoError, reencrypt, rotate_keyring
-from tuopin.monitoring.models import SelfReport
-from tuopin.registry.models import Household, Member
 
-ENCRYPTED = (
-    (Member, ("id_encrypted",)),
-    (Household, ("phone_encrypted", "bank_account_encrypted")),
-    (SelfReport, ("phone_encrypted",)),
-    (Pairing, ("helper_phone_encrypted",)),
-)
+ENCRYPTED_SUFFIX = "_encrypted"  # every field holding a value encrypted with the key ring is named so
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], tuple[str, ...]]]:
+    """Every model of every installed Tuopin app with its encrypted fields, found through the app registry, so
+    that this command knows no app by name and a new encrypted field cannot be forgotten."""
+    found = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("tuopin."):
+            continue
+        fields = tuple(f.name for f in model._meta.concrete_fields if f.name.endswith(ENCRYPTED_SUFFIX))
+        if fields:
+            found.append((model, fields))
+    return sorted(found, key=lambda item: item[0]._meta.label)
 
 
 class Command(TuopinCommand):
@@ -35,7 +41,7 @@ class Command(TuopinCommand):
             key_id = rotate_keyring()
         except CryptoError as error:
             raise CommandError(str(error)) from error
-        counts = {model._meta.label: _reencrypt(model, fields) for model, fields in ENCRYPTED}
+        counts = {model._meta.label: _reencrypt(model, fields) for model, fields in encrypted_fields()}
         audit_record(action="keys.rotate", object_type="key", object_id=key_id, details=counts)
         self.emit(options, {"key": key_id, "reencrypted": counts},
                   f"key {key_id} is current; re-encrypted {sum(counts.values())} records")  # fmt: skip
