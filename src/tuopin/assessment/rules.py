@@ -33,6 +33,8 @@ import ibis
 from ibis import _
 from ibis.expr.types import Table
 
+from tuopin.registry.income import net_income_cents_expr
+
 # The columns the rules read (the exit rules here, the screening rules of tuopin.monitoring), per table of the
 # database of record. The snapshot holds exactly these; a member's ID is there only as its blind index.
 SCHEMAS: dict[str, dict[str, str]] = {
@@ -170,11 +172,7 @@ def household_exit(params: Params, *, household_ids: list[int] | None = None) ->
         out_of_school=out_of_school.ifelse(1, 0).sum().cast("int64"),
         uninsured=(~_.medical_insurance).ifelse(1, 0).sum().cast("int64"),
     )
-    net = incomes.mutate(
-        net_cents=((_.wage + _.business + _.property_income + _.transfer - _.costs) * 100)
-        .round(0)
-        .cast("int64")
-    ).select("household_id", "net_cents")
+    net = incomes.mutate(net_cents=net_income_cents_expr(_)).select("household_id", "net_cents")
     joined = households.left_join(per_household, households.id == per_household.household_id).left_join(
         net, households.id == net.household_id
     )

@@ -8,14 +8,16 @@ import re
 from datetime import datetime
 from typing import Any
 
+from tuopin.core.idmask import ID_LENGTH, mask_id
+
 GENESIS = "0" * 64
-_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+_ID_NUMBER = re.compile(rf"(?<!\d)\d{{{ID_LENGTH - 1}}}[\dXx](?![\dXx])")
 
 
 def mask_id_numbers(value: Any) -> Any:
     """Mask anything shaped like an 18-character ID number, wherever it sits in the details."""
     if isinstance(value, str):
-        return _ID_NUMBER.sub(r"\1********\2", value)
+        return _ID_NUMBER.sub(lambda found: mask_id(found.group()), value)
     if isinstance(value, dict):
         return {key: mask_id_numbers(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from tuopin.core.crypto import INDEX_KEY_SQL, load_keyring
 from tuopin.core.excel import ImportFailed, cell_text, iter_sheet
+from tuopin.core.idmask import mask_id_sql
 from tuopin.core.uploads import UploadRejected
 from tuopin.feeds.sources import TEXT_MAX, FeedColumn, Source
 from tuopin.registry.idnumbers import CHECK_CHARS, EARLIEST_BIRTH, ID_PATTERN, WEIGHTS, mask_id
@@ -139,7 +140,7 @@ class CheckedFeed:
         ipad, opad = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
         self.con.execute(f"""CREATE TEMP TABLE good_ids AS SELECT *, {INDEX_KEY_SQL.format(index="id_index")} AS id_key
                              FROM (SELECT raw, sha256($2::BLOB || unhex(sha256($1::BLOB || encode(norm)))) AS id_index,
-                                          left(norm, 6) || '********' || right(norm, 4) AS id_masked
+                                          {mask_id_sql("norm")} AS id_masked
                                    FROM ids WHERE err IS NULL)""", [ipad, opad])  # fmt: skip  # noqa: S608
         values = ", ".join(f"c.v{j} AS {ident(column.field)}" for j, column in _data(self.source))
         temporary = target.with_name(f".{target.name}.tmp")

@@ -28,6 +28,7 @@ from ibis.expr.types import Table
 from tuopin.assessment.rules import SCHEMAS, snapshot_schema
 from tuopin.feeds.sources import SOURCES
 from tuopin.monitoring.calendar import window_start
+from tuopin.registry.income import net_income_cents_expr
 
 # The accepted rows of each feed as tuopin.feeds writes them (Parquet, keyed by the ID's blind index), named
 # `feed_<source>`: one definition, the feed sources' own (tuopin.feeds.sources).
@@ -179,15 +180,7 @@ def _latest_incomes(t: dict[str, Table], p: ScreenParams, within: str) -> Table:
     """Per household the net income (cents) and members of its latest income year up to the as-of year, and of the
     year before that one."""
     households = _households(t, within)
-    incomes = (
-        t["registry_income"]
-        .filter(_.year <= p.as_of.year)
-        .mutate(
-            net=((_.wage + _.business + _.property_income + _.transfer - _.costs) * 100)
-            .round(0)
-            .cast("int64")
-        )
-    )
+    incomes = t["registry_income"].filter(_.year <= p.as_of.year).mutate(net=net_income_cents_expr(_))
     latest = incomes.group_by("household_id").aggregate(year=_.year.max())
     current = incomes.inner_join(latest, ["household_id", "year"]).select("household_id", "year", "net")
     before = incomes.select(household_id=_.household_id, prev_year=_.year + 1, prev_net=_.net)

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.registry.income import INCOME_FIELDS, gross_income, net_income
 from tuopin.registry.vocab import (
     Category,
     Cause,
@@ -168,7 +169,7 @@ class Member(models.Model):
 
 
 class Income(models.Model):
-    """One household's income in one year (yuan). Net = wage + business + property + transfer − costs."""
+    """One household's income in one year (yuan). Net income is tuopin.registry.income's rule."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="incomes")
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -192,13 +193,16 @@ class Income(models.Model):
     def __str__(self) -> str:
         return f"{self.household_id} {self.year}"
 
+    def _components(self) -> dict[str, Decimal]:
+        return {name: getattr(self, name) for name in INCOME_FIELDS}
+
     @property
     def total(self) -> Decimal:
-        return self.wage + self.business + self.property_income + self.transfer
+        return gross_income(self._components())
 
     @property
     def net(self) -> Decimal:
-        return self.total - self.costs
+        return net_income(self._components())
 
 
 class Change(models.Model):

@@ -25,6 +25,7 @@ from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, encrypt
 from tuopin.core.errors import StaleEdit
 from tuopin.registry.idnumbers import IdNumberError, mask_id, mask_phone, parse_id
+from tuopin.registry.income import INCOME_FIELDS as INCOME_FIELDS
 from tuopin.registry.models import Change, Household, Income, Member
 from tuopin.registry.vocab import Relation
 
@@ -37,7 +38,6 @@ MEMBER_FIELDS = (
     "name", "relation", "ethnicity", "education", "school_status", "health", "health_2", "disability_grade",
     "labour", "work_status", "medical_insurance", "pension_insurance", "dibao",
 )  # fmt: skip
-INCOME_FIELDS = ("wage", "business", "property_income", "transfer", "costs")
 # Who a household is in the programme: given on registration and import, changed afterwards only by the announcement
 # of an identification or exit procedure (tuopin.procedures) through household_status_record.
 STATUS_FIELDS = ("population_type", "identification_year", "status", "exit_year")
