@@ -15,6 +15,7 @@ from django.test import Client
 from tuopin.accounts.middleware import SIGNED_IN_AT_SESSION_KEY
 from tuopin.accounts.models import User
 from tuopin.accounts.services import UserFields, user_create
+from tuopin.areas.codes import level_of, parent_code
 from tuopin.areas.models import Area
 from tuopin.registry.idnumbers import make_id
 from tuopin.registry.models import Household
@@ -44,12 +45,6 @@ TREE = {
     "130724100201": "东村",
     "130724100202": "西村",
 }
-LEVELS = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
-
-
-def _parent(code: str) -> str | None:
-    cut = {4: 2, 6: 4, 9: 6, 12: 9}.get(len(code))
-    return code[:cut] if cut else None
 
 
 @pytest.fixture
@@ -57,7 +52,7 @@ def tree(db: None) -> dict[str, Area]:
     areas = {}
     for code, name in TREE.items():
         areas[code] = Area.objects.create(
-            code=code, name=name, level=LEVELS[len(code)], parent_id=_parent(code)
+            code=code, name=name, level=level_of(code), parent_id=parent_code(code)
         )
     return areas
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.areas.codes import LENGTH_OF_LEVEL, LEVELS
+
 
 class Role(models.TextChoices):
     PROVINCE = "province", _("省级")
@@ -25,10 +27,11 @@ class Capability(models.TextChoices):
     REVEAL = "reveal", _("查看完整身份证号")
 
 
-# Office roles by depth in the division tree; a manager grants only roles at its own depth or below.
-OFFICE_DEPTH = {Role.PROVINCE: 1, Role.CITY: 2, Role.COUNTY: 3, Role.TOWNSHIP: 4, Role.VILLAGE: 5}
+# Office roles by depth in the division tree (each named after its level); a manager grants only roles at its own
+# depth or below.
+OFFICE_DEPTH = {Role(level): depth for depth, level in enumerate(LEVELS, start=1)}
 # The area code length each office role's areas must have; other roles take areas of any level.
-OFFICE_CODE_LENGTH = {Role.PROVINCE: 2, Role.CITY: 4, Role.COUNTY: 6, Role.TOWNSHIP: 9, Role.VILLAGE: 12}
+OFFICE_CODE_LENGTH = {Role(level): LENGTH_OF_LEVEL[level] for level in LEVELS}
 
 _ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset({Capability.READ, Capability.WRITE, Capability.MANAGE_USERS, Capability.AUDIT}),

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
+from tuopin.areas.codes import LENGTHS
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
@@ -56,12 +58,9 @@ def in_scope(user: User | AnonymousUser, code: str) -> bool:
     return code_in(code, area_codes(user))
 
 
-CODE_LENGTH = 12
-
-
 def area_q(field: str, code: str) -> Q:
     """A filter matching rows whose `field` (an area code) is `code` or a code below it."""
-    return Q(**{f"{field}__gte": code, f"{field}__lte": code.ljust(CODE_LENGTH, "9")})
+    return Q(**{f"{field}__gte": code, f"{field}__lte": code.ljust(LENGTHS[-1], "9")})
 
 
 def scope_q(user: User | AnonymousUser, field: str, *, within: str = "") -> Q:

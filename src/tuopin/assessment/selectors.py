@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tuopin.accounts.scope import area_codes, in_scope, scope_q
+from tuopin.areas.codes import ancestor_codes
 from tuopin.areas.models import Area
 from tuopin.assessment.models import AreaResult, Run
 
@@ -18,7 +19,7 @@ def runs_for(user: Any) -> QuerySet[Run]:
     codes = area_codes(user)
     if not codes:
         return Run.objects.none()
-    ancestors = {code[:n] for code in codes for n in (2, 4, 6, 9, 12) if n <= len(code)}
+    ancestors = {above for code in codes for above in (*ancestor_codes(code), code)}
     return Run.objects.filter(Q(area="") | Q(area__in=ancestors) | scope_q(user, "area")).select_related(
         "started_by"
     )

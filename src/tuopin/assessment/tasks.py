@@ -6,7 +6,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from tuopin.accounts.roles import Capability
-from tuopin.assessment.rules import child_length
+from tuopin.areas.codes import child_length
 from tuopin.assessment.services import assessment_run
 from tuopin.core.jobs import job_finish, job_progress
 from tuopin.core.models import Job

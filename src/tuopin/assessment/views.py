@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes, in_scope
+from tuopin.areas.codes import LENGTH_OF_LEVEL, child_level
 from tuopin.areas.models import Area
 from tuopin.areas.selectors import breadcrumbs_for
-from tuopin.assessment.rules import PARAM_KEYS, PREFIXES, child_length
+from tuopin.assessment.rules import PARAM_KEYS
 from tuopin.assessment.selectors import (
     child_results_for,
     household_decisions_for,
@@ -127,8 +128,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         before = dict(previous.areas.filter(code__in=[code, *(c.code for c, _ in children)])
                       .values_list("code", "poor_persons"))  # fmt: skip
     profile = policy_for(run.year, code[:2])
-    child_level = PREFIXES.get(child_length(code))
-    key = {"village": "village_exit_incidence", "county": "county_exit_incidence"}.get(child_level or "")
+    children_level = child_level(code) or ""
+    key = {"village": "village_exit_incidence", "county": "county_exit_incidence"}.get(children_level)
     threshold = float(profile.value(key) * 100) if key and profile.value(key) is not None else None
     chart = {"threshold": threshold, "children": [
         {"code": c.code, "label": name, "incidence": None if c.incidence is None else round(c.incidence * 100, 3),
@@ -138,7 +139,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     rows: list[dict[str, Any]] = [{"result": c, "name": name, "pct": _percent(c.incidence),
                                    "delta": (c.poor_persons - before[c.code]) if c.code in before else None}
                                   for c, name in children]  # fmt: skip
-    households = household_decisions_for(request.user, run, code, run_dir(run.pk)) if len(code) == 12 else []
+    village = len(code) == LENGTH_OF_LEVEL["village"]
+    households = household_decisions_for(request.user, run, code, run_dir(run.pk)) if village else []
     context = {"run": run, "result": result, "area": area, "crumbs": breadcrumbs_for(request.user, area) if area else [],
                "rows": rows, "chart": chart, "pct": _percent(result.incidence), "previous": previous, "delta": (result.poor_persons - before[code])
                if code in before else None, "households": households}  # fmt: skip

@@ -44,7 +44,6 @@ from tuopin.core.crypto import encrypt
 from tuopin.registry.idnumbers import mask_phone
 from tuopin.registry.models import Household
 
-LEVEL_LENGTH = {"county": 6, "township": 9, "village": 12}
 PERSON_KINDS = ("cadre_household", "task_force", "first_secretary", "leader_county", "leader_township",
                 "leader_village")  # fmt: skip
 
@@ -90,7 +89,7 @@ def target_area(target_type: str, code: str) -> str:
         if village is None:
             raise ValidationError(_("户编号不存在：%(code)s") % {"code": code})
         return village
-    if target_type not in LEVEL_LENGTH:
+    if target_type not in (TargetType.COUNTY, TargetType.TOWNSHIP, TargetType.VILLAGE):
         raise ValidationError(_("对象类型应为县、乡镇、村或户。"))
     return area_of(code, target_type).code
 

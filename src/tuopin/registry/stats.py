@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from tuopin.areas.codes import LENGTHS, child_length
 from tuopin.areas.models import Area
 from tuopin.registry.models import Member
 from tuopin.registry.selectors import households_for
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from tuopin.accounts.models import User
-
-CHILD_LENGTH = {2: 4, 4: 6, 6: 9, 9: 12}
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,8 @@ def dashboard_for(user: User | AnonymousUser, area: Area | None) -> Dashboard:
 
 def _by_child(households: Any, area: Area | None) -> list[dict[str, Any]]:
     """Households per child area, split into not-exited and exited, for the drill-down bar chart."""
-    if area is None or len(area.code) not in CHILD_LENGTH:
+    if area is None or len(area.code) not in LENGTHS or (length := child_length(area.code)) is None:
         return []
-    length = CHILD_LENGTH[len(area.code)]
     poor = Q(status__in=[Status.POOR, Status.RELAPSED])
     rows = (households.annotate(child=Substr("village_id", 1, length)).values("child")
             .annotate(n=Count("id"), poor=Count("id", filter=poor)).order_by("child"))  # fmt: skip

@@ -12,6 +12,7 @@ from django.db.models.functions import Length, Substr
 from django.utils import translation
 
 from tuopin.accounts.scope import area_codes, area_q, scope_q
+from tuopin.areas.codes import LENGTH_OF_LEVEL, ancestor_codes, child_length
 from tuopin.areas.models import Area
 from tuopin.supervision.models import (
     Answer,
@@ -36,12 +37,10 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser
 
-NEXT_LEVEL = {2: 4, 4: 6, 6: 9, 9: 12, 12: 12}
-
 
 def ancestors(user: AnyUser) -> list[str]:
     """The codes above the user's areas: an office there may publish to, list, or inspect the user's area."""
-    return sorted({code[:n] for code in area_codes(user) for n in (2, 4, 6, 9) if n < len(code)})
+    return sorted({above for code in area_codes(user) for above in ancestor_codes(code)})
 
 
 # --- rectification ---------------------------------------------------------------------------------------------
@@ -107,7 +106,8 @@ def evidence_for(user: AnyUser, evidence_id: int) -> Evidence | None:
 
 def escalated_for(user: AnyUser, as_of: date) -> QuerySet[Item]:
     """Overdue items that the user's office verifies: the level above sees what its level below let slip."""
-    lengths = [n for n, office in RESPONSIBLE.items() if VERIFIER[office] == getattr(user, "role", "")]
+    lengths = [LENGTH_OF_LEVEL[level] for level, office in RESPONSIBLE.items()
+               if VERIFIER[office] == getattr(user, "role", "")]  # fmt: skip
     if not lengths:
         return Item.objects.none()
     return (
@@ -151,7 +151,7 @@ class Reconciliation:
 
 def reconcile(user: AnyUser | None, *, within: str, as_of: date) -> Reconciliation:
     """Per source and per area one level below `within`: found, closed, overdue and the closure rate (one query)."""
-    size = NEXT_LEVEL[len(within)] if within else 2
+    size = child_length(within) or len(within)  # a village's own items below a village
     grouped = (
         items_for(user, within=within)
         .order_by()

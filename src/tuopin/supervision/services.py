@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import code_in, in_scope
+from tuopin.areas.codes import LEVEL_OF_LENGTH, level_of
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
@@ -55,8 +56,9 @@ from tuopin.supervision.models import (
 )
 
 OFFICES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP)
-# The office responsible for an item, by the length of its area code, and the office one level up that verifies.
-RESPONSIBLE = {2: Role.PROVINCE, 4: Role.CITY, 6: Role.COUNTY, 9: Role.TOWNSHIP, 12: Role.TOWNSHIP}
+# The office responsible for an item, by the level of its area, and the office one level up that verifies.
+RESPONSIBLE = {"province": Role.PROVINCE, "city": Role.CITY, "county": Role.COUNTY, "township": Role.TOWNSHIP,
+               "village": Role.TOWNSHIP}  # fmt: skip
 VERIFIER = {
     Role.PROVINCE: Role.PROVINCE,
     Role.CITY: Role.PROVINCE,
@@ -117,11 +119,11 @@ def _writes(actor: User | None, code: str) -> bool:
 
 
 def responsible_office(code: str) -> str:
-    return RESPONSIBLE[len(code)]
+    return RESPONSIBLE[level_of(code)]
 
 
 def verifying_office(code: str) -> str:
-    return VERIFIER[Role(RESPONSIBLE[len(code)])]
+    return VERIFIER[Role(RESPONSIBLE[level_of(code)])]
 
 
 def may_act(actor: User | None, item: Item, by: str) -> bool:
@@ -365,14 +367,15 @@ def listing_add_area(*, actor: User | None, listing: ListedList, area_code: str,
             area_code,
             _("只能列入名单发布范围和您的管辖区划内的县村。"),
         )
-    if len(area_code) not in (6, 12) or not Area.objects.filter(code=area_code).exists():
+    listable = LEVEL_OF_LENGTH.get(len(area_code)) in ("county", "village")
+    if not listable or not Area.objects.filter(code=area_code).exists():
         raise ValidationError({"area_code": [_("挂牌督战的对象是县或村，请填写县或村的区划代码。")]})
     if ListedArea.objects.filter(listing=listing, area_id=area_code).exists():
         raise ValidationError({"area_code": [_("已在名单中。")]})
     with transaction.atomic():
         listed = ListedArea.objects.create(listing=listing, area_id=area_code, leader=leader)
         members = []
-        if len(area_code) == 12:
+        if level_of(area_code) == "village":
             members = list(
                 Member.objects.filter(
                     Q(household__status__in=(PovertyStatus.POOR, PovertyStatus.RELAPSED))
