@@ -22,14 +22,11 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.selectors import area_for, breadcrumbs_for
 from tuopin.assessment.selectors import incidence_by_year_for
-from tuopin.assessment.services import assess_household
 from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.jobs import job_start
 from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
 from tuopin.core.uploads import UploadRejected, upload_keep
-from tuopin.procedures.selectors import household_procedures_for
-from tuopin.procedures.services import may_act
 from tuopin.registry.forms import (
     HouseholdEditForm,
     HouseholdFilterForm,
@@ -45,6 +42,7 @@ from tuopin.registry.forms import (
 from tuopin.registry.history import describe
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Household, Income
+from tuopin.registry.panels import PanelRequest, household_panels
 from tuopin.registry.selectors import (
     HouseholdFilter,
     household_for,
@@ -167,17 +165,9 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
         year = int(request.GET.get("year", years[-1]))
     except ValueError:
         year = years[-1]
-    decision = None
-    if household.merged_into_id is None:
-        try:
-            decision = assess_household(household, year)
-        except ValueError:  # no policy profile for that year
-            decision = None
+    panels = household_panels(PanelRequest(request, household, years, year))  # what other apps know of it
     context = {"household": household, "members": current, "left": [m for m in members if m.left_on],
-               "procedures": household_procedures_for(user, household),
-               "may_propose": household.merged_into_id is None and may_act(user, "village", household.village_id),
-               "decision": decision, "decision_years": sorted({*years, year}),
-               "incomes": incomes, "timeline": describe(timeline_for(household)[:200]),
+               "panels": panels, "incomes": incomes, "timeline": describe(timeline_for(household)[:200]),
                "can_write": user.can(Capability.WRITE), "can_reveal": user.can(Capability.REVEAL),
                "chart": [{"year": row.income.year, "per_capita": float(row.per_capita or 0)}
                          for row in reversed(incomes)]}  # fmt: skip
