@@ -46,3 +46,9 @@ def child_level(code: str) -> str | None:
 def ancestor_codes(code: str) -> list[str]:
     """The codes above `code`, top first: its prefixes of every level length shorter than it (not the code)."""
     return [code[:n] for n in LENGTHS if n < len(code)]
+
+
+def code_at(code: str, level: str) -> str:
+    """The code of the `level` area that holds `code`: its prefix of that level's length (the code itself, when it is
+    no longer; a village's province is `code_at(village, "province")`)."""
+    return code[: LENGTH_OF_LEVEL[level]]

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tuopin.accounts.scope import area_codes, in_scope, scope_q
-from tuopin.areas.codes import ancestor_codes
+from tuopin.areas.codes import ancestor_codes, code_at
 from tuopin.areas.models import Area
 from tuopin.assessment.models import AreaResult, Run
 
@@ -52,7 +52,7 @@ def household_decisions_for(user: Any, run: Run, village: str, folder: Path) -> 
     """The decisions of one village's assessed households in a run (read from the run's Parquet files)."""
     if len(village) != 12 or not village.isdigit() or not in_scope(user, village):
         return []
-    path = folder / f"{village[:2]}.parquet"
+    path = folder / f"{code_at(village, 'province')}.parquet"
     if not path.exists():
         return []
     import duckdb

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
 from tuopin.assessment.engine import SNAPSHOT_ENGINES, run_db, run_duckdb, run_spark
 from tuopin.assessment.rules import RULES, Params, area_incidence, assessed_households, household_exit
@@ -37,7 +38,7 @@ class Decision:
 
 
 def params_for(year: int, village_code: str) -> Params:
-    return Params.from_profile(policy_for(year, village_code[:2]))
+    return Params.from_profile(policy_for(year, code_at(village_code, "province")))
 
 
 def decision_from(row: dict[str, Any], params: Params) -> Decision:
@@ -108,7 +109,7 @@ def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot:
         if refresh or not (snapshot / "registry_household.parquet").exists():
             snapshot_refresh(snapshot)
     provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
-                       if not area or code.startswith(area[:2]))  # fmt: skip
+                       if not area or code.startswith(code_at(area, "province")))  # fmt: skip
     areas: list[dict[str, Any]] = []
     assessed = may_exit = 0
     profiles = {}
@@ -307,7 +308,7 @@ def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path
         snapshot_refresh(snapshot)
     con = duckdb_connection(snapshot)
     provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
-                       if not area or code.startswith(area[:2]))  # fmt: skip
+                       if not area or code.startswith(code_at(area, "province")))  # fmt: skip
     counts = {"real": {"assessed": 0, "may_exit": 0}, "what_if": {"assessed": 0, "may_exit": 0}}
     areas: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes, in_scope
-from tuopin.areas.codes import LENGTH_OF_LEVEL, child_level
+from tuopin.areas.codes import LENGTH_OF_LEVEL, child_level, code_at
 from tuopin.areas.models import Area
 from tuopin.areas.selectors import breadcrumbs_for
 from tuopin.assessment.rules import PARAM_KEYS
@@ -109,7 +109,7 @@ def what_if_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
              "delta": a["poor_persons"][1] - a["poor_persons"][0]} for a in data["areas"]]  # fmt: skip
     key = job.params["key"]
     context = {"job": job, "data": data, "rows": rows, "spec": KEYS[key], "key": key,
-               "real": policy_for(job.params["year"], job.params["area"][:2]).get(key)}  # fmt: skip
+               "real": policy_for(job.params["year"], code_at(job.params["area"], "province")).get(key)}  # fmt: skip
     return render(request, "assessment/what_if.html", context)
 
 
@@ -127,7 +127,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     if previous is not None:
         before = dict(previous.areas.filter(code__in=[code, *(c.code for c, _ in children)])
                       .values_list("code", "poor_persons"))  # fmt: skip
-    profile = policy_for(run.year, code[:2])
+    profile = policy_for(run.year, code_at(code, "province"))
     children_level = child_level(code) or ""
     key = {"village": "village_exit_incidence", "county": "county_exit_incidence"}.get(children_level)
     threshold = float(profile.value(key) * 100) if key and profile.value(key) is not None else None

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from tuopin.accounts.models import User
 from tuopin.accounts.scope import area_q
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area, AreaYear
 from tuopin.assistance.catalogue import LABOUR_GROUPS, labour_group
 from tuopin.assistance.funds import (
@@ -313,8 +314,8 @@ def _pairing_rows(rng: random.Random, kind: str, targets: Sequence[tuple[str, in
     rows, ends, index = [], [], {}
     helper, township, served = "", "", 0
     for pk, (area, household, start) in zip(ids, targets, strict=False):
-        if area[:9] != township or served >= per_helper:
-            helper, township, served = _person(rng), area[:9], 0
+        if code_at(area, "township") != township or served >= per_helper:
+            helper, township, served = _person(rng), code_at(area, "township"), 0
         served += 1
         rows.append({"id": pk, "kind": kind, "helper_name": helper, "helper_role": role, "area_id": area,
                      "household_id": household, "valid_from": start, "reason": reason, "actor": "demo"})  # fmt: skip
@@ -361,7 +362,9 @@ def _village_posts(rng: random.Random) -> dict[str, int]:
         for code in local.filter(level="township").values_list("code", flat=True)
     ]
     made += _pairing_rows(rng, "leader_township", sorted(townships), "市领导", "市领导包乡", per_helper=3)[0]
-    villages = [(code, None, date(2018, 1, 1)) for code in poor if code[:6] in (WEICHANG, LONGHUA)]
+    villages = [
+        (code, None, date(2018, 1, 1)) for code in poor if code_at(code, "county") in (WEICHANG, LONGHUA)
+    ]
     made += _pairing_rows(rng, "leader_village", villages, "县领导", "县领导包村", per_helper=4)[0]
     return {"village_and_leader_pairings": made}
 

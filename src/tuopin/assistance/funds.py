@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import User
+from tuopin.areas.codes import code_at
 from tuopin.assistance.models import (
     Acceptance,
     AcceptanceResult,
@@ -176,7 +177,7 @@ def loan_record(*, actor: User | None, household: Household, borrower: str, lend
                 term_months: int, issued_on: date, purpose: str = "", supersedes: Loan | None = None) -> Loan:  # fmt: skip
     """A microcredit loan within the policy's limits for the year it was issued."""
     check_write(actor, area=household.village_id, what="loan", object_id=household.number)
-    profile = policy_for(issued_on.year, household.village_id[:2])
+    profile = policy_for(issued_on.year, code_at(household.village_id, "province"))
     most, longest = profile.value("microcredit_max_amount"), profile.value("microcredit_max_months")
     problems: dict[str, list[str]] = {}
     if most is None or longest is None:
@@ -269,4 +270,5 @@ def loan_status(*, amount: Decimal, issued_on: date, term_months: int, repayment
 
 
 def loan_rate(loan: Loan) -> Decimal | None:
-    return policy_for(loan.issued_on.year, loan.area_id[:2]).value("microcredit_subsidy_rate")  # type: ignore[no-any-return]
+    profile = policy_for(loan.issued_on.year, code_at(loan.area_id, "province"))
+    return profile.value("microcredit_subsidy_rate")  # type: ignore[no-any-return]

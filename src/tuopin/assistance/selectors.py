@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from tuopin.accounts.scope import area_q, ledger_q
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import AreaYear
 from tuopin.assistance import periods
 from tuopin.assistance.funds import FundPosition, fund_position, idle_policy, loan_rate, loan_status
@@ -185,7 +186,7 @@ def positions_for(projects: list[Project], *, as_of: date) -> dict[int, FundPosi
     policies: dict[str, tuple[int | None, Decimal | None]] = {}
     positions = {}
     for project in projects:
-        province = project.area_id[:2]
+        province = code_at(project.area_id, "province")
         if province not in policies:
             policies[province] = idle_policy(as_of, province)
         months, ratio = policies[province]
@@ -211,7 +212,7 @@ def loan_rows(loans: list[Loan], *, as_of: date) -> list[dict[str, Any]]:
     rows = []
     rates: dict[tuple[int, str], Decimal | None] = {}
     for loan in loans:
-        key = (loan.issued_on.year, loan.area_id[:2])
+        key = (loan.issued_on.year, code_at(loan.area_id, "province"))
         if key not in rates:
             rates[key] = loan_rate(loan)
         status = loan_status(amount=loan.amount, issued_on=loan.issued_on, term_months=loan.term_months,

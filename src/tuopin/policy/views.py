@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import held_area_codes
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
 from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.policy.keys import KEYS
@@ -38,7 +39,8 @@ def _province(request: HttpRequest, provinces: dict[str, str]) -> str:
     if asked is not None:
         return asked if asked in provinces else ""
     held = held_area_codes(request.user)
-    return held[0][:2] if held and held[0][:2] in provinces else ""
+    province = code_at(held[0], "province") if held else ""
+    return province if province in provinces else ""
 
 
 def _provinces() -> dict[str, str]:

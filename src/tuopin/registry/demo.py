@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from tuopin.accounts.scope import area_q
+from tuopin.areas.codes import code_at, level_of
 from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import insert_rows, reserve_ids, update_rows
@@ -202,7 +203,8 @@ def area_years_demo(rng: random.Random, villages: list[str]) -> int:
     poor_villages = set(by_persons[:POOR_VILLAGES])
     county_persons: dict[str, int] = {}
     for village, count in persons.items():
-        county_persons[village[:6]] = county_persons.get(village[:6], 0) + count
+        county = code_at(village, "county")
+        county_persons[county] = county_persons.get(county, 0) + count
     poor_counties = set(sorted(county_persons, key=lambda c: (-county_persons[c], c))[:POOR_COUNTIES])
     parents = dict(Area.objects.filter(area_q("code", "13")).values_list("code", "parent_id"))
     written = 0
@@ -219,7 +221,7 @@ def area_years_demo(rng: random.Random, villages: list[str]) -> int:
                 totals[code] = totals.get(code, 0) + count
                 code = parents.get(code)
         rows += [{"area_id": code, "year": year, "rural_population": total, "poor_village": None,
-                  "poor_county": code in poor_counties if len(code) == 6 else None, "western": False}
+                  "poor_county": code in poor_counties if level_of(code) == "county" else None, "western": False}
                  for code, total in totals.items()]  # fmt: skip
         insert_rows(AreaYear, rows)
         written += len(rows)
@@ -305,9 +307,9 @@ def province_households(rng: random.Random, villages: list[str], count: int, use
     """`count` registered households over `villages`, more in some counties than in others (poverty clusters)."""
     if count <= 0 or not villages:
         return
-    counties = sorted({v[:6] for v in villages})
+    counties = sorted({code_at(v, "county") for v in villages})
     weight = {c: rng.lognormvariate(0, 1.2) * (4 if c in DEMO_COUNTIES else 1) for c in counties}
-    weights = [weight[v[:6]] for v in villages]
+    weights = [weight[code_at(v, "county")] for v in villages]
     serials: dict[str, int] = {}
     for village in rng.choices(villages, weights=weights, k=count):
         serials[village] = serials.get(village, 0) + 1
@@ -353,7 +355,7 @@ def _draft(rng: random.Random, number: str, village: str, *, size: int, cause: s
         "phone_masked": mask_phone(phone),
     }  # fmt: skip
     household["other_cause_2"] = others[1] if household["other_cause_1"] and rng.random() < 0.25 else ""
-    members = _members(rng, village[:6], cause, size, used, elderly=category == "tekun")
+    members = _members(rng, code_at(village, "county"), cause, size, used, elderly=category == "tekun")
     incomes = _incomes(rng, exit_year, len(members), years=range(max(year, years.start), years.stop),
                        monitored=population_type == "monitored")  # fmt: skip
     return Draft(household, members, incomes, reason)

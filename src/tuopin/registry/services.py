@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import in_scope
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, encrypt
@@ -57,7 +58,8 @@ def region_known(code6: str) -> bool:
     """An ID's region: a loaded county, or any county of a province whose divisions are not loaded here."""
     if Area.objects.filter(code=code6).exists():
         return True
-    return not Area.objects.filter(code=code6[:2]).exists() and code6[:2] in GB2260_PROVINCES
+    province = code_at(code6, "province")
+    return not Area.objects.filter(code=province).exists() and province in GB2260_PROVINCES
 
 
 GB2260_PROVINCES = frozenset(

@@ -14,6 +14,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from tuopin.accounts.models import User
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
 from tuopin.registry.models import Household
 from tuopin.supervision.models import Category, Checklist, EntryKind, Item, ListedPerson, Source, Status
@@ -204,7 +205,7 @@ def _listed(rng: random.Random, users: dict[str, User]) -> int:
         return 0
     chosen = sorted(rng.sample(villages, min(6, len(villages))))
     listing = listing_create(actor=province, name="2020年脱贫攻坚挂牌督战名单", year=2020, area_code="13")
-    for county in sorted({code[:6] for code in chosen}):
+    for county in sorted({code_at(code, "county") for code in chosen}):
         listing_add_area(actor=province, listing=listing, area_code=county, leader="省领导包县")
     for code in chosen:
         listing_add_area(actor=province, listing=listing, area_code=code, leader="县领导包村")

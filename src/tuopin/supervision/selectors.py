@@ -12,7 +12,7 @@ from django.db.models.functions import Length, Substr
 from django.utils import translation
 
 from tuopin.accounts.scope import area_codes, area_q, scope_q
-from tuopin.areas.codes import LENGTH_OF_LEVEL, ancestor_codes, child_length
+from tuopin.areas.codes import LENGTH_OF_LEVEL, ancestor_codes, child_length, code_at
 from tuopin.areas.models import Area
 from tuopin.supervision.models import (
     Answer,
@@ -250,8 +250,9 @@ def listed_areas_for(user: AnyUser, listing: ListedList) -> list[ListedRow]:
     by_village = {row["village_id"]: (row["n"], row["cleared"]) for row in counts}
     county_totals: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     for village, (n, cleared) in by_village.items():
-        county_totals[village[:6]][0] += n
-        county_totals[village[:6]][1] += cleared
+        county = county_totals[code_at(village, "county")]
+        county[0] += n
+        county[1] += cleared
     rows = []
     for entry in listed:
         n, cleared = by_village.get(entry.area_id) or tuple(county_totals.get(entry.area_id, (0, 0)))

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
+from tuopin.areas.codes import code_at
 from tuopin.areas.selectors import area_for
 from tuopin.audit.services import audit_record
 from tuopin.core.forms import add_service_errors
@@ -200,7 +201,8 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     codes = area_codes(user)
     if chosen.get("area"):  # an area outside the scope is not found, for the page and its workbook alike
         get_in_scope_or_404(request, lambda: area_for(user, chosen["area"]), what="area", key=chosen["area"])
-    within = chosen.get("area") or (codes[0] if len(codes) == 1 else (codes[0][:2] if codes else ""))
+    province = code_at(codes[0], "province") if codes else ""
+    within = chosen.get("area") or (codes[0] if len(codes) == 1 else province)
     as_of: date = chosen.get("as_of") or timezone.localdate()
     result = selectors.reconcile(user, within=within, as_of=as_of)
     if request.GET.get("format") == "xlsx":

@@ -16,6 +16,7 @@ from tuopin.areas.codes import (
     ancestor_codes,
     child_length,
     child_level,
+    code_at,
     level_of,
     parent_code,
 )
@@ -88,3 +89,9 @@ def test_it_imports_only_the_standard_library() -> None:
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported <= {"__future__"}
+
+
+def test_code_at_is_the_prefix_of_the_level() -> None:
+    assert [code_at(VILLAGE, level) for level in LEVELS] == ["13", "1301", "130126", "130126100", VILLAGE]
+    assert code_at("1301", "county") == "1301"  # no longer than the code
+    assert code_at("", "province") == ""
