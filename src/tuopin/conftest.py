@@ -15,7 +15,7 @@ from django.test import Client
 from tuopin.accounts.middleware import SIGNED_IN_AT_SESSION_KEY
 from tuopin.accounts.models import User
 from tuopin.accounts.services import UserFields, user_create
-from tuopin.areas.codes import level_of, parent_code
+from tuopin.areas.codes import code_at, level_of, parent_code
 from tuopin.areas.models import Area
 from tuopin.registry.idnumbers import make_id
 from tuopin.registry.models import Household
@@ -120,7 +120,7 @@ def register(tree: dict[str, Area]) -> RegisterHousehold:
     serial = iter(range(1, 99))
 
     def make(number: str, village: str = "130126100201", head: str = "王建国", **values: object) -> Household:
-        county = village[:6]
+        county = code_at(village, "county")
         members = [
             MemberData(head, make_id(county, date(1970, 3, 5), next(serial), female=False), "head",
                        {"labour": "normal", "medical_insurance": True}),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import in_scope
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
@@ -331,7 +332,7 @@ def procedure_act(*, actor: User | None, procedure: Procedure, version: int, on:
 
 
 def notice_days(procedure: Procedure) -> int:
-    days = policy_for(procedure.year, procedure.area_id[:2]).value(
+    days = policy_for(procedure.year, code_at(procedure.area_id, "province")).value(
         NOTICE_KEYS.get(procedure.kind, "notice_days")
     )
     if not days:
