@@ -34,7 +34,6 @@ from ibis import _
 from ibis.expr.types import Table
 
 from tuopin.areas.codes import LENGTHS
-from tuopin.areas.codes import child_length as child_length  # tuopin.monitoring reads it from here
 from tuopin.registry.income import net_income_cents_expr
 
 # The columns the rules read (the exit rules here, the screening rules of tuopin.monitoring), per table of the

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import User
+from tuopin.areas.codes import code_at
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
 from tuopin.monitoring.models import (
@@ -156,7 +157,7 @@ def elimination_check(case: Case, as_of: date | None = None) -> dict[str, Any]:
 
     as_of = as_of or timezone.localdate()
     household = case.household
-    province = household.village_id[:2]
+    province = code_at(household.village_id, "province")
     needed = policy_for(as_of.year, province).value("risk_elimination_months") or 6
     months = _months(case.opened_on, as_of)
     measures = case.events.filter(kind="measure", on__gte=case.opened_on).count()

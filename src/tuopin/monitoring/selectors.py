@@ -93,8 +93,8 @@ def board_for(user: Any, area: str = "", today: date | None = None) -> AlertBoar
     from django.db.models.functions import Substr
 
     from tuopin.accounts.scope import area_codes
+    from tuopin.areas.codes import child_length
     from tuopin.areas.models import Area
-    from tuopin.assessment.rules import child_length
 
     today = today or timezone.localdate()
     alerts = Alert.objects.filter(scope_q(user, "area_id", within=area))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import in_scope
+from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
@@ -94,7 +95,7 @@ def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "",
     feeds = {name: (schema, feed_files(FEED_TABLES[name][0], totals=FEED_TABLES[name][1]))
              for name, schema in FEED_SCHEMAS.items()}  # fmt: skip
     provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
-                       if not area or code.startswith(area[:2]))  # fmt: skip
+                       if not area or code == code_at(area, "province"))  # fmt: skip
     rows: list[dict[str, Any]] = []
     skipped: dict[str, list[str]] = {}
     for province in provinces:
@@ -376,7 +377,7 @@ def _self_report_alert(report: SelfReport, today: date) -> Alert:
             person_index=f"phone:{report.phone_index}", status__in=OPEN_STATUSES)  # fmt: skip
     alert = Alert.objects.select_for_update().filter(key).first()
     if alert is None:
-        profile = policy_for(today.year, report.village_id[:2])
+        profile = policy_for(today.year, code_at(report.village_id, "province"))
         evidence = {"as_of": today.isoformat(), "name": report.name, "phone": report.phone_masked,
                     "text": report.text, "rows": 0, "person": "", "policy": {}}  # fmt: skip
         try:
