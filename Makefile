@@ -8,7 +8,7 @@ LOCK := requirements/lock.txt
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test screenshot check lint typecheck migrations-check system-deps lock messages clean
+.PHONY: demo test screenshot check lint imports typecheck migrations-check system-deps lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,13 +47,17 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## The import contracts of pyproject.toml ([tool.importlinter]); the suite runs them too.
+imports: $(DEV_STAMP)
+	$(BIN)/lint-imports
+
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
 migrations-check: $(DEV_STAMP)
 	TUOPIN_DATA_DIR=$$(mktemp -d) $(BIN)/tuopin makemigrations --check --dry-run
 
-check: lint typecheck migrations-check test
+check: lint imports typecheck migrations-check test
 
 ## Compile the English catalogue (msgids are the Chinese UI strings).
 messages: $(DEV_STAMP)

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from tuopin.core.text import text_refuse_controls, text_refuse_controls_multiline
 
@@ -36,3 +38,14 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 def blank_choices(enum: Any) -> list[tuple[str, str]]:
     """An enumeration's choices after a blank "—" one, for optional selects and filters."""
     return [("", "—"), *[(str(value), str(label)) for value, label in enum.choices]]
+
+
+class RevealForm(TextCheckedForm):
+    """The stated reason for revealing a full ID number or phone (SECURITY.md B2), in every app that reveals one."""
+
+    reason = forms.CharField(label=_("查看原因"), max_length=200)
+
+    @classmethod
+    def posted(cls, request: HttpRequest) -> RevealForm:
+        """The reason of a reveal: the form's field, or the answer to htmx's prompt (its HX-Prompt header)."""
+        return cls({"reason": request.POST.get("reason") or request.headers.get("HX-Prompt", "")})

@@ -23,7 +23,7 @@ from tuopin.accounts.scope import scope_q
 from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import decrypt
-from tuopin.core.forms import TextCheckedForm, add_service_errors, blank_choices
+from tuopin.core.forms import RevealForm, TextCheckedForm, add_service_errors, blank_choices
 from tuopin.core.jobs import job_start
 from tuopin.core.throttle import Throttled, throttle_check, throttled_response
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
@@ -49,7 +49,6 @@ from tuopin.monitoring.tasks import screening_job
 from tuopin.procedures.flows import Kind
 from tuopin.procedures.models import Procedure
 from tuopin.procedures.services import Proposal, procedure_propose
-from tuopin.registry.forms import RevealForm
 
 SCREENERS = ("county", "city", "province", "admin")
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tuopin.core.forms import TextCheckedForm, blank_choices
@@ -133,12 +132,3 @@ class HouseholdMergeForm(TextCheckedForm):
 class ImportForm(TextCheckedForm):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
     dry_run = forms.BooleanField(label=_("只校验，不写入"), required=False)
-
-
-class RevealForm(TextCheckedForm):
-    reason = forms.CharField(label=_("查看原因"), max_length=200)
-
-    @classmethod
-    def posted(cls, request: HttpRequest) -> RevealForm:
-        """The reason of a reveal: the form's field, or the answer to htmx's prompt (its HX-Prompt header)."""
-        return cls({"reason": request.POST.get("reason") or request.headers.get("HX-Prompt", "")})

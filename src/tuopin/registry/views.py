@@ -24,6 +24,7 @@ from tuopin.areas.selectors import area_for, breadcrumbs_for
 from tuopin.assessment.selectors import incidence_by_year_for
 from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.crypto import blind_index, decrypt
+from tuopin.core.forms import RevealForm
 from tuopin.core.jobs import job_start
 from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
 from tuopin.core.uploads import UploadRejected, upload_keep
@@ -37,7 +38,6 @@ from tuopin.registry.forms import (
     IncomeForm,
     MemberAddForm,
     MemberRemoveForm,
-    RevealForm,
 )
 from tuopin.registry.history import describe
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
