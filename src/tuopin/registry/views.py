@@ -21,7 +21,6 @@ from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.selectors import area_for, breadcrumbs_for
-from tuopin.assessment.selectors import incidence_by_year_for
 from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.crypto import blind_index, decrypt
 from tuopin.core.forms import RevealForm
@@ -42,7 +41,7 @@ from tuopin.registry.forms import (
 from tuopin.registry.history import describe
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Household, Income
-from tuopin.registry.panels import PanelRequest, household_panels
+from tuopin.registry.panels import PanelRequest, area_figure, household_panels
 from tuopin.registry.selectors import (
     HouseholdFilter,
     household_for,
@@ -295,7 +294,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     board = dashboard_for(request.user, area)
     crumbs = breadcrumbs_for(request.user, area) if area else []
-    yearly = incidence_by_year_for(request.user, area.code if area else (held[0] if held else ""))
+    yearly = area_figure("yearly", request.user, area.code if area else (held[0] if held else ""), default=[])
     charts = {"status": board.by_status, "category": board.by_category, "cause": board.by_cause,
               "children": board.by_child, "yearly": yearly}  # fmt: skip
     return render(request, "registry/dashboard.html", {"board": board, "crumbs": crumbs, "charts": charts,
