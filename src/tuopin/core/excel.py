@@ -205,8 +205,8 @@ def check_extent(path: Path) -> None:
     """Refuse a workbook any of whose sheets spans more than TUOPIN_XLSX_MAX_CELLS rows × columns, naming the
     sheet and its span, before any grid is built."""
     limit = settings.TUOPIN_XLSX_MAX_CELLS
-    names = _sheet_names(path)
     with zipfile.ZipFile(path) as archive:
+        names = _sheet_names(archive)
         for entry in archive.infolist():
             extent = part_extent(archive, entry)
             if extent.cells > limit:
@@ -280,13 +280,12 @@ def _chunks(part: Any) -> Iterator[bytes]:
         yield rest
 
 
-def _sheet_names(path: Path) -> dict[str, str]:
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Part name → sheet name, for the message; parts the workbook does not name keep their part name."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile):
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
         return {}
     targets = {
         match.group(1): match.group(2)

@@ -73,7 +73,7 @@ def jobs_abandoned_fail() -> int:
     for job in abandoned:
         upload_remove(job.params.get("path"))
         job_finish(str(job.pk), result={"ok": False, "errors": [], "refused": str(message)}, failed=True)
-        audit_record(action=f"{job.kind}", actor=job.user, object_type="job", object_id=str(job.pk),
+        audit_record(action=job.kind, actor=job.user, object_type="job", object_id=str(job.pk),
                      result="error", details={"file": str(job.params.get("name", ""))[:100], "crashed": True})  # fmt: skip
         count += 1
     return count

@@ -59,15 +59,16 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        filename = Path(upload.name or "upload.xlsx").name[:100]
         try:
             path = upload_keep(upload)
         except UploadRejected as error:
             form.add_error("file", str(error))
             import_refusal_record(action="ledger.import", actor=request.user, request=request, ledger=name,
-                                  filename=Path(upload.name or "upload.xlsx").name, message=str(error),
+                                  filename=filename, message=str(error),
                                   dry_run=form.cleaned_data["dry_run"])  # fmt: skip
         else:
-            params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100], "ledger": name,
+            params = {"path": str(path), "name": filename, "ledger": name,
                       "dry_run": form.cleaned_data["dry_run"], "page": ledger.page}  # fmt: skip
             job = job_start(kind="ledger.import", user=request.user, params=params,
                             enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id))  # fmt: skip

@@ -30,7 +30,7 @@ MESSAGE = _("不能包含控制字符、零宽字符或文字方向控制字符�
 
 
 def text_refused_character(value: str, *, multiline: bool = False) -> str | None:
-    """The first refused character of `value` written as U+XXXX, or None when the text is acceptable."""
+    """The first refused character of `value` as its code point (e.g. "U+202E"), or None when the text is acceptable."""
     found = _REFUSED[multiline].search(value)
     return None if found is None else f"U+{ord(found.group()):04X}"
 
@@ -42,7 +42,7 @@ def text_problem(value: str, *, multiline: bool = False) -> str:
 
 
 def text_visible(value: str) -> str:
-    """`value` with every refused character replaced by its U+XXXX, safe to show in a problem report."""
+    """`value` with every refused character shown as its code point (e.g. "<U+202E>"), safe for a problem report."""
     return _REFUSED[False].sub(lambda found: f"<U+{ord(found.group()):04X}>", value)
 
 

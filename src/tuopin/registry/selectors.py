@@ -11,6 +11,7 @@ from tuopin.accounts.scope import scope_q
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import lookup_chunk
 from tuopin.core.crypto import blind_index
+from tuopin.core.throttle import throttle_check
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Change, Household, Income, Member
 
@@ -95,13 +96,25 @@ def household_list_for(
     return HouseholdPage(page, page[-1].number if more else "")
 
 
+def id_search_record(user: User | AnonymousUser, number: str, *, request: HttpRequest | None = None) -> None:
+    """A search by a full ID number, for the page and the API alike: limited per user (SECURITY.md F2; raises
+    Throttled, its refusal audited) and audited (D1). The command line (no signed-in user) is audited only."""
+    if user.pk is not None:
+        through_api = (
+            getattr(request, "auth", None) is not None
+        )  # django-ninja's token authentication sets it
+        throttle_check(user, "registry.search_id", request=request, object_type="member", object_id=mask_id(number),
+                       details={"api": True} if through_api else None)  # fmt: skip
+    audit_record(action="registry.search_id", actor=user, request=request, object_type="member",
+                 object_id=mask_id(number))  # fmt: skip
+
+
 def _search(households: QuerySet[Household], query: str, user: User | AnonymousUser,
             request: HttpRequest | None) -> QuerySet[Household]:  # fmt: skip
     query = query.strip()
     if ID_PATTERN.fullmatch(query):
-        # A full ID number: exact match through the blind index, and the search itself is audited.
-        audit_record(action="registry.search_id", actor=user, request=request, object_type="member",
-                     object_id=mask_id(query))  # fmt: skip
+        # A full ID number: exact match through the blind index, the search itself limited and audited.
+        id_search_record(user, query, request=request)
         return households.filter(pk__in=_holding(blind_index(query)))
     if query.isdigit():
         # A number or its beginning; as a subquery, so the database reads the matches, not the scope, first.

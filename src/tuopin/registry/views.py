@@ -22,7 +22,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.selectors import area_for, breadcrumbs_for
 from tuopin.audit.services import audit_record, import_refusal_record
-from tuopin.core.crypto import blind_index, decrypt
+from tuopin.core.crypto import blind_index, decrypt, encrypt
 from tuopin.core.forms import RevealForm
 from tuopin.core.jobs import job_start
 from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
@@ -46,6 +46,7 @@ from tuopin.registry.selectors import (
     HouseholdFilter,
     household_for,
     household_list_for,
+    id_search_record,
     member_for,
     timeline_for,
 )
@@ -97,7 +98,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     searches = request.session.get(ID_SEARCH_SESSION_KEY, {})
     reference = searches.get(request.GET.get("ref", ""))
     if reference:
-        values["id_index" if "index" in reference else "q"] = reference.get("index") or reference["q"]
+        if "index" in reference:
+            values["id_index"] = reference["index"]
+        else:  # a text that may hold an ID number: kept encrypted in the session, like every stored ID
+            values["q"] = decrypt(reference["q_encrypted"])
         form = HouseholdFilterForm(initial={**values, "q": reference["masked"]})
     filters = HouseholdFilter(**values)
     page = household_list_for(request.user, filters, after=request.GET.get("after", ""), request=request)
@@ -116,16 +120,12 @@ def _search_posted(request: HttpRequest) -> HttpResponse:
     if ID_PATTERN.fullmatch(compact(query)):
         number = compact(query)
         try:
-            throttle_check(request.user, "registry.search_id", request=request, object_type="member",
-                           object_id=mask_id(number))  # fmt: skip
+            id_search_record(request.user, number, request=request)
         except Throttled as error:
             return throttled_response(request, error)
         params["ref"] = _remember(request, {"index": blind_index(number), "masked": mask_id(number)})
-        audit_record(
-            action="registry.search_id", request=request, object_type="member", object_id=mask_id(number)
-        )
     elif carries_id_number(query):
-        params["ref"] = _remember(request, {"q": query, "masked": mask_id(query)})
+        params["ref"] = _remember(request, {"q_encrypted": encrypt(query), "masked": mask_id(query)})
     elif query:
         params["q"] = query
     return redirect(_list_url(request, params))
@@ -307,15 +307,16 @@ def registry_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        filename = Path(upload.name or "upload.xlsx").name[:100]
         try:
             path = upload_keep(upload)
         except UploadRejected as error:
             form.add_error("file", str(error))
             import_refusal_record(action="registry.import", actor=request.user, request=request,
-                                  filename=Path(upload.name or "upload.xlsx").name, message=str(error),
+                                  filename=filename, message=str(error),
                                   dry_run=form.cleaned_data["dry_run"])  # fmt: skip
         else:
-            params = {"path": str(path), "name": Path(upload.name or "upload.xlsx").name[:100],
+            params = {"path": str(path), "name": filename,
                       "dry_run": form.cleaned_data["dry_run"]}  # fmt: skip
             job = job_start(kind="registry.import", user=request.user, params=params,
                             enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id))  # fmt: skip
