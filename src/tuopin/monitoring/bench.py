@@ -60,7 +60,8 @@ def write_claims(path: Path, claims: int, seed: int = 3) -> int:
 
 
 def reference_sql(p: ScreenParams, within: str) -> str:
-    """Medical, income and income_drop written by hand (the bench's check on the engine's generated SQL)."""
+    """Medical (a household's costs summed over its members; a stranger's own), income and income_drop written by
+    hand (the bench's check on the engine's generated SQL)."""
     start, end = p.window_start.isoformat(), p.as_of.isoformat()
     lower = min(p.medical_exited_cents or 0, p.medical_other_cents or 0)
     keep = int((1 - (p.income_drop_ratio or 0)) * 10000)
@@ -68,20 +69,28 @@ def reference_sql(p: ScreenParams, within: str) -> str:
     WITH m AS (SELECT id AS mid, household_id, id_key FROM registry_member
                WHERE left_on IS NULL OR left_on > DATE '{end}'),
     h AS (SELECT id, village_id, population_type, status FROM registry_household WHERE merged_into_id IS NULL),
-    totals AS (SELECT id_key, total, batch_id FROM feed_medical_totals
+    totals AS (SELECT id_key, total FROM feed_medical_totals
                WHERE last_on > DATE '{start}' AND first_on <= DATE '{end}'),
-    candidates AS (SELECT id_key FROM totals
-                   WHERE total * 100 * (SELECT count(DISTINCT batch_id) FROM totals) > {lower}),
-    window_rows AS (SELECT id_key, out_of_pocket FROM feed_medical WHERE settled_on > DATE '{start}' AND settled_on <= DATE '{end}'),
-    sums AS (SELECT id_key, CAST(round(sum(out_of_pocket) * 100) AS BIGINT) AS cents FROM window_rows
-             WHERE id_key IN (SELECT id_key FROM candidates) GROUP BY id_key HAVING cents > {lower}),
+    bound AS (SELECT id_key, sum(total) AS bound FROM totals GROUP BY id_key),
+    household_bound AS (SELECT m.household_id, sum(b.bound) AS bound FROM bound b JOIN m ON m.id_key = b.id_key
+                        GROUP BY m.household_id),
+    window_rows AS (SELECT id_key, out_of_pocket FROM feed_medical
+                    WHERE settled_on > DATE '{start}' AND settled_on <= DATE '{end}'),
+    household_sums AS (
+      SELECT m.household_id, CAST(round(sum(w.out_of_pocket) * 100) AS BIGINT) AS cents
+      FROM window_rows w JOIN m ON m.id_key = w.id_key
+      WHERE m.household_id IN (SELECT household_id FROM household_bound WHERE bound * 100 > {lower})
+      GROUP BY m.household_id),
     inside AS (
-      SELECT h.id AS household_id FROM sums c JOIN m ON m.id_key = c.id_key JOIN h ON h.id = m.household_id
+      SELECT h.id AS household_id FROM household_sums c JOIN h ON h.id = c.household_id
       WHERE h.village_id LIKE '{within}%' AND c.cents > CASE
         WHEN h.population_type = 'monitored' OR h.status IN ('exited_policy', 'exited')
         THEN {p.medical_exited_cents} ELSE {p.medical_other_cents} END),
-    outsiders AS (SELECT id_key FROM sums WHERE cents > {p.medical_other_cents}
-                  AND id_key NOT IN (SELECT id_key FROM m)),
+    outsiders AS (
+      SELECT id_key FROM window_rows
+      WHERE id_key IN (SELECT id_key FROM bound WHERE bound * 100 > {p.medical_other_cents})
+        AND id_key NOT IN (SELECT id_key FROM m)
+      GROUP BY id_key HAVING CAST(round(sum(out_of_pocket) * 100) AS BIGINT) > {p.medical_other_cents}),
     medical AS (
       SELECT household_id FROM inside
       UNION ALL SELECT NULL FROM (SELECT id_key, min(id_masked) AS masked FROM feed_medical

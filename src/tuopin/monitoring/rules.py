@@ -135,8 +135,7 @@ def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
         _.last_on > ibis.date(p.window_start), _.first_on <= ibis.date(p.as_of)
     )
     bound = totals.group_by("id_key").aggregate(bound=_.total.sum())
-    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id, member_index=_.id_index,
-                                    member_masked=_.id_masked)  # fmt: skip
+    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id)
     household_bound = (
         bound.inner_join(members, bound.id_key == members.member_key)
         .group_by("household_id")
@@ -148,16 +147,21 @@ def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     ).select(hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)  # fmt: skip
     counted = members.filter(_.household_id.isin(households.hid))
     window = _in_window(t["feed_medical"], "settled_on", p)
-    rows = window.filter(_.id_key.isin(counted.member_key))
+    rows = window.select("id_key", "out_of_pocket", "settled_on").filter(_.id_key.isin(counted.member_key))
     rows = rows.inner_join(counted, rows.id_key == counted.member_key)
-    # Summed per household on the integer key; the person is named when the costs are one member's.
+    # Summed per household on integer keys only; the member is named (read back for the flagged households alone)
+    # when the costs are one member's.
     per_household = rows.group_by("household_id").aggregate(
         cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
-        people=_.member_key.nunique(), person=_.member_index.min(), masked=_.member_masked.min())  # fmt: skip
+        people=_.member_key.nunique(), key=_.member_key.min())  # fmt: skip
     inside = per_household.inner_join(households, per_household.household_id == households.hid)
     protected = (inside.population_type == "monitored") | inside.status.isin(EXITED)
     limit = ibis.ifelse(protected.fill_null(False), p.medical_exited_cents, p.medical_other_cents)
-    inside = inside.filter(inside.cents > limit)
+    inside = inside.mutate(cap=limit).filter(_.cents > _.cap)
+    named = _members(t, p).select(named_key=_.id_key, named_household=_.household_id, person=_.id_index,
+                                  masked=_.id_masked)  # fmt: skip
+    inside = inside.left_join(named, (inside.key == named.named_key) & (inside.hid == named.named_household))
+    limit = inside.cap
     alone = inside.people == 1
     inside = _shape(inside, household_id=inside.hid, person_index=ibis.ifelse(alone, inside.person, ibis.null()),
                     person_masked=ibis.ifelse(alone, inside.masked, ibis.null()), amount=inside.cents,
