@@ -43,5 +43,11 @@ class AccountMiddleware:
         """Every refusal is audited here, after the refused operation's transaction has rolled back, so the row
         survives; the views and services only raise PermissionDenied."""
         if isinstance(exception, PermissionDenied):
-            audit_record(action="access.denied", request=request, object_type="view", object_id=request.path[:64],
-                         result="denied", details={"reason": str(exception)} if str(exception) else {})  # fmt: skip
+            audit_record(
+                action="access.denied",
+                request=request,
+                object_type="view",
+                object_id=request.path[:64],
+                result="denied",
+                details={"reason": str(exception)} if str(exception) else {},
+            )

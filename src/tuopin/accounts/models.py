@@ -64,9 +64,15 @@ class Token(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     PRIVACY = {
-        "id": "public", "user": "personal", "name": "public", "digest": "sensitive", "prefix": "public",
-        "created_at": "public", "last_used_at": "public", "revoked_at": "public",
-    }  # fmt: skip
+        "id": "public",
+        "user": "personal",
+        "name": "public",
+        "digest": "sensitive",
+        "prefix": "public",
+        "created_at": "public",
+        "last_used_at": "public",
+        "revoked_at": "public",
+    }
 
     class Meta:
         ordering = ["-created_at"]

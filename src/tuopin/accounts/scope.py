@@ -98,14 +98,27 @@ def held_unit_ids(user: User | AnonymousUser) -> list[int]:
 
         unit_model = apps.get_model("assistance", "HelpingUnit")
         linked = list(user.unit_links.values_list("unit_id", flat=True))
-        cached = sorted(unit_model.objects.filter(Q(pk__in=linked) | Q(parent_id__in=linked))
-                        .values_list("pk", flat=True)) if linked else []  # fmt: skip
+        cached = (
+            sorted(
+                unit_model.objects.filter(Q(pk__in=linked) | Q(parent_id__in=linked)).values_list(
+                    "pk", flat=True
+                )
+            )
+            if linked
+            else []
+        )
         setattr(user, "_held_unit_ids", cached)  # noqa: B010 - a per-request cache on the user object
     return cached
 
 
-def ledger_q(user: User | AnonymousUser, *, area: str, unit: str | None = None, also_area: str | None = None,
-             within: str = "") -> Q:  # fmt: skip
+def ledger_q(
+    user: User | AnonymousUser,
+    *,
+    area: str,
+    unit: str | None = None,
+    also_area: str | None = None,
+    within: str = "",
+) -> Q:
     """The rows of an assistance ledger the user may see. A `unit` user sees exactly the rows of its units (`unit`,
     the row's helping-unit field; nothing when the ledger has none), whatever its area scope; every other user sees
     the rows whose `area` (or `also_area`, e.g. the helping county of a county pairing) lies in its area scope."""

@@ -62,8 +62,14 @@ def user_manage_refusal(actor: User | None, target: User) -> str:
 
 
 def _refuse(actor: User | None, action: str, object_type: str, object_id: str, message: str) -> NoReturn:
-    audit_record(action=action, actor=actor, object_type=object_type, object_id=object_id[:64], result="denied",
-                 details={"reason": message})  # fmt: skip
+    audit_record(
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id[:64],
+        result="denied",
+        details={"reason": message},
+    )
     raise PermissionDenied(message)
 
 

@@ -74,8 +74,14 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(title="Tuopin API", version="1", urls_namespace="api-v1", auth=BearerToken(), docs_url=None,
-               openapi_url="/openapi.json")  # fmt: skip
+api = NinjaAPI(
+    title="Tuopin API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+    docs_url=None,
+    openapi_url="/openapi.json",
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -92,8 +98,14 @@ def _require(request: HttpRequest, capability: str) -> User:
 
 @api.exception_handler(PermissionDenied)
 def _denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
-    audit_record(action="access.denied", request=request, object_type="api", object_id=request.path[:64],
-                 result="denied", details={"reason": str(error)} if str(error) else {})  # fmt: skip
+    audit_record(
+        action="access.denied",
+        request=request,
+        object_type="api",
+        object_id=request.path[:64],
+        result="denied",
+        details={"reason": str(error)} if str(error) else {},
+    )
     return api.create_response(request, {"detail": "forbidden"}, status=403)
 
 
@@ -122,47 +134,77 @@ def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 def _household(request: HttpRequest, number: str) -> Household:
     household = household_for(request.user, number)
     if household is None:
-        audit_record(action="access.not_found", request=request, object_type="household", object_id=number[:64],
-                     result="denied")  # fmt: skip
+        audit_record(
+            action="access.not_found",
+            request=request,
+            object_type="household",
+            object_id=number[:64],
+            result="denied",
+        )
         raise Http404
     return household
 
 
 def _household_out(household: Household, persons: int) -> dict[str, Any]:
     return {
-        "number": household.number, "village": household.village_id,
-        "head": household.head.name if household.head else None, "category": household.category,
-        "standard": household.standard, "main_cause": household.main_cause, "other_causes": household.other_causes,
-        "population_type": household.population_type, "identification_year": household.identification_year,
-        "status": household.status, "exit_year": household.exit_year, "housing_safety": household.housing_safety,
-        "relocated": household.relocated, "water_safe": household.water_safe, "phone": household.phone_masked,
-        "persons": persons, "version": household.version,
-    }  # fmt: skip
+        "number": household.number,
+        "village": household.village_id,
+        "head": household.head.name if household.head else None,
+        "category": household.category,
+        "standard": household.standard,
+        "main_cause": household.main_cause,
+        "other_causes": household.other_causes,
+        "population_type": household.population_type,
+        "identification_year": household.identification_year,
+        "status": household.status,
+        "exit_year": household.exit_year,
+        "housing_safety": household.housing_safety,
+        "relocated": household.relocated,
+        "water_safe": household.water_safe,
+        "phone": household.phone_masked,
+        "persons": persons,
+        "version": household.version,
+    }
 
 
 def _member_out(member: Member) -> dict[str, Any]:
     return {
-        "id": member.pk, "name": member.name, "id_number": member.id_masked, "sex": member.sex,
-        "birth_date": member.birth_date, "relation": member.relation, "health": member.health,
-        "health_2": member.health_2, "disability_grade": member.disability_grade, "labour": member.labour,
-        "school_status": member.school_status, "medical_insurance": member.medical_insurance,
+        "id": member.pk,
+        "name": member.name,
+        "id_number": member.id_masked,
+        "sex": member.sex,
+        "birth_date": member.birth_date,
+        "relation": member.relation,
+        "health": member.health,
+        "health_2": member.health_2,
+        "disability_grade": member.disability_grade,
+        "labour": member.labour,
+        "school_status": member.school_status,
+        "medical_insurance": member.medical_insurance,
         "version": member.version,
-    }  # fmt: skip
+    }
 
 
 def _income_out(income: Income, persons: int) -> dict[str, Any]:
     cents = Decimal("0.01")
     amounts = {name: getattr(income, name).quantize(cents) for name in INCOME_FIELDS}
     net = income.net.quantize(cents)
-    return {"year": income.year, **amounts, "net": net,
-            "per_capita_net": (income.net / persons).quantize(cents) if persons else None,
-            "version": income.version}  # fmt: skip
+    return {
+        "year": income.year,
+        **amounts,
+        "net": net,
+        "per_capita_net": (income.net / persons).quantize(cents) if persons else None,
+        "version": income.version,
+    }
 
 
 def _detail(household: Household) -> dict[str, Any]:
     members = [m for m in household.members.all() if m.left_on is None]
-    return {**_household_out(household, len(members)), "members": [_member_out(m) for m in members],
-            "incomes": [_income_out(i, len(members)) for i in household.incomes.all()]}  # fmt: skip
+    return {
+        **_household_out(household, len(members)),
+        "members": [_member_out(m) for m in members],
+        "incomes": [_income_out(i, len(members)) for i in household.incomes.all()],
+    }
 
 
 class ListFilters(Schema):
@@ -172,25 +214,36 @@ class ListFilters(Schema):
     status: str = Field(default="", pattern=NO_NUL, max_length=16)
     population_type: str = Field(default="", pattern=NO_NUL, max_length=16)
     year: int | None = Field(default=None, ge=1990, le=2100)
-    q: str = Field(default="", pattern=NO_NUL, max_length=40,
-                   description="a name or a household number, or their beginning; a text that may hold an ID number "
-                               f"is refused (400): POST it to {SEARCH_PATH}")  # fmt: skip
+    q: str = Field(
+        default="",
+        pattern=NO_NUL,
+        max_length=40,
+        description="a name or a household number, or their beginning; a text that may hold an ID number "
+        f"is refused (400): POST it to {SEARCH_PATH}",
+    )
     after: str = Field(default="", pattern=NO_NUL, max_length=32)
 
 
 class HouseholdSearch(ListFilters):
-    q: str = Field(default="", pattern=NO_NUL, max_length=40,
-                   description="a name, a household number or their beginning, or a full ID number (that search is "
-                               "audited and limited per user)")  # fmt: skip
+    q: str = Field(
+        default="",
+        pattern=NO_NUL,
+        max_length=40,
+        description="a name, a household number or their beginning, or a full ID number (that search is "
+        "audited and limited per user)",
+    )
     limit: int = Field(default=PAGE_SIZE, ge=1, le=PAGE_SIZE)
 
 
 def _household_page(request: HttpRequest, filters: ListFilters, *, size: int = PAGE_SIZE) -> dict[str, Any]:
     values = filters.dict(exclude={"after", "limit"})
-    page = household_list_for(request.user, HouseholdFilter(**values), after=filters.after, request=request,
-                              size=size)  # fmt: skip
-    return {"items": [_household_out(h, h.size) for h in page.households],  # type: ignore[attr-defined]
-            "next_after": page.next_after or None}  # fmt: skip
+    page = household_list_for(
+        request.user, HouseholdFilter(**values), after=filters.after, request=request, size=size
+    )
+    return {
+        "items": [_household_out(h, h.size) for h in page.households],  # type: ignore[attr-defined]
+        "next_after": page.next_after or None,
+    }
 
 
 @api.get(
@@ -204,8 +257,9 @@ def list_households(request: HttpRequest, filters: Query[ListFilters]) -> Any:
     _require(request, Capability.READ)
     if carries_id_number(filters.q):
         message = _("身份证号不能出现在网址中：按身份证号查询请使用 POST %(path)s。") % {"path": SEARCH_PATH}
-        return Status(400, {"detail": f"an ID number must not be in the URL: POST {SEARCH_PATH}",
-                            "messages": [message]})  # fmt: skip
+        return Status(
+            400, {"detail": f"an ID number must not be in the URL: POST {SEARCH_PATH}", "messages": [message]}
+        )
     return _household_page(request, filters)
 
 
@@ -242,12 +296,19 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[dict[
         data.pop("phone"),
     )
     values = {k: v for k, v in data.items() if v not in ("", None)}
-    household = household_register(actor=user, number=number, village_code=village, values=values,
-                                   members=members, reason=reason, phone=phone)  # fmt: skip
+    household = household_register(
+        actor=user,
+        number=number,
+        village_code=village,
+        values=values,
+        members=members,
+        reason=reason,
+        phone=phone,
+    )
     return Status(201, _detail(_household(request, household.number)))
 
 
-@api.patch("/households/{number}", response={200: HouseholdDetailOut, **ERRORS})  # fmt: skip
+@api.patch("/households/{number}", response={200: HouseholdDetailOut, **ERRORS})
 def update_household(request: HttpRequest, number: NumberPath, payload: HouseholdPatch) -> dict[str, Any]:
     user = _require(request, Capability.WRITE)
     household = _household(request, number)
@@ -264,12 +325,16 @@ def add_member(
     user = _require(request, Capability.WRITE)
     household = _household(request, number)
     data = payload.dict()
-    member = member_add(actor=user, household=household, reason=reason,
-                        data=MemberData(data.pop("name"), data.pop("id_number"), data.pop("relation"), data))  # fmt: skip
+    member = member_add(
+        actor=user,
+        household=household,
+        reason=reason,
+        data=MemberData(data.pop("name"), data.pop("id_number"), data.pop("relation"), data),
+    )
     return Status(201, _member_out(member))
 
 
-@api.put("/households/{number}/incomes/{year}", response={200: IncomeOut, **ERRORS})  # fmt: skip
+@api.put("/households/{number}/incomes/{year}", response={200: IncomeOut, **ERRORS})
 def put_income(request: HttpRequest, number: NumberPath, year: YearPath, payload: IncomeIn) -> dict[str, Any]:
     user = _require(request, Capability.WRITE)
     household = _household(request, number)
@@ -299,10 +364,23 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> list[dict
     _require(request, Capability.READ)
     chosen = AlertFilter(rule=filters.rule, status=filters.status, area=filters.area)
     alerts = alerts_for(request.user, chosen).order_by("first_check_due", "id")[
-        filters.offset : filters.offset + filters.limit]  # fmt: skip
-    return [{"id": a.pk, "household": a.household.number if a.household else None, "person": a.person_masked or None,
-             "area": a.area_id, "rule": a.rule, "status": a.status, "evidence": a.evidence,
-             "first_seen": a.first_seen, "last_seen": a.last_seen, "due": due(a)} for a in alerts]  # fmt: skip
+        filters.offset : filters.offset + filters.limit
+    ]
+    return [
+        {
+            "id": a.pk,
+            "household": a.household.number if a.household else None,
+            "person": a.person_masked or None,
+            "area": a.area_id,
+            "rule": a.rule,
+            "status": a.status,
+            "evidence": a.evidence,
+            "first_seen": a.first_seen,
+            "last_seen": a.last_seen,
+            "due": due(a),
+        }
+        for a in alerts
+    ]
 
 
 # --- ledgers: the same rows as the Excel export, the same import as the upload page -------------------------------
@@ -326,16 +404,34 @@ def _json_value(value: Any) -> Any:
 @api.get("/ledgers", response={200: list[LedgerOut], **ERRORS}, summary="The Excel ledgers and their columns")
 def list_ledgers(request: HttpRequest) -> list[dict[str, Any]]:
     user = _require(request, Capability.READ)
-    return [{"name": ledger.name, "sheet": ledger.sheet, "label": str(ledger.label),
-             "columns": [{"header": c.header, "field": c.field, "kind": c.kind, "required": c.required,
-                          "choices": [[code, str(label)] for code, label in c.choices]} for c in ledger.columns],
-             "may_import": ledger_may_import(user, ledger)}
-            for ledger in sorted(LEDGERS.values(), key=lambda ledger: ledger.name)]  # fmt: skip
+    return [
+        {
+            "name": ledger.name,
+            "sheet": ledger.sheet,
+            "label": str(ledger.label),
+            "columns": [
+                {
+                    "header": c.header,
+                    "field": c.field,
+                    "kind": c.kind,
+                    "required": c.required,
+                    "choices": [[code, str(label)] for code, label in c.choices],
+                }
+                for c in ledger.columns
+            ],
+            "may_import": ledger_may_import(user, ledger),
+        }
+        for ledger in sorted(LEDGERS.values(), key=lambda ledger: ledger.name)
+    ]
 
 
 class LedgerRange(Schema):
-    reason: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$",
-                        description="why the rows are needed (audited, as every export of personal data)")  # fmt: skip
+    reason: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00]*\S[^\x00]*$",
+        description="why the rows are needed (audited, as every export of personal data)",
+    )
     limit: int = Field(default=500, ge=1, le=5000)
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
@@ -345,8 +441,9 @@ class LedgerRange(Schema):
     response={200: LedgerPage, **LIMITED},
     summary="A ledger's rows in the token's scope (what its Excel export holds; for a reason, audited as an export)",
 )
-def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
-                page: Query[LedgerRange]) -> dict[str, Any]:  # fmt: skip
+def ledger_rows(
+    request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)], page: Query[LedgerRange]
+) -> dict[str, Any]:
     user = _require(request, Capability.READ)
     ledger = _ledger(name)
     if ledger.export is None:
@@ -356,15 +453,31 @@ def ledger_rows(request: HttpRequest, name: Annotated[str, Path(max_length=40, p
     )
     fetched = list(islice(ledger.export(user), page.offset, page.offset + page.limit + 1))
     rows = [{key: _json_value(value) for key, value in row.items()} for row in fetched[: page.limit]]
-    audit_record(action="ledger.export", request=request, object_type="ledger", object_id=name,
-                 details={"rows": len(rows), "offset": page.offset, "reason": page.reason.strip(), "api": True})  # fmt: skip
+    audit_record(
+        action="ledger.export",
+        request=request,
+        object_type="ledger",
+        object_id=name,
+        details={"rows": len(rows), "offset": page.offset, "reason": page.reason.strip(), "api": True},
+    )
     more = len(fetched) > page.limit
     return {"ledger": name, "rows": rows, "next_offset": page.offset + page.limit if more else None}
 
 
-UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary", "description": "the workbook (.xlsx)"}}}}}}  # fmt: skip
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "the workbook (.xlsx)"}
+                },
+            }
+        }
+    },
+}
 
 
 @api.post(
@@ -380,8 +493,9 @@ UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     summary="Import a ledger workbook (.xlsx): all or nothing, every problem at once (409 with the problems)",
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
-def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
-                  dry_run: bool = False) -> Any:  # fmt: skip
+def ledger_upload(
+    request: HttpRequest, name: Annotated[str, Path(max_length=40, pattern=NO_NUL)], dry_run: bool = False
+) -> Any:
     """The file is read from the form by hand: an empty or foreign file is the import's refusal (409, the same
     report as the command's), not a malformed request."""
     user = _user(request)
@@ -395,8 +509,15 @@ def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40,
     try:
         path = upload_keep(file)
     except UploadRejected as error:  # refused at the door, before the import that audits its own refusals
-        import_refusal_record(action="ledger.import", actor=user, request=request, filename=filename,
-                              ledger=name, message=str(error), dry_run=dry_run)  # fmt: skip
+        import_refusal_record(
+            action="ledger.import",
+            actor=user,
+            request=request,
+            filename=filename,
+            ledger=name,
+            message=str(error),
+            dry_run=dry_run,
+        )
         return Status(409, _refused(name, dry_run, str(error)))
     try:
         result = ledger_import(name, path, actor=user, dry_run=dry_run, filename=filename)
@@ -408,8 +529,14 @@ def ledger_upload(request: HttpRequest, name: Annotated[str, Path(max_length=40,
 
 
 def _refused(name: str, dry_run: bool, message: str) -> dict[str, Any]:
-    return {"ledger": name, "ok": False, "rows": 0, "created": 0, "dry_run": dry_run,
-            "errors": [{"sheet": "", "row": 0, "column": "", "value": "", "message": message}]}  # fmt: skip
+    return {
+        "ledger": name,
+        "ok": False,
+        "rows": 0,
+        "created": 0,
+        "dry_run": dry_run,
+        "errors": [{"sheet": "", "row": 0, "column": "", "value": "", "message": message}],
+    }
 
 
 class OverdueQuery(Schema):
@@ -417,8 +544,11 @@ class OverdueQuery(Schema):
     area: str = Field(default="", pattern=r"^\d{0,12}$")
 
 
-@api.get("/rectification/overdue", response={200: OverdueOut, **ERRORS},
-         summary="Rectification items past their deadline and not closed, in the token's scope")  # fmt: skip
+@api.get(
+    "/rectification/overdue",
+    response={200: OverdueOut, **ERRORS},
+    summary="Rectification items past their deadline and not closed, in the token's scope",
+)
 def rectification_overdue(request: HttpRequest, query: Query[OverdueQuery]) -> dict[str, Any]:
     from django.utils import timezone
 
@@ -429,14 +559,19 @@ def rectification_overdue(request: HttpRequest, query: Query[OverdueQuery]) -> d
 
 
 class ComplianceQuery(Schema):
-    period: str = Field(pattern=r"^(19|20)\d{2}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4]\d|5[0-3]))?$",
-                        description="2019, 2019H2, 2019Q3, 2019-07 or 2019W27 (an ISO week)")  # fmt: skip
+    period: str = Field(
+        pattern=r"^(19|20)\d{2}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4]\d|5[0-3]))?$",
+        description="2019, 2019H2, 2019Q3, 2019-07 or 2019W27 (an ISO week)",
+    )
     area: str = Field(default="", pattern=r"^\d{0,12}$")
     as_of: date | None = Field(default=None, description="judge duty periods ended before this day")
 
 
-@api.get("/visits/compliance", response={200: ComplianceOut, **ERRORS},
-         summary="Visit duties judged once per duty period inside the period, in the token's scope")  # fmt: skip
+@api.get(
+    "/visits/compliance",
+    response={200: ComplianceOut, **ERRORS},
+    summary="Visit duties judged once per duty period inside the period, in the token's scope",
+)
 def visits_compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> dict[str, Any]:
     from tuopin.assistance import periods
     from tuopin.assistance.selectors import compliance_for

@@ -113,11 +113,19 @@ def measure(snapshot: Path, year: int = 2019, province: str = "13", *, spark: bo
     )  # the snapshot refreshed incrementally
     rerun_s = time.perf_counter() - started
     orm_s, orm_n = orm_loop(params)
-    return {"households": households, "persons": persons, "engine_s": engine_s, "reference_s": reference_s,
-            "end_to_end_s": round(end_to_end_s, 2), "rerun_changed_households": changed, "rerun_s": round(rerun_s, 2),
-            "orm_loop_s": round(orm_s, 2), "orm_loop_households": orm_n,
-            "engine_per_household_speedup": round((orm_s / orm_n) / (engine_s / max(households, 1)), 1),
-            **on_spark}  # fmt: skip
+    return {
+        "households": households,
+        "persons": persons,
+        "engine_s": engine_s,
+        "reference_s": reference_s,
+        "end_to_end_s": round(end_to_end_s, 2),
+        "rerun_changed_households": changed,
+        "rerun_s": round(rerun_s, 2),
+        "orm_loop_s": round(orm_s, 2),
+        "orm_loop_households": orm_n,
+        "engine_per_household_speedup": round((orm_s / orm_n) / (engine_s / max(households, 1)), 1),
+        **on_spark,
+    }
 
 
 def measure_spark(expr: Any, snapshot: Path, by_duckdb: Any) -> dict[str, Any]:
@@ -150,10 +158,23 @@ def change_incomes(year: int, share: float) -> int:
     now = datetime.now(UTC)
     with transaction.atomic():
         update_rows(Income, ["wage"], [(pk, wage + 1000) for pk, _household, wage in picked])
-        insert_rows(Change, ({"household_id": household, "at": now, "actor": "bench", "action": "income_update",
-                              "object_type": "income", "object_id": pk, "object_label": str(year),
-                              "fields": {"wage": [str(wage), str(wage + 1000)]}, "reason": "bench"}
-                             for pk, household, wage in picked))  # fmt: skip
+        insert_rows(
+            Change,
+            (
+                {
+                    "household_id": household,
+                    "at": now,
+                    "actor": "bench",
+                    "action": "income_update",
+                    "object_type": "income",
+                    "object_id": pk,
+                    "object_label": str(year),
+                    "fields": {"wage": [str(wage), str(wage + 1000)]},
+                    "reason": "bench",
+                }
+                for pk, household, wage in picked
+            ),
+        )
     return len(picked)
 
 
@@ -166,8 +187,11 @@ def orm_loop(params: Params, limit: int = ORM_LOOP_HOUSEHOLDS) -> tuple[float, i
     year_end = date(params.year, 12, 31)
     count = 0
     for household in Household.objects.filter(merged_into__isnull=True).order_by("pk")[:limit]:
-        members = [m for m in household.members.all()
-                   if m.birth_date <= year_end and (m.left_on is None or m.left_on > year_end)]  # fmt: skip
+        members = [
+            m
+            for m in household.members.all()
+            if m.birth_date <= year_end and (m.left_on is None or m.left_on > year_end)
+        ]
         income = household.incomes.filter(year=params.year).first()
         out = 0
         for m in members:
@@ -176,11 +200,19 @@ def orm_loop(params: Params, limit: int = ORM_LOOP_HOUSEHOLDS) -> tuple[float, i
                 - m.birth_date.year
                 - ((cutoff.month, cutoff.day) < (m.birth_date.month, m.birth_date.day))
             )
-            if (params.school_age_min <= age <= params.school_age_max and m.school_status in {"not_in_school", "dropout"}
-                    and (m.disability_grade or 0) not in {1, 2}):  # fmt: skip
+            if (
+                params.school_age_min <= age <= params.school_age_max
+                and m.school_status in {"not_in_school", "dropout"}
+                and (m.disability_grade or 0) not in {1, 2}
+            ):
                 out += 1
         income_ok = income is not None and bool(members) and income.net > params.line * Decimal(len(members))
-        _ = income_ok and not out and all(m.medical_insurance for m in members) and (
-            household.housing_safety in {"A", "B"} or household.relocated) and bool(household.water_safe)  # fmt: skip
+        _ = (
+            income_ok
+            and not out
+            and all(m.medical_insurance for m in members)
+            and (household.housing_safety in {"A", "B"} or household.relocated)
+            and bool(household.water_safe)
+        )
         count += 1
     return time.perf_counter() - started, count

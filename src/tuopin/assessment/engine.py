@@ -120,8 +120,10 @@ def table_ddl(schema: dict[str, str], dialect: str) -> str:
 
     mapper = {"duckdb": DuckDBType, "spark": PySparkType}[dialect]
     quote = "`" if dialect == "spark" else '"'
-    return ", ".join(f"{quote}{column}{quote} {mapper.from_ibis(ibis.dtype(kind)).sql(dialect)}"
-                     for column, kind in schema.items())  # fmt: skip
+    return ", ".join(
+        f"{quote}{column}{quote} {mapper.from_ibis(ibis.dtype(kind)).sql(dialect)}"
+        for column, kind in schema.items()
+    )
 
 
 def run_spark(
@@ -135,8 +137,11 @@ def run_spark(
         session.read.parquet((snapshot / f"{name}.parquet").as_posix()).createOrReplaceTempView(name)
     for name, (schema, files) in (extra or {}).items():
         ddl = table_ddl(schema, "spark")
-        frame = (session.read.schema(ddl).parquet(*[f.as_posix() for f in files]) if files
-                 else session.createDataFrame([], ddl))  # fmt: skip
+        frame = (
+            session.read.schema(ddl).parquet(*[f.as_posix() for f in files])
+            if files
+            else session.createDataFrame([], ddl)
+        )
         frame.select(*schema).createOrReplaceTempView(name)
     frame = session.sql(sql_for(expr, "spark"))
     return frame.toArrow().cast(expr.schema().to_pyarrow())

@@ -22,8 +22,9 @@ class Run(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")  # fmt: skip
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     policy = models.JSONField(_("政策参数"), default=dict)  # the profile of each province, with sources
     checksum = models.CharField(_("输入校验和"), max_length=64, blank=True)
     assessed = models.PositiveIntegerField(_("评估户数"), default=0)
@@ -31,10 +32,22 @@ class Run(models.Model):
     seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
 
     PRIVACY = dict.fromkeys(
-        ("id", "year", "area", "engine", "status", "started_at", "finished_at", "policy", "checksum", "assessed",
-         "may_exit", "seconds"),
+        (
+            "id",
+            "year",
+            "area",
+            "engine",
+            "status",
+            "started_at",
+            "finished_at",
+            "policy",
+            "checksum",
+            "assessed",
+            "may_exit",
+            "seconds",
+        ),
         "public",
-    ) | {"started_by": "personal"}  # fmt: skip
+    ) | {"started_by": "personal"}
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -57,10 +70,21 @@ class AreaResult(models.Model):
     reasons = models.JSONField(_("理由"), default=list)
 
     PRIVACY = dict.fromkeys(
-        ("id", "run", "code", "level", "rural_population", "poor_persons", "households", "may_exit_households",
-         "incidence", "may_exit", "reasons"),
+        (
+            "id",
+            "run",
+            "code",
+            "level",
+            "rural_population",
+            "poor_persons",
+            "households",
+            "may_exit_households",
+            "incidence",
+            "may_exit",
+            "reasons",
+        ),
         "public",
-    )  # fmt: skip
+    )
 
     class Meta:
         ordering = ["run_id", "code"]
@@ -90,10 +114,23 @@ class CountyEvaluation(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     PRIVACY = dict.fromkeys(
-        ("id", "county", "year", "sampled_exited", "wrong_exits", "sampled_unregistered", "missed",
-         "surveyed_households", "approving_households", "evaluated_on", "evaluator", "recorded_at", "version"),
+        (
+            "id",
+            "county",
+            "year",
+            "sampled_exited",
+            "wrong_exits",
+            "sampled_unregistered",
+            "missed",
+            "surveyed_households",
+            "approving_households",
+            "evaluated_on",
+            "evaluator",
+            "recorded_at",
+            "version",
+        ),
         "public",
-    ) | {"recorded_by": "personal"}  # fmt: skip
+    ) | {"recorded_by": "personal"}
 
     class Meta:
         ordering = ["-year", "county_id"]

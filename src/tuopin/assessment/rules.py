@@ -40,29 +40,60 @@ from tuopin.registry.income import net_income_cents_expr
 # database of record. The snapshot holds exactly these; a member's ID is there only as its blind index.
 SCHEMAS: dict[str, dict[str, str]] = {
     "registry_household": {
-        "id": "int64", "number": "string", "village_id": "string", "population_type": "string",
-        "status": "string", "exit_year": "int64", "housing_safety": "string", "relocated": "boolean",
-        "water_safe": "boolean", "merged_into_id": "int64",
+        "id": "int64",
+        "number": "string",
+        "village_id": "string",
+        "population_type": "string",
+        "status": "string",
+        "exit_year": "int64",
+        "housing_safety": "string",
+        "relocated": "boolean",
+        "water_safe": "boolean",
+        "merged_into_id": "int64",
     },
     "registry_member": {
-        "id": "int64", "household_id": "int64", "birth_date": "date", "school_status": "string",
-        "disability_grade": "int64", "medical_insurance": "boolean", "left_on": "date",
-        "id_index": "string", "id_masked": "string", "work_status": "string", "labour": "string",
+        "id": "int64",
+        "household_id": "int64",
+        "birth_date": "date",
+        "school_status": "string",
+        "disability_grade": "int64",
+        "medical_insurance": "boolean",
+        "left_on": "date",
+        "id_index": "string",
+        "id_masked": "string",
+        "work_status": "string",
+        "labour": "string",
     },
     "registry_income": {
-        "id": "int64", "household_id": "int64", "year": "int64", "wage": "decimal(14, 2)",
-        "business": "decimal(14, 2)", "property_income": "decimal(14, 2)", "transfer": "decimal(14, 2)",
+        "id": "int64",
+        "household_id": "int64",
+        "year": "int64",
+        "wage": "decimal(14, 2)",
+        "business": "decimal(14, 2)",
+        "property_income": "decimal(14, 2)",
+        "transfer": "decimal(14, 2)",
         "costs": "decimal(14, 2)",
     },
     "areas_area": {"code": "string", "level": "string"},
     "assessment_countyevaluation": {
-        "id": "int64", "county_id": "string", "year": "int64", "sampled_exited": "int64", "wrong_exits": "int64",
-        "sampled_unregistered": "int64", "missed": "int64", "surveyed_households": "int64",
+        "id": "int64",
+        "county_id": "string",
+        "year": "int64",
+        "sampled_exited": "int64",
+        "wrong_exits": "int64",
+        "sampled_unregistered": "int64",
+        "missed": "int64",
+        "surveyed_households": "int64",
         "approving_households": "int64",
     },
-    "areas_areayear": {"id": "int64", "area_id": "string", "year": "int64", "rural_population": "int64",
-                       "western": "boolean"},
-}  # fmt: skip
+    "areas_areayear": {
+        "id": "int64",
+        "area_id": "string",
+        "year": "int64",
+        "rural_population": "int64",
+        "western": "boolean",
+    },
+}
 # Columns the snapshot adds to a table, computed from another of its columns (they are not in the database of
 # record): the blind index's integer form (tuopin.core.crypto.index_key), on which the batch engines group and join
 # the department feeds. Rules that run on the database of record never read them.
@@ -82,12 +113,18 @@ RULES = ("income", "education", "medical", "housing", "water")
 
 # The policy keys the exit rules read, and the Params field each fills.
 PARAM_KEYS = {
-    "poverty_line": "line", "school_age_min": "school_age_min", "school_age_max": "school_age_max",
-    "school_age_cutoff": "cutoff", "village_exit_incidence": "village_incidence",
-    "village_exit_incidence_west": "village_incidence_west", "county_exit_incidence": "county_incidence",
-    "county_exit_incidence_west": "county_incidence_west", "county_wrong_exit_max": "county_wrong_exit_max",
-    "county_missed_max": "county_missed_max", "county_approval_min": "county_approval_min",
-}  # fmt: skip
+    "poverty_line": "line",
+    "school_age_min": "school_age_min",
+    "school_age_max": "school_age_max",
+    "school_age_cutoff": "cutoff",
+    "village_exit_incidence": "village_incidence",
+    "village_exit_incidence_west": "village_incidence_west",
+    "county_exit_incidence": "county_incidence",
+    "county_exit_incidence_west": "county_incidence_west",
+    "county_wrong_exit_max": "county_wrong_exit_max",
+    "county_missed_max": "county_missed_max",
+    "county_approval_min": "county_approval_min",
+}
 
 
 @dataclass(frozen=True)
@@ -118,19 +155,27 @@ class Params:
 
     @classmethod
     def from_profile(cls, profile: Any) -> Params:
-        missing = [k for k in ("poverty_line", "school_age_min", "school_age_max", "school_age_cutoff")
-                   if profile.get(k) is None]  # fmt: skip
+        missing = [
+            k
+            for k in ("poverty_line", "school_age_min", "school_age_max", "school_age_cutoff")
+            if profile.get(k) is None
+        ]
         if missing:
             raise ValueError(f"the policy profile of {profile.year} has no {', '.join(missing)}")
-        return cls(profile.year, profile.value("poverty_line"), profile.value("school_age_min"),
-                   profile.value("school_age_max"), profile.value("school_age_cutoff"),
-                   profile.value("village_exit_incidence") or Decimal(0),
-                   profile.value("village_exit_incidence_west") or Decimal(0),
-                   profile.value("county_exit_incidence") or Decimal(0),
-                   profile.value("county_exit_incidence_west") or Decimal(0),
-                   profile.value("county_wrong_exit_max") or Decimal(0),
-                   profile.value("county_missed_max") or Decimal(0),
-                   profile.value("county_approval_min") or Decimal(1))  # fmt: skip
+        return cls(
+            profile.year,
+            profile.value("poverty_line"),
+            profile.value("school_age_min"),
+            profile.value("school_age_max"),
+            profile.value("school_age_cutoff"),
+            profile.value("village_exit_incidence") or Decimal(0),
+            profile.value("village_exit_incidence_west") or Decimal(0),
+            profile.value("county_exit_incidence") or Decimal(0),
+            profile.value("county_exit_incidence_west") or Decimal(0),
+            profile.value("county_wrong_exit_max") or Decimal(0),
+            profile.value("county_missed_max") or Decimal(0),
+            profile.value("county_approval_min") or Decimal(1),
+        )
 
 
 def tables() -> dict[str, Table]:
@@ -236,10 +281,14 @@ def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Tab
     years = years.select(year_code=_.area_id, rural_population=_.rural_population, western=_.western)
     evaluations = tables()["assessment_countyevaluation"].filter(_.year == params.year)
     evaluations = evaluations.select(
-        evaluated=_.county_id, sampled_exited=_.sampled_exited, wrong_exits=_.wrong_exits,
-        sampled_unregistered=_.sampled_unregistered, missed=_.missed, surveyed=_.surveyed_households,
+        evaluated=_.county_id,
+        sampled_exited=_.sampled_exited,
+        wrong_exits=_.wrong_exits,
+        sampled_unregistered=_.sampled_unregistered,
+        missed=_.missed,
+        surveyed=_.surveyed_households,
         approving=_.approving_households,
-    )  # fmt: skip
+    )
     joined = (
         areas.left_join(years, areas.code == years.year_code)
         .left_join(poor, areas.code == poor.code)
@@ -253,8 +302,10 @@ def area_incidence(params: Params, decisions: Table, *, within: str = "") -> Tab
     def below(threshold: Decimal, west: Decimal) -> Any:
         numerator, denominator = threshold.as_integer_ratio()
         west_numerator, west_denominator = west.as_integer_ratio()
-        return western.ifelse(poor_persons * west_denominator < rural * west_numerator,
-                              poor_persons * denominator < rural * numerator)  # fmt: skip
+        return western.ifelse(
+            poor_persons * west_denominator < rural * west_numerator,
+            poor_persons * denominator < rural * numerator,
+        )
 
     def rate(part: Any, whole: Any) -> Any:
         return (whole > 0).ifelse(part.cast("float64") / whole.cast("float64"), ibis.null("float64"))

@@ -44,8 +44,12 @@ def child_results_for(user: Any, run: Run, code: str) -> list[tuple[AreaResult, 
 
 def previous_run_for(user: Any, run: Run) -> Run | None:
     """The last finished run before this one of the same year and area, for the differences."""
-    return (runs_for(user).filter(year=run.year, area=run.area, status="done", started_at__lt=run.started_at)
-            .order_by("-started_at").first())  # fmt: skip
+    return (
+        runs_for(user)
+        .filter(year=run.year, area=run.area, status="done", started_at__lt=run.started_at)
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def household_decisions_for(user: Any, run: Run, village: str, folder: Path) -> list[dict[str, Any]]:
@@ -58,8 +62,10 @@ def household_decisions_for(user: Any, run: Run, village: str, folder: Path) -> 
     import duckdb
 
     con = duckdb.connect()
-    cursor = con.execute(f"SELECT * FROM read_parquet('{path.as_posix()}') WHERE village_id = ? ORDER BY number",  # noqa: S608
-                         [village])  # fmt: skip
+    cursor = con.execute(
+        f"SELECT * FROM read_parquet('{path.as_posix()}') WHERE village_id = ? ORDER BY number",  # noqa: S608
+        [village],
+    )
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -69,13 +75,21 @@ def incidence_by_year_for(user: Any, code: str) -> list[dict[str, Any]]:
     if not code or not in_scope(user, code):
         return []
     latest: dict[int, dict[str, Any]] = {}
-    results = (AreaResult.objects.filter(code=code, run__status="done").select_related("run")
-               .order_by("run__year", "-run__started_at", "-run_id"))  # fmt: skip
+    results = (
+        AreaResult.objects.filter(code=code, run__status="done")
+        .select_related("run")
+        .order_by("run__year", "-run__started_at", "-run_id")
+    )
     for result in results:
-        latest.setdefault(result.run.year, {
-            "year": result.run.year, "run": result.run_id, "poor_persons": result.poor_persons,
-            "incidence": None if result.incidence is None else round(result.incidence * 100, 3),
-        })  # fmt: skip
+        latest.setdefault(
+            result.run.year,
+            {
+                "year": result.run.year,
+                "run": result.run_id,
+                "poor_persons": result.poor_persons,
+                "incidence": None if result.incidence is None else round(result.incidence * 100, 3),
+            },
+        )
     return list(latest.values())
 
 

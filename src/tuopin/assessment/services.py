@@ -31,10 +31,15 @@ class Decision:
 
     def as_dict(self) -> dict[str, Any]:
         income = self.per_capita_net_income
-        return {"household": self.household, "year": self.year,
-                "per_capita_net_income": None if income is None else float(income), "line": float(self.line),
-                "may_exit": self.may_exit, "meets_identification": self.meets_identification,
-                "reasons": self.reasons}  # fmt: skip
+        return {
+            "household": self.household,
+            "year": self.year,
+            "per_capita_net_income": None if income is None else float(income),
+            "line": float(self.line),
+            "may_exit": self.may_exit,
+            "meets_identification": self.meets_identification,
+            "reasons": self.reasons,
+        }
 
 
 def params_for(year: int, village_code: str) -> Params:
@@ -91,16 +96,31 @@ class RunResult:
     profiles: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "engine": self.engine,
-                "households": {"assessed": self.assessed, "may_exit": self.may_exit,
-                               "remain_poor": self.assessed - self.may_exit},
-                "areas": [{k: v for k, v in a.items() if k not in {"households", "may_exit_households"}}
-                          for a in self.areas]}  # fmt: skip
+        return {
+            "year": self.year,
+            "engine": self.engine,
+            "households": {
+                "assessed": self.assessed,
+                "may_exit": self.may_exit,
+                "remain_poor": self.assessed - self.may_exit,
+            },
+            "areas": [
+                {k: v for k, v in a.items() if k not in {"households", "may_exit_households"}}
+                for a in self.areas
+            ],
+        }
 
 
-def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot: Path | None = None,
-                 refresh: bool = True, households_to: Path | None = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> RunResult:  # fmt: skip
+def assess_areas(
+    year: int,
+    *,
+    area: str = "",
+    engine: str = "duckdb",
+    snapshot: Path | None = None,
+    refresh: bool = True,
+    households_to: Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> RunResult:
     """Assess every registered-poor household of `area` (default: the whole registry) for `year` and the incidence of
     `area` and every area below it, one province (one policy profile) at a time. With `households_to`, the decisions
     of the assessed households are written there as Parquet (one file per province: `<dir>/<province>.parquet`)."""
@@ -108,8 +128,11 @@ def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot:
         snapshot = snapshot or snapshot_dir()
         if refresh or not (snapshot / "registry_household.parquet").exists():
             snapshot_refresh(snapshot)
-    provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
-                       if not area or code.startswith(code_at(area, "province")))  # fmt: skip
+    provinces = sorted(
+        code
+        for code in Area.objects.filter(level="province").values_list("code", flat=True)
+        if not area or code.startswith(code_at(area, "province"))
+    )
     areas: list[dict[str, Any]] = []
     assessed = may_exit = 0
     profiles = {}
@@ -122,8 +145,12 @@ def assess_areas(year: int, *, area: str = "", engine: str = "duckdb", snapshot:
         expr = area_incidence(params, decisions, within=area or province)
         rows = _run(expr, engine, snapshot)
         if households_to is not None:
-            _write_decisions(assessed_households(params, decisions, area or province), engine, snapshot,
-                             households_to / f"{province}.parquet")  # fmt: skip
+            _write_decisions(
+                assessed_households(params, decisions, area or province),
+                engine,
+                snapshot,
+                households_to / f"{province}.parquet",
+            )
         words = _Words()
         for row in rows:
             areas.append(_area_row(row, params, words))
@@ -181,13 +208,20 @@ def _area_row(row: dict[str, Any], params: Params, words: _Words) -> dict[str, A
         reasons.append(words.no_population % {"year": params.year})
     elif level in {"village", "county"}:
         threshold = {
-            ("village", False): params.village_incidence, ("village", True): params.village_incidence_west,
-            ("county", False): params.county_incidence, ("county", True): params.county_incidence_west,
-        }[(level, bool(row["western"]))]  # fmt: skip
+            ("village", False): params.village_incidence,
+            ("village", True): params.village_incidence_west,
+            ("county", False): params.county_incidence,
+            ("county", True): params.county_incidence_west,
+        }[(level, bool(row["western"]))]
         below = bool(row["below_threshold"])
-        reasons.append(words.incidence % {"incidence": incidence * 100,
-                                          "relation": words.below if below else words.not_below,
-                                          "threshold": format((threshold * 100).normalize(), "f")})  # fmt: skip
+        reasons.append(
+            words.incidence
+            % {
+                "incidence": incidence * 100,
+                "relation": words.below if below else words.not_below,
+                "threshold": format((threshold * 100).normalize(), "f"),
+            }
+        )
         if level == "village":
             may_exit = below
         elif not row["evaluated"]:
@@ -203,15 +237,31 @@ def _area_row(row: dict[str, Any], params: Params, words: _Words) -> dict[str, A
                 if row[rate] is None:
                     reasons.append(words.no_sample % {"what": name})
                     continue
-                relation = (words.above if row[ok] else words.not_above) if above else (
-                    words.below if row[ok] else words.not_below)  # fmt: skip
-                reasons.append(template % {"rate": row[rate] * 100, "relation": relation,
-                                           "limit": format((limit * 100).normalize(), "f")})  # fmt: skip
+                relation = (
+                    (words.above if row[ok] else words.not_above)
+                    if above
+                    else (words.below if row[ok] else words.not_below)
+                )
+                reasons.append(
+                    template
+                    % {
+                        "rate": row[rate] * 100,
+                        "relation": relation,
+                        "limit": format((limit * 100).normalize(), "f"),
+                    }
+                )
             may_exit = below and all(row[ok] for _t, _r, ok, _l, _a in checks)
-    return {"code": row["code"], "level": level, "rural_population": row["rural_population"],
-            "poor_persons": int(row["poor_persons"]), "incidence": None if incidence is None else round(incidence, 6),
-            "may_exit": may_exit, "reasons": reasons, "households": int(row["households"]),
-            "may_exit_households": int(row["may_exit_households"])}  # fmt: skip
+    return {
+        "code": row["code"],
+        "level": level,
+        "rural_population": row["rural_population"],
+        "poor_persons": int(row["poor_persons"]),
+        "incidence": None if incidence is None else round(incidence, 6),
+        "may_exit": may_exit,
+        "reasons": reasons,
+        "households": int(row["households"]),
+        "may_exit_households": int(row["may_exit_households"]),
+    }
 
 
 def run_dir(run_id: int) -> Path:
@@ -231,8 +281,15 @@ def _checksum(snapshot: Path) -> str:
     return digest.hexdigest()
 
 
-def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duckdb",
-                   progress: Callable[[int, int, str], None] | None = None, snapshot: Path | None = None) -> Any:  # fmt: skip
+def assessment_run(
+    *,
+    actor: Any,
+    year: int,
+    area: str = "",
+    engine: str = "duckdb",
+    progress: Callable[[int, int, str], None] | None = None,
+    snapshot: Path | None = None,
+) -> Any:
     """Run the assessment and store it: its policy values, the checksum of its input snapshot, the result of every
     area and (as Parquet beside it) the decision of every assessed household. Audited.
 
@@ -269,24 +326,50 @@ def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duck
     if own_snapshot:
         snapshot = snapshot_dir() / f"run-{run.pk}"
     try:
-        result = assess_areas(year, area=area, engine=engine, snapshot=snapshot, households_to=run_dir(run.pk),
-                              progress=progress, refresh=own_snapshot)  # fmt: skip
+        result = assess_areas(
+            year,
+            area=area,
+            engine=engine,
+            snapshot=snapshot,
+            households_to=run_dir(run.pk),
+            progress=progress,
+            refresh=own_snapshot,
+        )
     except Exception:
         Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
         raise
     with transaction.atomic():
-        insert_rows(AreaResult, ({"run_id": run.pk, "code": a["code"], "level": a["level"],
-                                  "rural_population": a["rural_population"], "poor_persons": a["poor_persons"],
-                                  "households": a["households"], "may_exit_households": a["may_exit_households"],
-                                  "incidence": a["incidence"], "may_exit": a["may_exit"], "reasons": a["reasons"]}
-                                 for a in result.areas))  # fmt: skip
+        insert_rows(
+            AreaResult,
+            (
+                {
+                    "run_id": run.pk,
+                    "code": a["code"],
+                    "level": a["level"],
+                    "rural_population": a["rural_population"],
+                    "poor_persons": a["poor_persons"],
+                    "households": a["households"],
+                    "may_exit_households": a["may_exit_households"],
+                    "incidence": a["incidence"],
+                    "may_exit": a["may_exit"],
+                    "reasons": a["reasons"],
+                }
+                for a in result.areas
+            ),
+        )
         run.status, run.finished_at = RunStatus.DONE, timezone.now()
         run.policy, run.assessed, run.may_exit = result.profiles, result.assessed, result.may_exit
         run.checksum = _checksum(snapshot) if snapshot else ""
         run.seconds = round(time.perf_counter() - started, 2)
         run.save()
-        audit_record(action="assessment.run", actor=actor, object_type="run", object_id=str(run.pk), area=area,
-                     details={"year": year, "engine": engine, "assessed": run.assessed, "may_exit": run.may_exit})  # fmt: skip
+        audit_record(
+            action="assessment.run",
+            actor=actor,
+            object_type="run",
+            object_id=str(run.pk),
+            area=area,
+            details={"year": year, "engine": engine, "assessed": run.assessed, "may_exit": run.may_exit},
+        )
     if own_snapshot and snapshot:
         import shutil
 
@@ -294,8 +377,15 @@ def assessment_run(*, actor: Any, year: int, area: str = "", engine: str = "duck
     return run
 
 
-def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path | None = None,
-            refresh: bool = True, limit: int = 1000) -> dict[str, Any]:  # fmt: skip
+def what_if(
+    year: int,
+    values: dict[str, str],
+    *,
+    area: str = "",
+    snapshot: Path | None = None,
+    refresh: bool = True,
+    limit: int = 1000,
+) -> dict[str, Any]:
     """The registry assessed under the year's policy and under an edited copy of it (`values`: policy key → text),
     side by side: counts, poor persons and incidence by area, and the households whose decision changes. Reads the
     snapshot only; nothing in the registry, the runs or the workflows is touched."""
@@ -307,8 +397,11 @@ def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path
     if refresh or not (snapshot / "registry_household.parquet").exists():
         snapshot_refresh(snapshot)
     con = duckdb_connection(snapshot)
-    provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
-                       if not area or code.startswith(code_at(area, "province")))  # fmt: skip
+    provinces = sorted(
+        code
+        for code in Area.objects.filter(level="province").values_list("code", flat=True)
+        if not area or code.startswith(code_at(area, "province"))
+    )
     counts = {"real": {"assessed": 0, "may_exit": 0}, "what_if": {"assessed": 0, "may_exit": 0}}
     areas: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
@@ -328,9 +421,14 @@ def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path
             counts[name]["assessed"] += households.num_rows
             counts[name]["may_exit"] += sum(1 for v in households.column("may_exit").to_pylist() if v)
         for before, after in zip(sides["real"][1].to_pylist(), sides["what_if"][1].to_pylist(), strict=True):
-            areas.append({"code": before["code"], "level": before["level"],
-                          "poor_persons": [before["poor_persons"], after["poor_persons"]],
-                          "incidence": [before["incidence"], after["incidence"]]})  # fmt: skip
+            areas.append(
+                {
+                    "code": before["code"],
+                    "level": before["level"],
+                    "poor_persons": [before["poor_persons"], after["poor_persons"]],
+                    "incidence": [before["incidence"], after["incidence"]],
+                }
+            )
         a = assessed_households(real, sides["real"][0], within)
         b = assessed_households(other, sides["what_if"][0], within)
         diff = (
@@ -342,16 +440,36 @@ def what_if(year: int, values: dict[str, str], *, area: str = "", snapshot: Path
         rows = run_duckdb(diff, snapshot, con).to_pylist()
         changed_count += len(rows)
         changed.extend(rows[: max(0, limit - len(changed))])
-    return {"year": year, "values": {k: str(v) for k, v in values.items()}, "households": counts,
-            "changed_count": changed_count, "changed": changed, "areas": areas}  # fmt: skip
+    return {
+        "year": year,
+        "values": {k: str(v) for k, v in values.items()},
+        "households": counts,
+        "changed_count": changed_count,
+        "changed": changed,
+        "areas": areas,
+    }
 
 
-EVALUATION_FIELDS = ("sampled_exited", "wrong_exits", "sampled_unregistered", "missed", "surveyed_households",
-                     "approving_households")  # fmt: skip
+EVALUATION_FIELDS = (
+    "sampled_exited",
+    "wrong_exits",
+    "sampled_unregistered",
+    "missed",
+    "surveyed_households",
+    "approving_households",
+)
 
 
-def evaluation_record(*, actor: Any, county: str, year: int, counts: dict[str, int], evaluated_on: Any,
-                      evaluator: str, version: int | None = None) -> Any:  # fmt: skip
+def evaluation_record(
+    *,
+    actor: Any,
+    county: str,
+    year: int,
+    counts: dict[str, int],
+    evaluated_on: Any,
+    evaluator: str,
+    version: int | None = None,
+) -> Any:
     """Record (or correct) a county's special exit evaluation. Province offices of that county and administrators
     only; parts may not exceed their samples; a stale correction is refused; audited."""
     from django.core.exceptions import PermissionDenied, ValidationError
@@ -363,17 +481,27 @@ def evaluation_record(*, actor: Any, county: str, year: int, counts: dict[str, i
     from tuopin.audit.services import audit_record
     from tuopin.core.errors import StaleEdit
 
-    allowed = actor is None or (actor.role in {Role.ADMIN, Role.PROVINCE} and actor.can(Capability.WRITE)
-                                and in_scope(actor, county))  # fmt: skip
+    allowed = actor is None or (
+        actor.role in {Role.ADMIN, Role.PROVINCE} and actor.can(Capability.WRITE) and in_scope(actor, county)
+    )
     if not allowed:
-        audit_record(action="assessment.evaluation", actor=actor, object_type="county", object_id=county,
-                     result="denied", area=county)  # fmt: skip
+        audit_record(
+            action="assessment.evaluation",
+            actor=actor,
+            object_type="county",
+            object_id=county,
+            result="denied",
+            area=county,
+        )
         raise PermissionDenied(_("只有省级用户可以录入县级退出专项评估。"))
     problems: dict[str, list[str]] = {}
     if not Area.objects.filter(code=county, level="county").exists():
         problems["county"] = [_("县代码不存在：%(code)s") % {"code": county}]
-    for part, whole in (("wrong_exits", "sampled_exited"), ("missed", "sampled_unregistered"),
-                        ("approving_households", "surveyed_households")):  # fmt: skip
+    for part, whole in (
+        ("wrong_exits", "sampled_exited"),
+        ("missed", "sampled_unregistered"),
+        ("approving_households", "surveyed_households"),
+    ):
         if counts[part] > counts[whole]:
             problems[part] = [_("不能大于样本数。")]
     if not evaluator.strip():
@@ -396,6 +524,12 @@ def evaluation_record(*, actor: Any, county: str, year: int, counts: dict[str, i
             setattr(row, field_name, counts[field_name])
         row.evaluated_on, row.evaluator, row.recorded_by = evaluated_on, evaluator.strip(), name
         row.save()
-        audit_record(action="assessment.evaluation", actor=actor, object_type="county", object_id=county,
-                     area=county, details={"year": year, "old": old, "new": counts})  # fmt: skip
+        audit_record(
+            action="assessment.evaluation",
+            actor=actor,
+            object_type="county",
+            object_id=county,
+            area=county,
+            details={"year": year, "old": old, "new": counts},
+        )
     return row

@@ -22,9 +22,12 @@ from django.db import connection
 from tuopin.assessment.rules import DERIVED, SCHEMAS, snapshot_schema
 
 ARROW_TYPES = {
-    "int64": pa.int64(), "string": pa.string(), "boolean": pa.bool_(), "date": pa.date32(),
+    "int64": pa.int64(),
+    "string": pa.string(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
     "decimal(14, 2)": pa.decimal128(14, 2),
-}  # fmt: skip
+}
 FETCH = 50_000
 
 
@@ -106,8 +109,10 @@ def _swap(target: Path, table: str, schema: dict[str, str], key: str, changed: l
     con = duckdb.connect()
     con.register("new_rows", new_rows)
     con.register("gone", gone)
-    con.execute(f"COPY (SELECT * FROM read_parquet('{path.as_posix()}') WHERE {key} NOT IN (SELECT key FROM gone) "  # noqa: S608
-                f"UNION ALL SELECT * FROM new_rows ORDER BY 1) TO '{temporary.as_posix()}' (FORMAT parquet)")  # fmt: skip
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{path.as_posix()}') WHERE {key} NOT IN (SELECT key FROM gone) "  # noqa: S608
+        f"UNION ALL SELECT * FROM new_rows ORDER BY 1) TO '{temporary.as_posix()}' (FORMAT parquet)"
+    )
     con.close()
     temporary.replace(path)
     return int(pq.ParquetFile(path).metadata.num_rows)

@@ -21,13 +21,21 @@ def assessment_run_job(job_id: str) -> None:
         job_finish(job_id, result={"refused": "permission"}, failed=True)
         return
     try:
-        run = assessment_run(actor=user, year=job.params["year"], area=job.params["area"],
-                             progress=job_progress(job_id))  # fmt: skip
+        run = assessment_run(
+            actor=user, year=job.params["year"], area=job.params["area"], progress=job_progress(job_id)
+        )
     except Exception as error:  # the job page says what went wrong; the run row says failed
         job_finish(job_id, result={"refused": str(error)[:500]}, failed=True)
         raise
-    job_finish(job_id, result={"run": run.pk, "assessed": run.assessed, "may_exit": run.may_exit,
-                               "url": reverse("assessment:run", args=[run.pk])})  # fmt: skip
+    job_finish(
+        job_id,
+        result={
+            "run": run.pk,
+            "assessed": run.assessed,
+            "may_exit": run.may_exit,
+            "url": reverse("assessment:run", args=[run.pk]),
+        },
+    )
 
 
 @task()

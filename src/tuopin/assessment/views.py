@@ -48,27 +48,44 @@ def runs(request: HttpRequest) -> HttpResponse:
     codes = area_codes(request.user)
     names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
     choices = [(code, names.get(code, code)) for code in codes]
-    form = RunForm(request.POST if request.method == "POST" and request.POST.get("form") != "what_if" else None,
-                   initial={"year": timezone.localdate().year - 1})  # fmt: skip
+    form = RunForm(
+        request.POST if request.method == "POST" and request.POST.get("form") != "what_if" else None,
+        initial={"year": timezone.localdate().year - 1},
+    )
     form.fields["area"].choices = choices  # type: ignore[attr-defined]
     what_if = _what_if_form(request, choices)
     if request.method == "POST" and request.POST.get("form") == "what_if":
         if what_if.is_valid():
             params = {**what_if.cleaned_data, "name": _("假设分析")}
-            job = job_start(kind="assessment.what_if", user=request.user, params=params,
-                            enqueue=lambda job_id: assessment_what_if_job.enqueue(job_id=job_id))  # fmt: skip
+            job = job_start(
+                kind="assessment.what_if",
+                user=request.user,
+                params=params,
+                enqueue=lambda job_id: assessment_what_if_job.enqueue(job_id=job_id),
+            )
             return redirect("core:job", job_id=job.pk)
     elif request.method == "POST":
         if not request.user.can(Capability.WRITE):  # type: ignore[union-attr]
             raise PermissionDenied
         if form.is_valid():
-            params = {"year": form.cleaned_data["year"], "area": form.cleaned_data["area"],
-                      "name": f"{form.cleaned_data['year']} {names.get(form.cleaned_data['area'], '')}"}  # fmt: skip
-            job = job_start(kind="assessment.run", user=request.user, params=params,
-                            enqueue=lambda job_id: assessment_run_job.enqueue(job_id=job_id))  # fmt: skip
+            params = {
+                "year": form.cleaned_data["year"],
+                "area": form.cleaned_data["area"],
+                "name": f"{form.cleaned_data['year']} {names.get(form.cleaned_data['area'], '')}",
+            }
+            job = job_start(
+                kind="assessment.run",
+                user=request.user,
+                params=params,
+                enqueue=lambda job_id: assessment_run_job.enqueue(job_id=job_id),
+            )
             return redirect("core:job", job_id=job.pk)
-    context = {"runs": runs_for(request.user)[:50], "form": form, "what_if": what_if,
-               "can_run": request.user.can(Capability.WRITE)}  # type: ignore[union-attr]  # fmt: skip
+    context = {
+        "runs": runs_for(request.user)[:50],
+        "form": form,
+        "what_if": what_if,
+        "can_run": request.user.can(Capability.WRITE),  # type: ignore[union-attr]
+    }
     return render(request, "assessment/runs.html", context)
 
 
@@ -89,8 +106,10 @@ class WhatIfForm(TextCheckedForm):
 
 
 def _what_if_form(request: HttpRequest, choices: list[tuple[str, str]]) -> WhatIfForm:
-    form = WhatIfForm(request.POST if request.POST.get("form") == "what_if" else None,
-                      initial={"year": timezone.localdate().year - 1, "key": "poverty_line"})  # fmt: skip
+    form = WhatIfForm(
+        request.POST if request.POST.get("form") == "what_if" else None,
+        initial={"year": timezone.localdate().year - 1, "key": "poverty_line"},
+    )
     form.fields["area"].choices = choices  # type: ignore[attr-defined]
     form.fields["key"].choices = [(key, KEYS[key].label) for key in PARAM_KEYS]  # type: ignore[attr-defined]
     return form
@@ -105,11 +124,24 @@ def what_if_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         raise Http404
     data = job.result
     names = dict(Area.objects.filter(code__in=[a["code"] for a in data["areas"]]).values_list("code", "name"))
-    rows = [{**a, "name": names.get(a["code"], a["code"]), "pct": [_percent(v) for v in a["incidence"]],
-             "delta": a["poor_persons"][1] - a["poor_persons"][0]} for a in data["areas"]]  # fmt: skip
+    rows = [
+        {
+            **a,
+            "name": names.get(a["code"], a["code"]),
+            "pct": [_percent(v) for v in a["incidence"]],
+            "delta": a["poor_persons"][1] - a["poor_persons"][0],
+        }
+        for a in data["areas"]
+    ]
     key = job.params["key"]
-    context = {"job": job, "data": data, "rows": rows, "spec": KEYS[key], "key": key,
-               "real": policy_for(job.params["year"], code_at(job.params["area"], "province")).get(key)}  # fmt: skip
+    context = {
+        "job": job,
+        "data": data,
+        "rows": rows,
+        "spec": KEYS[key],
+        "key": key,
+        "real": policy_for(job.params["year"], code_at(job.params["area"], "province")).get(key),
+    }
     return render(request, "assessment/what_if.html", context)
 
 
@@ -125,25 +157,51 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     previous = previous_run_for(request.user, run)
     before: dict[str, int] = {}
     if previous is not None:
-        before = dict(previous.areas.filter(code__in=[code, *(c.code for c, _ in children)])
-                      .values_list("code", "poor_persons"))  # fmt: skip
+        before = dict(
+            previous.areas.filter(code__in=[code, *(c.code for c, _ in children)]).values_list(
+                "code", "poor_persons"
+            )
+        )
     profile = policy_for(run.year, code_at(code, "province"))
     children_level = child_level(code) or ""
     key = {"village": "village_exit_incidence", "county": "county_exit_incidence"}.get(children_level)
     threshold = float(profile.value(key) * 100) if key and profile.value(key) is not None else None
-    chart = {"threshold": threshold, "children": [
-        {"code": c.code, "label": name, "incidence": None if c.incidence is None else round(c.incidence * 100, 3),
-         "below": bool(c.may_exit) or (c.incidence is not None and threshold is not None
-                                       and c.incidence * 100 < threshold)}
-        for c, name in children]}  # fmt: skip
-    rows: list[dict[str, Any]] = [{"result": c, "name": name, "pct": _percent(c.incidence),
-                                   "delta": (c.poor_persons - before[c.code]) if c.code in before else None}
-                                  for c, name in children]  # fmt: skip
+    chart = {
+        "threshold": threshold,
+        "children": [
+            {
+                "code": c.code,
+                "label": name,
+                "incidence": None if c.incidence is None else round(c.incidence * 100, 3),
+                "below": bool(c.may_exit)
+                or (c.incidence is not None and threshold is not None and c.incidence * 100 < threshold),
+            }
+            for c, name in children
+        ],
+    }
+    rows: list[dict[str, Any]] = [
+        {
+            "result": c,
+            "name": name,
+            "pct": _percent(c.incidence),
+            "delta": (c.poor_persons - before[c.code]) if c.code in before else None,
+        }
+        for c, name in children
+    ]
     village = len(code) == LENGTH_OF_LEVEL["village"]
     households = household_decisions_for(request.user, run, code, run_dir(run.pk)) if village else []
-    context = {"run": run, "result": result, "area": area, "crumbs": breadcrumbs_for(request.user, area) if area else [],
-               "rows": rows, "chart": chart, "pct": _percent(result.incidence), "previous": previous, "delta": (result.poor_persons - before[code])
-               if code in before else None, "households": households}  # fmt: skip
+    context = {
+        "run": run,
+        "result": result,
+        "area": area,
+        "crumbs": breadcrumbs_for(request.user, area) if area else [],
+        "rows": rows,
+        "chart": chart,
+        "pct": _percent(result.incidence),
+        "previous": previous,
+        "delta": (result.poor_persons - before[code]) if code in before else None,
+        "households": households,
+    }
     return render(request, "assessment/run.html", context)
 
 
@@ -182,19 +240,36 @@ def evaluations(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                evaluation_record(actor=user, county=data["county"], year=data["year"],
-                                  counts={f: data[f] for f in EVALUATION_FIELDS}, evaluated_on=data["evaluated_on"],
-                                  evaluator=data["evaluator"])  # fmt: skip
+                evaluation_record(
+                    actor=user,
+                    county=data["county"],
+                    year=data["year"],
+                    counts={f: data[f] for f in EVALUATION_FIELDS},
+                    evaluated_on=data["evaluated_on"],
+                    evaluator=data["evaluator"],
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("已保存。"))
                 return redirect("assessment:evaluations")
-    rows = [{"evaluation": e, "rates": [_share(e.wrong_exits, e.sampled_exited), _share(e.missed, e.sampled_unregistered),
-                                        _share(e.approving_households, e.surveyed_households)]}
-            for e in evaluations_for(user)[:200]]  # fmt: skip
-    return render(request, "assessment/evaluations.html", {"rows": rows, "form": form, "can_record": can_record},
-                  status=400 if form.errors else 200)  # fmt: skip
+    rows = [
+        {
+            "evaluation": e,
+            "rates": [
+                _share(e.wrong_exits, e.sampled_exited),
+                _share(e.missed, e.sampled_unregistered),
+                _share(e.approving_households, e.surveyed_households),
+            ],
+        }
+        for e in evaluations_for(user)[:200]
+    ]
+    return render(
+        request,
+        "assessment/evaluations.html",
+        {"rows": rows, "form": form, "can_record": can_record},
+        status=400 if form.errors else 200,
+    )
 
 
 def _share(part: int, whole: int) -> str:

@@ -61,8 +61,9 @@ class PairingChangeForm(TextCheckedForm):
 class PlanForm(TextCheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
     path = forms.CharField(label=_("脱贫路径"), max_length=300)
-    measures = forms.MultipleChoiceField(label=_("帮扶措施"), choices=MEASURE_CHOICES,
-                                         widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    measures = forms.MultipleChoiceField(
+        label=_("帮扶措施"), choices=MEASURE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
     responsible = forms.CharField(label=_("帮扶责任人"), max_length=60)
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
@@ -131,8 +132,9 @@ class VisitForm(TextCheckedForm):
     target_type = forms.ChoiceField(label=_("对象类型"), choices=TargetType.choices)
     target_code = forms.CharField(label=_("对象代码"), max_length=32)
     purpose = forms.CharField(label=_("事由"), max_length=300)
-    findings = forms.CharField(label=_("发现问题"), max_length=1000, required=False,
-                               widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    findings = forms.CharField(
+        label=_("发现问题"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     photo = forms.FileField(label=_("照片（JPG或PNG，可选）"), required=False)
 
 

@@ -51,15 +51,32 @@ def add_months(day: date, months: int) -> date:
 # ------------------------------------------------------------------------------------------------- projects
 
 
-def project_record(*, actor: User | None, year: int, area_code: str, name: str, funds: Decimal,
-                   group: WorkingGroup | None = None, unit: HelpingUnit | None = None, content: str = "",
-                   implementer: str = "", beneficiaries: str = "", expected_effect: str = "",
-                   supersedes: Project | None = None) -> Project:  # fmt: skip
+def project_record(
+    *,
+    actor: User | None,
+    year: int,
+    area_code: str,
+    name: str,
+    funds: Decimal,
+    group: WorkingGroup | None = None,
+    unit: HelpingUnit | None = None,
+    content: str = "",
+    implementer: str = "",
+    beneficiaries: str = "",
+    expected_effect: str = "",
+    supersedes: Project | None = None,
+) -> Project:
     """A project of the ledger; a helping unit's user may record its own unit's projects. A correction supersedes
     the earlier row (its fund entries and acceptance stay with the row they were made on)."""
     area = area_of(area_code)
-    check_write(actor, area=area.code, what="project", object_id=name[:64], unit_id=unit.pk if unit else None,
-                unit_may=True)  # fmt: skip
+    check_write(
+        actor,
+        area=area.code,
+        what="project",
+        object_id=name[:64],
+        unit_id=unit.pk if unit else None,
+        unit_may=True,
+    )
     problems: dict[str, list[str]] = {}
     if not name.strip():
         problems["name"] = [_("请填写项目名称。")]
@@ -71,17 +88,33 @@ def project_record(*, actor: User | None, year: int, area_code: str, name: str, 
         raise ValidationError(problems)
     with transaction.atomic():
         project = Project.objects.create(
-            year=year, group=group or (unit.group if unit else None), unit=unit, area=area, name=name.strip()[:200],
-            content=content.strip()[:500], implementer=implementer.strip()[:100],
-            beneficiaries=beneficiaries.strip()[:200], funds=funds, expected_effect=expected_effect.strip()[:500],
-            supersedes=supersedes, actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.project", actor=actor, object_type="project", object_id=str(project.pk),
-                     area=area.code, details={"year": year, "funds": f"{funds:.2f}"})  # fmt: skip
+            year=year,
+            group=group or (unit.group if unit else None),
+            unit=unit,
+            area=area,
+            name=name.strip()[:200],
+            content=content.strip()[:500],
+            implementer=implementer.strip()[:100],
+            beneficiaries=beneficiaries.strip()[:200],
+            funds=funds,
+            expected_effect=expected_effect.strip()[:500],
+            supersedes=supersedes,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.project",
+            actor=actor,
+            object_type="project",
+            object_id=str(project.pk),
+            area=area.code,
+            details={"year": year, "funds": f"{funds:.2f}"},
+        )
     return project
 
 
-def acceptance_record(*, actor: User | None, project: Project, year: int, result: str, on: date,
-                      notes: str = "") -> Acceptance:  # fmt: skip
+def acceptance_record(
+    *, actor: User | None, project: Project, year: int, result: str, on: date, notes: str = ""
+) -> Acceptance:
     """The year-end acceptance (by the office of the project's area; a later one supersedes it)."""
     check_write(actor, area=project.area_id, what="acceptance", object_id=str(project.pk))
     if result not in AcceptanceResult.values:
@@ -89,10 +122,22 @@ def acceptance_record(*, actor: User | None, project: Project, year: int, result
     if result == AcceptanceResult.REJECTED and not notes.strip():
         raise ValidationError({"notes": [_("验收未通过时请写明意见。")]})
     with transaction.atomic():
-        acceptance = Acceptance.objects.create(project=project, year=year, result=result, on=on,
-                                               notes=notes.strip()[:500], actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.acceptance", actor=actor, object_type="project", object_id=str(project.pk),
-                     area=project.area_id, details={"year": year, "result": result})  # fmt: skip
+        acceptance = Acceptance.objects.create(
+            project=project,
+            year=year,
+            result=result,
+            on=on,
+            notes=notes.strip()[:500],
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.acceptance",
+            actor=actor,
+            object_type="project",
+            object_id=str(project.pk),
+            area=project.area_id,
+            details={"year": year, "result": result},
+        )
     return acceptance
 
 
@@ -101,8 +146,16 @@ def fund_source_get(*, name: str, level: str) -> FundSource:
     return source
 
 
-def fund_entry_record(*, actor: User | None, project: Project, source: FundSource, kind: str, on: date,
-                      amount: Decimal, note: str = "") -> FundEntry:  # fmt: skip
+def fund_entry_record(
+    *,
+    actor: User | None,
+    project: Project,
+    source: FundSource,
+    kind: str,
+    on: date,
+    amount: Decimal,
+    note: str = "",
+) -> FundEntry:
     """An allocation to or a disbursement from a project (offices only)."""
     check_write(actor, area=project.area_id, what="fund", object_id=str(project.pk))
     if kind not in FundKind.values:
@@ -110,10 +163,24 @@ def fund_entry_record(*, actor: User | None, project: Project, source: FundSourc
     if amount <= 0:
         raise ValidationError({"amount": [_("金额应大于0；更正请冲销原记录。")]})
     with transaction.atomic():
-        entry = FundEntry.objects.create(project=project, area_id=project.area_id, source=source, kind=kind, on=on,
-                                         amount=amount, note=note.strip()[:300], actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.fund", actor=actor, object_type="fund", object_id=str(entry.pk),
-                     area=project.area_id, details={"kind": kind, "amount": f"{amount:.2f}"})  # fmt: skip
+        entry = FundEntry.objects.create(
+            project=project,
+            area_id=project.area_id,
+            source=source,
+            kind=kind,
+            on=on,
+            amount=amount,
+            note=note.strip()[:300],
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.fund",
+            actor=actor,
+            object_type="fund",
+            object_id=str(entry.pk),
+            area=project.area_id,
+            details={"kind": kind, "amount": f"{amount:.2f}"},
+        )
     return entry
 
 
@@ -125,11 +192,24 @@ def fund_entry_reverse(*, actor: User | None, entry: FundEntry, on: date, note: 
     if not note.strip():
         raise ValidationError({"note": [_("请写明冲销原因。")]})
     with transaction.atomic():
-        reversal = FundEntry.objects.create(project_id=entry.project_id, area_id=entry.area_id, source=entry.source,
-                                            kind=entry.kind, on=on, amount=-entry.amount, note=note.strip()[:300],
-                                            reverses=entry, actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.fund_reverse", actor=actor, object_type="fund", object_id=str(entry.pk),
-                     area=entry.area_id)  # fmt: skip
+        reversal = FundEntry.objects.create(
+            project_id=entry.project_id,
+            area_id=entry.area_id,
+            source=entry.source,
+            kind=entry.kind,
+            on=on,
+            amount=-entry.amount,
+            note=note.strip()[:300],
+            reverses=entry,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.fund_reverse",
+            actor=actor,
+            object_type="fund",
+            object_id=str(entry.pk),
+            area=entry.area_id,
+        )
     return reversal
 
 
@@ -146,8 +226,9 @@ class FundPosition:
         return (self.disbursed / self.allocated).quantize(Decimal("0.0001")) if self.allocated else None
 
 
-def fund_position(entries: Iterable[tuple[str, date, Decimal]], *, as_of: date, months: int | None,
-                  ratio: Decimal | None) -> FundPosition:  # fmt: skip
+def fund_position(
+    entries: Iterable[tuple[str, date, Decimal]], *, as_of: date, months: int | None, ratio: Decimal | None
+) -> FundPosition:
     """Totals of a project's entries (kind, date, amount) on `as_of`, and whether its funds are idle: money allocated
     at least `months` months ago (on the same day of the month or earlier) of which less than `ratio` has been
     disbursed. Without both policy values nothing is idle."""
@@ -173,8 +254,18 @@ def idle_policy(as_of: date, province: str) -> tuple[int | None, Decimal | None]
 # ---------------------------------------------------------------------------------------------------- loans
 
 
-def loan_record(*, actor: User | None, household: Household, borrower: str, lender: str, amount: Decimal,
-                term_months: int, issued_on: date, purpose: str = "", supersedes: Loan | None = None) -> Loan:  # fmt: skip
+def loan_record(
+    *,
+    actor: User | None,
+    household: Household,
+    borrower: str,
+    lender: str,
+    amount: Decimal,
+    term_months: int,
+    issued_on: date,
+    purpose: str = "",
+    supersedes: Loan | None = None,
+) -> Loan:
     """A microcredit loan within the policy's limits for the year it was issued."""
     check_write(actor, area=household.village_id, what="loan", object_id=household.number)
     profile = policy_for(issued_on.year, code_at(household.village_id, "province"))
@@ -192,12 +283,26 @@ def loan_record(*, actor: User | None, household: Household, borrower: str, lend
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
-        loan = Loan.objects.create(household=household, area_id=household.village_id, borrower=borrower.strip()[:60],
-                                   lender=lender.strip()[:100], amount=amount, term_months=term_months,
-                                   issued_on=issued_on, purpose=purpose.strip()[:200], supersedes=supersedes,
-                                   actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.loan", actor=actor, object_type="loan", object_id=str(loan.pk),
-                     area=household.village_id, details={"household": household.number})  # fmt: skip
+        loan = Loan.objects.create(
+            household=household,
+            area_id=household.village_id,
+            borrower=borrower.strip()[:60],
+            lender=lender.strip()[:100],
+            amount=amount,
+            term_months=term_months,
+            issued_on=issued_on,
+            purpose=purpose.strip()[:200],
+            supersedes=supersedes,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.loan",
+            actor=actor,
+            object_type="loan",
+            object_id=str(loan.pk),
+            area=household.village_id,
+            details={"household": household.number},
+        )
     return loan
 
 
@@ -214,8 +319,13 @@ def repayment_record(*, actor: User | None, loan: Loan, on: date, principal: Dec
         if repaid + principal > loan.amount:
             raise ValidationError({"principal": [_("还款超过未还本金。")]})
         repayment = Repayment.objects.create(loan=loan, on=on, principal=principal, actor=actor_name(actor))
-        audit_record(action="assistance.repayment", actor=actor, object_type="loan", object_id=str(loan.pk),
-                     area=loan.area_id)  # fmt: skip
+        audit_record(
+            action="assistance.repayment",
+            actor=actor,
+            object_type="loan",
+            object_id=str(loan.pk),
+            area=loan.area_id,
+        )
     return repayment
 
 
@@ -225,10 +335,20 @@ def repayment_reverse(*, actor: User | None, repayment: Repayment) -> Repayment:
     if repayment.reverses_id is not None or hasattr(repayment, "reversal"):
         raise ValidationError(_("冲销记录不能再冲销，原记录也只能冲销一次。"))
     with transaction.atomic():
-        reversal = Repayment.objects.create(loan=loan, on=repayment.on, principal=-repayment.principal,
-                                            reverses=repayment, actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.repayment_reverse", actor=actor, object_type="loan",
-                     object_id=str(loan.pk), area=loan.area_id)  # fmt: skip
+        reversal = Repayment.objects.create(
+            loan=loan,
+            on=repayment.on,
+            principal=-repayment.principal,
+            reverses=repayment,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.repayment_reverse",
+            actor=actor,
+            object_type="loan",
+            object_id=str(loan.pk),
+            area=loan.area_id,
+        )
     return reversal
 
 
@@ -242,8 +362,15 @@ class LoanStatus:
     subsidy: Decimal  # interest subsidy accrued up to the as-of date (never past the due date)
 
 
-def loan_status(*, amount: Decimal, issued_on: date, term_months: int, repayments: Iterable[tuple[date, Decimal]],
-                as_of: date, rate: Decimal | None) -> LoanStatus:  # fmt: skip
+def loan_status(
+    *,
+    amount: Decimal,
+    issued_on: date,
+    term_months: int,
+    repayments: Iterable[tuple[date, Decimal]],
+    as_of: date,
+    rate: Decimal | None,
+) -> LoanStatus:
     """A loan on `as_of`: due on the same day `term_months` later; overdue from the day after that while principal
     is outstanding; the subsidy is `rate` a year (actual days / 365) on the principal outstanding each day from the
     issue to the as-of date or the due date, whichever is first (a repayment reduces it from its own day)."""
@@ -265,8 +392,14 @@ def loan_status(*, amount: Decimal, issued_on: date, term_months: int, repayment
             balance -= principal
         interest += balance * (end - since).days
         interest = interest * rate / 365
-    return LoanStatus(due_on, repaid, outstanding, overdue, (as_of - due_on).days if overdue else 0,
-                      interest.quantize(CENT, rounding=ROUND_HALF_UP))  # fmt: skip
+    return LoanStatus(
+        due_on,
+        repaid,
+        outstanding,
+        overdue,
+        (as_of - due_on).days if overdue else 0,
+        interest.quantize(CENT, rounding=ROUND_HALF_UP),
+    )
 
 
 def loan_rate(loan: Loan) -> Decimal | None:

@@ -71,8 +71,16 @@ class Rows(SheetProblems):
     def problem(self, row: LedgerRow, column: str, value: Any, message: str) -> None:
         self.add(row, column, value or "", message)
 
-    def may(self, row: LedgerRow, column: str, value: Any, *, area: str, unit_id: int | None = None,
-            unit_may: bool = False) -> bool:  # fmt: skip
+    def may(
+        self,
+        row: LedgerRow,
+        column: str,
+        value: Any,
+        *,
+        area: str,
+        unit_id: int | None = None,
+        unit_may: bool = False,
+    ) -> bool:
         if may_write(self.actor, area=area, unit_id=unit_id, unit_may=unit_may):
             return True
         self.problem(row, column, value, _("您无权录入该区划或单位的记录。"))
@@ -135,22 +143,48 @@ def duties_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
         area = _target(rows, row)
         if area is None or not rows.may(row, "对象代码", v["target_code"], area=area):
             continue
-        if Duty.objects.filter(who=person_key(v["who"]), target_type=v["target_type"], target_code=v["target_code"],
-                               frequency=v["frequency"], valid_from=v["valid_from"], valid_to=v.get("valid_to"),
-                               per_period=v.get("per_period", 1), successor__isnull=True).exists():  # fmt: skip
+        if Duty.objects.filter(
+            who=person_key(v["who"]),
+            target_type=v["target_type"],
+            target_code=v["target_code"],
+            frequency=v["frequency"],
+            valid_from=v["valid_from"],
+            valid_to=v.get("valid_to"),
+            per_period=v.get("per_period", 1),
+            successor__isnull=True,
+        ).exists():
             continue
-        rows.write(row, "责任人", duty_record,
-            actor=actor, who=v["who"], role=v.get("role", ""), unit_name=v.get("unit_name", ""),
-            target_type=v["target_type"], target_code=v["target_code"], frequency=v["frequency"],
-            per_period=v.get("per_period", 1), valid_from=v["valid_from"], valid_to=v.get("valid_to"))  # fmt: skip
+        rows.write(
+            row,
+            "责任人",
+            duty_record,
+            actor=actor,
+            who=v["who"],
+            role=v.get("role", ""),
+            unit_name=v.get("unit_name", ""),
+            target_type=v["target_type"],
+            target_code=v["target_code"],
+            frequency=v["frequency"],
+            per_period=v.get("per_period", 1),
+            valid_from=v["valid_from"],
+            valid_to=v.get("valid_to"),
+        )
     return rows.done()
 
 
 def duties_export(user: User) -> Iterator[dict[str, Any]]:
     for d in selectors.duties_for(user).order_by("who", "target_code", "id").iterator(chunk_size=2000):
-        yield {"who": d.who, "role": d.role, "unit_name": d.unit_name, "target_type": d.target_type,
-               "target_code": d.target_code, "frequency": d.frequency, "per_period": d.per_period,
-               "valid_from": d.valid_from, "valid_to": d.valid_to}  # fmt: skip
+        yield {
+            "who": d.who,
+            "role": d.role,
+            "unit_name": d.unit_name,
+            "target_type": d.target_type,
+            "target_code": d.target_code,
+            "frequency": d.frequency,
+            "per_period": d.per_period,
+            "valid_from": d.valid_from,
+            "valid_to": d.valid_to,
+        }
 
 
 # --------------------------------------------------------------------------------------------------- visits
@@ -176,25 +210,48 @@ def visits_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
         v = row.values
         area = _target(rows, row)
         unit = unit_named(v.get("unit_name", ""))
-        if area is None or not rows.may(row, "单位", v.get("unit_name", ""), area=area,
-                                        unit_id=unit.pk if unit else None, unit_may=True):  # fmt: skip
+        if area is None or not rows.may(
+            row, "单位", v.get("unit_name", ""), area=area, unit_id=unit.pk if unit else None, unit_may=True
+        ):
             continue
-        if Visit.objects.filter(who=person_key(v["who"]), on=v["on"], target_type=v["target_type"],
-                                target_code=v["target_code"], purpose=v["purpose"].strip(),
-                                successor__isnull=True).exists():  # fmt: skip
+        if Visit.objects.filter(
+            who=person_key(v["who"]),
+            on=v["on"],
+            target_type=v["target_type"],
+            target_code=v["target_code"],
+            purpose=v["purpose"].strip(),
+            successor__isnull=True,
+        ).exists():
             continue
-        rows.write(row, "走访人", visit_record,
-            actor=actor, who=v["who"], on=v["on"], target_type=v["target_type"], target_code=v["target_code"],
-            purpose=v["purpose"], findings=v.get("findings", ""), role=v.get("role", ""),
-            unit_name=v.get("unit_name", ""))  # fmt: skip
+        rows.write(
+            row,
+            "走访人",
+            visit_record,
+            actor=actor,
+            who=v["who"],
+            on=v["on"],
+            target_type=v["target_type"],
+            target_code=v["target_code"],
+            purpose=v["purpose"],
+            findings=v.get("findings", ""),
+            role=v.get("role", ""),
+            unit_name=v.get("unit_name", ""),
+        )
     return rows.done()
 
 
 def visits_export(user: User) -> Iterator[dict[str, Any]]:
     for visit in selectors.visits_for(user).order_by("on", "id").iterator(chunk_size=2000):
-        yield {"who": visit.who, "role": visit.role, "unit_name": visit.unit_name, "on": visit.on,
-               "target_type": visit.target_type, "target_code": visit.target_code, "purpose": visit.purpose,
-               "findings": visit.findings}  # fmt: skip
+        yield {
+            "who": visit.who,
+            "role": visit.role,
+            "unit_name": visit.unit_name,
+            "on": visit.on,
+            "target_type": visit.target_type,
+            "target_code": visit.target_code,
+            "purpose": visit.purpose,
+            "findings": visit.findings,
+        }
 
 
 # ------------------------------------------------------------------------------------------------- pairings
@@ -213,7 +270,7 @@ PAIRING_COLUMNS = (
     LedgerColumn("起始日期", "valid_from", "date", required=True, aliases=("valid_from", "from")),
     LedgerColumn("终止日期", "valid_to", "date", aliases=("valid_to", "to")),
     LedgerColumn("结对原因", "reason", aliases=("reason",)),
-)  # fmt: skip
+)
 
 
 def pairings_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
@@ -235,16 +292,32 @@ def pairings_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
         unit = (
             unit_ensure(actor=actor, name=v["unit"], group_name=v.get("group", "")) if v.get("unit") else None
         )
-        if Pairing.objects.filter(kind=v["kind"], area_id=area, household=household, unit=unit,
-                                  helper_name=v.get("helper_name", ""), valid_from=v["valid_from"]).exists():  # fmt: skip
+        if Pairing.objects.filter(
+            kind=v["kind"],
+            area_id=area,
+            household=household,
+            unit=unit,
+            helper_name=v.get("helper_name", ""),
+            valid_from=v["valid_from"],
+        ).exists():
             continue
 
-        def start(v: dict[str, Any] = v, area: str = area, household: Household | None = household,
-                  unit: Any = unit) -> Pairing:  # fmt: skip
-            pairing = pairing_start(actor=actor, kind=v["kind"], area_code=area, valid_from=v["valid_from"],
-                                    reason=v.get("reason", ""), helper_name=v.get("helper_name", ""),
-                                    helper_role=v.get("helper_role", ""), phone=v.get("phone", ""), unit=unit,
-                                    helper_area_code=v.get("helper_area", ""), household=household)  # fmt: skip
+        def start(
+            v: dict[str, Any] = v, area: str = area, household: Household | None = household, unit: Any = unit
+        ) -> Pairing:
+            pairing = pairing_start(
+                actor=actor,
+                kind=v["kind"],
+                area_code=area,
+                valid_from=v["valid_from"],
+                reason=v.get("reason", ""),
+                helper_name=v.get("helper_name", ""),
+                helper_role=v.get("helper_role", ""),
+                phone=v.get("phone", ""),
+                unit=unit,
+                helper_area_code=v.get("helper_area", ""),
+                household=household,
+            )
             if v.get("valid_to"):
                 pairing_end(
                     actor=actor, pairing=pairing, valid_to=v["valid_to"], reason=v.get("reason") or _("到期")
@@ -258,10 +331,19 @@ def pairings_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
 def pairings_export(user: User) -> Iterator[dict[str, Any]]:
     for p in selectors.pairings_for(user).order_by("area_id", "kind", "id").iterator(chunk_size=2000):
         end = getattr(p, "end", None)
-        yield {"kind": p.kind, "unit": p.unit.name if p.unit else "", "group": p.group.name if p.group else "",
-               "helper_name": p.helper_name, "helper_role": p.helper_role, "helper_area": p.helper_area_id or "",
-               "household": p.household.number if p.household else "", "area": p.area_id,
-               "valid_from": p.valid_from, "valid_to": end.valid_to if end else None, "reason": p.reason}  # fmt: skip
+        yield {
+            "kind": p.kind,
+            "unit": p.unit.name if p.unit else "",
+            "group": p.group.name if p.group else "",
+            "helper_name": p.helper_name,
+            "helper_role": p.helper_role,
+            "helper_area": p.helper_area_id or "",
+            "household": p.household.number if p.household else "",
+            "area": p.area_id,
+            "valid_from": p.valid_from,
+            "valid_to": end.valid_to if end else None,
+            "reason": p.reason,
+        }
 
 
 # ------------------------------------------------------------------------------------------------- projects
@@ -295,21 +377,37 @@ def projects_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
             unit = unit_ensure(actor=actor, name=v["unit"], group_name=v.get("group", ""))
         else:
             unit = unit_named(v["unit"])
-        if not rows.may(row, "结对帮扶村", v["area"], area=v["area"], unit_id=unit.pk if unit else None,
-                        unit_may=True):  # fmt: skip
+        if not rows.may(
+            row, "结对帮扶村", v["area"], area=v["area"], unit_id=unit.pk if unit else None, unit_may=True
+        ):
             continue
-        if Project.objects.filter(year=v["year"], area_id=v["area"], name=v["name"].strip(), unit=unit,
-                                  successor__isnull=True).exists():  # fmt: skip
+        if Project.objects.filter(
+            year=v["year"], area_id=v["area"], name=v["name"].strip(), unit=unit, successor__isnull=True
+        ).exists():
             continue
 
         def record(v: dict[str, Any] = v, unit: Any = unit) -> Project:
-            project = project_record(actor=actor, year=v["year"], area_code=v["area"], name=v["name"],
-                                     funds=v["funds"], unit=unit, content=v.get("content", ""),
-                                     implementer=v.get("implementer", ""), beneficiaries=v.get("beneficiaries", ""),
-                                     expected_effect=v.get("expected_effect", ""))  # fmt: skip
+            project = project_record(
+                actor=actor,
+                year=v["year"],
+                area_code=v["area"],
+                name=v["name"],
+                funds=v["funds"],
+                unit=unit,
+                content=v.get("content", ""),
+                implementer=v.get("implementer", ""),
+                beneficiaries=v.get("beneficiaries", ""),
+                expected_effect=v.get("expected_effect", ""),
+            )
             if v.get("result"):
-                acceptance_record(actor=actor, project=project, year=v["year"], result=v["result"],
-                                  on=date(v["year"], 12, 31), notes=v.get("notes", ""))  # fmt: skip
+                acceptance_record(
+                    actor=actor,
+                    project=project,
+                    year=v["year"],
+                    result=v["result"],
+                    on=date(v["year"], 12, 31),
+                    notes=v.get("notes", ""),
+                )
             return project
 
         rows.write(row, "项目名称", record)
@@ -319,10 +417,20 @@ def projects_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
 def projects_export(user: User) -> Iterator[dict[str, Any]]:
     for p in selectors.projects_for(user).prefetch_related("acceptances").order_by("-year", "area_id", "id"):
         last = max(p.acceptances.all(), key=lambda a: (a.year, a.pk), default=None)
-        yield {"year": p.year, "group": p.group.name if p.group else "", "unit": p.unit.name if p.unit else "",
-               "area": p.area_id, "name": p.name, "content": p.content, "implementer": p.implementer,
-               "beneficiaries": p.beneficiaries, "funds": p.funds, "expected_effect": p.expected_effect,
-               "result": last.result if last else "", "notes": last.notes if last else ""}  # fmt: skip
+        yield {
+            "year": p.year,
+            "group": p.group.name if p.group else "",
+            "unit": p.unit.name if p.unit else "",
+            "area": p.area_id,
+            "name": p.name,
+            "content": p.content,
+            "implementer": p.implementer,
+            "beneficiaries": p.beneficiaries,
+            "funds": p.funds,
+            "expected_effect": p.expected_effect,
+            "result": last.result if last else "",
+            "notes": last.notes if last else "",
+        }
 
 
 # ---------------------------------------------------------------------------------------------------- funds
@@ -338,36 +446,59 @@ FUND_COLUMNS = (
     LedgerColumn("日期", "on", "date", required=True, aliases=("on", "date")),
     LedgerColumn("金额", "amount", "money", required=True, aliases=("amount", "金额（元）")),
     LedgerColumn("说明", "note", aliases=("note",)),
-)  # fmt: skip
+)
 
 
 def funds_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
     rows = Rows(FUND_SHEET, actor, FUND_COLUMNS)
     for row in rows_in:
         v = row.values
-        project = Project.objects.filter(year=v["year"], area_id=v["area"], name=v["project"].strip(),
-                                         successor__isnull=True).first()  # fmt: skip
+        project = Project.objects.filter(
+            year=v["year"], area_id=v["area"], name=v["project"].strip(), successor__isnull=True
+        ).first()
         if project is None:
             rows.problem(row, "项目名称", v["project"], _("该村该年度没有这个项目。"))
             continue
         if not rows.may(row, "结对帮扶村", v["area"], area=v["area"]):
             continue
-        if FundEntry.objects.filter(project=project, kind=v["kind"], on=v["on"], amount=v["amount"],
-                                    source__name=v["source"].strip()).exists():  # fmt: skip
+        if FundEntry.objects.filter(
+            project=project, kind=v["kind"], on=v["on"], amount=v["amount"], source__name=v["source"].strip()
+        ).exists():
             continue
-        rows.write(row, "金额", fund_entry_record,
-            actor=actor, project=project, source=fund_source_get(name=v["source"], level=v["level"]),
-            kind=v["kind"], on=v["on"], amount=v["amount"], note=v.get("note", ""))  # fmt: skip
+        rows.write(
+            row,
+            "金额",
+            fund_entry_record,
+            actor=actor,
+            project=project,
+            source=fund_source_get(name=v["source"], level=v["level"]),
+            kind=v["kind"],
+            on=v["on"],
+            amount=v["amount"],
+            note=v.get("note", ""),
+        )
     return rows.done()
 
 
 def funds_export(user: User) -> Iterator[dict[str, Any]]:
     projects = selectors.projects_for(user)
-    entries = (FundEntry.objects.filter(project__in=projects).select_related("project", "source")
-               .order_by("project_id", "on", "id"))  # fmt: skip
+    entries = (
+        FundEntry.objects.filter(project__in=projects)
+        .select_related("project", "source")
+        .order_by("project_id", "on", "id")
+    )
     for e in entries.iterator(chunk_size=2000):
-        yield {"year": e.project.year, "area": e.area_id, "project": e.project.name, "source": e.source.name,
-               "level": e.source.level, "kind": e.kind, "on": e.on, "amount": e.amount, "note": e.note}  # fmt: skip
+        yield {
+            "year": e.project.year,
+            "area": e.area_id,
+            "project": e.project.name,
+            "source": e.source.name,
+            "level": e.source.level,
+            "kind": e.kind,
+            "on": e.on,
+            "amount": e.amount,
+            "note": e.note,
+        }
 
 
 # ---------------------------------------------------------------------------------------------------- loans
@@ -401,14 +532,22 @@ def loans_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
         if bool(v.get("repaid_on")) != bool(v.get("repaid")):
             rows.problem(row, "归还本金", v.get("repaid", ""), _("还款日期和归还本金应同时填写。"))
             continue
-        if Loan.objects.filter(household=household, issued_on=v["issued_on"], amount=v["amount"],
-                               successor__isnull=True).exists():  # fmt: skip
+        if Loan.objects.filter(
+            household=household, issued_on=v["issued_on"], amount=v["amount"], successor__isnull=True
+        ).exists():
             continue
 
         def record(v: dict[str, Any] = v, household: Household = household) -> Loan:
-            loan = loan_record(actor=actor, household=household, borrower=v["borrower"], lender=v["lender"],
-                               amount=v["amount"], term_months=v["term_months"], issued_on=v["issued_on"],
-                               purpose=v.get("purpose", ""))  # fmt: skip
+            loan = loan_record(
+                actor=actor,
+                household=household,
+                borrower=v["borrower"],
+                lender=v["lender"],
+                amount=v["amount"],
+                term_months=v["term_months"],
+                issued_on=v["issued_on"],
+                purpose=v.get("purpose", ""),
+            )
             if v.get("repaid"):
                 repayment_record(actor=actor, loan=loan, on=v["repaid_on"], principal=v["repaid"])
             return loan
@@ -419,27 +558,77 @@ def loans_apply(rows_in: list[LedgerRow], *, actor: User | None) -> int:
 
 def loans_export(user: User) -> Iterator[dict[str, Any]]:
     for loan in selectors.loans_for(user).order_by("area_id", "issued_on", "id"):
-        yield {"household": loan.household.number, "borrower": loan.borrower, "lender": loan.lender,
-               "amount": loan.amount, "term_months": loan.term_months, "issued_on": loan.issued_on,
-               "purpose": loan.purpose}  # fmt: skip
+        yield {
+            "household": loan.household.number,
+            "borrower": loan.borrower,
+            "lender": loan.lender,
+            "amount": loan.amount,
+            "term_months": loan.term_months,
+            "issued_on": loan.issued_on,
+            "purpose": loan.purpose,
+        }
 
 
 # A `unit` user imports the ledgers whose services take a unit's own writes (`unit_may=True`: visits and projects);
 # their `apply` checks every row through may_write against the user's units.
 LEDGERS = (
-    Ledger("duties", DUTY_SHEET, gettext_lazy("走访职责"), DUTY_COLUMNS, duties_apply, duties_export,
-           "assistance:duties"),
-    Ledger("visits", VISIT_SHEET, gettext_lazy("走访记录"), VISIT_COLUMNS, visits_apply, visits_export,
-           "assistance:visits", units_may_import=True),
-    Ledger("pairings", PAIRING_SHEET, gettext_lazy("结对帮扶"), PAIRING_COLUMNS, pairings_apply, pairings_export,
-           "assistance:pairings"),
-    Ledger("projects", PROJECT_SHEET, gettext_lazy("帮扶项目"), PROJECT_COLUMNS, projects_apply, projects_export,
-           "assistance:projects", units_may_import=True),
-    Ledger("funds", FUND_SHEET, gettext_lazy("资金台账"), FUND_COLUMNS, funds_apply, funds_export,
-           "assistance:projects"),
-    Ledger("loans", LOAN_SHEET, gettext_lazy("扶贫小额信贷"), LOAN_COLUMNS, loans_apply, loans_export,
-           "assistance:loans"),
-)  # fmt: skip
+    Ledger(
+        "duties",
+        DUTY_SHEET,
+        gettext_lazy("走访职责"),
+        DUTY_COLUMNS,
+        duties_apply,
+        duties_export,
+        "assistance:duties",
+    ),
+    Ledger(
+        "visits",
+        VISIT_SHEET,
+        gettext_lazy("走访记录"),
+        VISIT_COLUMNS,
+        visits_apply,
+        visits_export,
+        "assistance:visits",
+        units_may_import=True,
+    ),
+    Ledger(
+        "pairings",
+        PAIRING_SHEET,
+        gettext_lazy("结对帮扶"),
+        PAIRING_COLUMNS,
+        pairings_apply,
+        pairings_export,
+        "assistance:pairings",
+    ),
+    Ledger(
+        "projects",
+        PROJECT_SHEET,
+        gettext_lazy("帮扶项目"),
+        PROJECT_COLUMNS,
+        projects_apply,
+        projects_export,
+        "assistance:projects",
+        units_may_import=True,
+    ),
+    Ledger(
+        "funds",
+        FUND_SHEET,
+        gettext_lazy("资金台账"),
+        FUND_COLUMNS,
+        funds_apply,
+        funds_export,
+        "assistance:projects",
+    ),
+    Ledger(
+        "loans",
+        LOAN_SHEET,
+        gettext_lazy("扶贫小额信贷"),
+        LOAN_COLUMNS,
+        loans_apply,
+        loans_export,
+        "assistance:loans",
+    ),
+)
 
 
 def register_ledgers() -> None:

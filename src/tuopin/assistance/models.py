@@ -48,12 +48,30 @@ class HelpingUnit(models.Model):
 
     name = models.CharField(_("单位名称"), max_length=100, unique=True)
     kind = models.CharField(_("单位类型"), max_length=12, choices=UnitKind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("上级单位"))  # fmt: skip
-    group = models.ForeignKey("WorkingGroup", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="units", verbose_name=_("扶贫工作小组"))  # fmt: skip
-    area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("所在区划"))  # fmt: skip
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级单位"),
+    )
+    group = models.ForeignKey(
+        "WorkingGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+        verbose_name=_("扶贫工作小组"),
+    )
+    area = models.ForeignKey(
+        "areas.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在区划"),
+    )
 
     PRIVACY = _public("id", "name", "kind", "parent", "group", "area")
 
@@ -68,8 +86,9 @@ class HelpingUnit(models.Model):
 class WorkingGroup(models.Model):
     """A working group of a helping unit (seed 002: the ministry's 42 departments in 13 groups)."""
 
-    unit = models.ForeignKey(HelpingUnit, on_delete=models.PROTECT, related_name="groups",
-                             verbose_name=_("帮扶单位"))  # fmt: skip
+    unit = models.ForeignKey(
+        HelpingUnit, on_delete=models.PROTECT, related_name="groups", verbose_name=_("帮扶单位")
+    )
     name = models.CharField(_("小组名称"), max_length=60)
     number = models.PositiveSmallIntegerField(_("序号"), default=0)
 
@@ -115,9 +134,16 @@ class PairingKind(models.TextChoices):
 
 
 # The level of the area each kind pairs with (a household's area is its village).
-TARGET_LEVEL = {"cadre_household": "village", "unit_village": "village", "county_county": "county",
-                "task_force": "village", "first_secretary": "village", "leader_county": "county",
-                "leader_township": "township", "leader_village": "village"}  # fmt: skip
+TARGET_LEVEL = {
+    "cadre_household": "village",
+    "unit_village": "village",
+    "county_county": "county",
+    "task_force": "village",
+    "first_secretary": "village",
+    "leader_county": "county",
+    "leader_township": "township",
+    "leader_village": "village",
+}
 
 
 class Pairing(models.Model):
@@ -130,35 +156,82 @@ class Pairing(models.Model):
     helper_role = models.CharField(_("职务"), max_length=60, blank=True)
     helper_phone_encrypted = models.TextField(blank=True)
     helper_phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True)
-    unit = models.ForeignKey(HelpingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="pairings",
-                             verbose_name=_("帮扶单位"))  # fmt: skip
-    group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="pairings", verbose_name=_("扶贫工作小组"))  # fmt: skip
-    helper_area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("帮扶县"))  # fmt: skip
+    unit = models.ForeignKey(
+        HelpingUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("帮扶单位"),
+    )
+    group = models.ForeignKey(
+        WorkingGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("扶贫工作小组"),
+    )
+    helper_area = models.ForeignKey(
+        "areas.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("帮扶县"),
+    )
     # The helped side: a household (in its village) or an area.
-    household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="pairings", verbose_name=_("户"))  # fmt: skip
+    household = models.ForeignKey(
+        "registry.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("户"),
+    )
     area = models.ForeignKey(
         "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("受援区划")
     )
     valid_from = models.DateField(_("起始日期"))
     reason = models.CharField(_("结对原因"), max_length=200, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor", verbose_name=_("接替"))  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="successor",
+        verbose_name=_("接替"),
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
-    PRIVACY = _public("id", "kind", "helper_role", "unit", "group", "helper_area", "area", "valid_from", "reason",
-                      "supersedes", "at") | {
-        "helper_name": "personal", "helper_phone_encrypted": "sensitive", "helper_phone_masked": "personal",
-        "household": "personal", "actor": "personal"}  # fmt: skip
+    PRIVACY = _public(
+        "id",
+        "kind",
+        "helper_role",
+        "unit",
+        "group",
+        "helper_area",
+        "area",
+        "valid_from",
+        "reason",
+        "supersedes",
+        "at",
+    ) | {
+        "helper_name": "personal",
+        "helper_phone_encrypted": "sensitive",
+        "helper_phone_masked": "personal",
+        "household": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["area", "kind", "valid_from", "id"]
         verbose_name = _("结对帮扶")
-        indexes = [models.Index(fields=["area", "kind"], name="pairing_area_kind"),
-                   models.Index(fields=["household", "kind"], name="pairing_household_kind")]  # fmt: skip
+        indexes = [
+            models.Index(fields=["area", "kind"], name="pairing_area_kind"),
+            models.Index(fields=["household", "kind"], name="pairing_household_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
@@ -197,13 +270,27 @@ class Agreement(models.Model):
     cadres_exchanged = models.PositiveIntegerField(_("互派干部"), default=0)
     projects = models.PositiveIntegerField(_("合作项目"), default=0)
     note = models.CharField(_("说明"), max_length=500, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor")  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
-    PRIVACY = _public("id", "pairing", "area", "title", "signed_on", "funds", "training_places", "jobs",
-                      "cadres_exchanged", "projects", "note", "supersedes", "at") | {"actor": "personal"}  # fmt: skip
+    PRIVACY = _public(
+        "id",
+        "pairing",
+        "area",
+        "title",
+        "signed_on",
+        "funds",
+        "training_places",
+        "jobs",
+        "cadres_exchanged",
+        "projects",
+        "note",
+        "supersedes",
+        "at",
+    ) | {"actor": "personal"}
 
     class Meta:
         ordering = ["signed_on", "id"]
@@ -217,8 +304,9 @@ class Plan(models.Model):
     """One household, one policy: the path out, the measures planned and the person responsible. The household's
     plan is its latest that no later plan supersedes."""
 
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="plans",
-                                  verbose_name=_("户"))  # fmt: skip
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="plans", verbose_name=_("户")
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"))
     year = models.PositiveSmallIntegerField(_("年度"))
     labour_group = models.CharField(_("劳动能力分类"), max_length=12, choices=LABOUR_GROUP_CHOICES)
@@ -226,14 +314,21 @@ class Plan(models.Model):
     measures = models.JSONField(_("帮扶措施"), default=list)  # catalogue codes
     responsible = models.CharField(_("帮扶责任人"), max_length=60)
     note = models.CharField(_("说明"), max_length=500, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor")  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
     PRIVACY = _public("id", "area", "year", "supersedes", "at") | {
-        "household": "personal", "labour_group": "personal", "path": "personal", "measures": "personal",
-        "responsible": "personal", "note": "personal", "actor": "personal"}  # fmt: skip
+        "household": "personal",
+        "labour_group": "personal",
+        "path": "personal",
+        "measures": "personal",
+        "responsible": "personal",
+        "note": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["area", "household", "-id"]
@@ -246,8 +341,9 @@ class Plan(models.Model):
 class MeasureRecord(models.Model):
     """A measure delivered to a household: its catalogue type, date, amount, provider and evidence."""
 
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="measure_records",
-                                  verbose_name=_("户"))  # fmt: skip
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="measure_records", verbose_name=_("户")
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"))
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
     type = models.CharField(_("措施类型"), max_length=20, choices=MEASURE_CHOICES)
@@ -256,14 +352,19 @@ class MeasureRecord(models.Model):
     provider = models.CharField(_("提供单位"), max_length=100, blank=True)
     evidence = models.CharField(_("佐证材料"), max_length=300, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor")  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
     PRIVACY = _public("id", "area", "plan", "type", "on", "provider", "supersedes", "at") | {
-        "household": "personal", "amount": "personal", "evidence": "personal", "note": "personal",
-        "actor": "personal"}  # fmt: skip
+        "household": "personal",
+        "amount": "personal",
+        "evidence": "personal",
+        "note": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["area", "household", "on", "id"]
@@ -283,10 +384,22 @@ class Project(models.Model):
     implementer, beneficiaries, funds, expected effect; accepted or rejected at year end."""
 
     year = models.PositiveSmallIntegerField(_("年度"))
-    group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="projects",
-                              verbose_name=_("扶贫工作小组"))  # fmt: skip
-    unit = models.ForeignKey(HelpingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="projects",
-                             verbose_name=_("帮扶单位"))  # fmt: skip
+    group = models.ForeignKey(
+        WorkingGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("扶贫工作小组"),
+    )
+    unit = models.ForeignKey(
+        HelpingUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("帮扶单位"),
+    )
     area = models.ForeignKey(
         "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("结对帮扶村")
     )
@@ -296,13 +409,27 @@ class Project(models.Model):
     beneficiaries = models.CharField(_("扶贫对象"), max_length=200, blank=True)
     funds = _amount(_("经费（元）"))
     expected_effect = models.CharField(_("预期扶贫效果"), max_length=500, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor")  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
-    PRIVACY = _public("id", "year", "group", "unit", "area", "name", "content", "implementer", "beneficiaries",
-                      "funds", "expected_effect", "supersedes", "at") | {"actor": "personal"}  # fmt: skip
+    PRIVACY = _public(
+        "id",
+        "year",
+        "group",
+        "unit",
+        "area",
+        "name",
+        "content",
+        "implementer",
+        "beneficiaries",
+        "funds",
+        "expected_effect",
+        "supersedes",
+        "at",
+    ) | {"actor": "personal"}
 
     class Meta:
         ordering = ["-year", "area", "id"]
@@ -370,19 +497,27 @@ class FundEntry(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="fund_entries")
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
-    source = models.ForeignKey(FundSource, on_delete=models.PROTECT, related_name="entries",
-                               verbose_name=_("资金来源"))  # fmt: skip
+    source = models.ForeignKey(
+        FundSource, on_delete=models.PROTECT, related_name="entries", verbose_name=_("资金来源")
+    )
     kind = models.CharField(_("类型"), max_length=12, choices=FundKind.choices)
     on = models.DateField(_("日期"))
     amount = _amount(_("金额（元）"))
     note = models.CharField(_("说明"), max_length=300, blank=True)
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversal", verbose_name=_("冲销"))  # fmt: skip
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+        verbose_name=_("冲销"),
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
     PRIVACY = _public("id", "project", "area", "source", "kind", "on", "amount", "note", "reverses", "at") | {
-        "actor": "personal"}  # fmt: skip
+        "actor": "personal"
+    }
 
     class Meta:
         ordering = ["project", "on", "id"]
@@ -397,8 +532,9 @@ class Loan(models.Model):
     """A poverty-alleviation microcredit loan (扶贫小额信贷, seed 003): at most the policy's amount and term, without
     guarantee or collateral, its interest subsidised by the treasury at the base rate."""
 
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="loans",
-                                  verbose_name=_("户"))  # fmt: skip
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="loans", verbose_name=_("户")
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"))
     borrower = models.CharField(_("借款人"), max_length=60)
     lender = models.CharField(_("放贷机构"), max_length=100)
@@ -406,14 +542,20 @@ class Loan(models.Model):
     term_months = models.PositiveSmallIntegerField(_("期限（月）"))
     issued_on = models.DateField(_("放款日期"))
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor")  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
     PRIVACY = _public("id", "area", "lender", "term_months", "supersedes", "at") | {
-        "household": "personal", "borrower": "personal", "amount": "personal", "issued_on": "personal",
-        "purpose": "personal", "actor": "personal"}  # fmt: skip
+        "household": "personal",
+        "borrower": "personal",
+        "amount": "personal",
+        "issued_on": "personal",
+        "purpose": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["area", "issued_on", "id"]
@@ -429,13 +571,17 @@ class Repayment(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
     on = models.DateField(_("还款日期"))
     principal = _amount(_("归还本金（元）"))
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversal")  # fmt: skip
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
-    PRIVACY = _public("id", "loan", "reverses", "at") | {"on": "personal", "principal": "personal",
-                                                          "actor": "personal"}  # fmt: skip
+    PRIVACY = _public("id", "loan", "reverses", "at") | {
+        "on": "personal",
+        "principal": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["loan", "on", "id"]
@@ -458,8 +604,14 @@ class Duty(models.Model):
 
     who = models.CharField(_("责任人"), max_length=60)
     role = models.CharField(_("职务"), max_length=60, blank=True)
-    unit = models.ForeignKey(HelpingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="duties",
-                             verbose_name=_("单位"))  # fmt: skip
+    unit = models.ForeignKey(
+        HelpingUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duties",
+        verbose_name=_("单位"),
+    )
     unit_name = models.CharField(_("单位"), max_length=100, blank=True)
     target_type = models.CharField(_("对象类型"), max_length=10, choices=TargetType.choices)
     target_code = models.CharField(_("对象代码"), max_length=32)
@@ -468,14 +620,26 @@ class Duty(models.Model):
     per_period = models.PositiveSmallIntegerField(_("每期次数"), default=1)
     valid_from = models.DateField(_("起始日期"))
     valid_to = models.DateField(_("终止日期"), null=True, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor")  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
-    PRIVACY = _public("id", "role", "unit", "unit_name", "target_type", "area", "frequency", "per_period",
-                      "valid_from", "valid_to", "supersedes", "at") | {
-        "who": "personal", "target_code": "personal", "actor": "personal"}  # fmt: skip
+    PRIVACY = _public(
+        "id",
+        "role",
+        "unit",
+        "unit_name",
+        "target_type",
+        "area",
+        "frequency",
+        "per_period",
+        "valid_from",
+        "valid_to",
+        "supersedes",
+        "at",
+    ) | {"who": "personal", "target_code": "personal", "actor": "personal"}
 
     class Meta:
         ordering = ["who", "target_code", "id"]
@@ -492,8 +656,14 @@ class Visit(models.Model):
 
     who = models.CharField(_("走访人"), max_length=60)
     role = models.CharField(_("职务"), max_length=60, blank=True)
-    unit = models.ForeignKey(HelpingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="visits",
-                             verbose_name=_("单位"))  # fmt: skip
+    unit = models.ForeignKey(
+        HelpingUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("单位"),
+    )
     unit_name = models.CharField(_("单位"), max_length=100, blank=True)
     on = models.DateField(_("走访日期"))
     target_type = models.CharField(_("对象类型"), max_length=10, choices=TargetType.choices)
@@ -502,20 +672,29 @@ class Visit(models.Model):
     purpose = models.CharField(_("事由"), max_length=300)
     findings = models.CharField(_("发现问题"), max_length=1000, blank=True)
     photo = models.CharField(_("照片"), max_length=200, blank=True)  # a file under the data directory
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="successor")  # fmt: skip
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
     actor = models.CharField(_("录入人"), max_length=150)
     at = models.DateTimeField(auto_now_add=True)
 
-    PRIVACY = _public("id", "role", "unit", "unit_name", "on", "target_type", "area", "purpose", "supersedes",
-                      "at") | {"who": "personal", "target_code": "personal", "findings": "personal",
-                               "photo": "personal", "actor": "personal"}  # fmt: skip
+    PRIVACY = _public(
+        "id", "role", "unit", "unit_name", "on", "target_type", "area", "purpose", "supersedes", "at"
+    ) | {
+        "who": "personal",
+        "target_code": "personal",
+        "findings": "personal",
+        "photo": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["-on", "-id"]
         verbose_name = _("走访记录")
-        indexes = [models.Index(fields=["area", "on"], name="visit_area_on"),
-                   models.Index(fields=["who", "on"], name="visit_who_on")]  # fmt: skip
+        indexes = [
+            models.Index(fields=["area", "on"], name="visit_area_on"),
+            models.Index(fields=["who", "on"], name="visit_who_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.who} {self.on} {self.target_code}"

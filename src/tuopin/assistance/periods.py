@@ -17,8 +17,13 @@ from datetime import date, timedelta
 from django.utils.translation import gettext_lazy as _
 
 # Duty frequencies, longest first; the code is the period kind a duty is judged by.
-FREQUENCIES = (("year", _("每年")), ("half", _("每半年")), ("quarter", _("每季度")), ("month", _("每月")),
-               ("week", _("每周")))  # fmt: skip
+FREQUENCIES = (
+    ("year", _("每年")),
+    ("half", _("每半年")),
+    ("quarter", _("每季度")),
+    ("month", _("每月")),
+    ("week", _("每周")),
+)
 KINDS = tuple(code for code, _label in FREQUENCIES)
 ORDER = {kind: n for n, kind in enumerate(KINDS)}
 WEEK_SLACK = timedelta(days=6)  # a week of a period may reach this far past the period's own days

@@ -76,8 +76,13 @@ def agreements_for(user: Any, pairing: Pairing) -> QuerySet[Agreement]:
 def agreement_totals(user: Any, *, within: str = "") -> dict[str, Any]:
     """Outputs of the county pairings' agreements in scope (current rows only)."""
     rows = Agreement.objects.filter(successor__isnull=True, pairing__in=pairings_for(user, within=within))
-    totals = rows.aggregate(funds=Sum("funds"), training_places=Sum("training_places"), jobs=Sum("jobs"),
-                            cadres_exchanged=Sum("cadres_exchanged"), projects=Sum("projects"))  # fmt: skip
+    totals = rows.aggregate(
+        funds=Sum("funds"),
+        training_places=Sum("training_places"),
+        jobs=Sum("jobs"),
+        cadres_exchanged=Sum("cadres_exchanged"),
+        projects=Sum("projects"),
+    )
     return {key: value or 0 for key, value in totals.items()}
 
 
@@ -101,16 +106,26 @@ def coverage_for(user: Any, *, on: date | None = None, within: str = "", limit: 
         scope = Q(pk__in=[])
     cadre = Pairing.objects.filter(current_q(on), kind=PairingKind.CADRE_HOUSEHOLD, household=OuterRef("pk"))
     open_case = Q(cases__state="monitoring")
-    needing = (Household.objects.filter(scope, merged_into__isnull=True)
-               .filter(Q(population_type=PopulationType.REGISTERED) & ~Q(status=Status.EXITED)
-                       | Q(population_type=PopulationType.MONITORED) | open_case)
-               .exclude(Exists(cadre)).distinct())  # fmt: skip
+    needing = (
+        Household.objects.filter(scope, merged_into__isnull=True)
+        .filter(
+            Q(population_type=PopulationType.REGISTERED) & ~Q(status=Status.EXITED)
+            | Q(population_type=PopulationType.MONITORED)
+            | open_case
+        )
+        .exclude(Exists(cadre))
+        .distinct()
+    )
     households = list(needing.select_related("head", "village").order_by("village_id", "number")[:limit])
     village_scope = _q(user, area="area_id", within=within)
     if user is not None and getattr(user, "role", "") == "unit":
         village_scope = Q(pk__in=[])
-    year = AreaYear.objects.filter(poor_village=True, year__lte=on.year).order_by("-year").values_list(
-        "year", flat=True).first()  # fmt: skip
+    year = (
+        AreaYear.objects.filter(poor_village=True, year__lte=on.year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
     poor = (
         AreaYear.objects.filter(village_scope, year=year, poor_village=True)
         if year
@@ -119,10 +134,21 @@ def coverage_for(user: Any, *, on: date | None = None, within: str = "", limit: 
     posts = {}
     for kind in (PairingKind.TASK_FORCE, PairingKind.FIRST_SECRETARY):
         posts[kind] = Exists(Pairing.objects.filter(current_q(on), kind=kind, area_id=OuterRef("area_id")))
-    lacking = (poor.annotate(task_force=posts[PairingKind.TASK_FORCE], secretary=posts[PairingKind.FIRST_SECRETARY])
-               .filter(Q(task_force=False) | Q(secretary=False)).select_related("area").order_by("area_id"))  # fmt: skip
-    villages = [{"code": row.area_id, "name": row.area.name, "task_force": row.task_force,
-                 "first_secretary": row.secretary} for row in lacking[:limit]]  # fmt: skip
+    lacking = (
+        poor.annotate(task_force=posts[PairingKind.TASK_FORCE], secretary=posts[PairingKind.FIRST_SECRETARY])
+        .filter(Q(task_force=False) | Q(secretary=False))
+        .select_related("area")
+        .order_by("area_id")
+    )
+    villages = [
+        {
+            "code": row.area_id,
+            "name": row.area.name,
+            "task_force": row.task_force,
+            "first_secretary": row.secretary,
+        }
+        for row in lacking[:limit]
+    ]
     return Coverage(households, needing.count(), villages, lacking.count())
 
 
@@ -131,8 +157,9 @@ def coverage_for(user: Any, *, on: date | None = None, within: str = "", limit: 
 
 def plans_for(user: Any, *, within: str = "") -> QuerySet[Plan]:
     """Current plans (those no later plan supersedes) in scope."""
-    return (Plan.objects.filter(_q(user, area="area_id", within=within), successor__isnull=True)
-            .select_related("household", "household__head", "area"))  # fmt: skip
+    return Plan.objects.filter(
+        _q(user, area="area_id", within=within), successor__isnull=True
+    ).select_related("household", "household__head", "area")
 
 
 def household_for(user: Any, number: str) -> Household | None:
@@ -180,8 +207,9 @@ def fund_entry_of(project: Project, entry_id: int) -> FundEntry | None:
 def positions_for(projects: list[Project], *, as_of: date) -> dict[int, FundPosition]:
     """Each project's fund position and idle status on `as_of`, in one query."""
     entries: dict[int, list[tuple[str, date, Decimal]]] = {p.pk: [] for p in projects}
-    for project_id, kind, on, amount in FundEntry.objects.filter(project__in=[p.pk for p in projects]).values_list(
-            "project_id", "kind", "on", "amount"):  # fmt: skip
+    for project_id, kind, on, amount in FundEntry.objects.filter(
+        project__in=[p.pk for p in projects]
+    ).values_list("project_id", "kind", "on", "amount"):
         entries[project_id].append((kind, on, amount))
     policies: dict[str, tuple[int | None, Decimal | None]] = {}
     positions = {}
@@ -200,8 +228,11 @@ def positions_for(projects: list[Project], *, as_of: date) -> dict[int, FundPosi
 def loans_for(user: Any, *, within: str = "") -> QuerySet[Loan]:
     if user is not None and getattr(user, "role", "") == "unit":
         return Loan.objects.none()
-    return (Loan.objects.filter(_q(user, area="area_id", within=within), successor__isnull=True)
-            .select_related("household", "area").prefetch_related("repayments"))  # fmt: skip
+    return (
+        Loan.objects.filter(_q(user, area="area_id", within=within), successor__isnull=True)
+        .select_related("household", "area")
+        .prefetch_related("repayments")
+    )
 
 
 def loan_for(user: Any, loan_id: int) -> Loan | None:
@@ -215,9 +246,14 @@ def loan_rows(loans: list[Loan], *, as_of: date) -> list[dict[str, Any]]:
         key = (loan.issued_on.year, code_at(loan.area_id, "province"))
         if key not in rates:
             rates[key] = loan_rate(loan)
-        status = loan_status(amount=loan.amount, issued_on=loan.issued_on, term_months=loan.term_months,
-                             repayments=[(r.on, r.principal) for r in loan.repayments.all()], as_of=as_of,
-                             rate=rates[key])  # fmt: skip
+        status = loan_status(
+            amount=loan.amount,
+            issued_on=loan.issued_on,
+            term_months=loan.term_months,
+            repayments=[(r.on, r.principal) for r in loan.repayments.all()],
+            as_of=as_of,
+            rate=rates[key],
+        )
         rows.append({"loan": loan, "status": status})
     return rows
 
@@ -226,13 +262,15 @@ def loan_rows(loans: list[Loan], *, as_of: date) -> list[dict[str, Any]]:
 
 
 def duties_for(user: Any, *, within: str = "") -> QuerySet[Duty]:
-    return Duty.objects.filter(_q(user, area="area_id", unit="unit_id", within=within),
-                               successor__isnull=True).select_related("area", "unit")  # fmt: skip
+    return Duty.objects.filter(
+        _q(user, area="area_id", unit="unit_id", within=within), successor__isnull=True
+    ).select_related("area", "unit")
 
 
 def visits_for(user: Any, *, within: str = "") -> QuerySet[Visit]:
-    return Visit.objects.filter(_q(user, area="area_id", unit="unit_id", within=within),
-                                successor__isnull=True).select_related("area", "unit")  # fmt: skip
+    return Visit.objects.filter(
+        _q(user, area="area_id", unit="unit_id", within=within), successor__isnull=True
+    ).select_related("area", "unit")
 
 
 def compliance_for(
@@ -240,14 +278,31 @@ def compliance_for(
 ) -> Report:
     """Duty compliance in `period` over the duties the user sees, against the visits made by the same people (any
     visit of theirs, whoever recorded it: a duty is met by the visit, not by who keyed it in)."""
-    duties = list(duties_for(user, within=within).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=period.start), valid_from__lte=period.end))  # fmt: skip
+    duties = list(
+        duties_for(user, within=within).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=period.start), valid_from__lte=period.end
+        )
+    )
     names = {d.who for d in duties}
-    visits = (Visit.objects.filter(successor__isnull=True, who__in=names, on__gte=period.start - periods.WEEK_SLACK,
-                                   on__lte=period.end + periods.WEEK_SLACK)
-              .values_list("who", "target_type", "target_code", "area_id", "on"))  # fmt: skip
-    facts = [DutyFacts(d.who, d.target_type, d.target_code, d.frequency, d.per_period, d.valid_from, d.valid_to,
-                       d.area.name) for d in duties]  # fmt: skip
+    visits = Visit.objects.filter(
+        successor__isnull=True,
+        who__in=names,
+        on__gte=period.start - periods.WEEK_SLACK,
+        on__lte=period.end + periods.WEEK_SLACK,
+    ).values_list("who", "target_type", "target_code", "area_id", "on")
+    facts = [
+        DutyFacts(
+            d.who,
+            d.target_type,
+            d.target_code,
+            d.frequency,
+            d.per_period,
+            d.valid_from,
+            d.valid_to,
+            d.area.name,
+        )
+        for d in duties
+    ]
     return compliance(
         facts, [VisitFacts(*row) for row in visits], period, as_of=as_of or timezone.localdate()
     )

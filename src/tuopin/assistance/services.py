@@ -44,8 +44,14 @@ from tuopin.core.crypto import encrypt
 from tuopin.registry.idnumbers import mask_phone
 from tuopin.registry.models import Household
 
-PERSON_KINDS = ("cadre_household", "task_force", "first_secretary", "leader_county", "leader_township",
-                "leader_village")  # fmt: skip
+PERSON_KINDS = (
+    "cadre_household",
+    "task_force",
+    "first_secretary",
+    "leader_county",
+    "leader_township",
+    "leader_village",
+)
 
 
 def actor_name(actor: User | None) -> str:
@@ -53,8 +59,14 @@ def actor_name(actor: User | None) -> str:
 
 
 def refuse(actor: User, *, what: str, object_id: str, area: str, message: str) -> NoReturn:
-    audit_record(action=f"assistance.{what}", actor=actor, object_type=what, object_id=object_id[:64],
-                 result="denied", area=area)  # fmt: skip
+    audit_record(
+        action=f"assistance.{what}",
+        actor=actor,
+        object_type=what,
+        object_id=object_id[:64],
+        result="denied",
+        area=area,
+    )
     raise PermissionDenied(message)
 
 
@@ -66,8 +78,15 @@ def may_write(actor: User | None, *, area: str, unit_id: int | None = None, unit
     return actor.can(Capability.WRITE) and in_scope(actor, area)
 
 
-def check_write(actor: User | None, *, area: str, what: str, object_id: str = "", unit_id: int | None = None,
-                unit_may: bool = False) -> None:  # fmt: skip
+def check_write(
+    actor: User | None,
+    *,
+    area: str,
+    what: str,
+    object_id: str = "",
+    unit_id: int | None = None,
+    unit_may: bool = False,
+) -> None:
     """Refuse (audited) unless the actor may write this row: see the module notes."""
     if actor is None or may_write(actor, area=area, unit_id=unit_id, unit_may=unit_may):
         return
@@ -104,12 +123,24 @@ def _required(value: str, message: str) -> str:
 
 
 @transaction.atomic
-def unit_create(*, actor: User | None, name: str, kind: str, parent: HelpingUnit | None = None,
-                group: WorkingGroup | None = None, area_code: str = "") -> HelpingUnit:  # fmt: skip
+def unit_create(
+    *,
+    actor: User | None,
+    name: str,
+    kind: str,
+    parent: HelpingUnit | None = None,
+    group: WorkingGroup | None = None,
+    area_code: str = "",
+) -> HelpingUnit:
     if actor is not None and not actor.can(Capability.MANAGE_USERS):
         raise PermissionDenied(_("只有管理员可以登记帮扶单位。"))
-    unit = HelpingUnit.objects.create(name=_required(name, _("请填写单位名称。"))[:100], kind=kind, parent=parent,
-                                      group=group, area=area_of(area_code) if area_code else None)  # fmt: skip
+    unit = HelpingUnit.objects.create(
+        name=_required(name, _("请填写单位名称。"))[:100],
+        kind=kind,
+        parent=parent,
+        group=group,
+        area=area_of(area_code) if area_code else None,
+    )
     audit_record(action="assistance.unit_create", actor=actor, object_type="unit", object_id=str(unit.pk))
     return unit
 
@@ -128,9 +159,12 @@ def unit_ensure(*, actor: User | None, name: str, group_name: str = "") -> Helpi
             group = (
                 WorkingGroup.objects.filter(unit=owner, name=group_name.strip()).first() if owner else None
             )
-        unit = HelpingUnit.objects.create(name=_required(name, _("请填写单位名称。"))[:100],
-                                          kind="department" if group else "other", group=group,
-                                          parent=group.unit if group else None)  # fmt: skip
+        unit = HelpingUnit.objects.create(
+            name=_required(name, _("请填写单位名称。"))[:100],
+            kind="department" if group else "other",
+            group=group,
+            parent=group.unit if group else None,
+        )
         audit_record(action="assistance.unit_create", actor=actor, object_type="unit", object_id=str(unit.pk))
     return unit
 
@@ -146,19 +180,31 @@ def unit_member_link(*, actor: User | None, user: User, unit: HelpingUnit) -> Un
         if not actor.can(Capability.MANAGE_USERS) or not users_for(actor).filter(pk=user.pk).exists():
             refuse(actor, what="unit_link", object_id=str(user.pk), area="", message=_("您无权管理该用户。"))
     with transaction.atomic():
-        link, created = UnitMember.objects.get_or_create(user=user, unit=unit,
-                                                         defaults={"linked_by": actor_name(actor)})  # fmt: skip
+        link, created = UnitMember.objects.get_or_create(
+            user=user, unit=unit, defaults={"linked_by": actor_name(actor)}
+        )
         if created:
-            audit_record(action="assistance.unit_link", actor=actor, object_type="user", object_id=str(user.pk),
-                         details={"unit": unit.name})  # fmt: skip
+            audit_record(
+                action="assistance.unit_link",
+                actor=actor,
+                object_type="user",
+                object_id=str(user.pk),
+                details={"unit": unit.name},
+            )
     return link
 
 
 # ------------------------------------------------------------------------------------------------- pairings
 
 
-def _check_pairing(kind: str, area: Area, household: Household | None, helper_name: str, unit: HelpingUnit | None,
-                   helper_area: Area | None) -> None:  # fmt: skip
+def _check_pairing(
+    kind: str,
+    area: Area,
+    household: Household | None,
+    helper_name: str,
+    unit: HelpingUnit | None,
+    helper_area: Area | None,
+) -> None:
     problems: dict[str, list[str]] = {}
     if kind not in PairingKind.values:
         problems["kind"] = [_("请选择结对类型。")]
@@ -176,10 +222,22 @@ def _check_pairing(kind: str, area: Area, household: Household | None, helper_na
         raise ValidationError(problems)
 
 
-def pairing_start(*, actor: User | None, kind: str, area_code: str = "", valid_from: date, reason: str = "",
-                  helper_name: str = "", helper_role: str = "", phone: str = "", unit: HelpingUnit | None = None,
-                  group: WorkingGroup | None = None, helper_area_code: str = "", household: Household | None = None,
-                  supersedes: Pairing | None = None) -> Pairing:  # fmt: skip
+def pairing_start(
+    *,
+    actor: User | None,
+    kind: str,
+    area_code: str = "",
+    valid_from: date,
+    reason: str = "",
+    helper_name: str = "",
+    helper_role: str = "",
+    phone: str = "",
+    unit: HelpingUnit | None = None,
+    group: WorkingGroup | None = None,
+    helper_area_code: str = "",
+    household: Household | None = None,
+    supersedes: Pairing | None = None,
+) -> Pairing:
     """Start a pairing (an edge of the graph) valid from a day. A household's pairing lies in its village."""
     area = area_of(household.village_id if household else area_code)
     check_write(actor, area=area.code, what="pairing", object_id=household.number if household else area.code)
@@ -189,13 +247,29 @@ def pairing_start(*, actor: User | None, kind: str, area_code: str = "", valid_f
         group = unit.group
     with transaction.atomic():
         pairing = Pairing.objects.create(
-            kind=kind, area=area, household=household, helper_name=helper_name.strip()[:60],
-            helper_role=helper_role.strip()[:60], helper_phone_encrypted=encrypt(phone.strip()) if phone.strip() else "",
-            helper_phone_masked=mask_phone(phone.strip()), unit=unit, group=group, helper_area=helper_area,
-            valid_from=valid_from, reason=reason.strip()[:200], supersedes=supersedes, actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.pairing_start", actor=actor, object_type="pairing",
-                     object_id=str(pairing.pk), area=area.code,
-                     details={"kind": kind, "supersedes": supersedes.pk if supersedes else None})  # fmt: skip
+            kind=kind,
+            area=area,
+            household=household,
+            helper_name=helper_name.strip()[:60],
+            helper_role=helper_role.strip()[:60],
+            helper_phone_encrypted=encrypt(phone.strip()) if phone.strip() else "",
+            helper_phone_masked=mask_phone(phone.strip()),
+            unit=unit,
+            group=group,
+            helper_area=helper_area,
+            valid_from=valid_from,
+            reason=reason.strip()[:200],
+            supersedes=supersedes,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.pairing_start",
+            actor=actor,
+            object_type="pairing",
+            object_id=str(pairing.pk),
+            area=area.code,
+            details={"kind": kind, "supersedes": supersedes.pk if supersedes else None},
+        )
     return pairing
 
 
@@ -208,15 +282,31 @@ def pairing_end(*, actor: User | None, pairing: Pairing, valid_to: date, reason:
     with transaction.atomic():
         if PairingEnd.objects.select_for_update().filter(pairing=pairing).exists():
             raise ValidationError(_("该结对已经终止。"))
-        end = PairingEnd.objects.create(pairing=pairing, valid_to=valid_to, reason=reason[:200],
-                                        actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.pairing_end", actor=actor, object_type="pairing",
-                     object_id=str(pairing.pk), area=pairing.area_id, details={"valid_to": valid_to.isoformat()})  # fmt: skip
+        end = PairingEnd.objects.create(
+            pairing=pairing, valid_to=valid_to, reason=reason[:200], actor=actor_name(actor)
+        )
+        audit_record(
+            action="assistance.pairing_end",
+            actor=actor,
+            object_type="pairing",
+            object_id=str(pairing.pk),
+            area=pairing.area_id,
+            details={"valid_to": valid_to.isoformat()},
+        )
     return end
 
 
-def pairing_change(*, actor: User | None, pairing: Pairing, on: date, reason: str, helper_name: str = "",
-                   helper_role: str = "", phone: str = "", unit: HelpingUnit | None = None) -> Pairing:  # fmt: skip
+def pairing_change(
+    *,
+    actor: User | None,
+    pairing: Pairing,
+    on: date,
+    reason: str,
+    helper_name: str = "",
+    helper_role: str = "",
+    phone: str = "",
+    unit: HelpingUnit | None = None,
+) -> Pairing:
     """A change of helper: the old pairing ends the day before `on`, and a new one, superseding it, starts on it;
     both or neither."""
     check_write(
@@ -227,15 +317,36 @@ def pairing_change(*, actor: User | None, pairing: Pairing, on: date, reason: st
     with transaction.atomic():
         pairing_end(actor=actor, pairing=pairing, valid_to=on - timedelta(days=1), reason=reason)
         return pairing_start(
-            actor=actor, kind=pairing.kind, area_code=pairing.area_id, valid_from=on, reason=reason,
-            helper_name=helper_name or pairing.helper_name, helper_role=helper_role or pairing.helper_role,
-            phone=phone, unit=unit or pairing.unit, group=pairing.group if unit is None else unit.group,
-            helper_area_code=pairing.helper_area_id or "", household=pairing.household, supersedes=pairing)  # fmt: skip
+            actor=actor,
+            kind=pairing.kind,
+            area_code=pairing.area_id,
+            valid_from=on,
+            reason=reason,
+            helper_name=helper_name or pairing.helper_name,
+            helper_role=helper_role or pairing.helper_role,
+            phone=phone,
+            unit=unit or pairing.unit,
+            group=pairing.group if unit is None else unit.group,
+            helper_area_code=pairing.helper_area_id or "",
+            household=pairing.household,
+            supersedes=pairing,
+        )
 
 
-def agreement_record(*, actor: User | None, pairing: Pairing, title: str, signed_on: date, funds: Decimal,
-                     training_places: int = 0, jobs: int = 0, cadres_exchanged: int = 0, projects: int = 0,
-                     note: str = "", supersedes: Agreement | None = None) -> Agreement:  # fmt: skip
+def agreement_record(
+    *,
+    actor: User | None,
+    pairing: Pairing,
+    title: str,
+    signed_on: date,
+    funds: Decimal,
+    training_places: int = 0,
+    jobs: int = 0,
+    cadres_exchanged: int = 0,
+    projects: int = 0,
+    note: str = "",
+    supersedes: Agreement | None = None,
+) -> Agreement:
     """An agreement of a county-to-county pairing and its outputs (a correction supersedes the earlier row),
     recorded by the offices of either county."""
     helper = pairing.helper_area_id or ""
@@ -247,12 +358,26 @@ def agreement_record(*, actor: User | None, pairing: Pairing, title: str, signed
         raise ValidationError({"funds": [_("金额不能为负数。")]})
     with transaction.atomic():
         agreement = Agreement.objects.create(
-            pairing=pairing, area_id=pairing.area_id, title=_required(title, _("请填写协议名称。"))[:200],
-            signed_on=signed_on, funds=funds, training_places=training_places, jobs=jobs,
-            cadres_exchanged=cadres_exchanged, projects=projects, note=note.strip()[:500], supersedes=supersedes,
-            actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.agreement", actor=actor, object_type="agreement",
-                     object_id=str(agreement.pk), area=pairing.area_id)  # fmt: skip
+            pairing=pairing,
+            area_id=pairing.area_id,
+            title=_required(title, _("请填写协议名称。"))[:200],
+            signed_on=signed_on,
+            funds=funds,
+            training_places=training_places,
+            jobs=jobs,
+            cadres_exchanged=cadres_exchanged,
+            projects=projects,
+            note=note.strip()[:500],
+            supersedes=supersedes,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.agreement",
+            actor=actor,
+            object_type="agreement",
+            object_id=str(agreement.pk),
+            area=pairing.area_id,
+        )
     return agreement
 
 
@@ -263,8 +388,16 @@ def _household_labour(household: Household) -> str:
     return labour_group(list(household.members.filter(left_on__isnull=True).values_list("labour", flat=True)))
 
 
-def plan_record(*, actor: User | None, household: Household, year: int, path: str, measures: list[str],
-                responsible: str, note: str = "") -> Plan:  # fmt: skip
+def plan_record(
+    *,
+    actor: User | None,
+    household: Household,
+    year: int,
+    path: str,
+    measures: list[str],
+    responsible: str,
+    note: str = "",
+) -> Plan:
     """The household's plan ("one household, one policy"); it supersedes the household's plan before it. The labour
     group comes from the members' labour capacity (seed 004)."""
     check_write(actor, area=household.village_id, what="plan", object_id=household.number)
@@ -280,19 +413,41 @@ def plan_record(*, actor: User | None, household: Household, year: int, path: st
     with transaction.atomic():
         Household.objects.select_for_update().filter(pk=household.pk).first()  # one plan change at a time
         current = Plan.objects.filter(household=household, successor__isnull=True).order_by("-id").first()
-        plan = Plan.objects.create(household=household, area_id=household.village_id, year=year,
-                                   labour_group=_household_labour(household), path=path.strip()[:300],
-                                   measures=sorted(set(measures), key=list(MEASURES).index),
-                                   responsible=responsible.strip()[:60], note=note.strip()[:500],
-                                   supersedes=current, actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.plan", actor=actor, object_type="plan", object_id=str(plan.pk),
-                     area=household.village_id, details={"household": household.number})  # fmt: skip
+        plan = Plan.objects.create(
+            household=household,
+            area_id=household.village_id,
+            year=year,
+            labour_group=_household_labour(household),
+            path=path.strip()[:300],
+            measures=sorted(set(measures), key=list(MEASURES).index),
+            responsible=responsible.strip()[:60],
+            note=note.strip()[:500],
+            supersedes=current,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.plan",
+            actor=actor,
+            object_type="plan",
+            object_id=str(plan.pk),
+            area=household.village_id,
+            details={"household": household.number},
+        )
     return plan
 
 
-def measure_add(*, actor: User | None, household: Household, type: str, on: date, amount: Decimal | None = None,
-                provider: str = "", evidence: str = "", note: str = "",
-                supersedes: MeasureRecord | None = None) -> MeasureRecord:  # fmt: skip
+def measure_add(
+    *,
+    actor: User | None,
+    household: Household,
+    type: str,
+    on: date,
+    amount: Decimal | None = None,
+    provider: str = "",
+    evidence: str = "",
+    note: str = "",
+    supersedes: MeasureRecord | None = None,
+) -> MeasureRecord:
     """A measure delivered to a household, typed from the catalogue; a correction supersedes the wrong record."""
     check_write(actor, area=household.village_id, what="measure", object_id=household.number)
     if type not in MEASURES:
@@ -306,11 +461,26 @@ def measure_add(*, actor: User | None, household: Household, type: str, on: date
     with transaction.atomic():
         plan = Plan.objects.filter(household=household, successor__isnull=True).order_by("-id").first()
         record = MeasureRecord.objects.create(
-            household=household, area_id=household.village_id, plan=plan, type=type, on=on, amount=amount,
-            provider=provider.strip()[:100], evidence=evidence.strip()[:300], note=note.strip()[:500],
-            supersedes=supersedes, actor=actor_name(actor))  # fmt: skip
-        audit_record(action="assistance.measure", actor=actor, object_type="measure", object_id=str(record.pk),
-                     area=household.village_id, details={"household": household.number, "type": type})  # fmt: skip
+            household=household,
+            area_id=household.village_id,
+            plan=plan,
+            type=type,
+            on=on,
+            amount=amount,
+            provider=provider.strip()[:100],
+            evidence=evidence.strip()[:300],
+            note=note.strip()[:500],
+            supersedes=supersedes,
+            actor=actor_name(actor),
+        )
+        audit_record(
+            action="assistance.measure",
+            actor=actor,
+            object_type="measure",
+            object_id=str(record.pk),
+            area=household.village_id,
+            details={"household": household.number, "type": type},
+        )
     return record
 
 

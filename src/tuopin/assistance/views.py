@@ -119,15 +119,23 @@ def pairings(request: HttpRequest) -> HttpResponse:
         filters.cleaned_data if filters.is_valid() else {"kind": "", "area": "", "ended": False}
     )
     today = timezone.localdate()
-    rows = selectors.pairings_for(user, kind=chosen["kind"], within=chosen["area"],
-                                  on=None if chosen["ended"] else today)  # fmt: skip
+    rows = selectors.pairings_for(
+        user, kind=chosen["kind"], within=chosen["area"], on=None if chosen["ended"] else today
+    )
     page = Paginator(rows.order_by("area_id", "kind", "id"), PAGE).get_page(request.GET.get("page"))
     labels = dict(PairingKind.choices)
     counts = selectors.pairings_for(user, on=today).order_by().values("kind").annotate(n=Count("id"))
     by_kind = [{"label": str(labels.get(c["kind"], c["kind"])), "households": c["n"]} for c in counts]
-    context = {"filters": filters, "page": page, "today": today, "charts": {"kind": by_kind},
-               "totals": selectors.agreement_totals(user), "writes": _writes(user), "query": request.GET.copy(),
-               **_ledgers(user, "pairings")}  # fmt: skip
+    context = {
+        "filters": filters,
+        "page": page,
+        "today": today,
+        "charts": {"kind": by_kind},
+        "totals": selectors.agreement_totals(user),
+        "writes": _writes(user),
+        "query": request.GET.copy(),
+        **_ledgers(user, "pairings"),
+    }
     return render(request, "assistance/pairings.html", context)
 
 
@@ -145,43 +153,92 @@ def pairing_new(request: HttpRequest) -> HttpResponse:
                 form.add_error("household", _("户编号不存在或不在管辖范围内。"))
         if not form.errors:
             made: list[Any] = []
-            done = _try(form, lambda: made.append(pairing_start(
-                actor=user, kind=data["kind"], area_code=data["area_code"], valid_from=data["valid_from"],
-                reason=data["reason"], helper_name=data["helper_name"], helper_role=data["helper_role"],
-                phone=data["phone"], unit=_unit(user, data["unit"]), helper_area_code=data["helper_area_code"],
-                household=household)))  # fmt: skip
+            done = _try(
+                form,
+                lambda: made.append(
+                    pairing_start(
+                        actor=user,
+                        kind=data["kind"],
+                        area_code=data["area_code"],
+                        valid_from=data["valid_from"],
+                        reason=data["reason"],
+                        helper_name=data["helper_name"],
+                        helper_role=data["helper_role"],
+                        phone=data["phone"],
+                        unit=_unit(user, data["unit"]),
+                        helper_area_code=data["helper_area_code"],
+                        household=household,
+                    )
+                ),
+            )
             if done:
                 return _saved(request, "assistance:pairing", pairing_id=made[0].pk)
-    return render(request, "assistance/pairing_new.html", {"form": form, "writes": _writes(user)},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "assistance/pairing_new.html",
+        {"form": form, "writes": _writes(user)},
+        status=400 if form.errors else 200,
+    )
 
 
 @require(Capability.READ)
 def pairing_detail(request: HttpRequest, pairing_id: int) -> HttpResponse:
     user: Any = request.user
-    pairing = get_in_scope_or_404(request, lambda: selectors.pairing_for(user, pairing_id), what="pairing",
-                                  key=str(pairing_id))  # fmt: skip
+    pairing = get_in_scope_or_404(
+        request, lambda: selectors.pairing_for(user, pairing_id), what="pairing", key=str(pairing_id)
+    )
     action = request.POST.get("action", "") if request.method == "POST" else ""
     end = PairingEndForm(request.POST if action == "end" else None)
     change = PairingChangeForm(request.POST if action == "change" else None)
-    if action == "end" and end.is_valid() and _try(end, lambda: pairing_end(
-            actor=user, pairing=pairing, valid_to=end.cleaned_data["valid_to"], reason=end.cleaned_data["reason"])):  # fmt: skip
+    if (
+        action == "end"
+        and end.is_valid()
+        and _try(
+            end,
+            lambda: pairing_end(
+                actor=user,
+                pairing=pairing,
+                valid_to=end.cleaned_data["valid_to"],
+                reason=end.cleaned_data["reason"],
+            ),
+        )
+    ):
         return _saved(request, "assistance:pairing", pairing_id=pairing.pk)
     made: list[Any] = []
-    if action == "change" and change.is_valid() and _try(change, lambda: made.append(pairing_change(
-            actor=user, pairing=pairing, on=change.cleaned_data["on"], reason=change.cleaned_data["reason"],
-            helper_name=change.cleaned_data["helper_name"], helper_role=change.cleaned_data["helper_role"],
-            phone=change.cleaned_data["phone"]))):  # fmt: skip
+    if (
+        action == "change"
+        and change.is_valid()
+        and _try(
+            change,
+            lambda: made.append(
+                pairing_change(
+                    actor=user,
+                    pairing=pairing,
+                    on=change.cleaned_data["on"],
+                    reason=change.cleaned_data["reason"],
+                    helper_name=change.cleaned_data["helper_name"],
+                    helper_role=change.cleaned_data["helper_role"],
+                    phone=change.cleaned_data["phone"],
+                )
+            ),
+        )
+    ):
         return _saved(request, "assistance:pairing", pairing_id=made[0].pk)
     history: list[Any] = []
     step = pairing.supersedes
     while step is not None and len(history) < 50:
         history.append(step)
         step = step.supersedes
-    context = {"pairing": pairing, "end": end, "change": change, "history": history,
-               "successor": getattr(pairing, "successor", None),
-               "ended": hasattr(pairing, "end"), "writes": _writes(user),
-               "agreements": selectors.agreements_for(user, pairing)}  # fmt: skip
+    context = {
+        "pairing": pairing,
+        "end": end,
+        "change": change,
+        "history": history,
+        "successor": getattr(pairing, "successor", None),
+        "ended": hasattr(pairing, "end"),
+        "writes": _writes(user),
+        "agreements": selectors.agreements_for(user, pairing),
+    }
     return render(
         request, "assistance/pairing.html", context, status=400 if end.errors or change.errors else 200
     )
@@ -201,8 +258,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @require(Capability.READ)
 def household(request: HttpRequest, number: str) -> HttpResponse:
     user: Any = request.user
-    found = get_in_scope_or_404(request, lambda: selectors.household_for(user, number), what="household",
-                                key=number)  # fmt: skip
+    found = get_in_scope_or_404(
+        request, lambda: selectors.household_for(user, number), what="household", key=number
+    )
     action = request.POST.get("action", "") if request.method == "POST" else ""
     plan = PlanForm(request.POST if action == "plan" else None, initial={"year": timezone.localdate().year})
     measure = MeasureForm(request.POST if action == "measure" else None)
@@ -210,29 +268,65 @@ def household(request: HttpRequest, number: str) -> HttpResponse:
     done = False
     if action == "plan" and plan.is_valid():
         d = plan.cleaned_data
-        done = _try(plan, lambda: plan_save(actor=user, household=found, year=d["year"], path=d["path"],
-                                            measures=d["measures"], responsible=d["responsible"], note=d["note"]))  # fmt: skip
+        done = _try(
+            plan,
+            lambda: plan_save(
+                actor=user,
+                household=found,
+                year=d["year"],
+                path=d["path"],
+                measures=d["measures"],
+                responsible=d["responsible"],
+                note=d["note"],
+            ),
+        )
     elif action == "measure" and measure.is_valid():
         d = measure.cleaned_data
-        done = _try(measure, lambda: measure_add(actor=user, household=found, type=d["type"], on=d["on"],
-                                                 amount=d["amount"], provider=d["provider"], evidence=d["evidence"],
-                                                 note=d["note"]))  # fmt: skip
+        done = _try(
+            measure,
+            lambda: measure_add(
+                actor=user,
+                household=found,
+                type=d["type"],
+                on=d["on"],
+                amount=d["amount"],
+                provider=d["provider"],
+                evidence=d["evidence"],
+                note=d["note"],
+            ),
+        )
     elif action == "loan" and loan.is_valid():
         d = loan.cleaned_data
-        done = _try(loan, lambda: loan_record(actor=user, household=found, borrower=d["borrower"], lender=d["lender"],
-                                              amount=d["amount"], term_months=d["term_months"],
-                                              issued_on=d["issued_on"], purpose=d["purpose"]))  # fmt: skip
+        done = _try(
+            loan,
+            lambda: loan_record(
+                actor=user,
+                household=found,
+                borrower=d["borrower"],
+                lender=d["lender"],
+                amount=d["amount"],
+                term_months=d["term_months"],
+                issued_on=d["issued_on"],
+                purpose=d["purpose"],
+            ),
+        )
     if done:
         return _saved(request, "assistance:household", number=found.number)
     current = selectors.plans_for(user).filter(household=found).first()
     today = timezone.localdate()
-    context = {"household": found, "plan": current, "plan_form": plan, "measure_form": measure, "loan_form": loan,
-               "plan_measures": [measure_label(code) for code in current.measures] if current else [],
-               "labour_label": LABOUR_GROUPS[current.labour_group][0] if current else "",
-               "measures": selectors.measures_for(user, household=found).order_by("-on", "-id"),
-               "loans": selectors.loan_rows(list(selectors.loans_for(user).filter(household=found)), as_of=today),
-               "pairings": selectors.pairings_for(user).filter(household=found).order_by("valid_from", "id"),
-               "writes": _writes(user)}  # fmt: skip
+    context = {
+        "household": found,
+        "plan": current,
+        "plan_form": plan,
+        "measure_form": measure,
+        "loan_form": loan,
+        "plan_measures": [measure_label(code) for code in current.measures] if current else [],
+        "labour_label": LABOUR_GROUPS[current.labour_group][0] if current else "",
+        "measures": selectors.measures_for(user, household=found).order_by("-on", "-id"),
+        "loans": selectors.loan_rows(list(selectors.loans_for(user).filter(household=found)), as_of=today),
+        "pairings": selectors.pairings_for(user).filter(household=found).order_by("valid_from", "id"),
+        "writes": _writes(user),
+    }
     failed = plan.errors or measure.errors or loan.errors
     return render(request, "assistance/household.html", context, status=400 if failed else 200)
 
@@ -245,14 +339,27 @@ def plans(request: HttpRequest) -> HttpResponse:
     group = group if group in LABOUR_GROUPS else ""
     rows = selectors.plans_for(user)
     counts = dict(rows.order_by().values_list("labour_group").annotate(n=Count("id")))
-    groups = [{"code": code, "label": label, "measures": [measure_label(m) for m in codes], "n": counts.get(code, 0)}
-              for code, (label, codes) in LABOUR_GROUPS.items()]  # fmt: skip
+    groups = [
+        {
+            "code": code,
+            "label": label,
+            "measures": [measure_label(m) for m in codes],
+            "n": counts.get(code, 0),
+        }
+        for code, (label, codes) in LABOUR_GROUPS.items()
+    ]
     listed = rows.filter(labour_group=group) if group else rows
     page = Paginator(listed.order_by("area_id", "household_id", "id"), PAGE).get_page(request.GET.get("page"))
     entries = [{"plan": plan, "measures": [measure_label(m) for m in plan.measures]} for plan in page]
     chart = [{"label": str(g["label"]).split("：")[0], "households": g["n"]} for g in groups]
-    context = {"groups": groups, "group": group, "page": page, "entries": entries, "charts": {"groups": chart},
-               "query": request.GET.copy()}  # fmt: skip
+    context = {
+        "groups": groups,
+        "group": group,
+        "page": page,
+        "entries": entries,
+        "charts": {"groups": chart},
+        "query": request.GET.copy(),
+    }
     return render(request, "assistance/plans.html", context)
 
 
@@ -261,7 +368,8 @@ def loans(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     today = timezone.localdate()
     page = Paginator(selectors.loans_for(user).order_by("area_id", "issued_on", "id"), PAGE).get_page(
-        request.GET.get("page"))  # fmt: skip
+        request.GET.get("page")
+    )
     rows = selectors.loan_rows(list(page), as_of=today)
     return render(
         request,
@@ -277,12 +385,24 @@ def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
         request, lambda: selectors.loan_for(user, loan_id), what="loan", key=str(loan_id)
     )
     form = RepaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _try(form, lambda: repayment_record(
-            actor=user, loan=loan, on=form.cleaned_data["on"], principal=form.cleaned_data["principal"])):  # fmt: skip
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _try(
+            form,
+            lambda: repayment_record(
+                actor=user, loan=loan, on=form.cleaned_data["on"], principal=form.cleaned_data["principal"]
+            ),
+        )
+    ):
         return _saved(request, "assistance:loan", loan_id=loan.pk)
     row = selectors.loan_rows([loan], as_of=timezone.localdate())[0]
-    return render(request, "assistance/loan.html", {"row": row, "loan": loan, "form": form, "writes": _writes(user)},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "assistance/loan.html",
+        {"row": row, "loan": loan, "form": form, "writes": _writes(user)},
+        status=400 if form.errors else 200,
+    )
 
 
 # ------------------------------------------------------------------------------------- projects and funds
@@ -302,30 +422,58 @@ def projects(request: HttpRequest) -> HttpResponse:
     made: list[Any] = []
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _try(form, lambda: made.append(project_record(
-                actor=user, year=d["year"], area_code=d["area_code"], name=d["name"], funds=d["funds"],
-                unit=_unit(user, d["unit"]), content=d["content"], implementer=d["implementer"],
-                beneficiaries=d["beneficiaries"], expected_effect=d["expected_effect"]))):  # fmt: skip
+        if _try(
+            form,
+            lambda: made.append(
+                project_record(
+                    actor=user,
+                    year=d["year"],
+                    area_code=d["area_code"],
+                    name=d["name"],
+                    funds=d["funds"],
+                    unit=_unit(user, d["unit"]),
+                    content=d["content"],
+                    implementer=d["implementer"],
+                    beneficiaries=d["beneficiaries"],
+                    expected_effect=d["expected_effect"],
+                )
+            ),
+        ):
             return _saved(request, "assistance:project", project_id=made[0].pk)
     today = timezone.localdate()
-    page = Paginator(selectors.projects_for(user, year=year).order_by("-year", "area_id", "id"), PAGE).get_page(
-        request.GET.get("page"))  # fmt: skip
+    page = Paginator(
+        selectors.projects_for(user, year=year).order_by("-year", "area_id", "id"), PAGE
+    ).get_page(request.GET.get("page"))
     listed = list(page)
     positions = selectors.positions_for(listed, as_of=today)
     rows: list[dict[str, Any]] = [{"project": p, "position": positions[p.pk]} for p in listed]
-    chart = [{"label": p.name[:20], "allocated": float(positions[p.pk].allocated),
-              "disbursed": float(positions[p.pk].disbursed)} for p in listed[:20]]  # fmt: skip
-    context = {"page": page, "rows": rows, "year": year or "", "form": form, "charts": {"projects": chart},
-               "may_add": _writes(user) or _unit_writes(user), "idle": sum(1 for r in rows if r["position"].idle),
-               **_ledgers(user, "projects", "funds")}  # fmt: skip
+    chart = [
+        {
+            "label": p.name[:20],
+            "allocated": float(positions[p.pk].allocated),
+            "disbursed": float(positions[p.pk].disbursed),
+        }
+        for p in listed[:20]
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "year": year or "",
+        "form": form,
+        "charts": {"projects": chart},
+        "may_add": _writes(user) or _unit_writes(user),
+        "idle": sum(1 for r in rows if r["position"].idle),
+        **_ledgers(user, "projects", "funds"),
+    }
     return render(request, "assistance/projects.html", context, status=400 if form.errors else 200)
 
 
 @require(Capability.READ)
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     user: Any = request.user
-    project = get_in_scope_or_404(request, lambda: selectors.project_for(user, project_id), what="project",
-                                  key=str(project_id))  # fmt: skip
+    project = get_in_scope_or_404(
+        request, lambda: selectors.project_for(user, project_id), what="project", key=str(project_id)
+    )
     action = request.POST.get("action", "") if request.method == "POST" else ""
     acceptance = AcceptanceForm(request.POST if action == "accept" else None, initial={"year": project.year})
     fund = FundEntryForm(request.POST if action == "fund" else None)
@@ -333,24 +481,48 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     done = False
     if action == "accept" and acceptance.is_valid():
         d = acceptance.cleaned_data
-        done = _try(acceptance, lambda: acceptance_record(actor=user, project=project, year=d["year"],
-                                                          result=d["result"], on=d["on"], notes=d["notes"]))  # fmt: skip
+        done = _try(
+            acceptance,
+            lambda: acceptance_record(
+                actor=user, project=project, year=d["year"], result=d["result"], on=d["on"], notes=d["notes"]
+            ),
+        )
     elif action == "fund" and fund.is_valid():
         d = fund.cleaned_data
-        done = _try(fund, lambda: fund_entry_record(actor=user, project=project,
-                                                    source=fund_source_get(name=d["source"], level=d["level"]),
-                                                    kind=d["kind"], on=d["on"], amount=d["amount"], note=d["note"]))  # fmt: skip
+        done = _try(
+            fund,
+            lambda: fund_entry_record(
+                actor=user,
+                project=project,
+                source=fund_source_get(name=d["source"], level=d["level"]),
+                kind=d["kind"],
+                on=d["on"],
+                amount=d["amount"],
+                note=d["note"],
+            ),
+        )
     elif action == "reverse" and reverse.is_valid():
         entry = selectors.fund_entry_of(project, reverse.cleaned_data["entry"])
-        done = entry is not None and _try(reverse, lambda: fund_entry_reverse(
-            actor=user, entry=entry, on=timezone.localdate(), note=reverse.cleaned_data["note"]))  # fmt: skip
+        done = entry is not None and _try(
+            reverse,
+            lambda: fund_entry_reverse(
+                actor=user, entry=entry, on=timezone.localdate(), note=reverse.cleaned_data["note"]
+            ),
+        )
     if done:
         return _saved(request, "assistance:project", project_id=project.pk)
     entries = selectors.fund_entries_for(user, project)
     position = selectors.positions_for([project], as_of=timezone.localdate())[project.pk]
-    context = {"project": project, "entries": entries, "position": position, "writes": _writes(user),
-               "acceptances": project.acceptances.order_by("-year", "-id"), "acceptance": acceptance, "fund": fund,
-               "reverse": reverse}  # fmt: skip
+    context = {
+        "project": project,
+        "entries": entries,
+        "position": position,
+        "writes": _writes(user),
+        "acceptances": project.acceptances.order_by("-year", "-id"),
+        "acceptance": acceptance,
+        "fund": fund,
+        "reverse": reverse,
+    }
     failed = acceptance.errors or fund.errors or reverse.errors
     return render(request, "assistance/project.html", context, status=400 if failed else 200)
 
@@ -359,15 +531,23 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 def agreement_add(request: HttpRequest, pairing_id: int) -> HttpResponse:
     """Record an agreement of a county pairing (the form sits on the pairing's page)."""
     user: Any = request.user
-    pairing = get_in_scope_or_404(request, lambda: selectors.pairing_for(user, pairing_id), what="pairing",
-                                  key=str(pairing_id))  # fmt: skip
+    pairing = get_in_scope_or_404(
+        request, lambda: selectors.pairing_for(user, pairing_id), what="pairing", key=str(pairing_id)
+    )
     post = request.POST
     try:
-        agreement_record(actor=user, pairing=pairing, title=post.get("title", ""),
-                         signed_on=date.fromisoformat(post.get("signed_on", "")), funds=_decimal(post.get("funds")),
-                         training_places=_int(post.get("training_places")), jobs=_int(post.get("jobs")),
-                         cadres_exchanged=_int(post.get("cadres_exchanged")), projects=_int(post.get("projects")),
-                         note=post.get("note", ""))  # fmt: skip
+        agreement_record(
+            actor=user,
+            pairing=pairing,
+            title=post.get("title", ""),
+            signed_on=date.fromisoformat(post.get("signed_on", "")),
+            funds=_decimal(post.get("funds")),
+            training_places=_int(post.get("training_places")),
+            jobs=_int(post.get("jobs")),
+            cadres_exchanged=_int(post.get("cadres_exchanged")),
+            projects=_int(post.get("projects")),
+            note=post.get("note", ""),
+        )
     except (ValidationError, ValueError) as error:
         messages.error(
             request, "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
@@ -400,11 +580,22 @@ def visits(request: HttpRequest) -> HttpResponse:
     form.fields["unit_name"].choices = _unit_choices(user, by="name")  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _try(form, lambda: visit_record(actor=user, who=d["who"], on=d["on"], target_type=d["target_type"],
-                                           target_code=d["target_code"], purpose=d["purpose"],
-                                           findings=d["findings"], role=d["role"], unit_name=d["unit_name"],
-                                           photo_name=d["photo"].name if d["photo"] else "",
-                                           photo_data=d["photo"].read() if d["photo"] else b"")):  # fmt: skip
+        if _try(
+            form,
+            lambda: visit_record(
+                actor=user,
+                who=d["who"],
+                on=d["on"],
+                target_type=d["target_type"],
+                target_code=d["target_code"],
+                purpose=d["purpose"],
+                findings=d["findings"],
+                role=d["role"],
+                unit_name=d["unit_name"],
+                photo_name=d["photo"].name if d["photo"] else "",
+                photo_data=d["photo"].read() if d["photo"] else b"",
+            ),
+        ):
             return _saved(request, "assistance:visits")
     page = Paginator(selectors.visits_for(user).order_by("-on", "-id"), PAGE).get_page(
         request.GET.get("page")
@@ -422,8 +613,12 @@ def visits(request: HttpRequest) -> HttpResponse:
 def visit_photo(request: HttpRequest, visit_id: int) -> HttpResponse:
     """A visit's photo, to those who see the visit; never cached."""
     user: Any = request.user
-    visit = get_in_scope_or_404(request, lambda: selectors.visits_for(user).filter(pk=visit_id, photo__gt="").first(),
-                                what="visit", key=str(visit_id))  # fmt: skip
+    visit = get_in_scope_or_404(
+        request,
+        lambda: selectors.visits_for(user).filter(pk=visit_id, photo__gt="").first(),
+        what="visit",
+        key=str(visit_id),
+    )
     path = stored_path(PHOTO_FOLDER, visit.photo)
     if not path.is_file():
         raise Http404
@@ -439,15 +634,31 @@ def duties(request: HttpRequest) -> HttpResponse:
     form = DutyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _try(form, lambda: duty_record(actor=user, who=d["who"], role=d["role"], unit_name=d["unit_name"],
-                                          target_type=d["target_type"], target_code=d["target_code"],
-                                          frequency=d["frequency"], per_period=d["per_period"],
-                                          valid_from=d["valid_from"], valid_to=d["valid_to"])):  # fmt: skip
+        if _try(
+            form,
+            lambda: duty_record(
+                actor=user,
+                who=d["who"],
+                role=d["role"],
+                unit_name=d["unit_name"],
+                target_type=d["target_type"],
+                target_code=d["target_code"],
+                frequency=d["frequency"],
+                per_period=d["per_period"],
+                valid_from=d["valid_from"],
+                valid_to=d["valid_to"],
+            ),
+        ):
             return _saved(request, "assistance:duties")
     page = Paginator(selectors.duties_for(user).order_by("who", "target_code", "id"), PAGE).get_page(
-        request.GET.get("page"))  # fmt: skip
-    return render(request, "assistance/duties.html", {"page": page, "form": form, "writes": _writes(user), **_ledgers(user, "duties")},
-                  status=400 if form.errors else 200)  # fmt: skip
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "assistance/duties.html",
+        {"page": page, "form": form, "writes": _writes(user), **_ledgers(user, "duties")},
+        status=400 if form.errors else 200,
+    )
 
 
 def _default_period(today: date) -> str:
@@ -466,10 +677,17 @@ def compliance(request: HttpRequest) -> HttpResponse:
         period = periods.parse(_default_period(timezone.localdate()))
     report = selectors.compliance_for(user, period)
     labels = dict(periods.FREQUENCIES)
-    chart = [{"label": str(labels[kind]), "met": tally[1], "missed": tally[0] - tally[1]}
-             for kind, tally in sorted(report.by_frequency.items(), key=lambda item: periods.ORDER[item[0]])]  # fmt: skip
-    context = {"report": report, "period": period, "charts": {"compliance": chart}, "missed": report.missed[:500],
-               "rate": round(100 * report.met / report.duties, 1) if report.duties else None}  # fmt: skip
+    chart = [
+        {"label": str(labels[kind]), "met": tally[1], "missed": tally[0] - tally[1]}
+        for kind, tally in sorted(report.by_frequency.items(), key=lambda item: periods.ORDER[item[0]])
+    ]
+    context = {
+        "report": report,
+        "period": period,
+        "charts": {"compliance": chart},
+        "missed": report.missed[:500],
+        "rate": round(100 * report.met / report.duties, 1) if report.duties else None,
+    }
     return render(request, "assistance/compliance.html", context)
 
 
@@ -504,6 +722,11 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 form, lambda: unit_member_link(actor=user, user=chosen, unit=unit)
             ):
                 return _saved(request, "assistance:unit", unit_id=unit.pk)
-    context = {"unit": unit, "members": selectors.unit_members_for(user, unit), "form": form, "manages": manages,
-               "children": selectors.units_listed(user).filter(parent=unit)}  # fmt: skip
+    context = {
+        "unit": unit,
+        "members": selectors.unit_members_for(user, unit),
+        "form": form,
+        "manages": manages,
+        "children": selectors.units_listed(user).filter(parent=unit),
+    }
     return render(request, "assistance/unit.html", context, status=400 if form.errors else 200)

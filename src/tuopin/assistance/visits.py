@@ -51,9 +51,20 @@ def _checked(who: str, target_type: str, target_code: str) -> str:
     return target_area(target_type, target_code)
 
 
-def duty_record(*, actor: User | None, who: str, target_type: str, target_code: str, frequency: str,
-                valid_from: date, valid_to: date | None = None, per_period: int = 1, role: str = "",
-                unit_name: str = "", supersedes: Duty | None = None) -> Duty:  # fmt: skip
+def duty_record(
+    *,
+    actor: User | None,
+    who: str,
+    target_type: str,
+    target_code: str,
+    frequency: str,
+    valid_from: date,
+    valid_to: date | None = None,
+    per_period: int = 1,
+    role: str = "",
+    unit_name: str = "",
+    supersedes: Duty | None = None,
+) -> Duty:
     """A duty to visit; a change is a new duty that supersedes the old (give the old one its end date first)."""
     area = _checked(who, target_type, target_code)
     unit = unit_named(unit_name)
@@ -68,11 +79,21 @@ def duty_record(*, actor: User | None, who: str, target_type: str, target_code: 
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
-        duty = Duty.objects.create(who=person_key(who)[:60], role=role.strip()[:60], unit=unit,
-                                   unit_name=unit_name.strip()[:100], target_type=target_type,
-                                   target_code=target_code.strip(), area_id=area, frequency=frequency,
-                                   per_period=per_period, valid_from=valid_from, valid_to=valid_to,
-                                   supersedes=supersedes, actor=actor_name(actor))  # fmt: skip
+        duty = Duty.objects.create(
+            who=person_key(who)[:60],
+            role=role.strip()[:60],
+            unit=unit,
+            unit_name=unit_name.strip()[:100],
+            target_type=target_type,
+            target_code=target_code.strip(),
+            area_id=area,
+            frequency=frequency,
+            per_period=per_period,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            supersedes=supersedes,
+            actor=actor_name(actor),
+        )
         audit_record(
             action="assistance.duty", actor=actor, object_type="duty", object_id=str(duty.pk), area=area
         )
@@ -84,18 +105,41 @@ PHOTO_FOLDER = "visits"
 
 def photo_store(name: str, data: bytes) -> str:
     """Keep a visit's photo (a JPG or PNG: core.uploads.file_store); returns the stored file's name."""
-    return file_store(PHOTO_FOLDER, name, data, kinds=(".jpg", ".jpeg", ".png"),
-                      refused=_("照片只接受 JPG 或 PNG 文件：%(name)s") % {"name": Path(name).name})  # fmt: skip
+    return file_store(
+        PHOTO_FOLDER,
+        name,
+        data,
+        kinds=(".jpg", ".jpeg", ".png"),
+        refused=_("照片只接受 JPG 或 PNG 文件：%(name)s") % {"name": Path(name).name},
+    )
 
 
-def visit_record(*, actor: User | None, who: str, on: date, target_type: str, target_code: str, purpose: str,
-                 findings: str = "", role: str = "", unit_name: str = "", photo_name: str = "",
-                 photo_data: bytes = b"", supersedes: Visit | None = None) -> Visit:  # fmt: skip
+def visit_record(
+    *,
+    actor: User | None,
+    who: str,
+    on: date,
+    target_type: str,
+    target_code: str,
+    purpose: str,
+    findings: str = "",
+    role: str = "",
+    unit_name: str = "",
+    photo_name: str = "",
+    photo_data: bytes = b"",
+    supersedes: Visit | None = None,
+) -> Visit:
     """A visit, with a photo if one is given; a helping unit's user records the visits of its own units."""
     area = _checked(who, target_type, target_code)
     unit = unit_named(unit_name)
-    check_write(actor, area=area, what="visit", object_id=target_code, unit_id=unit.pk if unit else None,
-                unit_may=True)  # fmt: skip
+    check_write(
+        actor,
+        area=area,
+        what="visit",
+        object_id=target_code,
+        unit_id=unit.pk if unit else None,
+        unit_may=True,
+    )
     if not purpose.strip():
         raise ValidationError({"purpose": [_("请填写走访事由。")]})
     if supersedes is not None and hasattr(supersedes, "successor"):
@@ -106,11 +150,21 @@ def visit_record(*, actor: User | None, who: str, on: date, target_type: str, ta
         raise ValidationError({"photo": [str(error)]}) from error
     try:
         with transaction.atomic():
-            visit = Visit.objects.create(who=person_key(who)[:60], role=role.strip()[:60], unit=unit,
-                                         unit_name=unit_name.strip()[:100], on=on, target_type=target_type,
-                                         target_code=target_code.strip(), area_id=area, purpose=purpose.strip()[:300],
-                                         findings=findings.strip()[:1000], photo=photo, supersedes=supersedes,
-                                         actor=actor_name(actor))  # fmt: skip
+            visit = Visit.objects.create(
+                who=person_key(who)[:60],
+                role=role.strip()[:60],
+                unit=unit,
+                unit_name=unit_name.strip()[:100],
+                on=on,
+                target_type=target_type,
+                target_code=target_code.strip(),
+                area_id=area,
+                purpose=purpose.strip()[:300],
+                findings=findings.strip()[:1000],
+                photo=photo,
+                supersedes=supersedes,
+                actor=actor_name(actor),
+            )
             audit_record(
                 action="assistance.visit",
                 actor=actor,
@@ -173,8 +227,9 @@ def _counts_for(duty: DutyFacts, visit: VisitFacts) -> bool:
     return visit.target_code.startswith(duty.target_code)
 
 
-def compliance(duties: Iterable[DutyFacts], visits: Iterable[VisitFacts], period: periods.Period, *,
-               as_of: date) -> Report:  # fmt: skip
+def compliance(
+    duties: Iterable[DutyFacts], visits: Iterable[VisitFacts], period: periods.Period, *, as_of: date
+) -> Report:
     """Judge every duty in `period` (see the module notes)."""
     by_person: dict[str, list[VisitFacts]] = {}
     for visit in visits:
@@ -195,7 +250,14 @@ def compliance(duties: Iterable[DutyFacts], visits: Iterable[VisitFacts], period
                 report.met += 1
                 tally[1] += 1
             else:
-                report.missed.append({"who": duty.who, "target": duty.target_code, "period": judged.label,
-                                      "required": duty.per_period, "done": done})  # fmt: skip
+                report.missed.append(
+                    {
+                        "who": duty.who,
+                        "target": duty.target_code,
+                        "period": judged.label,
+                        "required": duty.per_period,
+                        "done": done,
+                    }
+                )
     report.missed.sort(key=lambda m: (m["period"], m["who"], m["target"]))
     return report

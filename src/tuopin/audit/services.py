@@ -146,5 +146,12 @@ def import_refusal_record(
         details["problems"] = problems
     if denied:
         details["persons_outside_scope"] = denied
-    audit_record(action=action, actor=actor, request=request, object_type="ledger" if ledger else "file",
-                 object_id=ledger or filename[:64], result="denied" if denied or forbidden else "refused", details=details)  # fmt: skip
+    audit_record(
+        action=action,
+        actor=actor,
+        request=request,
+        object_type="ledger" if ledger else "file",
+        object_id=ledger or filename[:64],
+        result="denied" if denied or forbidden else "refused",
+        details=details,
+    )

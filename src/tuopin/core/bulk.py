@@ -23,8 +23,15 @@ from django.db.models.fields import NOT_PROVIDED
 from django.db.transaction import TransactionManagementError
 
 # Field types whose Python values both drivers accept unchanged (Django registers Decimal for sqlite3 itself).
-PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.DecimalField,
-         models.ForeignKey, models.BinaryField)  # fmt: skip
+PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.DecimalField,
+    models.ForeignKey,
+    models.BinaryField,
+)
 BATCH = 5000
 
 
@@ -51,8 +58,10 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     pk = str(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [connection.ops.quote_name(table), pk, count])  # fmt: skip
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), pk, count],
+            )
             return sorted(row[0] for row in cursor.fetchall())
         cursor.execute(f"SELECT max({connection.ops.quote_name(pk)}) FROM {connection.ops.quote_name(table)}")  # noqa: S608
         highest = cursor.fetchone()[0] or 0
@@ -177,8 +186,10 @@ def _update_rows_postgresql(
     count = 0
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bulk_update_rows")
-        cursor.execute(f"CREATE TEMPORARY TABLE bulk_update_rows ON COMMIT DROP AS SELECT {pk}, {', '.join(columns)} "  # noqa: S608
-                       f"FROM {quote(meta.db_table)} WITH NO DATA")  # fmt: skip
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE bulk_update_rows ON COMMIT DROP AS SELECT {pk}, {', '.join(columns)} "  # noqa: S608
+            f"FROM {quote(meta.db_table)} WITH NO DATA"
+        )
         with cursor.cursor.copy(f"COPY bulk_update_rows ({pk}, {', '.join(columns)}) FROM STDIN") as copy:
             for key, *values in rows:
                 for index, prepare in preparers:
@@ -186,7 +197,9 @@ def _update_rows_postgresql(
                 copy.write_row([key, *values])
                 count += 1
         sets = ", ".join(f"{column} = source.{column}" for column in columns)
-        cursor.execute(f"UPDATE {quote(meta.db_table)} AS target SET {sets} FROM bulk_update_rows AS source "  # noqa: S608
-                       f"WHERE target.{pk} = source.{pk}")  # fmt: skip
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} AS target SET {sets} FROM bulk_update_rows AS source "  # noqa: S608
+            f"WHERE target.{pk} = source.{pk}"
+        )
         cursor.execute("DROP TABLE bulk_update_rows")
     return count

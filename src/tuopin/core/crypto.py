@@ -52,8 +52,14 @@ def _decode(data: dict[str, object]) -> KeyRing:
 
 
 def _encode(ring: KeyRing) -> str:
-    return json.dumps({"current": ring.current, "keys": {k: base64.b64encode(v).decode() for k, v in ring.keys.items()},
-                       "index_key": base64.b64encode(ring.index_key).decode()}, indent=2)  # fmt: skip
+    return json.dumps(
+        {
+            "current": ring.current,
+            "keys": {k: base64.b64encode(v).decode() for k, v in ring.keys.items()},
+            "index_key": base64.b64encode(ring.index_key).decode(),
+        },
+        indent=2,
+    )
 
 
 def _write(path: Path, ring: KeyRing) -> None:

@@ -211,12 +211,18 @@ def check_extent(path: Path) -> None:
             extent = part_extent(archive, entry)
             if extent.cells > limit:
                 raise UploadRejected(
-                    _("工作表“%(sheet)s”的数据范围 %(range)s 有 %(rows)s 行 × %(columns)s 列，超过上限 %(limit)s 个单元格。"
-                      "请删除多余的行和列（包括远处的零星内容）后再上传。")
-                    % {"sheet": names.get(entry.filename, entry.filename), "range": extent.reference(),
-                       "rows": extent.rows[1] - extent.rows[0] + 1, "columns": extent.columns[1] - extent.columns[0] + 1,
-                       "limit": limit}
-                )  # fmt: skip
+                    _(
+                        "工作表“%(sheet)s”的数据范围 %(range)s 有 %(rows)s 行 × %(columns)s 列，超过上限 %(limit)s 个单元格。"
+                        "请删除多余的行和列（包括远处的零星内容）后再上传。"
+                    )
+                    % {
+                        "sheet": names.get(entry.filename, entry.filename),
+                        "range": extent.reference(),
+                        "rows": extent.rows[1] - extent.rows[0] + 1,
+                        "columns": extent.columns[1] - extent.columns[0] + 1,
+                        "limit": limit,
+                    }
+                )
 
 
 def part_extent(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> Extent:

@@ -35,8 +35,9 @@ def job_progress(job_id: str) -> Progress:
 
 def job_finish(job_id: str, *, result: dict[str, Any], failed: bool = False) -> None:
     status = JobStatus.FAILED if failed else JobStatus.DONE
-    Job.objects.filter(pk=job_id).update(status=status, result=result, finished_at=datetime.now(UTC),
-                                         phase="", done=1, total=1)  # fmt: skip
+    Job.objects.filter(pk=job_id).update(
+        status=status, result=result, finished_at=datetime.now(UTC), phase="", done=1, total=1
+    )
 
 
 def job_for(user: Any, job_id: str) -> Job | None:
@@ -63,9 +64,11 @@ def jobs_abandoned_fail() -> int:
         if job_id:
             job_ids.add(str(job_id))
     DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).update(
-        status=TaskResultStatus.FAILED, finished_at=now, exception_class_path="tuopin.core.jobs.WorkerDied",
+        status=TaskResultStatus.FAILED,
+        finished_at=now,
+        exception_class_path="tuopin.core.jobs.WorkerDied",
         traceback=message,
-    )  # fmt: skip
+    )
     abandoned = Job.objects.select_related("user").filter(
         Q(pk__in=job_ids, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]) | Q(status=JobStatus.RUNNING)
     )
@@ -73,8 +76,14 @@ def jobs_abandoned_fail() -> int:
     for job in abandoned:
         upload_remove(job.params.get("path"))
         job_finish(str(job.pk), result={"ok": False, "errors": [], "refused": str(message)}, failed=True)
-        audit_record(action=job.kind, actor=job.user, object_type="job", object_id=str(job.pk),
-                     result="error", details={"file": str(job.params.get("name", ""))[:100], "crashed": True})  # fmt: skip
+        audit_record(
+            action=job.kind,
+            actor=job.user,
+            object_type="job",
+            object_id=str(job.pk),
+            result="error",
+            details={"file": str(job.params.get("name", ""))[:100], "crashed": True},
+        )
         count += 1
     return count
 

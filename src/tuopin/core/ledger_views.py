@@ -64,14 +64,29 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
             path = upload_keep(upload)
         except UploadRejected as error:
             form.add_error("file", str(error))
-            import_refusal_record(action="ledger.import", actor=request.user, request=request, ledger=name,
-                                  filename=filename, message=str(error),
-                                  dry_run=form.cleaned_data["dry_run"])  # fmt: skip
+            import_refusal_record(
+                action="ledger.import",
+                actor=request.user,
+                request=request,
+                ledger=name,
+                filename=filename,
+                message=str(error),
+                dry_run=form.cleaned_data["dry_run"],
+            )
         else:
-            params = {"path": str(path), "name": filename, "ledger": name,
-                      "dry_run": form.cleaned_data["dry_run"], "page": ledger.page}  # fmt: skip
-            job = job_start(kind="ledger.import", user=request.user, params=params,
-                            enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id))  # fmt: skip
+            params = {
+                "path": str(path),
+                "name": filename,
+                "ledger": name,
+                "dry_run": form.cleaned_data["dry_run"],
+                "page": ledger.page,
+            }
+            job = job_start(
+                kind="ledger.import",
+                user=request.user,
+                params=params,
+                enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id),
+            )
             return redirect("core:job", job_id=job.pk)
     status = 400 if form.errors else 200
     return render(request, "core/ledger_upload.html", {"form": form, "ledger": ledger}, status=status)
@@ -86,8 +101,11 @@ def ledger_template(request: HttpRequest, name: str) -> HttpResponse:
 
 
 class LedgerExportForm(TextCheckedForm):
-    reason = forms.CharField(label=gettext_lazy("导出原因"), max_length=200,
-                             help_text=gettext_lazy("台账含农户和干部的姓名等个人信息，导出原因将记入审计日志。"))  # fmt: skip
+    reason = forms.CharField(
+        label=gettext_lazy("导出原因"),
+        max_length=200,
+        help_text=gettext_lazy("台账含农户和干部的姓名等个人信息，导出原因将记入审计日志。"),
+    )
 
 
 @require(Capability.READ)

@@ -159,8 +159,14 @@ class LedgerImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ledger": self.ledger, "ok": self.ok, "rows": self.rows, "created": self.created,
-                "dry_run": self.dry_run, "errors": list(self.errors)}  # fmt: skip
+        return {
+            "ledger": self.ledger,
+            "ok": self.ok,
+            "rows": self.rows,
+            "created": self.created,
+            "dry_run": self.dry_run,
+            "errors": list(self.errors),
+        }
 
 
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
@@ -260,8 +266,9 @@ def _cells(sheet: str, ledger: Ledger, rows: list[SheetRow], problems: list[Prob
     return converted
 
 
-def _check_areas(sheet: str, ledger: Ledger, rows: list[LedgerRow], actor: User | None,
-                 problems: list[Problem]) -> None:  # fmt: skip
+def _check_areas(
+    sheet: str, ledger: Ledger, rows: list[LedgerRow], actor: User | None, problems: list[Problem]
+) -> None:
     """Area cells in one query: the code must exist and, for a user, lie in their scope (the scope is checked before
     `apply` ever runs, so no ledger can forget it). A `unit` user's rows are checked by the ledger's `apply` against
     its units instead (only ledgers marked `units_may_import` take them)."""
@@ -337,9 +344,15 @@ def _no_progress(done: int, total: int, phase: str) -> None:
     return None
 
 
-def ledger_import(name: str, path: Path, *, actor: User | None, dry_run: bool = False,
-                  progress: Callable[[int, int, str], None] = _no_progress,
-                  filename: str = "") -> LedgerImportResult:  # fmt: skip
+def ledger_import(
+    name: str,
+    path: Path,
+    *,
+    actor: User | None,
+    dry_run: bool = False,
+    progress: Callable[[int, int, str], None] = _no_progress,
+    filename: str = "",
+) -> LedgerImportResult:
     """Check a ledger workbook and, unless it is a dry run or anything is wrong, apply it in one transaction.
 
     `actor` None is the system (the command line without --username): no scope check, as the registry import.
@@ -349,15 +362,27 @@ def ledger_import(name: str, path: Path, *, actor: User | None, dry_run: bool = 
     result = LedgerImportResult(name, False, 0, dry_run=dry_run)
     if actor is not None and not ledger_may_import(actor, ledger):
         result.errors = [Problem(ledger.sheet, 0, "", "", _("您无权导入该台账。")).as_dict()]
-        import_refusal_record(action="ledger.import", actor=actor, filename=filename, ledger=ledger.name,
-                              forbidden=True, dry_run=dry_run)  # fmt: skip
+        import_refusal_record(
+            action="ledger.import",
+            actor=actor,
+            filename=filename,
+            ledger=ledger.name,
+            forbidden=True,
+            dry_run=dry_run,
+        )
         return result
     progress(0, 3, _("读取并校验"))
     try:
         result.rows, rows, problems = ledger_read(ledger, path, actor=actor)
     except UploadRejected as rejected:
-        import_refusal_record(action="ledger.import", actor=actor, filename=filename, ledger=ledger.name,
-                              message=str(rejected), dry_run=dry_run)  # fmt: skip
+        import_refusal_record(
+            action="ledger.import",
+            actor=actor,
+            filename=filename,
+            ledger=ledger.name,
+            message=str(rejected),
+            dry_run=dry_run,
+        )
         raise
     except ImportFailed as failed:
         result.errors = [problem.as_dict() for problem in failed.problems]
@@ -371,9 +396,13 @@ def ledger_import(name: str, path: Path, *, actor: User | None, dry_run: bool = 
             if problems or dry_run:
                 result.created = created
                 raise _Rollback
-            audit_record(action="ledger.import", actor=actor, object_type="ledger", object_id=name,
-                         details={"file": filename[:100], "sha256": digest, "rows": result.rows,
-                                  "created": created})  # fmt: skip
+            audit_record(
+                action="ledger.import",
+                actor=actor,
+                object_type="ledger",
+                object_id=name,
+                details={"file": filename[:100], "sha256": digest, "rows": result.rows, "created": created},
+            )
             result.created = created
     except ImportFailed as failed:
         problems = problems + failed.problems
@@ -391,8 +420,14 @@ def ledger_import(name: str, path: Path, *, actor: User | None, dry_run: bool = 
 
 
 def _audit_refusal(ledger: Ledger, actor: User | None, filename: str, result: LedgerImportResult) -> None:
-    import_refusal_record(action="ledger.import", actor=actor, filename=filename, ledger=ledger.name,
-                          problems=len(result.errors), dry_run=result.dry_run)  # fmt: skip
+    import_refusal_record(
+        action="ledger.import",
+        actor=actor,
+        filename=filename,
+        ledger=ledger.name,
+        problems=len(result.errors),
+        dry_run=result.dry_run,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------- export
@@ -419,8 +454,10 @@ def ledger_write(ledger: Ledger, target: Path | io.BytesIO, rows: Iterable[dict[
     """The ledger's sheet with Chinese headers and a drop-down per choice column (labels on a hidden options
     sheet); `rows` (field -> value, as `export` yields them) fill it, else it is the empty template."""
     options_in_memory = {"in_memory": True} if isinstance(target, io.BytesIO) else {}
-    workbook = xlsxwriter.Workbook(target if isinstance(target, io.BytesIO) else str(target),
-                                   {"strings_to_formulas": False, **options_in_memory})  # fmt: skip
+    workbook = xlsxwriter.Workbook(
+        target if isinstance(target, io.BytesIO) else str(target),
+        {"strings_to_formulas": False, **options_in_memory},
+    )
     sheet = workbook.add_worksheet(ledger.sheet)
     options = workbook.add_worksheet(OPTIONS_SHEET)
     header = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
@@ -438,8 +475,18 @@ def ledger_write(ledger: Ledger, target: Path | io.BytesIO, rows: Iterable[dict[
                     options.write_string(row, listed, str(label))
                 letter = xl_col_to_name(listed)
                 source = f"='{OPTIONS_SHEET}'!${letter}$2:${letter}${len(column.choices) + 1}"
-                sheet.data_validation(1, index, MAX_ROWS, index, {"validate": "list", "source": source,
-                                      "error_title": column.header, "error_message": "请从下拉列表中选择"})  # fmt: skip
+                sheet.data_validation(
+                    1,
+                    index,
+                    MAX_ROWS,
+                    index,
+                    {
+                        "validate": "list",
+                        "source": source,
+                        "error_title": column.header,
+                        "error_message": "请从下拉列表中选择",
+                    },
+                )
                 listed += 1
         count = 0
         for count, values in enumerate(rows, start=1):
@@ -471,6 +518,11 @@ def ledger_export(name: str, target: Path | io.BytesIO, *, user: User, reason: s
     if not reason.strip():
         raise ValueError("an export of a ledger needs a reason (it is audited)")
     written = ledger_write(ledger, target, ledger.export(user))
-    audit_record(action="ledger.export", actor=user, object_type="ledger", object_id=name,
-                 details={"rows": written, "reason": reason.strip()[:200]})  # fmt: skip
+    audit_record(
+        action="ledger.export",
+        actor=user,
+        object_type="ledger",
+        object_id=name,
+        details={"rows": written, "reason": reason.strip()[:200]},
+    )
     return written

@@ -30,10 +30,18 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     PRIVACY = {
-        "id": "public", "kind": "public", "user": "personal", "status": "public", "done": "public",
-        "total": "public", "phase": "public", "params": "personal", "result": "personal",
-        "created_at": "public", "finished_at": "public",
-    }  # fmt: skip
+        "id": "public",
+        "kind": "public",
+        "user": "personal",
+        "status": "public",
+        "done": "public",
+        "total": "public",
+        "phase": "public",
+        "params": "personal",
+        "result": "personal",
+        "created_at": "public",
+        "finished_at": "public",
+    }
 
     class Meta:
         ordering = ["-created_at"]

@@ -24,12 +24,24 @@ def ledger_import_job(job_id: str) -> None:
         ledger = LEDGERS.get(job.params["ledger"])  # an unknown one is refused by ledger_import below
         if not user.is_active or (ledger is not None and not ledger_may_import(user, ledger)):
             job_finish(job_id, result={"ok": False, "errors": [], "refused": "permission"}, failed=True)
-            import_refusal_record(action="ledger.import", actor=user, filename=job.params.get("name", path.name), ledger=job.params["ledger"],
-                                  forbidden=True, dry_run=job.params.get("dry_run", False))  # fmt: skip
+            import_refusal_record(
+                action="ledger.import",
+                actor=user,
+                filename=job.params.get("name", path.name),
+                ledger=job.params["ledger"],
+                forbidden=True,
+                dry_run=job.params.get("dry_run", False),
+            )
             return
         try:
-            result = ledger_import(job.params["ledger"], path, actor=user, dry_run=job.params.get("dry_run", False),
-                                   progress=job_progress(job_id), filename=job.params.get("name", path.name))  # fmt: skip
+            result = ledger_import(
+                job.params["ledger"],
+                path,
+                actor=user,
+                dry_run=job.params.get("dry_run", False),
+                progress=job_progress(job_id),
+                filename=job.params.get("name", path.name),
+            )
         except (UploadRejected, UnknownLedger) as error:
             job_finish(job_id, result={"ok": False, "errors": [], "refused": str(error)}, failed=True)
             return

@@ -70,13 +70,28 @@ class Limit:
 
 
 LIMITS = (
-    Limit("id_search", gettext_lazy("按身份证号查询"), ("registry.search_id",),
-          "TUOPIN_THROTTLE_ID_SEARCHES", "TUOPIN_THROTTLE_ID_SEARCH_MINUTES"),
-    Limit("reveal", gettext_lazy("查看完整号码"), ("registry.reveal", "monitoring.reveal_phone"),
-          "TUOPIN_THROTTLE_REVEALS", "TUOPIN_THROTTLE_REVEAL_MINUTES"),
-    Limit("export", gettext_lazy("导出"), ("ledger.export", "registry.export"),
-          "TUOPIN_THROTTLE_EXPORTS", "TUOPIN_THROTTLE_EXPORT_MINUTES"),
-)  # fmt: skip
+    Limit(
+        "id_search",
+        gettext_lazy("按身份证号查询"),
+        ("registry.search_id",),
+        "TUOPIN_THROTTLE_ID_SEARCHES",
+        "TUOPIN_THROTTLE_ID_SEARCH_MINUTES",
+    ),
+    Limit(
+        "reveal",
+        gettext_lazy("查看完整号码"),
+        ("registry.reveal", "monitoring.reveal_phone"),
+        "TUOPIN_THROTTLE_REVEALS",
+        "TUOPIN_THROTTLE_REVEAL_MINUTES",
+    ),
+    Limit(
+        "export",
+        gettext_lazy("导出"),
+        ("ledger.export", "registry.export"),
+        "TUOPIN_THROTTLE_EXPORTS",
+        "TUOPIN_THROTTLE_EXPORT_MINUTES",
+    ),
+)
 _BY_ACTION = {action: limit for limit in LIMITS for action in limit.actions}
 
 
@@ -91,9 +106,11 @@ class Throttled(Exception):
     @property
     def message(self) -> str:
         return _("%(what)s过于频繁：每%(minutes)s分钟最多%(count)s次，请%(wait)s分钟后再试。") % {
-            "what": self.limit.label, "minutes": self.limit.minutes, "count": self.limit.count,
+            "what": self.limit.label,
+            "minutes": self.limit.minutes,
+            "count": self.limit.count,
             "wait": max(1, math.ceil(self.retry_after / 60)),
-        }  # fmt: skip
+        }
 
 
 def throttle_check(
@@ -127,8 +144,15 @@ def throttle_check(
         math.ceil((recent[-1] + window - now).total_seconds()) if recent else int(window.total_seconds())
     )
     details = {**(details or {}), "limit": limit.count, "minutes": limit.minutes}
-    audit_record(action=action, actor=user, request=request, object_type=object_type, object_id=object_id,
-                 result=THROTTLED, details=details)  # fmt: skip
+    audit_record(
+        action=action,
+        actor=user,
+        request=request,
+        object_type=object_type,
+        object_id=object_id,
+        result=THROTTLED,
+        details=details,
+    )
     raise Throttled(limit, max(1, retry_after))
 
 

@@ -70,9 +70,13 @@ def upload_keep(upload: UploadedFile[Any], suffix: str = ".xlsx") -> Path:
 
 # The first bytes each kind of kept file starts with.
 SIGNATURES: dict[str, bytes] = {
-    ".pdf": b"%PDF", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG\r\n\x1a\n",
-    ".xlsx": b"PK\x03\x04", ".docx": b"PK\x03\x04",
-}  # fmt: skip
+    ".pdf": b"%PDF",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".png": b"\x89PNG\r\n\x1a\n",
+    ".xlsx": b"PK\x03\x04",
+    ".docx": b"PK\x03\x04",
+}
 
 
 def stored_path(folder: str, stored: str) -> Path:

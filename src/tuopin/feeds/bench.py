@@ -28,8 +28,15 @@ def people(count: int, *, seed: int = 2024) -> list[str]:
     regions = list(Area.objects.filter(level="county").order_by("code").values_list("code", flat=True)[:200])
     regions = regions or ["110101", "110102", "110105"]
     first = date(1935, 1, 1)
-    return [make_id(rng.choice(regions), first + timedelta(days=rng.randrange(30_000)), rng.randrange(100),
-                    female=rng.random() < 0.5) for _n in range(count)]  # fmt: skip
+    return [
+        make_id(
+            rng.choice(regions),
+            first + timedelta(days=rng.randrange(30_000)),
+            rng.randrange(100),
+            female=rng.random() < 0.5,
+        )
+        for _n in range(count)
+    ]
 
 
 def generate_csv(path: Path, rows: int, *, ids: list[str] | None = None, end: date | None = None) -> int:
@@ -51,7 +58,7 @@ def generate_csv(path: Path, rows: int, *, ids: list[str] | None = None, end: da
             FROM (SELECT range AS r, hash(range) % {len(pool)} AS k,
                          CASE WHEN range % 7 = 0 THEN 2000 + hash(range * 31) % 60000 ELSE 20 + hash(range * 17) % 800 END
                          + (hash(range * 7) % 100) / 100.0 AS cost FROM range({int(rows)}))
-            JOIN pool p ON p.i = k ORDER BY r) TO '{path.as_posix()}' (HEADER, DELIMITER ',')""")  # fmt: skip  # noqa: S608
+            JOIN pool p ON p.i = k ORDER BY r) TO '{path.as_posix()}' (HEADER, DELIMITER ',')""")  # noqa: S608
     finally:
         con.close()
     return rows
@@ -67,6 +74,12 @@ def measure_import(rows: int, *, ids: list[str] | None = None, folder: Path | No
         report = feed_import(actor=None, source="medical", path=path, name=f"bench-{rows}.csv")
         imported = time.perf_counter()
         size = path.stat().st_size
-    return {"rows": rows, "accepted": report.accepted, "rejected": report.rejected, "batch": report.batch,
-            "csv_mb": round(size / 1e6, 1), "generate_s": round(generated - started, 2),
-            "import_s": round(imported - generated, 2)}  # fmt: skip
+    return {
+        "rows": rows,
+        "accepted": report.accepted,
+        "rejected": report.rejected,
+        "batch": report.batch,
+        "csv_mb": round(size / 1e6, 1),
+        "generate_s": round(generated - started, 2),
+        "import_s": round(imported - generated, 2),
+    }

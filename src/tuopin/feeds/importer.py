@@ -44,8 +44,16 @@ ERROR_CAP = 1000  # problems listed; the counts stay exact
 # What Python's str.split() takes for whitespace (parse_id removes it from an ID), as an RE2 class.
 WHITESPACE = r"[\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}]"
 SNIFF_BYTES = 1 << 16
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S",
-                "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")  # fmt: skip
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y.%m.%d",
+    "%Y年%m月%d日",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+)
 Progress = Callable[[int, int, str], None]
 STEPS = 4
 
@@ -138,17 +146,20 @@ class CheckedFeed:
         """COPY the accepted rows to `target` (a temporary name first, then renamed); returns how many."""
         key = load_keyring().index_key.ljust(64, b"\0")
         ipad, opad = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-        self.con.execute(f"""CREATE TEMP TABLE good_ids AS SELECT *, {INDEX_KEY_SQL.format(index="id_index")} AS id_key
+        self.con.execute(
+            f"""CREATE TEMP TABLE good_ids AS SELECT *, {INDEX_KEY_SQL.format(index="id_index")} AS id_key
                              FROM (SELECT raw, sha256($2::BLOB || unhex(sha256($1::BLOB || encode(norm)))) AS id_index,
                                           {mask_id_sql("norm")} AS id_masked
-                                   FROM ids WHERE err IS NULL)""", [ipad, opad])  # fmt: skip  # noqa: S608
+                                   FROM ids WHERE err IS NULL)""",  # noqa: S608
+            [ipad, opad],
+        )
         values = ", ".join(f"c.v{j} AS {ident(column.field)}" for j, column in _data(self.source))
         temporary = target.with_name(f".{target.name}.tmp")
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con.execute(f"""COPY (SELECT g.id_index, g.id_masked, g.id_key, {values}, {int(batch_id)}::BIGINT AS batch_id,
                                  c.row::BIGINT AS "row" FROM checked c JOIN good_ids g ON g.raw = c.c0 WHERE NOT c.bad)
-                                 TO {quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)""")  # fmt: skip  # noqa: S608
+                                 TO {quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)""")  # noqa: S608
             if self.source.summed:
                 write_totals(self.source, temporary, target.with_suffix(".totals.parquet"), self.con)
             os.replace(temporary, target)
@@ -249,8 +260,11 @@ def _checked_sql(source: Source, rows: str, raw: dict[int, str]) -> str:
 
 def _typed(column: FeedColumn, r: str) -> str:
     def spelled(value: str, cast: str = "") -> str:
-        exact = {spelling: choice.code for choice in column.choices for spelling in (choice.code, choice.label,
-                                                                                    *choice.aliases)}  # fmt: skip
+        exact = {
+            spelling: choice.code
+            for choice in column.choices
+            for spelling in (choice.code, choice.label, *choice.aliases)
+        }
         literal = (lambda code: str(int(code))) if cast else quote
         first = " ".join(f"WHEN {quote(s)} THEN {literal(code)}" for s, code in exact.items())
         other = " ".join(f"WHEN {quote(s)} THEN {literal(code)}" for s, code in column.spellings().items())
@@ -273,19 +287,25 @@ def _check(column: FeedColumn, r: str, v: str, today: date) -> str:
     missing = "'required'" if column.required else "NULL"
     blank = f"WHEN {r} IS NULL OR trim({r}) = '' THEN {missing}"
     if column.kind == "date":
-        return (f"CASE WHEN {v} > DATE {quote(today.isoformat())} THEN 'date_future' "
-                f"WHEN {v} < DATE {quote(EARLIEST_BIRTH.isoformat())} THEN 'date_early' "
-                f"WHEN {v} IS NOT NULL THEN NULL {blank} ELSE 'date' END")  # fmt: skip
+        return (
+            f"CASE WHEN {v} > DATE {quote(today.isoformat())} THEN 'date_future' "
+            f"WHEN {v} < DATE {quote(EARLIEST_BIRTH.isoformat())} THEN 'date_early' "
+            f"WHEN {v} IS NOT NULL THEN NULL {blank} ELSE 'date' END"
+        )
     if column.kind == "money":
         return f"CASE WHEN {v} < 0 THEN 'money' WHEN {v} IS NOT NULL THEN NULL {blank} ELSE 'money' END"
     if column.kind == "enum":
         return f"CASE WHEN {v} IS NOT NULL THEN NULL {blank} ELSE 'enum' END"
     if column.kind == "integer":
         low, high = int(column.minimum or 0), int(column.maximum or 0)
-        return (f"CASE WHEN {v} NOT BETWEEN {low} AND {high} THEN 'integer' WHEN {v} IS NOT NULL THEN NULL {blank} "
-                f"ELSE 'integer' END")  # fmt: skip
-    return (f"CASE WHEN {v} IS NULL THEN {missing} WHEN length({v}) > {TEXT_MAX} THEN 'text_long' "
-            f"WHEN regexp_matches({v}, '[0-9]{{17}}[0-9Xx]') THEN 'text_id' END")  # fmt: skip
+        return (
+            f"CASE WHEN {v} NOT BETWEEN {low} AND {high} THEN 'integer' WHEN {v} IS NOT NULL THEN NULL {blank} "
+            f"ELSE 'integer' END"
+        )
+    return (
+        f"CASE WHEN {v} IS NULL THEN {missing} WHEN length({v}) > {TEXT_MAX} THEN 'text_long' "
+        f"WHEN regexp_matches({v}, '[0-9]{{17}}[0-9Xx]') THEN 'text_id' END"
+    )
 
 
 def _load_xlsx(con: Any, source: Source, path: Path) -> None:
@@ -304,8 +324,12 @@ def _load_xlsx(con: Any, source: Source, path: Path) -> None:
         numbers.append(row.number)
         for j, header in enumerate(headers):
             cells[j].append(_cell(row.cells[header]) if header in row.cells else None)
-    table = pa.table({"row": pa.array(numbers, pa.int64()),
-                      **{f"c{j}": pa.array(values, pa.string()) for j, values in enumerate(cells)}})  # fmt: skip
+    table = pa.table(
+        {
+            "row": pa.array(numbers, pa.int64()),
+            **{f"c{j}": pa.array(values, pa.string()) for j, values in enumerate(cells)},
+        }
+    )
     con.register("xlsx_rows", table)
     con.execute(
         f"CREATE TEMP TABLE checked AS {_checked_sql(source, 'xlsx_rows', {j: f'c{j}' for j in range(len(headers))})}"
@@ -340,7 +364,7 @@ def _load_csv(con: Any, source: Source, path: Path, workdir: Path) -> None:
         records = f"""(SELECT row_number() OVER () + 1 AS "row", * FROM read_csv({quote(str(readable))},
                        header = true, auto_detect = false, columns = {columns}, delim = {quote(delimiter)}, quote = '"',
                        escape = '"', store_rejects = true, rejects_table = 'rejects_{attempt}',
-                       rejects_scan = 'scans_{attempt}'))"""  # fmt: skip  # noqa: S608
+                       rejects_scan = 'scans_{attempt}'))"""  # noqa: S608
         try:
             con.execute(f"CREATE TEMP TABLE checked AS {_checked_sql(source, records, raw)}")
         except duckdb.Error as error:
@@ -349,7 +373,7 @@ def _load_csv(con: Any, source: Source, path: Path, workdir: Path) -> None:
                 raise FeedRejected([FeedProblem(0, "", "", message)]) from error
             continue
         con.execute(f"""CREATE TEMP TABLE reject_lines AS SELECT line, min(error_type) AS error_type
-                        FROM rejects_{attempt} GROUP BY line""")  # fmt: skip  # noqa: S608
+                        FROM rejects_{attempt} GROUP BY line""")  # noqa: S608
         break
     _renumber(con)
 
@@ -392,8 +416,11 @@ def _header(head: str) -> tuple[list[str], str]:
 
 def _positions(source: Source, header: list[str]) -> dict[int, int]:
     """Column index in `source.columns` → position in the file; a missing required column is a problem."""
-    lookup = {alias.strip().lower(): j for j, column in enumerate(source.columns)
-              for alias in (column.header, column.field, *column.aliases)}  # fmt: skip
+    lookup = {
+        alias.strip().lower(): j
+        for j, column in enumerate(source.columns)
+        for alias in (column.header, column.field, *column.aliases)
+    }
     positions: dict[int, int] = {}
     for position, name in enumerate(header):
         j = lookup.get(name.lower())
@@ -439,7 +466,7 @@ def _check_ids(con: Any) -> None:
                  NOT BETWEEN DATE {quote(EARLIEST_BIRTH.isoformat())} AND DATE {quote(today.isoformat())} THEN 'id_birth'
             WHEN substr({quote(CHECK_CHARS)}, (({total}) % 11)::INTEGER + 1, 1) <> substr(norm, 18, 1) THEN 'id_check'
             END AS err
-        FROM (SELECT raw, upper(regexp_replace(raw, {quote(WHITESPACE)}, '', 'g')) AS norm FROM (SELECT DISTINCT c0 AS raw FROM checked))""")  # fmt: skip  # noqa: S608
+        FROM (SELECT raw, upper(regexp_replace(raw, {quote(WHITESPACE)}, '', 'g')) AS norm FROM (SELECT DISTINCT c0 AS raw FROM checked))""")  # noqa: S608
     regions = [
         code for (code,) in con.execute("SELECT DISTINCT left(norm, 6) FROM ids WHERE err IS NULL").fetchall()
     ]
@@ -458,12 +485,16 @@ def _check_ids(con: Any) -> None:
 def _count(checked: CheckedFeed) -> None:
     con, source = checked.con, checked.source
     con.execute("CREATE TEMP TABLE bad_ids AS SELECT raw, err FROM ids WHERE err IS NOT NULL")
-    rows, rejected = con.execute("""SELECT count(*), count(*) FILTER (WHERE bad OR c0 IN (SELECT raw FROM bad_ids))
-                                    FROM checked""").fetchone()  # fmt: skip
+    rows, rejected = (
+        con.execute("""SELECT count(*), count(*) FILTER (WHERE bad OR c0 IN (SELECT raw FROM bad_ids))
+                                    FROM checked""").fetchone()
+    )
     structural = con.execute("SELECT count(*) FROM reject_lines").fetchone()[0]
     checked.rows, checked.rejected = rows + structural, rejected + structural
-    parts = ["SELECT c.\"row\", 0 AS position, c.c0 AS value, b.err FROM checked c JOIN bad_ids b ON b.raw = c.c0",
-             "SELECT line, -1, '', error_type FROM reject_lines"]  # fmt: skip
+    parts = [
+        'SELECT c."row", 0 AS position, c.c0 AS value, b.err FROM checked c JOIN bad_ids b ON b.raw = c.c0',
+        "SELECT line, -1, '', error_type FROM reject_lines",
+    ]
     parts += [f'SELECT "row", {j}, b{j}, e{j} FROM checked WHERE e{j} IS NOT NULL' for j, _c in _data(source)]  # noqa: S608
     union = " UNION ALL ".join(parts)
     checked.problem_count = con.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]  # noqa: S608

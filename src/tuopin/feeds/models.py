@@ -32,10 +32,18 @@ class FeedBatch(models.Model):
     path = models.CharField(_("文件位置"), max_length=300)  # the Parquet file, relative to the data directory
 
     PRIVACY = {
-        "id": "public", "source": "public", "period": "public", "file_name": "personal", "checksum": "public",
-        "rows": "public", "accepted": "public", "rejected": "public", "actor": "personal", "created_at": "public",
+        "id": "public",
+        "source": "public",
+        "period": "public",
+        "file_name": "personal",
+        "checksum": "public",
+        "rows": "public",
+        "accepted": "public",
+        "rejected": "public",
+        "actor": "personal",
+        "created_at": "public",
         "path": "public",
-    }  # fmt: skip
+    }
 
     class Meta:
         ordering = ["-created_at", "-id"]

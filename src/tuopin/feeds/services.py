@@ -42,16 +42,26 @@ class FeedReport:
         return self.accepted == 0 and not self.duplicate
 
     def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"source": self.source, "rows": self.rows, "accepted": self.accepted,
-                                "rejected": self.rejected, "errors": [e.as_dict() for e in self.errors]}  # fmt: skip
+        data: dict[str, Any] = {
+            "source": self.source,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+        }
         if self.duplicate:
             data["duplicate"] = True
         return data
 
     def as_result(self) -> dict[str, Any]:
         """The job result: the JSON shape with the batch, the exact number of problems and the outcome."""
-        return {**self.as_json(), "batch": self.batch, "problem_count": self.problem_count,
-                "duplicate": self.duplicate, "ok": not self.failed}  # fmt: skip
+        return {
+            **self.as_json(),
+            "batch": self.batch,
+            "problem_count": self.problem_count,
+            "duplicate": self.duplicate,
+            "ok": not self.failed,
+        }
 
 
 def file_checksum(path: Path) -> str:
@@ -67,8 +77,16 @@ def safe_name(name: str) -> str:
     return ID_PATTERN.sub(lambda found: mask_id(found.group()), Path(name).name)[:200]
 
 
-def feed_import(*, actor: User | None, source: str, path: Path, name: str = "", period: str = "",
-                accept_valid: bool = False, progress: Progress | None = None) -> FeedReport:  # fmt: skip
+def feed_import(
+    *,
+    actor: User | None,
+    source: str,
+    path: Path,
+    name: str = "",
+    period: str = "",
+    accept_valid: bool = False,
+    progress: Progress | None = None,
+) -> FeedReport:
     """Check every row of a department's file; write the accepted rows as one batch (a Parquet file and a
     FeedBatch row) when the file is clean, or, with `accept_valid`, the clean rows of a file with problems.
 
@@ -97,9 +115,18 @@ def feed_import(*, actor: User | None, source: str, path: Path, name: str = "", 
             with transaction.atomic():
                 batch_id = reserve_ids(FeedBatch, 1)[0]
             relative = Path("feeds") / source / f"{batch_id}.parquet"
-            batch = FeedBatch(pk=batch_id, source=source, period=period, file_name=name, checksum=checksum,
-                              rows=checked.rows, accepted=checked.accepted, rejected=checked.rejected, actor=actor,
-                              path=relative.as_posix())  # fmt: skip
+            batch = FeedBatch(
+                pk=batch_id,
+                source=source,
+                period=period,
+                file_name=name,
+                checksum=checksum,
+                rows=checked.rows,
+                accepted=checked.accepted,
+                rejected=checked.rejected,
+                actor=actor,
+                path=relative.as_posix(),
+            )
             checked.write(batch.parquet, batch_id)
     except FeedRejected as rejected:
         report = FeedReport(
@@ -119,26 +146,51 @@ def feed_import(*, actor: User | None, source: str, path: Path, name: str = "", 
 @transaction.atomic
 def _record(actor: User | None, batch: FeedBatch) -> None:
     batch.save(force_insert=True)
-    audit_record(action="feeds.import", actor=actor, object_type="feed_batch", object_id=str(batch.pk),
-                 details=_details(batch.source, batch.file_name, batch.period, batch.rows, batch.accepted,
-                                  batch.rejected) | {"checksum": batch.checksum})  # fmt: skip
+    audit_record(
+        action="feeds.import",
+        actor=actor,
+        object_type="feed_batch",
+        object_id=str(batch.pk),
+        details=_details(
+            batch.source, batch.file_name, batch.period, batch.rows, batch.accepted, batch.rejected
+        )
+        | {"checksum": batch.checksum},
+    )
 
 
 def _details(source: str, name: str, period: str, rows: int, accepted: int, rejected: int) -> dict[str, Any]:
-    return {"source": source, "file": name, "period": period, "rows": rows, "accepted": accepted,
-            "rejected": rejected}  # fmt: skip
+    return {
+        "source": source,
+        "file": name,
+        "period": period,
+        "rows": rows,
+        "accepted": accepted,
+        "rejected": rejected,
+    }
 
 
 def _refused(actor: User | None, report: FeedReport, name: str, period: str) -> None:
-    audit_record(action="feeds.import", actor=actor, object_type="feed_batch", result="refused",
-                 details=_details(report.source, name, period, report.rows, 0, report.rejected)
-                 | {"problems": report.problem_count})  # fmt: skip
+    audit_record(
+        action="feeds.import",
+        actor=actor,
+        object_type="feed_batch",
+        result="refused",
+        details=_details(report.source, name, period, report.rows, 0, report.rejected)
+        | {"problems": report.problem_count},
+    )
 
 
 def _duplicate(actor: User | None, earlier: FeedBatch, name: str) -> FeedReport:
-    audit_record(action="feeds.import", actor=actor, object_type="feed_batch", object_id=str(earlier.pk),
-                 result="duplicate", details=_details(earlier.source, name, earlier.period, earlier.rows,
-                                                      earlier.accepted, earlier.rejected))  # fmt: skip
+    audit_record(
+        action="feeds.import",
+        actor=actor,
+        object_type="feed_batch",
+        object_id=str(earlier.pk),
+        result="duplicate",
+        details=_details(
+            earlier.source, name, earlier.period, earlier.rows, earlier.accepted, earlier.rejected
+        ),
+    )
     return FeedReport(
         earlier.source, earlier.rows, earlier.accepted, earlier.rejected, duplicate=True, batch=earlier.pk
     )

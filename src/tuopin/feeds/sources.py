@@ -30,10 +30,21 @@ from django.utils.translation import gettext_lazy as _
 Kind = Literal["id", "date", "enum", "money", "integer", "text"]
 
 # The Arrow type of each kind in the accepted Parquet files, and the DuckDB type that writes it.
-ARROW_TYPES: dict[str, str] = {"id": "string", "date": "date32", "enum": "string", "money": "decimal128(14, 2)",
-                               "integer": "int64", "text": "string"}  # fmt: skip
-DUCKDB_TYPES: dict[str, str] = {"date": "DATE", "enum": "VARCHAR", "money": "DECIMAL(14, 2)", "integer": "BIGINT",
-                                "text": "VARCHAR"}  # fmt: skip
+ARROW_TYPES: dict[str, str] = {
+    "id": "string",
+    "date": "date32",
+    "enum": "string",
+    "money": "decimal128(14, 2)",
+    "integer": "int64",
+    "text": "string",
+}
+DUCKDB_TYPES: dict[str, str] = {
+    "date": "DATE",
+    "enum": "VARCHAR",
+    "money": "DECIMAL(14, 2)",
+    "integer": "BIGINT",
+    "text": "VARCHAR",
+}
 TEXT_MAX = 100  # characters in a text cell
 
 
@@ -100,15 +111,26 @@ class Source:
 
     def arrow_schema(self) -> dict[str, str]:
         """Column name → Arrow type of the accepted Parquet files."""
-        return {"id_index": "string", "id_masked": "string", "id_key": "int64",
-                **{column.field: ARROW_TYPES[column.kind] for column in self.data_columns},
-                "batch_id": "int64", "row": "int64"}  # fmt: skip
+        return {
+            "id_index": "string",
+            "id_masked": "string",
+            "id_key": "int64",
+            **{column.field: ARROW_TYPES[column.kind] for column in self.data_columns},
+            "batch_id": "int64",
+            "row": "int64",
+        }
 
     def totals_schema(self) -> dict[str, str]:
         """Column name → Arrow type of a batch's totals file (only for a source with `summed`): per person, the
         batch, its rows, the first and last date, and the sum of the summed field."""
-        return {"id_key": "int64", "batch_id": "int64", "rows": "int64", "first_on": "date32", "last_on": "date32",
-                "total": "decimal128(38, 2)"}  # fmt: skip
+        return {
+            "id_key": "int64",
+            "batch_id": "int64",
+            "rows": "int64",
+            "first_on": "date32",
+            "last_on": "date32",
+            "total": "decimal128(38, 2)",
+        }
 
 
 def _id(header: str = "身份证号", *aliases: str) -> FeedColumn:
@@ -119,68 +141,166 @@ def _date(header: str, field: str, *aliases: str) -> FeedColumn:
     return FeedColumn(header, field, "date", ("date", *aliases))
 
 
-GRADES = (Choice("1", "一级", ("1级", "一")), Choice("2", "二级", ("2级", "二")), Choice("3", "三级", ("3级", "三")),
-          Choice("4", "四级", ("4级", "四")))  # fmt: skip
+GRADES = (
+    Choice("1", "一级", ("1级", "一")),
+    Choice("2", "二级", ("2级", "二")),
+    Choice("3", "三级", ("3级", "三")),
+    Choice("4", "四级", ("4级", "四")),
+)
 
 SOURCES: dict[str, Source] = {
     source.code: source
     for source in (
-        Source("medical", _("医保结算"), (
-            _id(),
-            _date("结算日期", "settled_on", "settlement_date", "settled_on"),
-            FeedColumn("就诊类型", "visit_type", "enum", ("visit_type",),
-                       choices=(Choice("inpatient", "住院"), Choice("outpatient", "门诊"))),
-            FeedColumn("医疗总费用", "total_cost", "money", ("total_cost", "总费用")),
-            FeedColumn("报销金额", "reimbursed", "money", ("reimbursed", "reimbursement", "统筹支付"), required=False),
-            FeedColumn("个人自付", "out_of_pocket", "money", ("out_of_pocket", "个人负担", "个人自付金额")),
-        ), dated="settled_on", summed="out_of_pocket"),
-        Source("civil", _("民政"), (
-            _id(),
-            _date("日期", "occurred_on", "occurred_on", "event_date"),
-            FeedColumn("事项", "item", "enum", ("item", "event"), choices=(
-                Choice("dibao_in", "低保纳入"), Choice("dibao_out", "低保退出"), Choice("tekun_in", "特困纳入"),
-                Choice("tekun_out", "特困退出"), Choice("temporary", "临时救助"))),
-            FeedColumn("金额", "amount", "money", ("amount",), required=False),
-        )),
-        Source("education", _("教育"), (
-            _id(),
-            _date("日期", "occurred_on", "occurred_on", "event_date"),
-            FeedColumn("状态", "status", "enum", ("status",), choices=(
-                Choice("in_school", "在校"), Choice("dropout", "辍学"), Choice("suspended", "休学"))),
-            FeedColumn("学段", "stage", "text", ("stage", "school_stage"), required=False),
-            FeedColumn("自付学费", "tuition", "money", ("tuition", "tuition_paid"), required=False),
-        )),
-        Source("housing", _("住建"), (
-            _id("户主身份证号", "身份证号", "head_id_number"),
-            _date("鉴定日期", "appraised_on", "appraised_on", "appraisal_date"),
-            FeedColumn("安全等级", "rating", "enum", ("rating", "safety_rating", "鉴定等级"), choices=tuple(
-                Choice(grade, grade, (f"{grade}级",)) for grade in "ABCD")),
-        )),
-        Source("disability", _("残联"), (
-            _id(),
-            _date("发证日期", "issued_on", "issued_on", "issue_date"),
-            FeedColumn("残疾类别", "category", "enum", ("category", "disability_category"), required=False,
-                       choices=tuple(Choice(code, f"{label}残疾", (label,)) for code, label in (
-                           ("vision", "视力"), ("hearing", "听力"), ("speech", "言语"), ("physical", "肢体"),
-                           ("intellectual", "智力"), ("mental", "精神"), ("multiple", "多重")))),
-            FeedColumn("残疾等级", "grade", "integer", ("grade", "disability_grade"), choices=GRADES, minimum=1,
-                       maximum=4),
-        )),
-        Source("disaster", _("应急"), (
-            _id("户主身份证号", "身份证号", "head_id_number"),
-            _date("日期", "occurred_on", "occurred_on", "disaster_date"),
-            FeedColumn("灾种", "hazard", "text", ("hazard", "disaster_type")),
-            FeedColumn("损失金额", "loss", "money", ("loss", "loss_amount", "直接经济损失")),
-        )),
-        Source("employment", _("人社"), (
-            _id(),
-            _date("日期", "occurred_on", "occurred_on", "event_date"),
-            FeedColumn("状态", "status", "enum", ("status", "employment_status"), choices=(
-                Choice("employed", "就业"), Choice("unemployed", "失业"))),
-            FeedColumn("月收入", "monthly_income", "money", ("monthly_income", "income"), required=False),
-        )),
+        Source(
+            "medical",
+            _("医保结算"),
+            (
+                _id(),
+                _date("结算日期", "settled_on", "settlement_date", "settled_on"),
+                FeedColumn(
+                    "就诊类型",
+                    "visit_type",
+                    "enum",
+                    ("visit_type",),
+                    choices=(Choice("inpatient", "住院"), Choice("outpatient", "门诊")),
+                ),
+                FeedColumn("医疗总费用", "total_cost", "money", ("total_cost", "总费用")),
+                FeedColumn(
+                    "报销金额",
+                    "reimbursed",
+                    "money",
+                    ("reimbursed", "reimbursement", "统筹支付"),
+                    required=False,
+                ),
+                FeedColumn(
+                    "个人自付", "out_of_pocket", "money", ("out_of_pocket", "个人负担", "个人自付金额")
+                ),
+            ),
+            dated="settled_on",
+            summed="out_of_pocket",
+        ),
+        Source(
+            "civil",
+            _("民政"),
+            (
+                _id(),
+                _date("日期", "occurred_on", "occurred_on", "event_date"),
+                FeedColumn(
+                    "事项",
+                    "item",
+                    "enum",
+                    ("item", "event"),
+                    choices=(
+                        Choice("dibao_in", "低保纳入"),
+                        Choice("dibao_out", "低保退出"),
+                        Choice("tekun_in", "特困纳入"),
+                        Choice("tekun_out", "特困退出"),
+                        Choice("temporary", "临时救助"),
+                    ),
+                ),
+                FeedColumn("金额", "amount", "money", ("amount",), required=False),
+            ),
+        ),
+        Source(
+            "education",
+            _("教育"),
+            (
+                _id(),
+                _date("日期", "occurred_on", "occurred_on", "event_date"),
+                FeedColumn(
+                    "状态",
+                    "status",
+                    "enum",
+                    ("status",),
+                    choices=(
+                        Choice("in_school", "在校"),
+                        Choice("dropout", "辍学"),
+                        Choice("suspended", "休学"),
+                    ),
+                ),
+                FeedColumn("学段", "stage", "text", ("stage", "school_stage"), required=False),
+                FeedColumn("自付学费", "tuition", "money", ("tuition", "tuition_paid"), required=False),
+            ),
+        ),
+        Source(
+            "housing",
+            _("住建"),
+            (
+                _id("户主身份证号", "身份证号", "head_id_number"),
+                _date("鉴定日期", "appraised_on", "appraised_on", "appraisal_date"),
+                FeedColumn(
+                    "安全等级",
+                    "rating",
+                    "enum",
+                    ("rating", "safety_rating", "鉴定等级"),
+                    choices=tuple(Choice(grade, grade, (f"{grade}级",)) for grade in "ABCD"),
+                ),
+            ),
+        ),
+        Source(
+            "disability",
+            _("残联"),
+            (
+                _id(),
+                _date("发证日期", "issued_on", "issued_on", "issue_date"),
+                FeedColumn(
+                    "残疾类别",
+                    "category",
+                    "enum",
+                    ("category", "disability_category"),
+                    required=False,
+                    choices=tuple(
+                        Choice(code, f"{label}残疾", (label,))
+                        for code, label in (
+                            ("vision", "视力"),
+                            ("hearing", "听力"),
+                            ("speech", "言语"),
+                            ("physical", "肢体"),
+                            ("intellectual", "智力"),
+                            ("mental", "精神"),
+                            ("multiple", "多重"),
+                        )
+                    ),
+                ),
+                FeedColumn(
+                    "残疾等级",
+                    "grade",
+                    "integer",
+                    ("grade", "disability_grade"),
+                    choices=GRADES,
+                    minimum=1,
+                    maximum=4,
+                ),
+            ),
+        ),
+        Source(
+            "disaster",
+            _("应急"),
+            (
+                _id("户主身份证号", "身份证号", "head_id_number"),
+                _date("日期", "occurred_on", "occurred_on", "disaster_date"),
+                FeedColumn("灾种", "hazard", "text", ("hazard", "disaster_type")),
+                FeedColumn("损失金额", "loss", "money", ("loss", "loss_amount", "直接经济损失")),
+            ),
+        ),
+        Source(
+            "employment",
+            _("人社"),
+            (
+                _id(),
+                _date("日期", "occurred_on", "occurred_on", "event_date"),
+                FeedColumn(
+                    "状态",
+                    "status",
+                    "enum",
+                    ("status", "employment_status"),
+                    choices=(Choice("employed", "就业"), Choice("unemployed", "失业")),
+                ),
+                FeedColumn("月收入", "monthly_income", "money", ("monthly_income", "income"), required=False),
+            ),
+        ),
     )
-}  # fmt: skip
+}
 
 
 def source_choices() -> list[tuple[str, Promise]]:

@@ -26,9 +26,15 @@ def feeds_import_job(job_id: str) -> None:
             job_finish(job_id, result={"ok": False, "errors": [], "refused": "permission"}, failed=True)
             return
         try:
-            report = feed_import(actor=user, source=job.params["source"], path=path, name=job.params["name"],
-                                 period=job.params.get("period", ""), accept_valid=job.params.get("accept_valid", False),
-                                 progress=job_progress(job_id))  # fmt: skip
+            report = feed_import(
+                actor=user,
+                source=job.params["source"],
+                path=path,
+                name=job.params["name"],
+                period=job.params.get("period", ""),
+                accept_valid=job.params.get("accept_valid", False),
+                progress=job_progress(job_id),
+            )
         except (UploadRejected, ValueError) as error:
             job_finish(job_id, result={"ok": False, "errors": [], "refused": str(error)}, failed=True)
             return

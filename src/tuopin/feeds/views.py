@@ -30,8 +30,13 @@ SUFFIXES = {".csv", ".xlsx"}
 def _page(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
     source = request.GET.get("source", "")
     batches = batches_for(request.user, source=source if source in SOURCES else "")[:SHOWN]
-    context = {"batches": batches, "form": form, "can_upload": can_upload(request.user), "sources": SOURCES,
-               "source": source}  # fmt: skip
+    context = {
+        "batches": batches,
+        "form": form,
+        "can_upload": can_upload(request.user),
+        "sources": SOURCES,
+        "source": source,
+    }
     return render(request, "feeds/batches.html", context, status=status)
 
 
@@ -45,8 +50,9 @@ def batches(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     """Store the upload and import it as a background job whose page shows the progress."""
     if not can_upload(request.user):
-        audit_record(action="access.denied", request=request, object_type="feeds", object_id="upload",
-                     result="denied")  # fmt: skip
+        audit_record(
+            action="access.denied", request=request, object_type="feeds", object_id="upload", result="denied"
+        )
         raise PermissionDenied("only province, city and county offices upload department data")
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -62,11 +68,19 @@ def upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(error))
     if form.errors:
         return _page(request, form, status=400)
-    params = {"path": str(path), "name": safe_name(upload.name or f"upload{suffix}")[:100],
-              "source": form.cleaned_data["source"], "period": form.cleaned_data["period"],
-              "accept_valid": form.cleaned_data["accept_valid"]}  # fmt: skip
-    job = job_start(kind="feeds.import", user=request.user, params=params,
-                    enqueue=lambda job_id: feeds_import_job.enqueue(job_id=job_id))  # fmt: skip
+    params = {
+        "path": str(path),
+        "name": safe_name(upload.name or f"upload{suffix}")[:100],
+        "source": form.cleaned_data["source"],
+        "period": form.cleaned_data["period"],
+        "accept_valid": form.cleaned_data["accept_valid"],
+    }
+    job = job_start(
+        kind="feeds.import",
+        user=request.user,
+        params=params,
+        enqueue=lambda job_id: feeds_import_job.enqueue(job_id=job_id),
+    )
     return redirect("core:job", job_id=job.pk)
 
 
@@ -78,5 +92,8 @@ def job_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     )
     if job.kind != "feeds.import":
         return redirect("core:job", job_id=job.pk)
-    return render(request, "feeds/job.html", {"job": job, "result": job.result, "source": SOURCES.get(
-        job.params.get("source", ""))})  # fmt: skip
+    return render(
+        request,
+        "feeds/job.html",
+        {"job": job, "result": job.result, "source": SOURCES.get(job.params.get("source", ""))},
+    )

@@ -34,8 +34,18 @@ def write_template(source: str, path: Path) -> None:
                 options.write_string(row, listed, choice.label)
             letter = xl_col_to_name(listed)
             source_range = f"='{OPTIONS_SHEET}'!${letter}$2:${letter}${len(column.choices) + 1}"
-            sheet.data_validation(1, index, MAX_ROWS, index, {"validate": "list", "source": source_range,
-                                  "error_title": column.header, "error_message": "请从下拉列表中选择"})  # fmt: skip
+            sheet.data_validation(
+                1,
+                index,
+                MAX_ROWS,
+                index,
+                {
+                    "validate": "list",
+                    "source": source_range,
+                    "error_title": column.header,
+                    "error_message": "请从下拉列表中选择",
+                },
+            )
             listed += 1
     options.hide()
     sheet.activate()

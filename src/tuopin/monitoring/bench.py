@@ -122,8 +122,14 @@ def measure(claims: int) -> dict[str, Any]:
     from tuopin.policy.services import policy_set
     from tuopin.registry.models import Household, Member
 
-    policy_set(actor=None, key="rural_disposable_income", year=AS_OF.year - 1, value="18179", province="13",
-               source="bench")  # fmt: skip
+    policy_set(
+        actor=None,
+        key="rural_disposable_income",
+        year=AS_OF.year - 1,
+        value="18179",
+        province="13",
+        source="bench",
+    )
     policy_set(
         actor=None, key="income_drop_ratio", year=AS_OF.year, value="0.3", province="13", source="bench"
     )
@@ -152,12 +158,22 @@ def measure(claims: int) -> dict[str, Any]:
         engine_s, by_engine = _median(lambda: con.sql(sql_for(expr, "duckdb")).to_arrow_table())
         reference_s, by_hand = _median(lambda: con.sql(reference_sql(params, "13")).to_arrow_table())
         con.close()
-    engine = sorted(zip(by_engine.column("rule").to_pylist(), by_engine.column("household_id").to_pylist(),
-                        strict=True), key=str)  # fmt: skip
-    hand = sorted(zip(by_hand.column("rule").to_pylist(), by_hand.column("household_id").to_pylist(), strict=True),
-                  key=str)  # fmt: skip
+    engine = sorted(
+        zip(by_engine.column("rule").to_pylist(), by_engine.column("household_id").to_pylist(), strict=True),
+        key=str,
+    )
+    hand = sorted(
+        zip(by_hand.column("rule").to_pylist(), by_hand.column("household_id").to_pylist(), strict=True),
+        key=str,
+    )
     if engine != hand:
         raise RuntimeError("the reference query and the engine disagree")
-    return {"households": Household.objects.count(), "persons": Member.objects.count(), "claims": claims,
-            "engine_s": engine_s, "reference_s": reference_s, "import_s": import_s,
-            "alerts": {rule: sum(1 for r in engine if r[0] == rule) for rule in BENCH_RULES}}  # fmt: skip
+    return {
+        "households": Household.objects.count(),
+        "persons": Member.objects.count(),
+        "claims": claims,
+        "engine_s": engine_s,
+        "reference_s": reference_s,
+        "import_s": import_s,
+        "alerts": {rule: sum(1 for r in engine if r[0] == rule) for rule in BENCH_RULES},
+    }

@@ -59,8 +59,15 @@ class Verification:
     note: str
 
 
-def case_open(*, actor: User | None, household: Household, type: str, risk_types: list[str],
-              verification: Verification, alert: Alert | None = None) -> Case:  # fmt: skip
+def case_open(
+    *,
+    actor: User | None,
+    household: Household,
+    type: str,
+    risk_types: list[str],
+    verification: Verification,
+    alert: Alert | None = None,
+) -> Case:
     """Put a household under monitoring (or back under it, reopening its eliminated case); the household's open
     alerts are concluded into the case; an ordinary household becomes a monitored one."""
     area = household.village_id
@@ -82,10 +89,16 @@ def case_open(*, actor: User | None, household: Household, type: str, risk_types
         raise ValidationError(problems)
     if Case.objects.filter(household=household, state=CaseState.MONITORING).exists():
         raise ValidationError(_("该户已在监测中。"))
-    fields = {"type": type, "risk_types": sorted(set(risk_types)), "visited_on": verification.visited_on,
-              "visited_by": verification.visited_by.strip()[:100], "authorisation_signed": True,
-              "verification": verification.note.strip()[:500], "opened_on": verification.visited_on,
-              "opened_by": _name(actor)}  # fmt: skip
+    fields = {
+        "type": type,
+        "risk_types": sorted(set(risk_types)),
+        "visited_on": verification.visited_on,
+        "visited_by": verification.visited_by.strip()[:100],
+        "authorisation_signed": True,
+        "verification": verification.note.strip()[:500],
+        "opened_on": verification.visited_on,
+        "opened_by": _name(actor),
+    }
     with transaction.atomic():
         case = Case.objects.filter(household=household, state=CaseState.ELIMINATED).order_by("-id").first()
         if case is None:
@@ -98,22 +111,44 @@ def case_open(*, actor: User | None, household: Household, type: str, risk_types
             case.version += 1
             case.save()
             kind, text = "reopened", _("风险再现，重新纳入监测：%(type)s") % {"type": CaseType(type).label}
-        CaseEvent.objects.create(case=case, kind=kind, on=verification.visited_on, text=text, actor=_name(actor),
-                                 data={"risk_types": fields["risk_types"]})  # fmt: skip
+        CaseEvent.objects.create(
+            case=case,
+            kind=kind,
+            on=verification.visited_on,
+            text=text,
+            actor=_name(actor),
+            data={"risk_types": fields["risk_types"]},
+        )
         Alert.objects.filter(household=household, status__in=OPEN_STATUSES).update(
             status=AlertStatus.CASE, concluded_on=verification.visited_on, case=case, version=F("version") + 1
         )
         if household.population_type == PopulationType.ORDINARY:
-            household_status_record(actor=actor, household=Household.objects.get(pk=household.pk),
-                                    values={"population_type": PopulationType.MONITORED},
-                                    reason=_("纳入防止返贫监测（监测对象 #%(id)s）") % {"id": case.pk})  # fmt: skip
-        audit_record(action=f"monitoring.case_{kind}", actor=actor, object_type="case", object_id=str(case.pk),
-                     area=area, details={"alert": alert.pk if alert else None})  # fmt: skip
+            household_status_record(
+                actor=actor,
+                household=Household.objects.get(pk=household.pk),
+                values={"population_type": PopulationType.MONITORED},
+                reason=_("纳入防止返贫监测（监测对象 #%(id)s）") % {"id": case.pk},
+            )
+        audit_record(
+            action=f"monitoring.case_{kind}",
+            actor=actor,
+            object_type="case",
+            object_id=str(case.pk),
+            area=area,
+            details={"alert": alert.pk if alert else None},
+        )
     return case
 
 
-def measure_record(*, actor: User | None, case: Case, on: date, type: str | None = None, text: str = "",
-                   amount: Decimal | None = None) -> CaseEvent:  # fmt: skip
+def measure_record(
+    *,
+    actor: User | None,
+    case: Case,
+    on: date,
+    type: str | None = None,
+    text: str = "",
+    amount: Decimal | None = None,
+) -> CaseEvent:
     """A measure taken for the household: its type from the assistance catalogue (tuopin.assistance.catalogue),
     the free text as its note. It is also written to the household's measure ledger (assistance.MeasureRecord),
     so the household's "one household, one policy" page lists it. A caller that names no type (written before the
@@ -134,13 +169,32 @@ def measure_record(*, actor: User | None, case: Case, on: date, type: str | None
     note = text.strip()[:400]
     label = str(MEASURES[code].label)
     with transaction.atomic():
-        record = measure_add(actor=actor, household=case.household, type=code, on=on, amount=amount, note=note,
-                             provider=_("监测帮扶"))  # fmt: skip
-        event = CaseEvent.objects.create(case=case, kind="measure", on=on, text=f"{label}：{note}" if note else label,
-                                         amount=amount, actor=_name(actor),
-                                         data={"measure": code, "record": record.pk})  # fmt: skip
-        audit_record(action="monitoring.measure", actor=actor, object_type="case", object_id=str(case.pk),
-                     area=case.area_id, details={"measure": code})  # fmt: skip
+        record = measure_add(
+            actor=actor,
+            household=case.household,
+            type=code,
+            on=on,
+            amount=amount,
+            note=note,
+            provider=_("监测帮扶"),
+        )
+        event = CaseEvent.objects.create(
+            case=case,
+            kind="measure",
+            on=on,
+            text=f"{label}：{note}" if note else label,
+            amount=amount,
+            actor=_name(actor),
+            data={"measure": code, "record": record.pk},
+        )
+        audit_record(
+            action="monitoring.measure",
+            actor=actor,
+            object_type="case",
+            object_id=str(case.pk),
+            area=case.area_id,
+            details={"measure": code},
+        )
     return event
 
 
@@ -174,16 +228,25 @@ def elimination_check(case: Case, as_of: date | None = None) -> dict[str, Any]:
     ]
     labour = household.members.filter(left_on__isnull=True, labour__in=WITH_LABOUR).exists()
     checks = [
-        {"check": "months", "ok": months >= needed,
-         "detail": _("已监测 %(n)s 个月（至少 %(needed)s 个月）") % {"n": months, "needed": needed}},
+        {
+            "check": "months",
+            "ok": months >= needed,
+            "detail": _("已监测 %(n)s 个月（至少 %(needed)s 个月）") % {"n": months, "needed": needed},
+        },
         {"check": "measure", "ok": measures > 0, "detail": _("帮扶措施 %(n)s 项") % {"n": measures}},
-        {"check": "income", "ok": latest is not None and not below,
-         "detail": _("%(year)s 年人均纯收入%(state)s监测线") % {
-             "year": latest or "—", "state": _("低于") if below or latest is None else _("不低于")}},
+        {
+            "check": "income",
+            "ok": latest is not None and not below,
+            "detail": _("%(year)s 年人均纯收入%(state)s监测线")
+            % {"year": latest or "—", "state": _("低于") if below or latest is None else _("不低于")},
+        },
         *({"check": r["rule"], "ok": r["ok"], "detail": r["detail"]} for r in guarantees),
-        {"check": "labour", "ok": labour,
-         "detail": _("有劳动能力的成员") if labour else _("无劳动能力：不标注风险消除，继续帮扶")},
-    ]  # fmt: skip
+        {
+            "check": "labour",
+            "ok": labour,
+            "detail": _("有劳动能力的成员") if labour else _("无劳动能力：不标注风险消除，继续帮扶"),
+        },
+    ]
     return {"as_of": as_of.isoformat(), "ok": all(c["ok"] for c in checks), "checks": checks}
 
 
@@ -195,8 +258,11 @@ def _proposal_check(household: Household, year: int) -> dict[str, Any]:
     if not result["ok"]:
         failing = "；".join(c["detail"] for c in result["checks"] if not c["ok"])
         raise ValidationError(_("不符合风险消除条件：%(reasons)s") % {"reasons": failing})
-    return {"case": case.pk, **result, "reasons": [{"rule": c["check"], "ok": c["ok"], "detail": c["detail"]}
-                                                   for c in result["checks"]]}  # fmt: skip
+    return {
+        "case": case.pk,
+        **result,
+        "reasons": [{"rule": c["check"], "ok": c["ok"], "detail": c["detail"]} for c in result["checks"]],
+    }
 
 
 def _eliminate(actor: User | None, procedure: Any, document: str) -> None:
@@ -208,9 +274,13 @@ def _eliminate(actor: User | None, procedure: Any, document: str) -> None:
     )
     if not updated:
         raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
-    CaseEvent.objects.create(case=case, kind="eliminated", on=procedure.closed_on, actor=_name(actor),
-                             text=_("风险消除：%(document)s（程序 #%(id)s）") % {"document": document,
-                                                                              "id": procedure.pk})  # fmt: skip
+    CaseEvent.objects.create(
+        case=case,
+        kind="eliminated",
+        on=procedure.closed_on,
+        actor=_name(actor),
+        text=_("风险消除：%(document)s（程序 #%(id)s）") % {"document": document, "id": procedure.pk},
+    )
 
 
 def register_procedure() -> None:

@@ -29,22 +29,41 @@ from tuopin.registry.idnumbers import make_id
 from tuopin.registry.models import Member
 
 DEMO_SOURCE = "演示值（请按本省统计公报和文件设置）"
-DEMO_POLICY = (("rural_disposable_income", 2023, "20000"), ("rural_disposable_income", 2024, "21500"),
-               ("rural_disposable_income", 2025, "23000"), ("income_drop_ratio", 2021, "0.5"),
-               ("disaster_loss_ratio", 2021, "0.5"))  # fmt: skip
+DEMO_POLICY = (
+    ("rural_disposable_income", 2023, "20000"),
+    ("rural_disposable_income", 2024, "21500"),
+    ("rural_disposable_income", 2025, "23000"),
+    ("income_drop_ratio", 2021, "0.5"),
+    ("disaster_loss_ratio", 2021, "0.5"),
+)
 RECENT_DAYS = (
     16  # a screening this long ago is still being worked: its first checks are due, its conclusions not
 )
 ELIMINATION_SAMPLE = 120  # the cases the demo takes through elimination (each proposal runs the checks)
 FEEDS_FROM = date(2024, 1, 1)
-MEASURES = {"medical": "落实大病保险和医疗救助，协调住院费用“一站式”结算", "income": "安排公益岗位，每月 800 元",
-            "income_drop": "对接县内企业务工岗位", "dropout": "控辍保学：教师入户劝返，落实“雨露计划”补助",
-            "housing": "纳入农村危房改造，补助 2 万元", "disability": "落实重度残疾人护理补贴",
-            "disaster": "发放临时救助，协调保险理赔", "civil": "复核家庭收入，符合条件的重新纳入低保",
-            "unemployment": "提供就业培训并推荐岗位", "self_report": "入户核实后落实临时救助"}  # fmt: skip
-RISKS = {"medical": "illness", "disability": "disability", "dropout": "schooling", "disaster": "disaster",
-         "unemployment": "employment", "income_drop": "employment", "housing": "other", "income": "industry",
-         "civil": "other"}  # fmt: skip
+MEASURES = {
+    "medical": "落实大病保险和医疗救助，协调住院费用“一站式”结算",
+    "income": "安排公益岗位，每月 800 元",
+    "income_drop": "对接县内企业务工岗位",
+    "dropout": "控辍保学：教师入户劝返，落实“雨露计划”补助",
+    "housing": "纳入农村危房改造，补助 2 万元",
+    "disability": "落实重度残疾人护理补贴",
+    "disaster": "发放临时救助，协调保险理赔",
+    "civil": "复核家庭收入，符合条件的重新纳入低保",
+    "unemployment": "提供就业培训并推荐岗位",
+    "self_report": "入户核实后落实临时救助",
+}
+RISKS = {
+    "medical": "illness",
+    "disability": "disability",
+    "dropout": "schooling",
+    "disaster": "disaster",
+    "unemployment": "employment",
+    "income_drop": "employment",
+    "housing": "other",
+    "income": "industry",
+    "civil": "other",
+}
 
 
 def monitoring_demo(
@@ -122,20 +141,38 @@ def _eliminate_old_cases(today: date) -> int:
     for case in cases[:ELIMINATION_SAMPLE]:
         with suppress(ValidationError):
             _income_recovered(case.household, today, line)
-            procedure = procedure_propose(actor=None, on=start, proposal=Proposal(Kind.RISK_ELIMINATION, today.year,
-                                                                                  household=case.household))  # fmt: skip
-            procedure_act(actor=None, procedure=procedure, version=procedure.version, on=start + timedelta(days=2),
-                          data={"attendance": 25, "votes_for": 23, "votes_against": 0})  # fmt: skip
+            procedure = procedure_propose(
+                actor=None,
+                on=start,
+                proposal=Proposal(Kind.RISK_ELIMINATION, today.year, household=case.household),
+            )
+            procedure_act(
+                actor=None,
+                procedure=procedure,
+                version=procedure.version,
+                on=start + timedelta(days=2),
+                data={"attendance": 25, "votes_for": 23, "votes_against": 0},
+            )
             notice_start(
                 actor=None, procedure=procedure, version=procedure.version, on=start + timedelta(days=3)
             )
             ends = procedure.notice_ends_on  # cleared once the notice is closed
             assert ends is not None
             procedure_act(actor=None, procedure=procedure, version=procedure.version, on=ends)
-            procedure_act(actor=None, procedure=procedure, version=procedure.version, on=ends + timedelta(days=3),
-                          data={"approve": True})  # fmt: skip
-            procedure_act(actor=None, procedure=procedure, version=procedure.version, on=ends + timedelta(days=8),
-                          data={"document": f"防返贫〔{today.year}〕{procedure.pk}号"})  # fmt: skip
+            procedure_act(
+                actor=None,
+                procedure=procedure,
+                version=procedure.version,
+                on=ends + timedelta(days=3),
+                data={"approve": True},
+            )
+            procedure_act(
+                actor=None,
+                procedure=procedure,
+                version=procedure.version,
+                on=ends + timedelta(days=8),
+                data={"document": f"防返贫〔{today.year}〕{procedure.pk}号"},
+            )
             eliminated += 1
     return eliminated
 
@@ -151,15 +188,27 @@ def _income_recovered(household: Any, today: date, line: Decimal) -> None:
     if not working:
         return
     wage = (line * Decimal("1.6") * members.count()).quantize(Decimal("1"))
-    income_set(actor=None, household=household, year=today.year, reason="帮扶后收入核实（演示）",
-               amounts={"wage": wage, "business": Decimal(0), "property_income": Decimal(0),
-                        "transfer": Decimal(1200), "costs": Decimal(0)})  # fmt: skip
+    income_set(
+        actor=None,
+        household=household,
+        year=today.year,
+        reason="帮扶后收入核实（演示）",
+        amounts={
+            "wage": wage,
+            "business": Decimal(0),
+            "property_income": Decimal(0),
+            "transfer": Decimal(1200),
+            "costs": Decimal(0),
+        },
+    )
 
 
 def _people() -> list[dict[str, Any]]:
-    rows = Member.objects.filter(left_on__isnull=True, household__merged_into__isnull=True,
-                                 household__population_type__in=["registered", "monitored"]).values_list(
-        "id_encrypted", "birth_date", "relation", "work_status")  # fmt: skip
+    rows = Member.objects.filter(
+        left_on__isnull=True,
+        household__merged_into__isnull=True,
+        household__population_type__in=["registered", "monitored"],
+    ).values_list("id_encrypted", "birth_date", "relation", "work_status")
     return [
         {"id": decrypt(token), "birth_date": born, "relation": relation, "work_status": work}
         for token, born, relation, work in rows
@@ -174,8 +223,9 @@ def _feed_files(rng: random.Random, start: date, end: date) -> dict[str, list[li
     """Rows per source in the files' own columns (Chinese values), a believable few of them alarming."""
     people = _people()
     scale = (end - start).days / 730  # the rates below are per two years
-    files: dict[str, list[list[str]]] = {s: [] for s in ("medical", "civil", "education", "housing", "disability",
-                                                          "disaster", "employment")}  # fmt: skip
+    files: dict[str, list[list[str]]] = {
+        s: [] for s in ("medical", "civil", "education", "housing", "disability", "disaster", "employment")
+    }
     for person in people:
         pid = person["id"]
         if rng.random() < 0.12 * scale:  # a visit or a stay in hospital
@@ -183,8 +233,16 @@ def _feed_files(rng: random.Random, start: date, end: date) -> dict[str, list[li
                 heavy = rng.random() < 0.04
                 total = rng.uniform(20000, 90000) if heavy else rng.uniform(150, 6000)
                 oop = total * (rng.uniform(0.25, 0.5) if heavy else rng.uniform(0.1, 0.4))
-                files["medical"].append([pid, _day(rng, start, end), "住院" if heavy or rng.random() < 0.2 else "门诊",
-                                         f"{total:.2f}", f"{total - oop:.2f}", f"{oop:.2f}"])  # fmt: skip
+                files["medical"].append(
+                    [
+                        pid,
+                        _day(rng, start, end),
+                        "住院" if heavy or rng.random() < 0.2 else "门诊",
+                        f"{total:.2f}",
+                        f"{total - oop:.2f}",
+                        f"{oop:.2f}",
+                    ]
+                )
         age = (end - person["birth_date"]).days // 365
         if 7 <= age <= 15 and rng.random() < 0.02 * scale:
             files["education"].append(
@@ -194,11 +252,23 @@ def _feed_files(rng: random.Random, start: date, end: date) -> dict[str, list[li
             if rng.random() < 0.01 * scale:
                 files["housing"].append([pid, _day(rng, start, end), rng.choice("ABCCD")])
             if rng.random() < 0.006 * scale:
-                files["disaster"].append([pid, _day(rng, start, end), rng.choice(["洪涝", "冰雹", "干旱"]),
-                                          f"{rng.uniform(3000, 40000):.2f}"])  # fmt: skip
+                files["disaster"].append(
+                    [
+                        pid,
+                        _day(rng, start, end),
+                        rng.choice(["洪涝", "冰雹", "干旱"]),
+                        f"{rng.uniform(3000, 40000):.2f}",
+                    ]
+                )
             if rng.random() < 0.01 * scale:
-                files["civil"].append([pid, _day(rng, start, end), rng.choice(["低保退出", "低保纳入", "临时救助"]),
-                                       f"{rng.uniform(500, 3000):.2f}"])  # fmt: skip
+                files["civil"].append(
+                    [
+                        pid,
+                        _day(rng, start, end),
+                        rng.choice(["低保退出", "低保纳入", "临时救助"]),
+                        f"{rng.uniform(500, 3000):.2f}",
+                    ]
+                )
         if rng.random() < 0.003 * scale:
             files["disability"].append(
                 [pid, _day(rng, start, end), "肢体残疾", str(rng.choice([1, 2, 2, 3, 4]))]
@@ -206,12 +276,17 @@ def _feed_files(rng: random.Random, start: date, end: date) -> dict[str, list[li
         if person["work_status"] not in ("", "none") and rng.random() < 0.02 * scale:
             files["employment"].append([pid, _day(rng, start, end), "失业", "0"])
     for serial in range(1, 41):  # rural residents outside the registry, seen by the health insurance only
-        stranger = make_id("130126", date(1950 + serial, 1 + serial % 12, 1 + serial % 27), 700 + serial,
-                           female=serial % 2 == 0)  # fmt: skip
+        stranger = make_id(
+            "130126",
+            date(1950 + serial, 1 + serial % 12, 1 + serial % 27),
+            700 + serial,
+            female=serial % 2 == 0,
+        )
         total = rng.uniform(15000, 80000)
         oop = total * rng.uniform(0.3, 0.6)
-        files["medical"].append([stranger, _day(rng, start, end), "住院", f"{total:.2f}", f"{total - oop:.2f}",
-                                 f"{oop:.2f}"])  # fmt: skip
+        files["medical"].append(
+            [stranger, _day(rng, start, end), "住院", f"{total:.2f}", f"{total - oop:.2f}", f"{oop:.2f}"]
+        )
     return files
 
 
@@ -238,24 +313,53 @@ def _work_alerts(rng: random.Random, as_of: date, counts: dict[str, int], *, par
             continue
         if chance < 0.6:
             with suppress(ValidationError):
-                alert_check(actor=None, alert=alert, version=alert.version, checked_on=checked,
-                            finding="已电话联系农户，待入户核实")  # fmt: skip
+                alert_check(
+                    actor=None,
+                    alert=alert,
+                    version=alert.version,
+                    checked_on=checked,
+                    finding="已电话联系农户，待入户核实",
+                )
             continue
         with suppress(ValidationError):
-            alert_check(actor=None, alert=alert, version=alert.version, checked_on=checked,
-                        finding="村“两委”和驻村工作队入户核实")  # fmt: skip
+            alert_check(
+                actor=None,
+                alert=alert,
+                version=alert.version,
+                checked_on=checked,
+                finding="村“两委”和驻村工作队入户核实",
+            )
             if alert.household is not None and rng.random() < 0.6:
-                case = case_open(actor=None, household=alert.household, alert=alert,
-                                 type=rng.choice(["unstable", "marginal", "sudden"]),
-                                 risk_types=[RISKS.get(alert.rule, "other")],
-                                 verification=Verification(checked, "驻村工作队", True, "家庭情况与部门数据相符，存在返贫风险"))  # fmt: skip
-                measure_record(actor=None, case=case, on=checked + timedelta(days=rng.randint(3, 20)),
-                               text=MEASURES.get(alert.rule, "落实帮扶措施"),
-                               amount=Decimal(rng.choice([0, 2000, 3000, 5000])) or None)  # fmt: skip
+                case = case_open(
+                    actor=None,
+                    household=alert.household,
+                    alert=alert,
+                    type=rng.choice(["unstable", "marginal", "sudden"]),
+                    risk_types=[RISKS.get(alert.rule, "other")],
+                    verification=Verification(
+                        checked, "驻村工作队", True, "家庭情况与部门数据相符，存在返贫风险"
+                    ),
+                )
+                measure_record(
+                    actor=None,
+                    case=case,
+                    on=checked + timedelta(days=rng.randint(3, 20)),
+                    text=MEASURES.get(alert.rule, "落实帮扶措施"),
+                    amount=Decimal(rng.choice([0, 2000, 3000, 5000])) or None,
+                )
                 counts["cases"] += 1
             else:
-                alert_dismiss(actor=None, alert=alert, version=alert.version,
-                              concluded_on=checked + timedelta(days=rng.randint(1, 10)),
-                              finding=rng.choice(["医疗费用已由大病保险和医疗救助报销，家庭收入稳定",
-                                                  "该户已有稳定务工收入，无返贫风险", "数据比对有误，已向部门反馈"]))  # fmt: skip
+                alert_dismiss(
+                    actor=None,
+                    alert=alert,
+                    version=alert.version,
+                    concluded_on=checked + timedelta(days=rng.randint(1, 10)),
+                    finding=rng.choice(
+                        [
+                            "医疗费用已由大病保险和医疗救助报销，家庭收入稳定",
+                            "该户已有稳定务工收入，无返贫风险",
+                            "数据比对有误，已向部门反馈",
+                        ]
+                    ),
+                )
                 counts["dismissed"] += 1

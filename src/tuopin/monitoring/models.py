@@ -44,8 +44,9 @@ class Screening(models.Model):
     policy = models.JSONField(_("政策参数"), default=dict)
     seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
 
-    PRIVACY = dict.fromkeys(("id", "as_of", "started_at", "households", "new", "repeat", "by_rule", "policy",
-                             "seconds"), "public") | {"started_by": "personal"}  # fmt: skip
+    PRIVACY = dict.fromkeys(
+        ("id", "as_of", "started_at", "households", "new", "repeat", "by_rule", "policy", "seconds"), "public"
+    ) | {"started_by": "personal"}
 
     class Meta:
         ordering = ["-id"]
@@ -57,8 +58,14 @@ class Screening(models.Model):
 
 class Alert(models.Model):
     rule = models.CharField(_("预警规则"), max_length=16, choices=Rule.choices)
-    household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="alerts", verbose_name=_("户"))  # fmt: skip
+    household = models.ForeignKey(
+        "registry.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        verbose_name=_("户"),
+    )
     # A person found in a feed but not in the registry: a candidate ordinary rural household for a home check.
     person_index = models.CharField(max_length=80, blank=True)  # a blind index, or "phone:" and one
     person_masked = models.CharField(_("身份证号"), max_length=18, blank=True)
@@ -73,38 +80,75 @@ class Alert(models.Model):
     checked_on = models.DateField(_("首次核查日期"), null=True, blank=True)
     concluded_on = models.DateField(_("结论日期"), null=True, blank=True)
     finding = models.CharField(_("核查情况"), max_length=500, blank=True)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("核查人"))  # fmt: skip
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("核查人"),
+    )
     screening = models.ForeignKey(
         Screening, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    case = models.ForeignKey("monitoring.Case", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="alerts", verbose_name=_("监测对象"))  # fmt: skip
+    case = models.ForeignKey(
+        "monitoring.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+        verbose_name=_("监测对象"),
+    )
     version = models.PositiveIntegerField(default=1)
 
-    PRIVACY = dict.fromkeys(("id", "rule", "area", "status", "first_seen", "last_seen", "times_seen",
-                             "first_check_due", "conclusion_due", "checked_on", "concluded_on", "screening",
-                             "case", "version"), "public") | {
-        "household": "personal", "person_index": "sensitive", "person_masked": "personal", "evidence": "sensitive",
-        "finding": "sensitive", "assigned_to": "personal"}  # fmt: skip
+    PRIVACY = dict.fromkeys(
+        (
+            "id",
+            "rule",
+            "area",
+            "status",
+            "first_seen",
+            "last_seen",
+            "times_seen",
+            "first_check_due",
+            "conclusion_due",
+            "checked_on",
+            "concluded_on",
+            "screening",
+            "case",
+            "version",
+        ),
+        "public",
+    ) | {
+        "household": "personal",
+        "person_index": "sensitive",
+        "person_masked": "personal",
+        "evidence": "sensitive",
+        "finding": "sensitive",
+        "assigned_to": "personal",
+    }
 
     class Meta:
         ordering = ["first_check_due", "id"]
         verbose_name = _("预警")
         constraints = [
-            models.UniqueConstraint(fields=["household", "rule"],
-                                    condition=Q(status__in=["new", "checking"], household__isnull=False),
-                                    name="alert_one_open_per_household_rule"),
-            models.UniqueConstraint(fields=["person_index", "rule"],
-                                    condition=Q(status__in=["new", "checking"], household__isnull=True)
-                                    & ~Q(rule="self_report"),
-                                    name="alert_one_open_per_person_rule"),
+            models.UniqueConstraint(
+                fields=["household", "rule"],
+                condition=Q(status__in=["new", "checking"], household__isnull=False),
+                name="alert_one_open_per_household_rule",
+            ),
+            models.UniqueConstraint(
+                fields=["person_index", "rule"],
+                condition=Q(status__in=["new", "checking"], household__isnull=True) & ~Q(rule="self_report"),
+                name="alert_one_open_per_person_rule",
+            ),
             # A phone may report for more than one village: each village gets its own alert, never another's.
-            models.UniqueConstraint(fields=["area", "person_index"],
-                                    condition=Q(status__in=["new", "checking"], household__isnull=True,
-                                                rule="self_report"),
-                                    name="alert_one_open_self_report_per_village_phone"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["area", "person_index"],
+                condition=Q(status__in=["new", "checking"], household__isnull=True, rule="self_report"),
+                name="alert_one_open_self_report_per_village_phone",
+            ),
+        ]
         indexes = [models.Index(fields=["area", "status"], name="alert_area_status")]
 
     def __str__(self) -> str:
@@ -137,8 +181,9 @@ class Case(models.Model):
     """A household under monitoring: opened after a verified alert (or a cadre's own finding), helped with measures,
     closed when its risk is eliminated through the procedure, reopened when the risk returns."""
 
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="cases",
-                                  verbose_name=_("户"))  # fmt: skip
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="cases", verbose_name=_("户")
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
     type = models.CharField(_("监测对象类型"), max_length=10, choices=CaseType.choices)
     risk_types = models.JSONField(_("风险类型"), default=list)
@@ -155,16 +200,26 @@ class Case(models.Model):
     reopened = models.PositiveSmallIntegerField(_("重新纳入次数"), default=0)
     version = models.PositiveIntegerField(default=1)
 
-    PRIVACY = dict.fromkeys(("id", "area", "type", "state", "opened_on", "eliminated_on", "reopened", "version"),
-                            "public") | {
-        "household": "personal", "risk_types": "sensitive", "visited_on": "personal", "visited_by": "personal",
-        "authorisation_signed": "personal", "verification": "sensitive", "opened_by": "personal"}  # fmt: skip
+    PRIVACY = dict.fromkeys(
+        ("id", "area", "type", "state", "opened_on", "eliminated_on", "reopened", "version"), "public"
+    ) | {
+        "household": "personal",
+        "risk_types": "sensitive",
+        "visited_on": "personal",
+        "visited_by": "personal",
+        "authorisation_signed": "personal",
+        "verification": "sensitive",
+        "opened_by": "personal",
+    }
 
     class Meta:
         ordering = ["-opened_on", "-id"]
         verbose_name = _("监测对象")
-        constraints = [models.UniqueConstraint(fields=["household"], condition=Q(state="monitoring"),
-                                               name="case_one_open_per_household")]  # fmt: skip
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(state="monitoring"), name="case_one_open_per_household"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} #{self.pk}"
@@ -183,7 +238,11 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     PRIVACY = dict.fromkeys(("id", "case", "kind", "on", "at"), "public") | {
-        "text": "sensitive", "amount": "personal", "data": "sensitive", "actor": "personal"}  # fmt: skip
+        "text": "sensitive",
+        "amount": "personal",
+        "data": "sensitive",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["case", "on", "id"]
@@ -210,8 +269,13 @@ class SelfReport(models.Model):
     alert = models.ForeignKey(Alert, null=True, on_delete=models.SET_NULL, related_name="reports")
 
     PRIVACY = dict.fromkeys(("id", "village", "created_at", "alert"), "public") | {
-        "name": "personal", "phone_encrypted": "sensitive", "phone_masked": "personal", "phone_index": "sensitive",
-        "text": "sensitive", "client_index": "sensitive"}  # fmt: skip
+        "name": "personal",
+        "phone_encrypted": "sensitive",
+        "phone_masked": "personal",
+        "phone_index": "sensitive",
+        "text": "sensitive",
+        "client_index": "sensitive",
+    }
 
     class Meta:
         ordering = ["-id"]

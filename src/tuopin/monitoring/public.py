@@ -43,8 +43,10 @@ def _challenge(request: HttpRequest) -> str:
 @public
 def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST or None)
-    form.fields["county"].choices = [("", "—"), *Area.objects.filter(level="county").order_by("code")  # type: ignore[attr-defined]
-                                     .values_list("code", "name")]  # fmt: skip
+    form.fields["county"].choices = [  # type: ignore[attr-defined]
+        ("", "—"),
+        *Area.objects.filter(level="county").order_by("code").values_list("code", "name"),
+    ]
     if request.method == "POST" and form.is_valid():
         expected = request.session.pop(CHALLENGE, None)
         data = form.cleaned_data
@@ -54,8 +56,13 @@ def report(request: HttpRequest) -> HttpResponse:
             form.add_error("village", _("请选择所在的村。"))
         else:
             try:
-                self_report(village=data["village"], name=data["name"], phone=data["phone"].strip(),
-                            text=data["text"], client=str(request.META.get("REMOTE_ADDR", "")))  # fmt: skip
+                self_report(
+                    village=data["village"],
+                    name=data["name"],
+                    phone=data["phone"].strip(),
+                    text=data["text"],
+                    client=str(request.META.get("REMOTE_ADDR", "")),
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

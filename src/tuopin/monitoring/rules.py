@@ -34,17 +34,26 @@ from tuopin.registry.income import net_income_cents_expr
 # `feed_<source>`: one definition, the feed sources' own (tuopin.feeds.sources).
 # A summed source (medical) also has `feed_<source>_totals`, its per-person totals per batch. FEED_TABLES says which
 # files each table reads: (source, totals files or not).
-_IBIS_TYPES = {"string": "string", "date32": "date", "decimal128(14, 2)": "decimal(14, 2)",
-               "decimal128(38, 2)": "decimal(38, 2)", "int64": "int64"}  # fmt: skip
+_IBIS_TYPES = {
+    "string": "string",
+    "date32": "date",
+    "decimal128(14, 2)": "decimal(14, 2)",
+    "decimal128(38, 2)": "decimal(38, 2)",
+    "int64": "int64",
+}
 FEED_TABLES: dict[str, tuple[str, bool]] = {
     **{f"feed_{code}": (code, False) for code in SOURCES},
     **{f"feed_{code}_totals": (code, True) for code, source in SOURCES.items() if source.summed},
 }
 FEED_SCHEMAS: dict[str, dict[str, str]] = {
-    name: {column: _IBIS_TYPES[kind] for column, kind in
-           (SOURCES[code].totals_schema() if totals else SOURCES[code].arrow_schema()).items()}
+    name: {
+        column: _IBIS_TYPES[kind]
+        for column, kind in (
+            SOURCES[code].totals_schema() if totals else SOURCES[code].arrow_schema()
+        ).items()
+    }
     for name, (code, totals) in FEED_TABLES.items()
-}  # fmt: skip
+}
 EXITED = ("exited_policy", "exited")
 UNDER_SUPPORT = ("poor",)  # registered poor not yet exited: helped as poor households, not screened
 NOT_WORKING = ("", "none")
@@ -77,16 +86,30 @@ class ScreenParams:
 
         income = last_year.value("rural_disposable_income")
         exited, other = profile.value("medical_oop_ratio_exited"), profile.value("medical_oop_ratio_other")
-        return cls(as_of, cents(profile.value("monitoring_line")),
-                   cents(exited * income) if exited is not None and income is not None else None,
-                   cents(other * income) if other is not None and income is not None else None,
-                   profile.value("income_drop_ratio"), profile.value("disaster_loss_ratio"),
-                   profile.value("school_age_min") or 6, profile.value("school_age_max") or 15,
-                   profile.value("school_age_cutoff") or (8, 31))  # fmt: skip
+        return cls(
+            as_of,
+            cents(profile.value("monitoring_line")),
+            cents(exited * income) if exited is not None and income is not None else None,
+            cents(other * income) if other is not None and income is not None else None,
+            profile.value("income_drop_ratio"),
+            profile.value("disaster_loss_ratio"),
+            profile.value("school_age_min") or 6,
+            profile.value("school_age_max") or 15,
+            profile.value("school_age_cutoff") or (8, 31),
+        )
 
 
-OUTPUT = ibis.schema({"household_id": "int64", "person_index": "string", "person_masked": "string",
-                      "amount": "int64", "threshold": "int64", "rows": "int64", "latest": "date"})  # fmt: skip
+OUTPUT = ibis.schema(
+    {
+        "household_id": "int64",
+        "person_index": "string",
+        "person_masked": "string",
+        "amount": "int64",
+        "threshold": "int64",
+        "rows": "int64",
+        "latest": "date",
+    }
+)
 
 
 def tables(*, household_ids: list[int] | None = None) -> dict[str, Table]:
@@ -142,9 +165,11 @@ def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
         .aggregate(bound=_.bound.sum())
     )
     candidate_households = household_bound.filter(_.bound * 100 > lower).household_id
-    households = t["registry_household"].filter(
-        _.merged_into_id.isnull(), _.id.isin(candidate_households), _.village_id.startswith(within)
-    ).select(hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)  # fmt: skip
+    households = (
+        t["registry_household"]
+        .filter(_.merged_into_id.isnull(), _.id.isin(candidate_households), _.village_id.startswith(within))
+        .select(hid=_.id, village_id=_.village_id, population_type=_.population_type, status=_.status)
+    )
     counted = members.filter(_.household_id.isin(households.hid))
     window = _in_window(t["feed_medical"], "settled_on", p)
     rows = window.select("id_key", "out_of_pocket", "settled_on").filter(_.id_key.isin(counted.member_key))
@@ -152,31 +177,58 @@ def medical(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     # Summed per household on integer keys only; the member is named (read back for the flagged households alone)
     # when the costs are one member's.
     per_household = rows.group_by("household_id").aggregate(
-        cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
-        people=_.member_key.nunique(), key=_.member_key.min())  # fmt: skip
+        cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"),
+        rows=_.count(),
+        latest=_.settled_on.max(),
+        people=_.member_key.nunique(),
+        key=_.member_key.min(),
+    )
     inside = per_household.inner_join(households, per_household.household_id == households.hid)
     protected = (inside.population_type == "monitored") | inside.status.isin(EXITED)
     limit = ibis.ifelse(protected.fill_null(False), p.medical_exited_cents, p.medical_other_cents)
     inside = inside.mutate(cap=limit).filter(_.cents > _.cap)
-    named = _members(t, p).select(named_key=_.id_key, named_household=_.household_id, person=_.id_index,
-                                  masked=_.id_masked)  # fmt: skip
+    named = _members(t, p).select(
+        named_key=_.id_key, named_household=_.household_id, person=_.id_index, masked=_.id_masked
+    )
     inside = inside.left_join(named, (inside.key == named.named_key) & (inside.hid == named.named_household))
     limit = inside.cap
     alone = inside.people == 1
-    inside = _shape(inside, household_id=inside.hid, person_index=ibis.ifelse(alone, inside.person, ibis.null()),
-                    person_masked=ibis.ifelse(alone, inside.masked, ibis.null()), amount=inside.cents,
-                    threshold=limit, rows=inside.rows, latest=inside.latest)  # fmt: skip
+    inside = _shape(
+        inside,
+        household_id=inside.hid,
+        person_index=ibis.ifelse(alone, inside.person, ibis.null()),
+        person_masked=ibis.ifelse(alone, inside.masked, ibis.null()),
+        amount=inside.cents,
+        threshold=limit,
+        rows=inside.rows,
+        latest=inside.latest,
+    )
     if len(within) > 6:  # people outside the registry are placed by county: not within a township or village
         return inside
     # People outside the registry (or who left it), each on their own total: who they are is read back from their
     # own rows only, and they are placed by the county of their ID (the masked ID keeps its first six digits).
     strangers = bound.filter(_.bound * 100 > p.medical_other_cents, ~_.id_key.isin(_members(t, p).id_key))
-    per_person = window.filter(_.id_key.isin(strangers.id_key)).group_by("id_key").aggregate(
-        cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"), rows=_.count(), latest=_.settled_on.max(),
-        person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
+    per_person = (
+        window.filter(_.id_key.isin(strangers.id_key))
+        .group_by("id_key")
+        .aggregate(
+            cents=(_.out_of_pocket.sum() * 100).round(0).cast("int64"),
+            rows=_.count(),
+            latest=_.settled_on.max(),
+            person=_.id_index.min(),
+            masked=_.id_masked.min(),
+        )
+    )
     outside = per_person.filter(_.cents > p.medical_other_cents, _.masked.startswith(within))
-    outside = _shape(outside, person_index=outside.person, person_masked=outside.masked, amount=outside.cents,
-                     threshold=ibis.literal(p.medical_other_cents), rows=outside.rows, latest=outside.latest)  # fmt: skip
+    outside = _shape(
+        outside,
+        person_index=outside.person,
+        person_masked=outside.masked,
+        amount=outside.cents,
+        threshold=ibis.literal(p.medical_other_cents),
+        rows=outside.rows,
+        latest=outside.latest,
+    )
     return inside.union(outside)
 
 
@@ -189,9 +241,12 @@ def _latest_incomes(t: dict[str, Table], p: ScreenParams, within: str) -> Table:
     current = incomes.inner_join(latest, ["household_id", "year"]).select("household_id", "year", "net")
     before = incomes.select(household_id=_.household_id, prev_year=_.year + 1, prev_net=_.net)
     persons = _members(t, p).group_by("household_id").aggregate(persons=_.count())
-    joined = (households.select(hid=_.id).inner_join(current, _.hid == current.household_id)
-              .inner_join(persons, _.hid == persons.household_id)
-              .left_join(before, (_.hid == before.household_id) & (_.year == before.prev_year)))  # fmt: skip
+    joined = (
+        households.select(hid=_.id)
+        .inner_join(current, _.hid == current.household_id)
+        .inner_join(persons, _.hid == persons.household_id)
+        .left_join(before, (_.hid == before.household_id) & (_.year == before.prev_year))
+    )
     return joined.select("hid", "year", "net", "persons", "prev_net")
 
 
@@ -201,8 +256,13 @@ def income(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
         return None
     rows = _latest_incomes(t, p, within)
     flagged = rows.filter(rows.net < rows.persons * p.monitoring_line_cents)
-    return _shape(flagged, household_id=flagged.hid, amount=flagged.net // flagged.persons,
-                  threshold=ibis.literal(p.monitoring_line_cents), rows=ibis.literal(1))  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        amount=flagged.net // flagged.persons,
+        threshold=ibis.literal(p.monitoring_line_cents),
+        rows=ibis.literal(1),
+    )
 
 
 def income_drop(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
@@ -212,21 +272,29 @@ def income_drop(t: dict[str, Table], p: ScreenParams, within: str) -> Table | No
     keep = int(((1 - p.income_drop_ratio) * 10000).to_integral_value())  # in basis points
     rows = _latest_incomes(t, p, within)
     flagged = rows.filter(rows.prev_net.notnull(), rows.prev_net > 0, rows.net * 10000 < rows.prev_net * keep)
-    return _shape(flagged, household_id=flagged.hid, amount=flagged.net // flagged.persons,
-                  threshold=flagged.prev_net // flagged.persons, rows=ibis.literal(2))  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        amount=flagged.net // flagged.persons,
+        threshold=flagged.prev_net // flagged.persons,
+        rows=ibis.literal(2),
+    )
 
 
 def _member_events(
     t: dict[str, Table], p: ScreenParams, within: str, events: Table, date_column: str
 ) -> Table:
     """Feed rows of registry members, per household: rows, latest date, the first person concerned."""
-    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id, member_index=_.id_index,
-                                    member_masked=_.id_masked)  # fmt: skip
+    members = _members(t, p).select(
+        member_key=_.id_key, household_id=_.household_id, member_index=_.id_index, member_masked=_.id_masked
+    )
     households = _households(t, within).select(hid=_.id)
     joined = events.inner_join(members, events.id_key == members.member_key).inner_join(
-        households, _.household_id == households.hid)  # fmt: skip
-    return joined.group_by("hid").aggregate(rows=_.count(), latest=joined[date_column].max(),
-                                            person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
+        households, _.household_id == households.hid
+    )
+    return joined.group_by("hid").aggregate(
+        rows=_.count(), latest=joined[date_column].max(), person=_.id_index.min(), masked=_.id_masked.min()
+    )
 
 
 def dropout(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
@@ -234,14 +302,22 @@ def dropout(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     members = _members(t, p)
     month, day = p.cutoff
     key = p.as_of.year * 10000 + month * 100 + day
-    age = (key - (members.birth_date.year() * 10000 + members.birth_date.month() * 100
-                  + members.birth_date.day())) // 10000  # fmt: skip
+    age = (
+        key
+        - (members.birth_date.year() * 10000 + members.birth_date.month() * 100 + members.birth_date.day())
+    ) // 10000
     school_age = members.filter(age.between(p.school_age_min, p.school_age_max)).select(key=_.id_key)
     events = _in_window(t["feed_education"], "occurred_on", p).filter(_.status.isin(("dropout",)))
     events = events.inner_join(school_age, events.id_key == school_age.key).select(events)
     flagged = _member_events(t, p, within, events, "occurred_on")
-    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
-                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        person_index=flagged.person,
+        person_masked=flagged.masked,
+        rows=flagged.rows,
+        latest=flagged.latest,
+    )
 
 
 def housing(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
@@ -250,16 +326,28 @@ def housing(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     latest = feed.group_by("id_key").aggregate(appraised_on=_.appraised_on.max())
     events = feed.inner_join(latest, ["id_key", "appraised_on"]).filter(_.rating.isin(UNSAFE))
     flagged = _member_events(t, p, within, events, "appraised_on")
-    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
-                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        person_index=flagged.person,
+        person_masked=flagged.masked,
+        rows=flagged.rows,
+        latest=flagged.latest,
+    )
 
 
 def disability(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     """A new certificate of disability grade 1 or 2 within the twelve months."""
     events = _in_window(t["feed_disability"], "issued_on", p).filter(_.grade.isin((1, 2)))
     flagged = _member_events(t, p, within, events, "issued_on")
-    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
-                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        person_index=flagged.person,
+        person_masked=flagged.masked,
+        rows=flagged.rows,
+        latest=flagged.latest,
+    )
 
 
 def disaster(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
@@ -268,17 +356,33 @@ def disaster(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
         return None
     ratio = int((p.disaster_loss_ratio * 10000).to_integral_value())
     events = _in_window(t["feed_disaster"], "occurred_on", p)
-    members = _members(t, p).select(member_key=_.id_key, household_id=_.household_id, member_index=_.id_index,
-                                    member_masked=_.id_masked)  # fmt: skip
-    losses = events.inner_join(members, events.id_key == members.member_key).group_by("household_id").aggregate(
-        loss=(_.loss * 100).sum().round(0).cast("int64"), rows=_.count(), latest=_.occurred_on.max(),
-        person=_.id_index.min(), masked=_.id_masked.min())  # fmt: skip
+    members = _members(t, p).select(
+        member_key=_.id_key, household_id=_.household_id, member_index=_.id_index, member_masked=_.id_masked
+    )
+    losses = (
+        events.inner_join(members, events.id_key == members.member_key)
+        .group_by("household_id")
+        .aggregate(
+            loss=(_.loss * 100).sum().round(0).cast("int64"),
+            rows=_.count(),
+            latest=_.occurred_on.max(),
+            person=_.id_index.min(),
+            masked=_.id_masked.min(),
+        )
+    )
     incomes = _latest_incomes(t, p, within)
     joined = losses.inner_join(incomes, losses.household_id == incomes.hid)
     flagged = joined.filter(joined.loss * 10000 > ibis.greatest(joined.net, 0) * ratio)
-    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
-                  amount=flagged.loss, threshold=ibis.greatest(flagged.net, 0) * ratio // 10000, rows=flagged.rows,
-                  latest=flagged.latest)  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        person_index=flagged.person,
+        person_masked=flagged.masked,
+        amount=flagged.loss,
+        threshold=ibis.greatest(flagged.net, 0) * ratio // 10000,
+        rows=flagged.rows,
+        latest=flagged.latest,
+    )
 
 
 def civil(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
@@ -288,8 +392,14 @@ def civil(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
     flagged = _member_events(t, p, within, events, "occurred_on")
     kept = households.select(kept=_.id)
     flagged = flagged.inner_join(kept, flagged.hid == kept.kept)
-    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
-                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        person_index=flagged.person,
+        person_masked=flagged.masked,
+        rows=flagged.rows,
+        latest=flagged.latest,
+    )
 
 
 def unemployment(t: dict[str, Table], p: ScreenParams, within: str) -> Table | None:
@@ -303,14 +413,27 @@ def unemployment(t: dict[str, Table], p: ScreenParams, within: str) -> Table | N
     only = working.group_by("household_id").aggregate(n=_.count(), key=_.id_key.min()).filter(_.n == 1)
     events = events.inner_join(only, events.id_key == only.key).select(events)
     flagged = _member_events(t, p, within, events, "occurred_on")
-    return _shape(flagged, household_id=flagged.hid, person_index=flagged.person, person_masked=flagged.masked,
-                  rows=flagged.rows, latest=flagged.latest)  # fmt: skip
+    return _shape(
+        flagged,
+        household_id=flagged.hid,
+        person_index=flagged.person,
+        person_masked=flagged.masked,
+        rows=flagged.rows,
+        latest=flagged.latest,
+    )
 
 
 RULES: dict[str, Callable[[dict[str, Table], ScreenParams, str], Table | None]] = {
-    "medical": medical, "income": income, "income_drop": income_drop, "dropout": dropout, "housing": housing,
-    "disability": disability, "disaster": disaster, "civil": civil, "unemployment": unemployment,
-}  # fmt: skip
+    "medical": medical,
+    "income": income,
+    "income_drop": income_drop,
+    "dropout": dropout,
+    "housing": housing,
+    "disability": disability,
+    "disaster": disaster,
+    "civil": civil,
+    "unemployment": unemployment,
+}
 
 
 def screening(p: ScreenParams, within: str) -> tuple[Table | None, list[str]]:

@@ -102,15 +102,27 @@ def board_for(user: Any, area: str = "", today: date | None = None) -> AlertBoar
     codes = [area] if area else area_codes(user)
     by_child: list[dict[str, Any]] = []
     if len(codes) == 1 and (length := child_length(codes[0])):
-        rows = (open_alerts.annotate(child=Substr("area_id", 1, length)).values("child")
-                .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(today) & Q(status__in=OPEN_STATUSES)))
-                .order_by("child"))  # fmt: skip
+        rows = (
+            open_alerts.annotate(child=Substr("area_id", 1, length))
+            .values("child")
+            .annotate(
+                n=Count("id"), overdue=Count("id", filter=overdue_q(today) & Q(status__in=OPEN_STATUSES))
+            )
+            .order_by("child")
+        )
         names = dict(Area.objects.filter(parent_id=codes[0]).values_list("code", "name"))
         own = _(
             "本级（未建档人员，按身份证号所属县）"
         )  # people outside the registry are placed at their county
-        by_child = [{"code": r["child"], "name": own if r["child"] == codes[0] else names.get(r["child"], r["child"]),
-                     "open": r["n"], "overdue": r["overdue"]} for r in rows]  # fmt: skip
+        by_child = [
+            {
+                "code": r["child"],
+                "name": own if r["child"] == codes[0] else names.get(r["child"], r["child"]),
+                "open": r["n"],
+                "overdue": r["overdue"],
+            }
+            for r in rows
+        ]
     return AlertBoard(
         open=open_alerts.count(),
         overdue=open_alerts.filter(overdue_q(today)).count(),
@@ -125,10 +137,15 @@ def screenings_for(user: Any) -> QuerySet[Screening]:
     return Screening.objects.all()
 
 
-FEED_OF_RULE = {"medical": ("medical", "settled_on"), "dropout": ("education", "occurred_on"),
-                "housing": ("housing", "appraised_on"), "disability": ("disability", "issued_on"),
-                "disaster": ("disaster", "occurred_on"), "civil": ("civil", "occurred_on"),
-                "unemployment": ("employment", "occurred_on")}  # fmt: skip
+FEED_OF_RULE = {
+    "medical": ("medical", "settled_on"),
+    "dropout": ("education", "occurred_on"),
+    "housing": ("housing", "appraised_on"),
+    "disability": ("disability", "issued_on"),
+    "disaster": ("disaster", "occurred_on"),
+    "civil": ("civil", "occurred_on"),
+    "unemployment": ("employment", "occurred_on"),
+}
 
 
 def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
@@ -151,23 +168,37 @@ def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
         assert alert.household is not None
         people = list(alert.household.members.filter(left_on__isnull=True).values_list("id_index", flat=True))
     source = SOURCES[code]
-    headers = {"id_masked": source.id_column.header, **{c.field: c.header for c in source.data_columns},
-               "batch_id": _("批次"), "row": _("行号")}  # fmt: skip
-    labels = {c.field: {choice.code: choice.label for choice in c.choices} for c in source.data_columns
-              if c.kind == "enum"}  # fmt: skip
+    headers = {
+        "id_masked": source.id_column.header,
+        **{c.field: c.header for c in source.data_columns},
+        "batch_id": _("批次"),
+        "row": _("行号"),
+    }
+    labels = {
+        c.field: {choice.code: choice.label for choice in c.choices}
+        for c in source.data_columns
+        if c.kind == "enum"
+    }
     paths = ", ".join(f"'{f.as_posix()}'" for f in files)
     as_of = date.fromisoformat(alert.evidence.get("as_of", alert.last_seen.isoformat()))
     # The rows the rule counted: those of its twelve months (housing: the appraisals up to the date, the latest
     # of which the rule judged).
     since = date.min if alert.rule == "housing" else window_start(as_of)
     con = duckdb.connect()
-    sql = (f"SELECT {', '.join(chr(34) + n + chr(34) for n in headers)} FROM read_parquet([{paths}], "  # noqa: S608
-           f"union_by_name = true) WHERE id_index IN (SELECT unnest(?)) AND \"{column}\" > ? "
-           f"AND \"{column}\" <= ? ORDER BY \"{column}\" DESC LIMIT {int(limit)}")  # fmt: skip
+    sql = (
+        f"SELECT {', '.join(chr(34) + n + chr(34) for n in headers)} FROM read_parquet([{paths}], "  # noqa: S608
+        f'union_by_name = true) WHERE id_index IN (SELECT unnest(?)) AND "{column}" > ? '
+        f'AND "{column}" <= ? ORDER BY "{column}" DESC LIMIT {int(limit)}'
+    )
     rows = con.execute(sql, [people, since, as_of]).fetchall()
     con.close()
-    return [{str(headers[name]): labels.get(name, {}).get(value, value) for name, value in zip(headers, row, strict=True)}
-            for row in rows]  # fmt: skip
+    return [
+        {
+            str(headers[name]): labels.get(name, {}).get(value, value)
+            for name, value in zip(headers, row, strict=True)
+        }
+        for row in rows
+    ]
 
 
 def cases_for(user: Any, *, state: str = "", type: str = "", area: str = "") -> QuerySet[Case]:
@@ -192,7 +223,9 @@ def case_board_for(user: Any, area: str = "") -> dict[str, Any]:
     for risk_types in monitoring.values_list("risk_types", flat=True):
         for risk in risk_types:
             risks[risk] = risks.get(risk, 0) + 1
-    return {"by_state": dict(cases.values_list("state").annotate(n=Count("id")).order_by()),
-            "by_type": dict(monitoring.values_list("type").annotate(n=Count("id")).order_by()),
-            "by_risk": risks,
-            "eliminated_this_year": cases.filter(eliminated_on__year=timezone.localdate().year).count()}  # fmt: skip
+    return {
+        "by_state": dict(cases.values_list("state").annotate(n=Count("id")).order_by()),
+        "by_type": dict(monitoring.values_list("type").annotate(n=Count("id")).order_by()),
+        "by_risk": risks,
+        "eliminated_this_year": cases.filter(eliminated_on__year=timezone.localdate().year).count(),
+    }

@@ -39,9 +39,11 @@ from tuopin.registry.models import Household
 # The policy values behind each rule, shown with their sources in the alert's evidence.
 RULE_KEYS = {
     "medical": ("medical_oop_ratio_exited", "medical_oop_ratio_other", "rural_disposable_income"),
-    "income": ("monitoring_line",), "income_drop": ("income_drop_ratio",),
-    "dropout": ("school_age_min", "school_age_max", "school_age_cutoff"), "disaster": ("disaster_loss_ratio",),
-}  # fmt: skip
+    "income": ("monitoring_line",),
+    "income_drop": ("income_drop_ratio",),
+    "dropout": ("school_age_min", "school_age_max", "school_age_cutoff"),
+    "disaster": ("disaster_loss_ratio",),
+}
 
 
 def _connection(snapshot: Path) -> Any:
@@ -78,12 +80,18 @@ class ScreenResult:
     unplaced: int = 0  # people outside the registry whose ID's county is not a known area
 
     def as_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "alerts": {"new": self.new, "repeat": self.repeat},
-                "by_rule": self.by_rule, "skipped": self.skipped, "unplaced": self.unplaced}  # fmt: skip
+        return {
+            "as_of": self.as_of.isoformat(),
+            "alerts": {"new": self.new, "repeat": self.repeat},
+            "by_rule": self.by_rule,
+            "skipped": self.skipped,
+            "unplaced": self.unplaced,
+        }
 
 
-def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "",
-                engine: str = "duckdb") -> tuple[list[dict[str, Any]], dict[str, list[str]]]:  # fmt: skip
+def screen_rows(
+    as_of: date, *, snapshot: Path | None = None, area: str = "", engine: str = "duckdb"
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """The rows every rule flags on `as_of` (DuckDB, or Spark, over the snapshot and the feeds), with the province
     of each."""
     from tuopin.assessment.engine import run_spark, sql_for
@@ -92,10 +100,15 @@ def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "",
     snapshot = snapshot or snapshot_dir()
     snapshot_refresh(snapshot)
     con = _connection(snapshot) if engine == "duckdb" else None
-    feeds = {name: (schema, feed_files(FEED_TABLES[name][0], totals=FEED_TABLES[name][1]))
-             for name, schema in FEED_SCHEMAS.items()}  # fmt: skip
-    provinces = sorted(code for code in Area.objects.filter(level="province").values_list("code", flat=True)
-                       if not area or code == code_at(area, "province"))  # fmt: skip
+    feeds = {
+        name: (schema, feed_files(FEED_TABLES[name][0], totals=FEED_TABLES[name][1]))
+        for name, schema in FEED_SCHEMAS.items()
+    }
+    provinces = sorted(
+        code
+        for code in Area.objects.filter(level="province").values_list("code", flat=True)
+        if not area or code == code_at(area, "province")
+    )
     rows: list[dict[str, Any]] = []
     skipped: dict[str, list[str]] = {}
     for province in provinces:
@@ -103,8 +116,11 @@ def screen_rows(as_of: date, *, snapshot: Path | None = None, area: str = "",
         if missing:
             skipped[province] = missing
         if expr is not None:
-            table = (con.sql(sql_for(expr, "duckdb")).to_arrow_table() if con is not None
-                     else run_spark(expr, snapshot, feeds))  # fmt: skip
+            table = (
+                con.sql(sql_for(expr, "duckdb")).to_arrow_table()
+                if con is not None
+                else run_spark(expr, snapshot, feeds)
+            )
             rows.extend({**row, "province": province} for row in table.to_pylist())
     if con is not None:
         con.close()
@@ -120,14 +136,25 @@ def _evidence(row: dict[str, Any], as_of: date, profile: Any, last_year: Any) ->
         setting = (last_year if key == "rural_disposable_income" else profile).get(key)
         if setting is not None:
             policy[key] = {"value": setting.value, "since": setting.since, "source": setting.source}
-    return {"as_of": as_of.isoformat(), "amount": money(row["amount"]), "threshold": money(row["threshold"]),
-            "rows": row["rows"], "latest": row["latest"].isoformat() if row["latest"] else None,
-            "person": row["person_masked"] or "", "policy": policy}  # fmt: skip
+    return {
+        "as_of": as_of.isoformat(),
+        "amount": money(row["amount"]),
+        "threshold": money(row["threshold"]),
+        "rows": row["rows"],
+        "latest": row["latest"].isoformat() if row["latest"] else None,
+        "person": row["person_masked"] or "",
+        "policy": policy,
+    }
 
 
-def screening_run(*, actor: User | None, as_of: date | None = None, snapshot: Path | None = None,
-                  engine: str = "duckdb",
-                  progress: Callable[[int, int, str], None] | None = None) -> tuple[Screening, ScreenResult]:  # fmt: skip
+def screening_run(
+    *,
+    actor: User | None,
+    as_of: date | None = None,
+    snapshot: Path | None = None,
+    engine: str = "duckdb",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[Screening, ScreenResult]:
     """Screen the whole registry on `as_of` (default today) and merge the result into the alerts."""
     as_of = as_of or timezone.localdate()
     started = time.perf_counter()
@@ -141,20 +168,29 @@ def screening_run(*, actor: User | None, as_of: date | None = None, snapshot: Pa
         p: (policy_for(as_of.year, p), policy_for(as_of.year - 1, p)) for p in {r["province"] for r in rows}
     }
     with transaction.atomic():
-        run = Screening.objects.create(as_of=as_of, started_by=actor.get_username() if actor else "system",
-                                       policy={p: prof[0].snapshot() for p, prof in profiles.items()})  # fmt: skip
+        run = Screening.objects.create(
+            as_of=as_of,
+            started_by=actor.get_username() if actor else "system",
+            policy={p: prof[0].snapshot() for p, prof in profiles.items()},
+        )
         _merge(run, rows, as_of, profiles, result)
         run.new, run.repeat, run.by_rule = result.new, result.repeat, result.by_rule
         run.households = Household.objects.filter(merged_into__isnull=True).count()
         run.seconds = round(time.perf_counter() - started, 2)
         run.save()
-        audit_record(action="monitoring.screen", actor=actor, object_type="screening", object_id=str(run.pk),
-                     details=result.as_dict())  # fmt: skip
+        audit_record(
+            action="monitoring.screen",
+            actor=actor,
+            object_type="screening",
+            object_id=str(run.pk),
+            details=result.as_dict(),
+        )
     return run, result
 
 
-def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: dict[str, Any],
-           result: ScreenResult) -> None:  # fmt: skip
+def _merge(
+    run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: dict[str, Any], result: ScreenResult
+) -> None:
     from tuopin.core.bulk import batches, lookup_chunk
 
     household_ids = sorted({r["household_id"] for r in rows if r["household_id"] is not None})
@@ -163,19 +199,30 @@ def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: di
         villages.update(Household.objects.filter(pk__among=chunk).values_list("pk", "village_id"))
     people = sorted({r["person_index"] for r in rows if r["household_id"] is None})
     open_alerts = Alert.objects.filter(status__in=OPEN_STATUSES)
-    by_household = {(a.household_id, a.rule): a for chunk in batches(household_ids, lookup_chunk())
-                    for a in open_alerts.filter(household_id__among=chunk)}  # fmt: skip
-    by_person = {(a.person_index, a.rule): a for chunk in batches(people, lookup_chunk())
-                 for a in open_alerts.filter(household__isnull=True, person_index__among=chunk)}  # fmt: skip
+    by_household = {
+        (a.household_id, a.rule): a
+        for chunk in batches(household_ids, lookup_chunk())
+        for a in open_alerts.filter(household_id__among=chunk)
+    }
+    by_person = {
+        (a.person_index, a.rule): a
+        for chunk in batches(people, lookup_chunk())
+        for a in open_alerts.filter(household__isnull=True, person_index__among=chunk)
+    }
     # Households under monitoring: new evidence goes straight into their case. A dismissed alert stays dismissed
     # while its evidence is the same (same amount, same latest row): only something new raises it again.
     from tuopin.monitoring.models import Case, CaseState
 
-    cases = {c.household_id: c for chunk in batches(household_ids, lookup_chunk())
-             for c in Case.objects.filter(state=CaseState.MONITORING, household_id__among=chunk)}  # fmt: skip
-    dismissed = {(a.household_id, a.rule): (a.evidence.get("amount"), a.evidence.get("latest"))
-                 for chunk in batches(household_ids, lookup_chunk())
-                 for a in Alert.objects.filter(status=AlertStatus.NO_RISK, household_id__among=chunk).order_by("id")}  # fmt: skip
+    cases = {
+        c.household_id: c
+        for chunk in batches(household_ids, lookup_chunk())
+        for c in Case.objects.filter(state=CaseState.MONITORING, household_id__among=chunk)
+    }
+    dismissed = {
+        (a.household_id, a.rule): (a.evidence.get("amount"), a.evidence.get("latest"))
+        for chunk in batches(household_ids, lookup_chunk())
+        for a in Alert.objects.filter(status=AlertStatus.NO_RISK, household_id__among=chunk).order_by("id")
+    }
     counties = set(Area.objects.filter(level="county").values_list("code", flat=True))
     deadlines: dict[str, tuple[date, date]] = {}
     new: list[Alert] = []
@@ -184,15 +231,20 @@ def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: di
         profile, last_year = profiles[row["province"]]
         evidence = _evidence(row, as_of, profile, last_year)
         household_id = row["household_id"]
-        existing = (by_household.get((household_id, row["rule"])) if household_id is not None
-                    else by_person.get((row["person_index"], row["rule"])))  # fmt: skip
+        existing = (
+            by_household.get((household_id, row["rule"]))
+            if household_id is not None
+            else by_person.get((row["person_index"], row["rule"]))
+        )
         if existing is not None:
             existing.evidence, existing.last_seen, existing.screening = evidence, as_of, run
             existing.times_seen += 1
             repeated.append(existing)
             continue
         if household_id is not None and dismissed.get((household_id, row["rule"])) == (
-                evidence["amount"], evidence["latest"]):  # fmt: skip
+            evidence["amount"],
+            evidence["latest"],
+        ):
             continue
         area = villages.get(household_id) if household_id is not None else (row["person_masked"] or "")[:6]
         if not area or (household_id is None and area not in counties):
@@ -203,10 +255,19 @@ def _merge(run: Screening, rows: list[dict[str, Any]], as_of: date, profiles: di
             final = profile.value("alert_conclusion_days") or 20
             deadlines[row["province"]] = (add_working_days(as_of, first), add_working_days(as_of, final))
         first_due, final_due = deadlines[row["province"]]
-        alert = Alert(rule=row["rule"], household_id=household_id, person_index=row["person_index"] or "",
-                      person_masked=row["person_masked"] or "", area_id=area, evidence=evidence,
-                      first_seen=as_of, last_seen=as_of, first_check_due=first_due, conclusion_due=final_due,
-                      screening=run)  # fmt: skip
+        alert = Alert(
+            rule=row["rule"],
+            household_id=household_id,
+            person_index=row["person_index"] or "",
+            person_masked=row["person_masked"] or "",
+            area_id=area,
+            evidence=evidence,
+            first_seen=as_of,
+            last_seen=as_of,
+            first_check_due=first_due,
+            conclusion_due=final_due,
+            screening=run,
+        )
         case = cases.get(household_id) if household_id is not None else None
         if case is not None:
             alert.status, alert.case, alert.concluded_on = AlertStatus.CASE, case, as_of
@@ -235,8 +296,14 @@ def may_work(actor: User | None, area: str, *, what: str, object_id: str) -> Non
     if actor is None:
         return
     if not actor.can(Capability.WRITE) or not in_scope(actor, area) or actor.role not in MONITORING_OFFICES:
-        audit_record(action=f"monitoring.{what}", actor=actor, object_type=what, object_id=object_id,
-                     result="denied", area=area)  # fmt: skip
+        audit_record(
+            action=f"monitoring.{what}",
+            actor=actor,
+            object_type=what,
+            object_id=object_id,
+            result="denied",
+            area=area,
+        )
         raise PermissionDenied(_("只有管辖该区划的村、乡镇、县级用户可以核查预警。"))
 
 
@@ -267,8 +334,13 @@ def alert_check(*, actor: User | None, alert: Alert, version: int, checked_on: d
             finding.strip()[:500],
         )
         alert.save(update_fields=["status", "checked_on", "finding"])
-        audit_record(action="monitoring.alert_check", actor=actor, object_type="alert", object_id=str(alert.pk),
-                     area=alert.area_id)  # fmt: skip
+        audit_record(
+            action="monitoring.alert_check",
+            actor=actor,
+            object_type="alert",
+            object_id=str(alert.pk),
+            area=alert.area_id,
+        )
     return alert
 
 
@@ -288,8 +360,13 @@ def alert_dismiss(
         alert.status, alert.concluded_on = AlertStatus.NO_RISK, concluded_on
         alert.finding = (f"{alert.finding}\n{finding.strip()}" if alert.finding else finding.strip())[:500]
         alert.save(update_fields=["status", "concluded_on", "finding"])
-        audit_record(action="monitoring.alert_dismiss", actor=actor, object_type="alert", object_id=str(alert.pk),
-                     area=alert.area_id)  # fmt: skip
+        audit_record(
+            action="monitoring.alert_dismiss",
+            actor=actor,
+            object_type="alert",
+            object_id=str(alert.pk),
+            area=alert.area_id,
+        )
     return alert
 
 
@@ -307,11 +384,16 @@ def alerts_assign(*, actor: User | None, alerts: list[Alert], assignee: User) ->
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
-        updated = Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(assigned_to=assignee,
-                                                                              version=F("version") + 1)  # fmt: skip
-        audit_record(action="monitoring.alert_assign", actor=actor, object_type="alert",
-                     object_id=",".join(str(a.pk) for a in alerts)[:64],
-                     details={"assignee": assignee.get_username(), "alerts": [a.pk for a in alerts]})  # fmt: skip
+        updated = Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(
+            assigned_to=assignee, version=F("version") + 1
+        )
+        audit_record(
+            action="monitoring.alert_assign",
+            actor=actor,
+            object_type="alert",
+            object_id=",".join(str(a.pk) for a in alerts)[:64],
+            details={"assignee": assignee.get_username(), "alerts": [a.pk for a in alerts]},
+        )
     return updated
 
 
@@ -351,13 +433,22 @@ def self_report(*, village: str, name: str, phone: str, text: str, client: str) 
         raise ValidationError(problems)
     now = timezone.now()
     client_index, phone_index = blind_index(f"client:{client}"), blind_index(f"phone:{phone}")
-    if (SelfReport.objects.filter(client_index=client_index, created_at__gte=now - timedelta(hours=1)).count()
-            >= REPORTS_PER_CLIENT_HOUR or SelfReport.objects.filter(
-            phone_index=phone_index, created_at__gte=now - timedelta(days=1)).count() >= REPORTS_PER_PHONE_DAY):  # fmt: skip
+    if (
+        SelfReport.objects.filter(client_index=client_index, created_at__gte=now - timedelta(hours=1)).count()
+        >= REPORTS_PER_CLIENT_HOUR
+        or SelfReport.objects.filter(phone_index=phone_index, created_at__gte=now - timedelta(days=1)).count()
+        >= REPORTS_PER_PHONE_DAY
+    ):
         raise ValidationError(_("提交过于频繁，请稍后再试，或直接联系村干部。"))
-    report = SelfReport(village_id=village, name=name.strip()[:50], phone_encrypted=encrypt(phone),
-                        phone_masked=mask_phone(phone), phone_index=phone_index, text=text.strip()[:500],
-                        client_index=client_index)  # fmt: skip
+    report = SelfReport(
+        village_id=village,
+        name=name.strip()[:50],
+        phone_encrypted=encrypt(phone),
+        phone_masked=mask_phone(phone),
+        phone_index=phone_index,
+        text=text.strip()[:500],
+        client_index=client_index,
+    )
     with transaction.atomic():
         alert = _self_report_alert(report, timezone.localdate())
         report.alert = alert
@@ -373,20 +464,37 @@ def _self_report_alert(report: SelfReport, today: date) -> Alert:
     one. A concurrent first report for the same village and phone meets the unique constraint and appends instead."""
     from django.db import IntegrityError
 
-    key = Q(rule=Rule.SELF_REPORT, household__isnull=True, area_id=report.village_id,
-            person_index=f"phone:{report.phone_index}", status__in=OPEN_STATUSES)  # fmt: skip
+    key = Q(
+        rule=Rule.SELF_REPORT,
+        household__isnull=True,
+        area_id=report.village_id,
+        person_index=f"phone:{report.phone_index}",
+        status__in=OPEN_STATUSES,
+    )
     alert = Alert.objects.select_for_update().filter(key).first()
     if alert is None:
         profile = policy_for(today.year, code_at(report.village_id, "province"))
-        evidence = {"as_of": today.isoformat(), "name": report.name, "phone": report.phone_masked,
-                    "text": report.text, "rows": 0, "person": "", "policy": {}}  # fmt: skip
+        evidence = {
+            "as_of": today.isoformat(),
+            "name": report.name,
+            "phone": report.phone_masked,
+            "text": report.text,
+            "rows": 0,
+            "person": "",
+            "policy": {},
+        }
         try:
             with transaction.atomic():
                 return Alert.objects.create(
-                    rule=Rule.SELF_REPORT, person_index=f"phone:{report.phone_index}", area_id=report.village_id,
-                    evidence=evidence, first_seen=today, last_seen=today,
+                    rule=Rule.SELF_REPORT,
+                    person_index=f"phone:{report.phone_index}",
+                    area_id=report.village_id,
+                    evidence=evidence,
+                    first_seen=today,
+                    last_seen=today,
                     first_check_due=add_working_days(today, profile.value("alert_first_check_days") or 2),
-                    conclusion_due=add_working_days(today, profile.value("alert_conclusion_days") or 20))  # fmt: skip
+                    conclusion_due=add_working_days(today, profile.value("alert_conclusion_days") or 20),
+                )
         except IntegrityError:
             alert = Alert.objects.select_for_update().filter(key).first()
             if alert is None:  # not the race above

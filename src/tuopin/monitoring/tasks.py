@@ -17,8 +17,11 @@ def screening_job(job_id: str) -> None:
 
     job = Job.objects.select_related("user").get(pk=job_id)
     user = job.user
-    if not user.is_active or not user.can(Capability.WRITE) or user.role not in ("county", "city", "province",
-                                                                                   "admin"):  # fmt: skip
+    if (
+        not user.is_active
+        or not user.can(Capability.WRITE)
+        or user.role not in ("county", "city", "province", "admin")
+    ):
         job_finish(job_id, result={"refused": "permission"}, failed=True)
         return
     try:

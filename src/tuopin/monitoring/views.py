@@ -55,17 +55,22 @@ SCREENERS = ("county", "city", "province", "admin")
 
 class AlertFilterForm(TextCheckedForm):
     rule = forms.ChoiceField(label=gettext_lazy("预警规则"), required=False, choices=blank_choices(Rule))
-    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False,
-                               choices=[("open", gettext_lazy("未办结")), ("", gettext_lazy("全部")),
-                                        *AlertStatus.choices])  # fmt: skip
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        required=False,
+        choices=[("open", gettext_lazy("未办结")), ("", gettext_lazy("全部")), *AlertStatus.choices],
+    )
     area = forms.CharField(label=gettext_lazy("区划代码"), required=False, max_length=12)
     overdue = forms.BooleanField(label=gettext_lazy("只看超期"), required=False)
 
 
 def _checkers(user: Any) -> list[User]:
     """Office users in the viewer's scope who may check alerts (the choices of a bulk assignment)."""
-    return list(User.objects.filter(scope_q(user, "area_links__area_id"), role__in=OFFICES, is_active=True)
-                .distinct().order_by("role", "username")[:200])  # fmt: skip
+    return list(
+        User.objects.filter(scope_q(user, "area_links__area_id"), role__in=OFFICES, is_active=True)
+        .distinct()
+        .order_by("role", "username")[:200]
+    )
 
 
 @require(Capability.READ)
@@ -81,18 +86,33 @@ def inbox(request: HttpRequest) -> HttpResponse:
         if done is not None:
             return done
     page = Paginator(alerts_for(user, chosen, today=today).order_by("first_check_due", "id"), 50).get_page(
-        request.GET.get("page"))  # fmt: skip
-    rows = [{"alert": a, "due": due(a), "escalated": escalated_to(a, today),
-             "overdue": (d := due(a)) is not None and d < today} for a in page]  # fmt: skip
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "alert": a,
+            "due": due(a),
+            "escalated": escalated_to(a, today),
+            "overdue": (d := due(a)) is not None and d < today,
+        }
+        for a in page
+    ]
     board = board_for(user, chosen.area, today)
     labels = dict(Rule.choices)
     charts = {
         "rule": [{"label": str(labels.get(r, r)), "households": n} for r, n in sorted(board.by_rule.items())]
     }
-    context = {"filters": filters, "page": page, "rows": rows, "board": board, "charts": charts,
-               "checkers": _checkers(user) if user.can(Capability.WRITE) else [],  # type: ignore[union-attr]
-               "can_screen": user.role in SCREENERS and user.can(Capability.WRITE),  # type: ignore[union-attr]
-               "screenings": screenings_for(user)[:5], "query": request.GET.copy()}  # fmt: skip
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "board": board,
+        "charts": charts,
+        "checkers": _checkers(user) if user.can(Capability.WRITE) else [],  # type: ignore[union-attr]
+        "can_screen": user.role in SCREENERS and user.can(Capability.WRITE),  # type: ignore[union-attr]
+        "screenings": screenings_for(user)[:5],
+        "query": request.GET.copy(),
+    }
     return render(request, "monitoring/inbox.html", context)
 
 
@@ -101,8 +121,12 @@ def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | Non
     if request.POST.get("action") == "screen":
         if user.role not in SCREENERS or not user.can(Capability.WRITE):
             raise PermissionDenied
-        job = job_start(kind="monitoring.screen", user=user, params={"name": _("返贫监测筛查")},
-                        enqueue=lambda job_id: screening_job.enqueue(job_id=job_id))  # fmt: skip
+        job = job_start(
+            kind="monitoring.screen",
+            user=user,
+            params={"name": _("返贫监测筛查")},
+            enqueue=lambda job_id: screening_job.enqueue(job_id=job_id),
+        )
         return redirect("core:job", job_id=job.pk)
     ids = [int(pk) for pk in request.POST.getlist("chosen") if pk.isdigit()]
     alerts = list(alerts_for(user).filter(pk__in=ids))
@@ -115,14 +139,20 @@ def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | Non
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return None
-    messages.success(request, _("已将 %(n)s 条预警交给 %(user)s。") % {"n": n, "user": assignee.get_full_name() or
-                                                                   assignee.get_username()})  # fmt: skip
+    messages.success(
+        request,
+        _("已将 %(n)s 条预警交给 %(user)s。")
+        % {"n": n, "user": assignee.get_full_name() or assignee.get_username()},
+    )
     return redirect(request.get_full_path())
 
 
 class CheckForm(TextCheckedForm):
-    on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}),
-                         initial=lambda: timezone.localdate().isoformat())  # fmt: skip
+    on = forms.DateField(
+        label=gettext_lazy("日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=lambda: timezone.localdate().isoformat(),
+    )
     finding = forms.CharField(
         label=gettext_lazy("核查情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -143,8 +173,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
                     actor=user, alert=alert, version=version, checked_on=data["on"], finding=data["finding"]
                 )
             elif action == "dismiss":
-                alert_dismiss(actor=user, alert=alert, version=version, concluded_on=data["on"],
-                              finding=data["finding"])  # fmt: skip
+                alert_dismiss(
+                    actor=user, alert=alert, version=version, concluded_on=data["on"], finding=data["finding"]
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -152,10 +183,18 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             return redirect("monitoring:alert", alert_id=alert.pk)
     today = timezone.localdate()
     works = user.role in OFFICES and user.can(Capability.WRITE) and alert.status in OPEN_STATUSES
-    context = {"alert": alert, "form": form, "rows": alert_feed_rows(alert), "due": due(alert),
-               "escalated": escalated_to(alert, today), "today": today, "works": works,
-               "policy": sorted(alert.evidence.get("policy", {}).items()), "can_reveal": user.can(Capability.REVEAL),
-               "reports": reports_for(user, alert) if alert.rule == Rule.SELF_REPORT else []}  # fmt: skip
+    context = {
+        "alert": alert,
+        "form": form,
+        "rows": alert_feed_rows(alert),
+        "due": due(alert),
+        "escalated": escalated_to(alert, today),
+        "today": today,
+        "works": works,
+        "policy": sorted(alert.evidence.get("policy", {}).items()),
+        "can_reveal": user.can(Capability.REVEAL),
+        "reports": reports_for(user, alert) if alert.rule == Rule.SELF_REPORT else [],
+    }
     return render(request, "monitoring/alert.html", context, status=400 if form.errors else 200)
 
 
@@ -171,13 +210,27 @@ def report_phone(request: HttpRequest, report_id: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "monitoring/_phone.html", {"report": report, "form": form}, status=400)
     try:
-        throttle_check(request.user, "monitoring.reveal_phone", request=request, object_type="self_report",
-                       object_id=str(report.pk), details={"alert": report.alert_id})  # fmt: skip
+        throttle_check(
+            request.user,
+            "monitoring.reveal_phone",
+            request=request,
+            object_type="self_report",
+            object_id=str(report.pk),
+            details={"alert": report.alert_id},
+        )
     except Throttled as error:
         return throttled_response(request, error)
-    audit_record(action="monitoring.reveal_phone", request=request, object_type="self_report",
-                 object_id=str(report.pk), details={"alert": report.alert_id, "village": report.village_id,
-                                                    "reason": form.cleaned_data["reason"]})  # fmt: skip
+    audit_record(
+        action="monitoring.reveal_phone",
+        request=request,
+        object_type="self_report",
+        object_id=str(report.pk),
+        details={
+            "alert": report.alert_id,
+            "village": report.village_id,
+            "reason": form.cleaned_data["reason"],
+        },
+    )
     return render(
         request, "monitoring/_phone.html", {"report": report, "phone": decrypt(report.phone_encrypted)}
     )
@@ -185,10 +238,14 @@ def report_phone(request: HttpRequest, report_id: int) -> HttpResponse:
 
 class CaseForm(TextCheckedForm):
     type = forms.ChoiceField(label=gettext_lazy("监测对象类型"), choices=CaseType.choices)
-    risk_types = forms.MultipleChoiceField(label=gettext_lazy("风险类型"), choices=RiskType.choices,
-                                           widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    visited_on = forms.DateField(label=gettext_lazy("入户核实日期"), widget=forms.DateInput(attrs={"type": "date"}),
-                                 initial=lambda: timezone.localdate().isoformat())  # fmt: skip
+    risk_types = forms.MultipleChoiceField(
+        label=gettext_lazy("风险类型"), choices=RiskType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    visited_on = forms.DateField(
+        label=gettext_lazy("入户核实日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=lambda: timezone.localdate().isoformat(),
+    )
     visited_by = forms.CharField(label=gettext_lazy("核实人"), max_length=100)
     authorisation_signed = forms.BooleanField(label=gettext_lazy("农户已签署数据授权书"), required=False)
     note = forms.CharField(
@@ -207,23 +264,40 @@ def alert_open_case(request: HttpRequest, alert_id: int) -> HttpResponse:
     form = CaseForm(request.POST or None, initial={"risk_types": RULE_RISKS.get(alert.rule, [])})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        verification = Verification(data["visited_on"], data["visited_by"], data["authorisation_signed"],
-                                    data["note"])  # fmt: skip
+        verification = Verification(
+            data["visited_on"], data["visited_by"], data["authorisation_signed"], data["note"]
+        )
         try:
-            case = case_open(actor=user, household=alert.household, type=data["type"],
-                             risk_types=data["risk_types"], verification=verification, alert=alert)  # fmt: skip
+            case = case_open(
+                actor=user,
+                household=alert.household,
+                type=data["type"],
+                risk_types=data["risk_types"],
+                verification=verification,
+                alert=alert,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("已纳入监测。"))
             return redirect("monitoring:case", case_id=case.pk)
-    return render(request, "monitoring/case_open.html", {"alert": alert, "form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "monitoring/case_open.html",
+        {"alert": alert, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 # The risk type an alert of each rule usually points to (pre-ticked on the form).
-RULE_RISKS = {"medical": ["illness"], "disability": ["disability"], "dropout": ["schooling"],
-              "disaster": ["disaster"], "unemployment": ["employment"], "housing": ["other"]}  # fmt: skip
+RULE_RISKS = {
+    "medical": ["illness"],
+    "disability": ["disability"],
+    "dropout": ["schooling"],
+    "disaster": ["disaster"],
+    "unemployment": ["employment"],
+    "housing": ["other"],
+}
 
 
 @require(Capability.READ)
@@ -234,24 +308,43 @@ def case_board(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("type", "")
     kind = kind if kind in CaseType.values else ""
     page = Paginator(cases_for(user, state=state, type=kind).order_by("-opened_on", "-id"), 50).get_page(
-        request.GET.get("page"))  # fmt: skip
+        request.GET.get("page")
+    )
     board = case_board_for(user)
     risk_labels, type_labels = dict(RiskType.choices), dict(CaseType.choices)
-    charts = {"risk": [{"label": str(risk_labels.get(k, k)), "households": n} for k, n in sorted(board["by_risk"].items())],
-              "type": [{"label": str(type_labels.get(k, k)), "households": n} for k, n in sorted(board["by_type"].items())]}  # fmt: skip
-    context = {"page": page, "board": board, "charts": charts, "state": state, "type": kind,
-               "states": [(value, label, board["by_state"].get(value, 0)) for value, label in CaseState.choices],
-               "types": CaseType.choices}  # fmt: skip
+    charts = {
+        "risk": [
+            {"label": str(risk_labels.get(k, k)), "households": n}
+            for k, n in sorted(board["by_risk"].items())
+        ],
+        "type": [
+            {"label": str(type_labels.get(k, k)), "households": n}
+            for k, n in sorted(board["by_type"].items())
+        ],
+    }
+    context = {
+        "page": page,
+        "board": board,
+        "charts": charts,
+        "state": state,
+        "type": kind,
+        "states": [(value, label, board["by_state"].get(value, 0)) for value, label in CaseState.choices],
+        "types": CaseType.choices,
+    }
     return render(request, "monitoring/cases.html", context)
 
 
 class MeasureForm(TextCheckedForm):
     type = forms.ChoiceField(label=gettext_lazy("措施类型"), choices=MEASURE_CHOICES)
-    on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}),
-                         initial=lambda: timezone.localdate().isoformat())  # fmt: skip
+    on = forms.DateField(
+        label=gettext_lazy("日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=lambda: timezone.localdate().isoformat(),
+    )
     text = forms.CharField(label=gettext_lazy("说明"), max_length=400, required=False)
-    amount = forms.DecimalField(label=gettext_lazy("金额（元）"), required=False, min_value=0, max_digits=12,
-                                decimal_places=2)  # fmt: skip
+    amount = forms.DecimalField(
+        label=gettext_lazy("金额（元）"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
 
 
 @require(Capability.READ)
@@ -263,8 +356,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     works = user.role in OFFICES and user.can(Capability.WRITE) and case.state == CaseState.MONITORING
     if action == "measure" and measure.is_valid():
         try:
-            measure_record(actor=user, case=case, on=measure.cleaned_data["on"], type=measure.cleaned_data["type"],
-                           text=measure.cleaned_data["text"], amount=measure.cleaned_data["amount"])  # fmt: skip
+            measure_record(
+                actor=user,
+                case=case,
+                on=measure.cleaned_data["on"],
+                type=measure.cleaned_data["type"],
+                text=measure.cleaned_data["text"],
+                amount=measure.cleaned_data["amount"],
+            )
         except ValidationError as error:
             add_service_errors(measure, error)
         else:
@@ -273,9 +372,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     proposal_error = ""
     if action == "eliminate":
         try:
-            procedure = procedure_propose(actor=user, proposal=Proposal(Kind.RISK_ELIMINATION,
-                                                                        timezone.localdate().year,
-                                                                        household=case.household))  # fmt: skip
+            procedure = procedure_propose(
+                actor=user,
+                proposal=Proposal(Kind.RISK_ELIMINATION, timezone.localdate().year, household=case.household),
+            )
         except ValidationError as error:
             proposal_error = "；".join(error.messages)
         else:
@@ -284,9 +384,16 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     procedures = Procedure.objects.filter(household=case.household, kind=Kind.RISK_ELIMINATION).order_by(
         "-id"
     )
-    context = {"case": case, "events": case.events.all(), "measure": measure, "works": works, "check": check,
-               "procedures": procedures, "proposal_error": proposal_error,
-               "may_propose": works and user.role == "village",
-               "risk_labels": [dict(RiskType.choices).get(r, r) for r in case.risk_types]}  # fmt: skip
+    context = {
+        "case": case,
+        "events": case.events.all(),
+        "measure": measure,
+        "works": works,
+        "check": check,
+        "procedures": procedures,
+        "proposal_error": proposal_error,
+        "may_propose": works and user.role == "village",
+        "risk_labels": [dict(RiskType.choices).get(r, r) for r in case.risk_types],
+    }
     failed = bool(measure.errors or proposal_error)
     return render(request, "monitoring/case.html", context, status=400 if failed else 200)

@@ -29,35 +29,56 @@ _PROCEDURE = _("程序时限")
 _SCREEN = _("监测预警")
 _FUNDS = _("帮扶资金和小额信贷")
 
-KEYS: dict[str, Key] = {k.name: k for k in (
-    Key("poverty_line", "money", _("扶贫标准（贫困线）"), _("元/人·年"), _LINES),
-    Key("monitoring_line", "money", _("防止返贫监测线"), _("元/人·年"), _LINES),
-    Key("rural_disposable_income", "money", _("农村居民人均可支配收入"), _("元/人·年"), _LINES),
-    Key("village_exit_incidence", "ratio", _("贫困村退出：贫困发生率低于"), "", _EXIT),
-    Key("village_exit_incidence_west", "ratio", _("贫困村退出（西部）：贫困发生率低于"), "", _EXIT),
-    Key("county_exit_incidence", "ratio", _("贫困县退出：贫困发生率低于"), "", _EXIT),
-    Key("county_exit_incidence_west", "ratio", _("贫困县退出（西部）：贫困发生率低于"), "", _EXIT),
-    Key("county_wrong_exit_max", "ratio", _("贫困县退出：错退率低于"), "", _EXIT),
-    Key("county_missed_max", "ratio", _("贫困县退出：漏评率低于"), "", _EXIT),
-    Key("county_approval_min", "ratio", _("贫困县退出：群众认可度高于"), "", _EXIT),
-    Key("school_age_min", "integer", _("义务教育起始年龄"), _("岁"), _SCHOOL),
-    Key("school_age_max", "integer", _("义务教育终止年龄"), _("岁"), _SCHOOL),
-    Key("school_age_cutoff", "monthday", _("入学年龄计算截止日"), _("月-日"), _SCHOOL),
-    Key("notice_days", "integer", _("识别和退出公示天数"), _("天"), _PROCEDURE),
-    Key("monitoring_notice_days", "integer", _("监测对象公示天数"), _("天"), _PROCEDURE),
-    Key("alert_first_check_days", "integer", _("预警首次核查时限"), _("工作日"), _PROCEDURE),
-    Key("alert_conclusion_days", "integer", _("预警核查结论时限"), _("工作日"), _PROCEDURE),
-    Key("risk_elimination_months", "integer", _("风险消除前至少监测帮扶"), _("个月"), _PROCEDURE),
-    Key("medical_oop_ratio_exited", "ratio", _("医疗自付预警：脱贫户和监测户（占上年农村人均可支配收入）"), "", _SCREEN),
-    Key("medical_oop_ratio_other", "decimal", _("医疗自付预警：其他农村居民（占上年农村人均可支配收入）"), "", _SCREEN),
-    Key("income_drop_ratio", "ratio", _("收入骤减预警：人均纯收入比上年下降超过"), "", _SCREEN),
-    Key("disaster_loss_ratio", "decimal", _("灾害损失预警：损失超过家庭纯收入的"), "", _SCREEN),
-    Key("idle_months", "integer", _("资金闲置：下达后满"), _("个月"), _FUNDS),
-    Key("idle_disbursed_ratio", "ratio", _("资金闲置：支出低于下达资金的"), "", _FUNDS),
-    Key("microcredit_max_amount", "money", _("扶贫小额信贷：单户贷款上限"), _("元"), _FUNDS),
-    Key("microcredit_max_months", "integer", _("扶贫小额信贷：期限上限"), _("个月"), _FUNDS),
-    Key("microcredit_subsidy_rate", "ratio", _("扶贫小额信贷：财政贴息利率（基础利率）"), _("年利率"), _FUNDS),
-)}  # fmt: skip
+KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("poverty_line", "money", _("扶贫标准（贫困线）"), _("元/人·年"), _LINES),
+        Key("monitoring_line", "money", _("防止返贫监测线"), _("元/人·年"), _LINES),
+        Key("rural_disposable_income", "money", _("农村居民人均可支配收入"), _("元/人·年"), _LINES),
+        Key("village_exit_incidence", "ratio", _("贫困村退出：贫困发生率低于"), "", _EXIT),
+        Key("village_exit_incidence_west", "ratio", _("贫困村退出（西部）：贫困发生率低于"), "", _EXIT),
+        Key("county_exit_incidence", "ratio", _("贫困县退出：贫困发生率低于"), "", _EXIT),
+        Key("county_exit_incidence_west", "ratio", _("贫困县退出（西部）：贫困发生率低于"), "", _EXIT),
+        Key("county_wrong_exit_max", "ratio", _("贫困县退出：错退率低于"), "", _EXIT),
+        Key("county_missed_max", "ratio", _("贫困县退出：漏评率低于"), "", _EXIT),
+        Key("county_approval_min", "ratio", _("贫困县退出：群众认可度高于"), "", _EXIT),
+        Key("school_age_min", "integer", _("义务教育起始年龄"), _("岁"), _SCHOOL),
+        Key("school_age_max", "integer", _("义务教育终止年龄"), _("岁"), _SCHOOL),
+        Key("school_age_cutoff", "monthday", _("入学年龄计算截止日"), _("月-日"), _SCHOOL),
+        Key("notice_days", "integer", _("识别和退出公示天数"), _("天"), _PROCEDURE),
+        Key("monitoring_notice_days", "integer", _("监测对象公示天数"), _("天"), _PROCEDURE),
+        Key("alert_first_check_days", "integer", _("预警首次核查时限"), _("工作日"), _PROCEDURE),
+        Key("alert_conclusion_days", "integer", _("预警核查结论时限"), _("工作日"), _PROCEDURE),
+        Key("risk_elimination_months", "integer", _("风险消除前至少监测帮扶"), _("个月"), _PROCEDURE),
+        Key(
+            "medical_oop_ratio_exited",
+            "ratio",
+            _("医疗自付预警：脱贫户和监测户（占上年农村人均可支配收入）"),
+            "",
+            _SCREEN,
+        ),
+        Key(
+            "medical_oop_ratio_other",
+            "decimal",
+            _("医疗自付预警：其他农村居民（占上年农村人均可支配收入）"),
+            "",
+            _SCREEN,
+        ),
+        Key("income_drop_ratio", "ratio", _("收入骤减预警：人均纯收入比上年下降超过"), "", _SCREEN),
+        Key("disaster_loss_ratio", "decimal", _("灾害损失预警：损失超过家庭纯收入的"), "", _SCREEN),
+        Key("idle_months", "integer", _("资金闲置：下达后满"), _("个月"), _FUNDS),
+        Key("idle_disbursed_ratio", "ratio", _("资金闲置：支出低于下达资金的"), "", _FUNDS),
+        Key("microcredit_max_amount", "money", _("扶贫小额信贷：单户贷款上限"), _("元"), _FUNDS),
+        Key("microcredit_max_months", "integer", _("扶贫小额信贷：期限上限"), _("个月"), _FUNDS),
+        Key(
+            "microcredit_subsidy_rate",
+            "ratio",
+            _("扶贫小额信贷：财政贴息利率（基础利率）"),
+            _("年利率"),
+            _FUNDS,
+        ),
+    )
+}
 
 MONTHDAY = re.compile(r"(\d{2})-(\d{2})")
 

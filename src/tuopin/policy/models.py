@@ -52,10 +52,20 @@ class PolicyChange(models.Model):
     note = models.TextField(_("说明"), blank=True)
 
     PRIVACY = dict.fromkeys(
-        ("id", "policy_value", "at", "actor", "actor_name", "old_value", "new_value", "old_source", "new_source",
-         "note"),
+        (
+            "id",
+            "policy_value",
+            "at",
+            "actor",
+            "actor_name",
+            "old_value",
+            "new_value",
+            "old_source",
+            "new_source",
+            "note",
+        ),
         "public",
-    )  # fmt: skip
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -23,9 +23,20 @@ def policy_seed(**_kwargs: Any) -> int:
         for row in rows:
             if (row["key"], province, row["year"]) in present:
                 continue
-            value = PolicyValue.objects.create(key=row["key"], province=province, year=row["year"],
-                                               value=row["value"], source=row["source"], note=row["note"])  # fmt: skip
-            PolicyChange.objects.create(policy_value=value, actor_name="system", new_value=value.value,
-                                        new_source=value.source, note="seed")  # fmt: skip
+            value = PolicyValue.objects.create(
+                key=row["key"],
+                province=province,
+                year=row["year"],
+                value=row["value"],
+                source=row["source"],
+                note=row["note"],
+            )
+            PolicyChange.objects.create(
+                policy_value=value,
+                actor_name="system",
+                new_value=value.value,
+                new_source=value.source,
+                note="seed",
+            )
             written += 1
     return written

@@ -35,8 +35,13 @@ class Setting:
             value = self.value
         elif not isinstance(value, int):
             value = int(value) if value == value.to_integral_value() else float(value)
-        return {"value": value, "since": self.since, "origin": self.province or "national", "source": self.source,
-                "note": self.note}  # fmt: skip
+        return {
+            "value": value,
+            "since": self.since,
+            "origin": self.province or "national",
+            "source": self.source,
+            "note": self.note,
+        }
 
 
 class Profile(dict[str, Setting]):
@@ -53,14 +58,18 @@ class Profile(dict[str, Setting]):
 
     def snapshot(self) -> dict[str, Any]:
         """What a run stores so that it can say which values it used."""
-        return {"year": self.year, "province": self.province,
-                "values": {key: setting.as_dict() for key, setting in sorted(self.items())}}  # fmt: skip
+        return {
+            "year": self.year,
+            "province": self.province,
+            "values": {key: setting.as_dict() for key, setting in sorted(self.items())},
+        }
 
 
 def policy_for(year: int, province: str = "") -> Profile:
     """The profile in force in `year`: per key, the province's latest value of `year` or before, else the nation's."""
-    rows = PolicyValue.objects.filter(Q(province="") | Q(province=province) if province else Q(province=""),
-                                      year__lte=year).order_by("key", "year")  # fmt: skip
+    rows = PolicyValue.objects.filter(
+        Q(province="") | Q(province=province) if province else Q(province=""), year__lte=year
+    ).order_by("key", "year")
     best: dict[str, PolicyValue] = {}
     for row in rows:
         held = best.get(row.key)

@@ -40,8 +40,17 @@ def may_edit(user: User | None, province: str) -> bool:
     )
 
 
-def policy_set(*, actor: User | None, key: str, year: int, value: str, source: str, province: str = "",
-               note: str = "", version: int | None = None) -> PolicyValue:  # fmt: skip
+def policy_set(
+    *,
+    actor: User | None,
+    key: str,
+    year: int,
+    value: str,
+    source: str,
+    province: str = "",
+    note: str = "",
+    version: int | None = None,
+) -> PolicyValue:
     """Set `key` from `year` on in the national profile (province "") or a province's overrides.
 
     `version` is the version the editor saw (None: a new row, or the CLI, which always writes the latest)."""
@@ -64,22 +73,37 @@ def policy_set(*, actor: User | None, key: str, year: int, value: str, source: s
     if problems:
         raise ValidationError(problems)
     if not may_edit(actor, province):
-        audit_record(action="policy.set", actor=actor, object_type="policy", object_id=f"{province or 'national'}:{key}",
-                     result="denied", area=province)  # fmt: skip
+        audit_record(
+            action="policy.set",
+            actor=actor,
+            object_type="policy",
+            object_id=f"{province or 'national'}:{key}",
+            result="denied",
+            area=province,
+        )
         raise PermissionDenied(_("无权修改该政策参数。"))  # the denial is recorded: no transaction to undo it
     with transaction.atomic():
         return _write(actor, key, year, canonical, source, province, note, version)
 
 
-def _write(actor: User | None, key: str, year: int, canonical: str, source: str, province: str, note: str,
-           version: int | None) -> PolicyValue:  # fmt: skip
+def _write(
+    actor: User | None,
+    key: str,
+    year: int,
+    canonical: str,
+    source: str,
+    province: str,
+    note: str,
+    version: int | None,
+) -> PolicyValue:
     row = PolicyValue.objects.select_for_update().filter(key=key, province=province, year=year).first()
     name = actor.get_username() if actor else "system"
     if row is None:
         if version:
             raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
-        row = PolicyValue.objects.create(key=key, province=province, year=year, value=canonical,
-                                         source=source, note=note, changed_by=name)  # fmt: skip
+        row = PolicyValue.objects.create(
+            key=key, province=province, year=year, value=canonical, source=source, note=note, changed_by=name
+        )
         old_value = old_source = ""
     else:
         if version is not None and version != row.version:
@@ -91,9 +115,22 @@ def _write(actor: User | None, key: str, year: int, canonical: str, source: str,
         row.version += 1
         row.changed_by = name
         row.save()
-    PolicyChange.objects.create(policy_value=row, actor=actor, actor_name=name, old_value=old_value,
-                                new_value=canonical, old_source=old_source, new_source=row.source, note=row.note)  # fmt: skip
-    audit_record(action="policy.set", actor=actor, object_type="policy",
-                 object_id=f"{province or 'national'}:{key}:{year}", area=province,
-                 details={"key": key, "year": year, "old": old_value, "new": canonical})  # fmt: skip
+    PolicyChange.objects.create(
+        policy_value=row,
+        actor=actor,
+        actor_name=name,
+        old_value=old_value,
+        new_value=canonical,
+        old_source=old_source,
+        new_source=row.source,
+        note=row.note,
+    )
+    audit_record(
+        action="policy.set",
+        actor=actor,
+        object_type="policy",
+        object_id=f"{province or 'national'}:{key}:{year}",
+        area=province,
+        details={"key": key, "year": year, "old": old_value, "new": canonical},
+    )
     return row

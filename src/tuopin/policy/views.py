@@ -57,17 +57,23 @@ def profile(request: HttpRequest) -> HttpResponse:
         groups.setdefault(str(spec.group), []).append(
             {"key": key, "spec": spec, "setting": settings.get(key)}
         )
-    context = {"year": year, "province": province, "province_name": provinces.get(province, ""),
-               "provinces": provinces, "groups": groups,
-               "years": range(2014, timezone.localdate().year + 2)}  # fmt: skip
+    context = {
+        "year": year,
+        "province": province,
+        "province_name": provinces.get(province, ""),
+        "provinces": provinces,
+        "groups": groups,
+        "years": range(2014, timezone.localdate().year + 2),
+    }
     return render(request, "policy/profile.html", context)
 
 
 class ValueForm(TextCheckedForm):
     year = forms.IntegerField(label=gettext_lazy("起始年度"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
     value = forms.CharField(label=gettext_lazy("值"), max_length=32)
-    source = forms.CharField(label=gettext_lazy("依据"), max_length=500,
-                             help_text=gettext_lazy("文件名称、文号或出处"))  # fmt: skip
+    source = forms.CharField(
+        label=gettext_lazy("依据"), max_length=500, help_text=gettext_lazy("文件名称、文号或出处")
+    )
     note = forms.CharField(label=gettext_lazy("说明"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -92,8 +98,16 @@ def key_detail(request: HttpRequest, key: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                policy_set(actor=request.user, key=key, year=data["year"], value=data["value"],  # type: ignore[arg-type]
-                           source=data["source"], note=data["note"], province=province, version=data["version"])  # fmt: skip
+                policy_set(
+                    actor=request.user,  # type: ignore[arg-type]
+                    key=key,
+                    year=data["year"],
+                    value=data["value"],
+                    source=data["source"],
+                    note=data["note"],
+                    province=province,
+                    version=data["version"],
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -101,6 +115,14 @@ def key_detail(request: HttpRequest, key: str) -> HttpResponse:
                 return redirect(
                     f"{reverse('policy:key', args=[key])}?province={province}&year={data['year']}"
                 )
-    context = {"key": key, "spec": KEYS[key], "province": province, "province_name": provinces.get(province, ""),
-               "rows": rows, "changes": changes_of(key, province)[:100], "form": form, "editable": editable}  # fmt: skip
+    context = {
+        "key": key,
+        "spec": KEYS[key],
+        "province": province,
+        "province_name": provinces.get(province, ""),
+        "rows": rows,
+        "changes": changes_of(key, province)[:100],
+        "form": form,
+        "editable": editable,
+    }
     return render(request, "policy/key.html", context)

@@ -43,24 +43,44 @@ def procedures_demo(village: str, *, identifications: int = 3) -> int:
 def _village_exit(village: str, offices: dict[str, User]) -> int:
     township, county = offices.get("township"), offices.get("county")
     start = date(DEMO_VILLAGE_EXIT_YEAR, 10, 8)
-    procedure = procedure_propose(actor=township, proposal=Proposal(Kind.VILLAGE_EXIT, DEMO_VILLAGE_EXIT_YEAR,
-                                                                    area_code=village), on=start)  # fmt: skip
+    procedure = procedure_propose(
+        actor=township,
+        proposal=Proposal(Kind.VILLAGE_EXIT, DEMO_VILLAGE_EXIT_YEAR, area_code=village),
+        on=start,
+    )
     notice_start(actor=township, procedure=procedure, version=procedure.version, on=start + timedelta(days=1))
     assert procedure.notice_ends_on is not None
     procedure_act(actor=township, procedure=procedure, version=procedure.version, on=procedure.notice_ends_on)
-    procedure_act(actor=county, procedure=procedure, version=procedure.version, on=start + timedelta(days=14),
-                  data={"approve": True}, note="村贫困发生率低于 2%，基础设施和公共服务达标")  # fmt: skip
-    procedure_act(actor=county, procedure=procedure, version=procedure.version, on=start + timedelta(days=18),
-                  data={"document": f"灵扶贫〔{DEMO_VILLAGE_EXIT_YEAR}〕18号"})  # fmt: skip
+    procedure_act(
+        actor=county,
+        procedure=procedure,
+        version=procedure.version,
+        on=start + timedelta(days=14),
+        data={"approve": True},
+        note="村贫困发生率低于 2%，基础设施和公共服务达标",
+    )
+    procedure_act(
+        actor=county,
+        procedure=procedure,
+        version=procedure.version,
+        on=start + timedelta(days=18),
+        data={"document": f"灵扶贫〔{DEMO_VILLAGE_EXIT_YEAR}〕18号"},
+    )
     return 1
 
 
 def _identification(household: Household, year: int, offices: dict[str, User]) -> int:
     village = offices.get("village")
     start = date(year + 1, 3, 2)
-    procedure = procedure_propose(actor=village, proposal=Proposal(Kind.HOUSEHOLD_IDENTIFICATION, year,
-                                                                   household=household), on=start)  # fmt: skip
-    procedure_act(actor=village, procedure=procedure, version=procedure.version, on=start + timedelta(days=3),
-                  data={"attendance": 31, "votes_for": 27, "votes_against": 2})  # fmt: skip
+    procedure = procedure_propose(
+        actor=village, proposal=Proposal(Kind.HOUSEHOLD_IDENTIFICATION, year, household=household), on=start
+    )
+    procedure_act(
+        actor=village,
+        procedure=procedure,
+        version=procedure.version,
+        on=start + timedelta(days=3),
+        data={"attendance": 31, "votes_for": 27, "votes_against": 2},
+    )
     notice_start(actor=village, procedure=procedure, version=procedure.version, on=start + timedelta(days=4))
     return 1

@@ -65,21 +65,42 @@ PROVINCE_ANNOUNCEMENT = Step("province_announcement", StepType.ANNOUNCEMENT, "pr
 # notice and county announcement for a village; city review, the province's evaluation check, notice and approval
 # for a county.
 FLOWS: dict[str, tuple[Step, ...]] = {
-    Kind.HOUSEHOLD_IDENTIFICATION: (APPRAISAL, VILLAGE_NOTICE, TOWNSHIP_REVIEW, TOWNSHIP_NOTICE, COUNTY_REVIEW,
-                                    COUNTY_ANNOUNCEMENT),
-    Kind.HOUSEHOLD_EXIT: (APPRAISAL, CONSENT, VILLAGE_NOTICE, TOWNSHIP_REVIEW, COUNTY_REVIEW, COUNTY_ANNOUNCEMENT),
+    Kind.HOUSEHOLD_IDENTIFICATION: (
+        APPRAISAL,
+        VILLAGE_NOTICE,
+        TOWNSHIP_REVIEW,
+        TOWNSHIP_NOTICE,
+        COUNTY_REVIEW,
+        COUNTY_ANNOUNCEMENT,
+    ),
+    Kind.HOUSEHOLD_EXIT: (
+        APPRAISAL,
+        CONSENT,
+        VILLAGE_NOTICE,
+        TOWNSHIP_REVIEW,
+        COUNTY_REVIEW,
+        COUNTY_ANNOUNCEMENT,
+    ),
     Kind.VILLAGE_EXIT: (TOWNSHIP_NOTICE, COUNTY_REVIEW, COUNTY_ANNOUNCEMENT),
     Kind.COUNTY_EXIT: (CITY_REVIEW, PROVINCE_EVALUATION, PROVINCE_NOTICE, PROVINCE_ANNOUNCEMENT),
     Kind.RISK_ELIMINATION: (APPRAISAL, VILLAGE_NOTICE, TOWNSHIP_REVIEW, COUNTY_APPROVAL),
-}  # fmt: skip
+}
 # Who proposes: the village task force for a household, the township for a village, the county for itself.
-PROPOSER: dict[str, str] = {Kind.HOUSEHOLD_IDENTIFICATION: "village", Kind.HOUSEHOLD_EXIT: "village",
-                            Kind.VILLAGE_EXIT: "township", Kind.COUNTY_EXIT: "county",
-                            Kind.RISK_ELIMINATION: "village"}  # fmt: skip
+PROPOSER: dict[str, str] = {
+    Kind.HOUSEHOLD_IDENTIFICATION: "village",
+    Kind.HOUSEHOLD_EXIT: "village",
+    Kind.VILLAGE_EXIT: "township",
+    Kind.COUNTY_EXIT: "county",
+    Kind.RISK_ELIMINATION: "village",
+}
 # The level of the area a procedure is about.
-SUBJECT_LEVEL: dict[str, str] = {Kind.HOUSEHOLD_IDENTIFICATION: "village", Kind.HOUSEHOLD_EXIT: "village",
-                                 Kind.VILLAGE_EXIT: "village", Kind.COUNTY_EXIT: "county",
-                                 Kind.RISK_ELIMINATION: "village"}  # fmt: skip
+SUBJECT_LEVEL: dict[str, str] = {
+    Kind.HOUSEHOLD_IDENTIFICATION: "village",
+    Kind.HOUSEHOLD_EXIT: "village",
+    Kind.VILLAGE_EXIT: "village",
+    Kind.COUNTY_EXIT: "county",
+    Kind.RISK_ELIMINATION: "village",
+}
 HOUSEHOLD_KINDS = (Kind.HOUSEHOLD_IDENTIFICATION, Kind.HOUSEHOLD_EXIT, Kind.RISK_ELIMINATION)
 # The policy key of each kind's notice period (the monitoring procedures have their own).
 NOTICE_KEYS: dict[str, str] = {Kind.RISK_ELIMINATION: "monitoring_notice_days"}

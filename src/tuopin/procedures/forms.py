@@ -29,21 +29,26 @@ class FilterForm(TextCheckedForm):
 
 class ProposeForm(TextCheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
-    on = forms.DateField(label=_("提出日期"), initial=_today,
-                         widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    on = forms.DateField(label=_("提出日期"), initial=_today, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AreaProposeForm(ProposeForm):
-    kind = forms.ChoiceField(label=_("程序"), choices=[(Kind.VILLAGE_EXIT, Kind.VILLAGE_EXIT.label),
-                                                        (Kind.COUNTY_EXIT, Kind.COUNTY_EXIT.label)])  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("程序"),
+        choices=[(Kind.VILLAGE_EXIT, Kind.VILLAGE_EXIT.label), (Kind.COUNTY_EXIT, Kind.COUNTY_EXIT.label)],
+    )
     area = forms.ChoiceField(label=_("区划"))
 
 
 class VillageForm(TextCheckedForm):
     village = forms.ChoiceField(label=_("村"))
-    kind = forms.ChoiceField(label=_("程序"), choices=[(Kind.HOUSEHOLD_EXIT, Kind.HOUSEHOLD_EXIT.label),
-                                                        (Kind.HOUSEHOLD_IDENTIFICATION,
-                                                         Kind.HOUSEHOLD_IDENTIFICATION.label)])  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("程序"),
+        choices=[
+            (Kind.HOUSEHOLD_EXIT, Kind.HOUSEHOLD_EXIT.label),
+            (Kind.HOUSEHOLD_IDENTIFICATION, Kind.HOUSEHOLD_IDENTIFICATION.label),
+        ],
+    )
     year = forms.IntegerField(label=_("年度"), min_value=2014, max_value=2100)
 
 
@@ -63,15 +68,21 @@ def step_form(
 ) -> StepForm:
     fields: dict[str, forms.Field] = {}
     if step_type == StepType.APPRAISAL:
-        fields = {"attendance": forms.IntegerField(label=_("参会人数"), min_value=1),
-                  "votes_for": forms.IntegerField(label=_("赞成票"), min_value=0),
-                  "votes_against": forms.IntegerField(label=_("反对票"), min_value=0, initial=0)}  # fmt: skip
+        fields = {
+            "attendance": forms.IntegerField(label=_("参会人数"), min_value=1),
+            "votes_for": forms.IntegerField(label=_("赞成票"), min_value=0),
+            "votes_against": forms.IntegerField(label=_("反对票"), min_value=0, initial=0),
+        }
     elif step_type == StepType.CONSENT:
-        fields = {"agreed": forms.ChoiceField(label=_("农户认可"), choices=YES_NO),
-                  "signed_by": forms.CharField(label=_("签字人"), max_length=50, required=False)}  # fmt: skip
+        fields = {
+            "agreed": forms.ChoiceField(label=_("农户认可"), choices=YES_NO),
+            "signed_by": forms.CharField(label=_("签字人"), max_length=50, required=False),
+        }
     elif step_type in (StepType.REVIEW, StepType.EVALUATION):
-        fields = {"approve": forms.ChoiceField(label=_("结论"), choices=APPROVE),
-                  "note": forms.CharField(label=_("意见"), max_length=300, required=False)}  # fmt: skip
+        fields = {
+            "approve": forms.ChoiceField(label=_("结论"), choices=APPROVE),
+            "note": forms.CharField(label=_("意见"), max_length=300, required=False),
+        }
     elif step_type == StepType.ANNOUNCEMENT:
         fields = {"document": forms.CharField(label=_("公告文号"), max_length=100)}
     label = _("公示开始日期") if starting_notice else _("日期")
@@ -82,16 +93,18 @@ def step_form(
 
 
 class ObjectionForm(TextCheckedForm):
-    raised_on = forms.DateField(label=_("提出日期"), initial=_today,
-                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    raised_on = forms.DateField(
+        label=_("提出日期"), initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+    )
     raised_by = forms.CharField(label=_("提出人"), max_length=100, required=False)
     content = forms.CharField(label=_("异议内容"), max_length=500)
 
 
 class ResolveForm(TextCheckedForm):
     objection = forms.IntegerField(widget=forms.HiddenInput)
-    resolved_on = forms.DateField(label=_("核实日期"), initial=_today,
-                                  widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    resolved_on = forms.DateField(
+        label=_("核实日期"), initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+    )
     upheld = forms.ChoiceField(label=_("异议成立"), choices=YES_NO)
     resolution = forms.CharField(label=_("核实结论"), max_length=500)
 

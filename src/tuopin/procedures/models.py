@@ -16,8 +16,14 @@ class Procedure(models.Model):
     kind = models.CharField(_("程序"), max_length=32, choices=Kind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
-    household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="procedures", verbose_name=_("户"))  # fmt: skip
+    household = models.ForeignKey(
+        "registry.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="procedures",
+        verbose_name=_("户"),
+    )
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
     position = models.PositiveSmallIntegerField(_("当前步骤"), default=0)  # steps done so far
     notice_started_on = models.DateField(_("公示开始"), null=True, blank=True)
@@ -31,21 +37,39 @@ class Procedure(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     PRIVACY = dict.fromkeys(
-        ("id", "kind", "year", "area", "state", "position", "notice_started_on", "notice_ends_on", "started_on",
-         "started_at", "closed_on", "version"),
+        (
+            "id",
+            "kind",
+            "year",
+            "area",
+            "state",
+            "position",
+            "notice_started_on",
+            "notice_ends_on",
+            "started_on",
+            "started_at",
+            "closed_on",
+            "version",
+        ),
         "public",
-    ) | {"household": "personal", "started_by": "personal", "outcome": "personal", "evidence": "personal"}  # fmt: skip
+    ) | {"household": "personal", "started_by": "personal", "outcome": "personal", "evidence": "personal"}
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("程序")
         constraints = [
             # One open procedure per household, and per area and kind for villages and counties.
-            models.UniqueConstraint(fields=["household"], condition=Q(state="open", household__isnull=False),
-                                    name="procedure_one_open_per_household"),
-            models.UniqueConstraint(fields=["kind", "area"], condition=Q(state="open", household__isnull=True),
-                                    name="procedure_one_open_per_area"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(state="open", household__isnull=False),
+                name="procedure_one_open_per_household",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "area"],
+                condition=Q(state="open", household__isnull=True),
+                name="procedure_one_open_per_area",
+            ),
+        ]
         indexes = [models.Index(fields=["area", "state"], name="procedure_area_state")]
 
     def __str__(self) -> str:
@@ -74,7 +98,10 @@ class Step(models.Model):
     at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
     PRIVACY = dict.fromkeys(("id", "procedure", "code", "passed", "on", "at"), "public") | {
-        "data": "personal", "note": "personal", "actor": "personal"}  # fmt: skip
+        "data": "personal",
+        "note": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["procedure", "id"]
@@ -101,8 +128,12 @@ class Objection(models.Model):
     resolved_by = models.CharField(_("核实人"), max_length=150, blank=True)
 
     PRIVACY = dict.fromkeys(("id", "procedure", "step", "raised_on", "resolved_on", "upheld"), "public") | {
-        "raised_by": "personal", "content": "personal", "recorded_by": "personal", "resolution": "personal",
-        "resolved_by": "personal"}  # fmt: skip
+        "raised_by": "personal",
+        "content": "personal",
+        "recorded_by": "personal",
+        "resolution": "personal",
+        "resolved_by": "personal",
+    }
 
     class Meta:
         ordering = ["procedure", "id"]

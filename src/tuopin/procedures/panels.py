@@ -11,8 +11,10 @@ from tuopin.registry.panels import HouseholdPanel, PanelRequest
 
 def _procedures(asked: PanelRequest) -> dict[str, Any]:
     user, household = asked.request.user, asked.household
-    return {"procedures": household_procedures_for(user, household),
-            "may_propose": household.merged_into_id is None and may_act(user, "village", household.village_id)}  # type: ignore[arg-type]  # fmt: skip
+    return {
+        "procedures": household_procedures_for(user, household),
+        "may_propose": household.merged_into_id is None and may_act(user, "village", household.village_id),  # type: ignore[arg-type]
+    }
 
 
 PROCEDURES_PANEL = HouseholdPanel(

@@ -71,18 +71,24 @@ def village_list_for(user: Any, village: str, kind: str, year: int) -> VillageLi
         return VillageList()
     households = Household.objects.filter(village_id=village, merged_into__isnull=True).select_related("head")
     if kind == Kind.HOUSEHOLD_EXIT:
-        households = households.filter(population_type=PopulationType.REGISTERED,
-                                       status__in=[Status.POOR, Status.RELAPSED])  # fmt: skip
+        households = households.filter(
+            population_type=PopulationType.REGISTERED, status__in=[Status.POOR, Status.RELAPSED]
+        )
     else:
         households = households.exclude(population_type=PopulationType.REGISTERED)
-    open_procedures = list(procedures_for(user).filter(area_id=village, state=State.OPEN, household__isnull=False)
-                           .order_by("household__number"))  # fmt: skip
+    open_procedures = list(
+        procedures_for(user)
+        .filter(area_id=village, state=State.OPEN, household__isnull=False)
+        .order_by("household__number")
+    )
     by_household = {p.household_id: p for p in open_procedures}
     rows = [VillageRow(h, procedure=by_household.get(h.pk)) for h in households.order_by("number")]
     if rows:
         params = params_for(year, village)
-        decided = {r["household_id"]: r for r in run_db(household_exit(params, household_ids=[r.household.pk
-                                                                                             for r in rows]))}  # fmt: skip
+        decided = {
+            r["household_id"]: r
+            for r in run_db(household_exit(params, household_ids=[r.household.pk for r in rows]))
+        }
         for row in rows:
             if row.household.pk in decided:
                 row.decision = decision_from(decided[row.household.pk], params)

@@ -66,8 +66,14 @@ def may_act(actor: User | None, level: str, code: str) -> bool:
 
 def _require_office(actor: User | None, level: str, code: str, action: str, object_id: str) -> None:
     if not may_act(actor, level, code):
-        audit_record(action=f"procedure.{action}", actor=actor, object_type="procedure", object_id=object_id,
-                     result="denied", area=code)  # fmt: skip
+        audit_record(
+            action=f"procedure.{action}",
+            actor=actor,
+            object_type="procedure",
+            object_id=object_id,
+            result="denied",
+            area=code,
+        )
         raise PermissionDenied(
             _("此步骤由%(office)s办理，且须在您的管辖区划内。") % {"office": Role(level).label}
         )
@@ -146,8 +152,9 @@ def _area_evidence(kind: str, code: str, year: int) -> dict[str, Any]:
     # A county is proposed before its special evaluation (the province checks that later): awaiting is fine here.
     blocked = row["may_exit"] is False or (kind == Kind.VILLAGE_EXIT and row["may_exit"] is not True)
     if blocked:
-        raise ValidationError(_("%(year)s 年不符合退出条件：%(reasons)s")
-                              % {"year": year, "reasons": "；".join(row["reasons"])})  # fmt: skip
+        raise ValidationError(
+            _("%(year)s 年不符合退出条件：%(reasons)s") % {"year": year, "reasons": "；".join(row["reasons"])}
+        )
     return {key: row[key] for key in ("rural_population", "poor_persons", "incidence", "may_exit", "reasons")}
 
 
@@ -174,12 +181,27 @@ def procedure_propose(*, actor: User | None, proposal: Proposal, on: date | None
         evidence = _area_evidence(kind, code, proposal.year)
     try:
         with transaction.atomic():
-            procedure = Procedure.objects.create(kind=kind, year=proposal.year, area_id=code, household=household,
-                                                 started_on=on, started_by=_name(actor), evidence=evidence)  # fmt: skip
-            audit_record(action="procedure.propose", actor=actor, object_type="procedure",
-                         object_id=str(procedure.pk), area=code,
-                         details={"kind": kind, "year": proposal.year,
-                                  "household": household.number if household else ""})  # fmt: skip
+            procedure = Procedure.objects.create(
+                kind=kind,
+                year=proposal.year,
+                area_id=code,
+                household=household,
+                started_on=on,
+                started_by=_name(actor),
+                evidence=evidence,
+            )
+            audit_record(
+                action="procedure.propose",
+                actor=actor,
+                object_type="procedure",
+                object_id=str(procedure.pk),
+                area=code,
+                details={
+                    "kind": kind,
+                    "year": proposal.year,
+                    "household": household.number if household else "",
+                },
+            )
     except IntegrityError as error:  # a concurrent proposal for the same subject won
         raise ValidationError(_("已有办理中的程序。")) from error
     return procedure
@@ -215,8 +237,12 @@ def _appraisal(data: dict[str, Any]) -> tuple[bool, dict[str, Any], str]:
     if problems:
         raise ValidationError(problems)
     passed = votes_for * 2 > attendance
-    note = "" if passed else _("赞成票未过参会人数半数（%(votes)s/%(attendance)s）。") % {
-        "votes": votes_for, "attendance": attendance}  # fmt: skip
+    note = (
+        ""
+        if passed
+        else _("赞成票未过参会人数半数（%(votes)s/%(attendance)s）。")
+        % {"votes": votes_for, "attendance": attendance}
+    )
     return passed, {"attendance": attendance, "votes_for": votes_for, "votes_against": votes_against}, note
 
 
@@ -246,8 +272,11 @@ def _evaluation(procedure: Procedure, data: dict[str, Any], note: str) -> tuple[
     from tuopin.assessment.services import assess_areas
 
     approve, recorded, note = _review(data, note)
-    row = next(a for a in assess_areas(procedure.year, area=procedure.area_id, engine="db").areas
-               if a["code"] == procedure.area_id)  # fmt: skip
+    row = next(
+        a
+        for a in assess_areas(procedure.year, area=procedure.area_id, engine="db").areas
+        if a["code"] == procedure.area_id
+    )
     recorded |= {"incidence": row["incidence"], "may_exit": row["may_exit"], "reasons": row["reasons"]}
     if approve and row["may_exit"] is not True:
         raise ValidationError(_("不符合摘帽条件：%(reasons)s") % {"reasons": "；".join(row["reasons"])})
@@ -265,13 +294,21 @@ def _close_notice(procedure: Procedure, on: date) -> tuple[bool, dict[str, Any],
     if procedure.notice_started_on is None or procedure.notice_ends_on is None:
         raise ValidationError(_("请先开始公示。"))
     if on < procedure.notice_ends_on:
-        raise ValidationError({"on": [_("公示期至 %(date)s 届满，不能提前结束。") % {
-            "date": (procedure.notice_ends_on - timedelta(days=1)).isoformat()}]})  # fmt: skip
+        raise ValidationError(
+            {
+                "on": [
+                    _("公示期至 %(date)s 届满，不能提前结束。")
+                    % {"date": (procedure.notice_ends_on - timedelta(days=1)).isoformat()}
+                ]
+            }
+        )
     if procedure.objections.filter(upheld__isnull=True).exists():
         raise ValidationError(_("公示期间的异议尚未核实，不能结束公示。"))
-    recorded = {"started_on": procedure.notice_started_on.isoformat(),
-                "ends_on": procedure.notice_ends_on.isoformat(),
-                "objections": procedure.objections.filter(step=_current(procedure).code).count()}  # fmt: skip
+    recorded = {
+        "started_on": procedure.notice_started_on.isoformat(),
+        "ends_on": procedure.notice_ends_on.isoformat(),
+        "objections": procedure.objections.filter(step=_current(procedure).code).count(),
+    }
     return True, recorded, ""
 
 
@@ -284,18 +321,32 @@ def _effect(actor: User | None, procedure: Procedure, document: str) -> None:
     if procedure.household is None:
         return
     reason = _("%(kind)s公告 %(document)s（程序 #%(id)s）") % {
-        "kind": procedure.get_kind_display(), "document": document, "id": procedure.pk}  # fmt: skip
+        "kind": procedure.get_kind_display(),
+        "document": document,
+        "id": procedure.pk,
+    }
     if procedure.kind == Kind.HOUSEHOLD_EXIT:
         values: dict[str, Any] = {"status": Status.EXITED_POLICY, "exit_year": procedure.year}
     else:
-        values = {"population_type": PopulationType.REGISTERED, "status": Status.POOR,
-                  "identification_year": procedure.year, "exit_year": None}  # fmt: skip
+        values = {
+            "population_type": PopulationType.REGISTERED,
+            "status": Status.POOR,
+            "identification_year": procedure.year,
+            "exit_year": None,
+        }
     household = Household.objects.get(pk=procedure.household.pk)  # as it is now, not as the page read it
     household_status_record(actor=actor, household=household, values=values, reason=reason)
 
 
-def procedure_act(*, actor: User | None, procedure: Procedure, version: int, on: date,
-                  data: dict[str, Any] | None = None, note: str = "") -> Procedure:  # fmt: skip
+def procedure_act(
+    *,
+    actor: User | None,
+    procedure: Procedure,
+    version: int,
+    on: date,
+    data: dict[str, Any] | None = None,
+    note: str = "",
+) -> Procedure:
     """Do the current step: record what happened on `on` and move on (or end the procedure when the step failed;
     apply the effect when it was the announcement)."""
     data = data or {}
@@ -314,8 +365,15 @@ def procedure_act(*, actor: User | None, procedure: Procedure, version: int, on:
     passed, recorded, note = handlers[step.type]()
     with transaction.atomic():
         _lock(procedure, version)
-        Step.objects.create(procedure=procedure, code=step.code, passed=passed, on=on, data=recorded, note=note,
-                            actor=_name(actor))  # fmt: skip
+        Step.objects.create(
+            procedure=procedure,
+            code=step.code,
+            passed=passed,
+            on=on,
+            data=recorded,
+            note=note,
+            actor=_name(actor),
+        )
         procedure.position += 1
         procedure.notice_started_on = procedure.notice_ends_on = None
         if not passed:
@@ -324,10 +382,17 @@ def procedure_act(*, actor: User | None, procedure: Procedure, version: int, on:
             procedure.state, procedure.closed_on = State.ANNOUNCED, on
             procedure.outcome = recorded["document"]
             _effect(actor, procedure, recorded["document"])
-        procedure.save(update_fields=["position", "notice_started_on", "notice_ends_on", "state", "closed_on",
-                                      "outcome"])  # fmt: skip
-        audit_record(action="procedure.act", actor=actor, object_type="procedure", object_id=str(procedure.pk),
-                     area=procedure.area_id, details={"step": step.code, "passed": passed, "on": on.isoformat()})  # fmt: skip
+        procedure.save(
+            update_fields=["position", "notice_started_on", "notice_ends_on", "state", "closed_on", "outcome"]
+        )
+        audit_record(
+            action="procedure.act",
+            actor=actor,
+            object_type="procedure",
+            object_id=str(procedure.pk),
+            area=procedure.area_id,
+            details={"step": step.code, "passed": passed, "on": on.isoformat()},
+        )
     return procedure
 
 
@@ -354,8 +419,14 @@ def notice_start(*, actor: User | None, procedure: Procedure, version: int, on: 
         _lock(procedure, version)
         procedure.notice_started_on, procedure.notice_ends_on = on, on + timedelta(days=days)
         procedure.save(update_fields=["notice_started_on", "notice_ends_on"])
-        audit_record(action="procedure.notice", actor=actor, object_type="procedure", object_id=str(procedure.pk),
-                     area=procedure.area_id, details={"step": step.code, "on": on.isoformat(), "days": days})  # fmt: skip
+        audit_record(
+            action="procedure.notice",
+            actor=actor,
+            object_type="procedure",
+            object_id=str(procedure.pk),
+            area=procedure.area_id,
+            details={"step": step.code, "on": on.isoformat(), "days": days},
+        )
     return procedure
 
 
@@ -370,8 +441,14 @@ def procedure_withdraw(*, actor: User | None, procedure: Procedure, version: int
         procedure.state, procedure.closed_on = State.WITHDRAWN, timezone.localdate()
         procedure.outcome = reason.strip()[:300]
         procedure.save(update_fields=["state", "closed_on", "outcome"])
-        audit_record(action="procedure.withdraw", actor=actor, object_type="procedure",
-                     object_id=str(procedure.pk), area=procedure.area_id, details={"reason": procedure.outcome})  # fmt: skip
+        audit_record(
+            action="procedure.withdraw",
+            actor=actor,
+            object_type="procedure",
+            object_id=str(procedure.pk),
+            area=procedure.area_id,
+            details={"reason": procedure.outcome},
+        )
     return procedure
 
 
@@ -385,8 +462,9 @@ def _in_notice(procedure: Procedure) -> StepDef:
     return step
 
 
-def objection_record(*, actor: User | None, procedure: Procedure, raised_on: date, content: str,
-                     raised_by: str = "") -> Objection:  # fmt: skip
+def objection_record(
+    *, actor: User | None, procedure: Procedure, raised_on: date, content: str, raised_by: str = ""
+) -> Objection:
     """An objection raised during a notice; the notice cannot close until it is resolved."""
     step = _in_notice(procedure)
     _require_office(actor, step.level, procedure.area_id, "objection", str(procedure.pk))
@@ -395,16 +473,34 @@ def objection_record(*, actor: User | None, procedure: Procedure, raised_on: dat
     if not content.strip():
         raise ValidationError({"content": [_("请填写异议内容。")]})
     with transaction.atomic():
-        objection = Objection.objects.create(procedure=procedure, step=step.code, raised_on=raised_on,
-                                             raised_by=raised_by.strip()[:100], content=content.strip()[:500],
-                                             recorded_by=_name(actor))  # fmt: skip
-        audit_record(action="procedure.objection", actor=actor, object_type="procedure",
-                     object_id=str(procedure.pk), area=procedure.area_id, details={"objection": objection.pk})  # fmt: skip
+        objection = Objection.objects.create(
+            procedure=procedure,
+            step=step.code,
+            raised_on=raised_on,
+            raised_by=raised_by.strip()[:100],
+            content=content.strip()[:500],
+            recorded_by=_name(actor),
+        )
+        audit_record(
+            action="procedure.objection",
+            actor=actor,
+            object_type="procedure",
+            object_id=str(procedure.pk),
+            area=procedure.area_id,
+            details={"objection": objection.pk},
+        )
     return objection
 
 
-def objection_resolve(*, actor: User | None, objection: Objection, version: int, resolved_on: date, upheld: bool,
-                      resolution: str) -> Objection:  # fmt: skip
+def objection_resolve(
+    *,
+    actor: User | None,
+    objection: Objection,
+    version: int,
+    resolved_on: date,
+    upheld: bool,
+    resolution: str,
+) -> Objection:
     """The verified answer to an objection. An upheld objection ends the procedure as rejected."""
     procedure = objection.procedure
     step = _in_notice(procedure)
@@ -421,13 +517,25 @@ def objection_resolve(*, actor: User | None, objection: Objection, version: int,
         objection.save()
         if upheld:
             note = _("公示异议成立：%(resolution)s") % {"resolution": objection.resolution}
-            Step.objects.create(procedure=procedure, code=step.code, passed=False, on=resolved_on,
-                                data={"objection": objection.pk}, note=note[:300], actor=_name(actor))  # fmt: skip
+            Step.objects.create(
+                procedure=procedure,
+                code=step.code,
+                passed=False,
+                on=resolved_on,
+                data={"objection": objection.pk},
+                note=note[:300],
+                actor=_name(actor),
+            )
             procedure.state, procedure.closed_on, procedure.outcome = State.REJECTED, resolved_on, note[:300]
             procedure.save(update_fields=["state", "closed_on", "outcome"])
-        audit_record(action="procedure.objection_resolve", actor=actor, object_type="procedure",
-                     object_id=str(procedure.pk), area=procedure.area_id,
-                     details={"objection": objection.pk, "upheld": upheld})  # fmt: skip
+        audit_record(
+            action="procedure.objection_resolve",
+            actor=actor,
+            object_type="procedure",
+            object_id=str(procedure.pk),
+            area=procedure.area_id,
+            details={"objection": objection.pk, "upheld": upheld},
+        )
     return objection
 
 
@@ -454,15 +562,17 @@ def _all_or_nothing(items: Iterable[Any], label: Callable[[Any], str], do: Calla
     return done
 
 
-def procedures_propose(*, actor: User | None, kind: str, year: int, households: list[Household],
-                       on: date | None = None) -> list[Procedure]:  # fmt: skip
+def procedures_propose(
+    *, actor: User | None, kind: str, year: int, households: list[Household], on: date | None = None
+) -> list[Procedure]:
     """Propose many households at once (a village's list)."""
     if not households:
         raise ValidationError(_("请选择至少一户。"))
     return _all_or_nothing(
-        households, lambda h: h.number,
+        households,
+        lambda h: h.number,
         lambda h: procedure_propose(actor=actor, proposal=Proposal(kind, year, household=h), on=on),
-    )  # fmt: skip
+    )
 
 
 def _label(procedure: Procedure) -> str:
@@ -480,19 +590,29 @@ def _offices_first(actor: User | None, procedures: list[tuple[Procedure, int]]) 
             _require_office(actor, step.level, procedure.area_id, "act", str(procedure.pk))
 
 
-def procedures_act(*, actor: User | None, procedures: list[tuple[Procedure, int]], on: date,
-                   data: dict[str, Any] | None = None, note: str = "") -> list[Procedure]:  # fmt: skip
+def procedures_act(
+    *,
+    actor: User | None,
+    procedures: list[tuple[Procedure, int]],
+    on: date,
+    data: dict[str, Any] | None = None,
+    note: str = "",
+) -> list[Procedure]:
     """Do the same step, with the same record, for many procedures (each with the version it was read at)."""
     _offices_first(actor, procedures)
     return _all_or_nothing(
-        procedures, lambda pv: _label(pv[0]),
+        procedures,
+        lambda pv: _label(pv[0]),
         lambda pv: procedure_act(actor=actor, procedure=pv[0], version=pv[1], on=on, data=data, note=note),
-    )  # fmt: skip
+    )
 
 
 def notices_start(
     *, actor: User | None, procedures: list[tuple[Procedure, int]], on: date
 ) -> list[Procedure]:
     _offices_first(actor, procedures)
-    return _all_or_nothing(procedures, lambda pv: _label(pv[0]),
-                           lambda pv: notice_start(actor=actor, procedure=pv[0], version=pv[1], on=on))  # fmt: skip
+    return _all_or_nothing(
+        procedures,
+        lambda pv: _label(pv[0]),
+        lambda pv: notice_start(actor=actor, procedure=pv[0], version=pv[1], on=on),
+    )

@@ -73,16 +73,20 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     }
     kind = proposer_level.get(user.role) if user.can(Capability.WRITE) else None
     if kind is not None:
-        propose = AreaProposeForm(request.POST or None, initial={"kind": kind,
-                                                                 "year": timezone.localdate().year - 1})  # fmt: skip
+        propose = AreaProposeForm(
+            request.POST or None, initial={"kind": kind, "year": timezone.localdate().year - 1}
+        )
         propose.fields["kind"].choices = [(kind, Kind(kind).label)]  # type: ignore[attr-defined]
         level = "village" if kind == Kind.VILLAGE_EXIT else "county"
         propose.fields["area"].choices = _areas_of_level(user, level)  # type: ignore[attr-defined]
         if request.method == "POST" and propose.is_valid():
             data = propose.cleaned_data
             try:
-                procedure = procedure_propose(actor=user, on=data["on"],
-                                              proposal=Proposal(data["kind"], data["year"], area_code=data["area"]))  # fmt: skip
+                procedure = procedure_propose(
+                    actor=user,
+                    on=data["on"],
+                    proposal=Proposal(data["kind"], data["year"], area_code=data["area"]),
+                )
             except ValidationError as error:
                 add_service_errors(propose, error)
             else:
@@ -91,30 +95,41 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     villages = _areas_of_level(user, "village")
     village_form = VillageForm(initial={"year": timezone.localdate().year - 1})
     village_form.fields["village"].choices = villages  # type: ignore[attr-defined]
-    context = {"filters": filters, "page": page, "propose": propose, "village_form": village_form,
-               "query": request.GET.copy()}  # fmt: skip
+    context = {
+        "filters": filters,
+        "page": page,
+        "propose": propose,
+        "village_form": village_form,
+        "query": request.GET.copy(),
+    }
     return render(request, "procedures/list.html", context, status=400 if propose and propose.errors else 200)
 
 
 def _progress(procedure: Procedure) -> list[dict[str, Any]]:
     done = {step.code: step for step in procedure.steps.all()}
-    return [{"step": step, "done": done.get(step.code), "current": step == procedure.current}
-            for step in procedure.flow]  # fmt: skip
+    return [
+        {"step": step, "done": done.get(step.code), "current": step == procedure.current}
+        for step in procedure.flow
+    ]
 
 
 @require(Capability.READ)
 def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
     user = _user(request)
-    procedure = get_in_scope_or_404(request, lambda: procedure_for(user, procedure_id), what="procedure",
-                                    key=str(procedure_id))  # fmt: skip
+    procedure = get_in_scope_or_404(
+        request, lambda: procedure_for(user, procedure_id), what="procedure", key=str(procedure_id)
+    )
     step = procedure.current
     acting = step is not None and may_act(user, step.level, procedure.area_id)
     starting_notice = (
         step is not None and step.type == StepType.NOTICE and procedure.notice_started_on is None
     )
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    act = step_form(step.type, request.POST if action == "act" else None,
-                    starting_notice=starting_notice) if acting and step else None  # fmt: skip
+    act = (
+        step_form(step.type, request.POST if action == "act" else None, starting_notice=starting_notice)
+        if acting and step
+        else None
+    )
     objection = ObjectionForm(request.POST if action == "objection" else None)
     resolve = ResolveForm(request.POST if action == "resolve" else None)
     withdraw = WithdrawForm(request.POST if action == "withdraw" else None)
@@ -123,19 +138,34 @@ def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
         if done:
             return redirect("procedures:detail", procedure_id=procedure.pk)
     in_notice = step is not None and step.type == StepType.NOTICE and procedure.notice_started_on is not None
-    context = {"procedure": procedure, "progress": _progress(procedure), "steps": procedure.steps.all(),
-               "objections": procedure.objections.all(), "act": act, "starting_notice": starting_notice,
-               "objection_form": objection if in_notice and acting else None,
-               "resolve_form": resolve if in_notice and acting else None,
-               "withdraw_form": withdraw if step and may_act(user, PROPOSER[procedure.kind], procedure.area_id)
-               else None,
-               "today": timezone.localdate()}  # fmt: skip
+    context = {
+        "procedure": procedure,
+        "progress": _progress(procedure),
+        "steps": procedure.steps.all(),
+        "objections": procedure.objections.all(),
+        "act": act,
+        "starting_notice": starting_notice,
+        "objection_form": objection if in_notice and acting else None,
+        "resolve_form": resolve if in_notice and acting else None,
+        "withdraw_form": withdraw
+        if step and may_act(user, PROPOSER[procedure.kind], procedure.area_id)
+        else None,
+        "today": timezone.localdate(),
+    }
     failed = any(f is not None and f.errors for f in (act, objection, resolve, withdraw))
     return render(request, "procedures/detail.html", context, status=400 if failed else 200)
 
 
-def _detail_post(request: HttpRequest, procedure: Procedure, action: str, act: Any, objection: ObjectionForm,
-                 resolve: ResolveForm, withdraw: WithdrawForm, starting_notice: bool) -> bool:  # fmt: skip
+def _detail_post(
+    request: HttpRequest,
+    procedure: Procedure,
+    action: str,
+    act: Any,
+    objection: ObjectionForm,
+    resolve: ResolveForm,
+    withdraw: WithdrawForm,
+    starting_notice: bool,
+) -> bool:
     """Call the service the posted form asks for; True when done, else the refusal is on the form."""
     user = _user(request)
     version = int(request.POST.get("version", "0") or 0)
@@ -149,17 +179,34 @@ def _detail_post(request: HttpRequest, procedure: Procedure, action: str, act: A
         if action == "act" and starting_notice:
             notice_start(actor=user, procedure=procedure, version=version, on=data["on"])
         elif action == "act":
-            procedure_act(actor=user, procedure=procedure, version=version, on=data["on"], data=form.record(),
-                          note=data.get("note", ""))  # fmt: skip
+            procedure_act(
+                actor=user,
+                procedure=procedure,
+                version=version,
+                on=data["on"],
+                data=form.record(),
+                note=data.get("note", ""),
+            )
         elif action == "objection":
-            objection_record(actor=user, procedure=procedure, raised_on=data["raised_on"], content=data["content"],
-                             raised_by=data["raised_by"])  # fmt: skip
+            objection_record(
+                actor=user,
+                procedure=procedure,
+                raised_on=data["raised_on"],
+                content=data["content"],
+                raised_by=data["raised_by"],
+            )
         elif action == "resolve":
             target = procedure.objections.filter(pk=data["objection"]).first()
             if target is None:
                 raise ValidationError(_("异议不存在。"))
-            objection_resolve(actor=user, objection=target, version=version, resolved_on=data["resolved_on"],
-                              upheld=data["upheld"] == "true", resolution=data["resolution"])  # fmt: skip
+            objection_resolve(
+                actor=user,
+                objection=target,
+                version=version,
+                resolved_on=data["resolved_on"],
+                upheld=data["upheld"] == "true",
+                resolution=data["resolution"],
+            )
         else:
             procedure_withdraw(actor=user, procedure=procedure, version=version, reason=data["reason"])
     except ValidationError as error:
@@ -183,15 +230,23 @@ def household_propose(request: HttpRequest, number: str) -> HttpResponse:
     form = ProposeForm(request.POST or None, initial={"year": latest or timezone.localdate().year - 1})
     if request.method == "POST" and form.is_valid():
         try:
-            procedure = procedure_propose(actor=user, on=form.cleaned_data["on"],
-                                          proposal=Proposal(kind, form.cleaned_data["year"], household=household))  # fmt: skip
+            procedure = procedure_propose(
+                actor=user,
+                on=form.cleaned_data["on"],
+                proposal=Proposal(kind, form.cleaned_data["year"], household=household),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("已提出。"))
             return redirect("procedures:detail", procedure_id=procedure.pk)
-    context = {"household": household, "form": form, "kind": kind, "kind_label": Kind(kind).label,
-               "flow": FLOWS[kind]}  # fmt: skip
+    context = {
+        "household": household,
+        "form": form,
+        "kind": kind,
+        "kind_label": Kind(kind).label,
+        "flow": FLOWS[kind],
+    }
     return render(request, "procedures/propose.html", context, status=400 if form.errors else 200)
 
 
@@ -210,9 +265,12 @@ def village(request: HttpRequest, code: str) -> HttpResponse:
     """A village's list: its candidates with their decision of the year, proposals over a selection, and each open
     step done for a selection at once (all or nothing)."""
     user = _user(request)
-    area = get_in_scope_or_404(request, lambda: Area.objects.filter(scope_q(user, "code"), code=code,
-                                                                    level="village").first(),
-                               what="area", key=code)  # fmt: skip
+    area = get_in_scope_or_404(
+        request,
+        lambda: Area.objects.filter(scope_q(user, "code"), code=code, level="village").first(),
+        what="area",
+        key=code,
+    )
     kind = request.GET.get("kind", Kind.HOUSEHOLD_EXIT)
     if kind not in (Kind.HOUSEHOLD_EXIT, Kind.HOUSEHOLD_IDENTIFICATION):
         kind = Kind.HOUSEHOLD_EXIT
@@ -238,16 +296,33 @@ def village(request: HttpRequest, code: str) -> HttpResponse:
         assert step is not None
         started = procedures[0].notice_started_on is not None
         starting = step.type == StepType.NOTICE and not started
-        form = step_form(step.type, request.POST if posted_group == key else None, starting_notice=starting,
-                         prefix=key)  # fmt: skip
-        step_groups.append({"key": key, "step": step, "started": started, "starting": starting, "form": form,
-                            "procedures": procedures, "may_act": may_act(user, step.level, code)})  # fmt: skip
-    propose_form = ProposeForm(request.POST if posted_group == "propose" else None,
-                               initial={"year": year})  # fmt: skip
-    context = {"area": area, "kind": kind, "kind_label": Kind(kind).label, "year": year, "listing": listing,
-               "step_groups": step_groups, "propose_form": propose_form, "problems": problems,
-               "may_propose": may_act(user, PROPOSER[kind], code), "kinds": [Kind.HOUSEHOLD_EXIT,
-                                                                               Kind.HOUSEHOLD_IDENTIFICATION]}  # fmt: skip
+        form = step_form(
+            step.type, request.POST if posted_group == key else None, starting_notice=starting, prefix=key
+        )
+        step_groups.append(
+            {
+                "key": key,
+                "step": step,
+                "started": started,
+                "starting": starting,
+                "form": form,
+                "procedures": procedures,
+                "may_act": may_act(user, step.level, code),
+            }
+        )
+    propose_form = ProposeForm(request.POST if posted_group == "propose" else None, initial={"year": year})
+    context = {
+        "area": area,
+        "kind": kind,
+        "kind_label": Kind(kind).label,
+        "year": year,
+        "listing": listing,
+        "step_groups": step_groups,
+        "propose_form": propose_form,
+        "problems": problems,
+        "may_propose": may_act(user, PROPOSER[kind], code),
+        "kinds": [Kind.HOUSEHOLD_EXIT, Kind.HOUSEHOLD_IDENTIFICATION],
+    }
     return render(request, "procedures/village.html", context, status=400 if problems else 200)
 
 
@@ -284,8 +359,9 @@ def _village_post(
             procedures_propose(
                 actor=user, kind=kind, year=year, households=households, on=propose.cleaned_data["on"]
             )
-            messages.success(request, _("已为 %(n)s 户提出%(kind)s。") % {"n": len(households),
-                                                                       "kind": Kind(kind).label})  # fmt: skip
+            messages.success(
+                request, _("已为 %(n)s 户提出%(kind)s。") % {"n": len(households), "kind": Kind(kind).label}
+            )
             return {}
         selected = [p for p in listing.open_procedures if p.pk in chosen and _group_key(p) == group]
         if not selected:
@@ -299,8 +375,13 @@ def _village_post(
         if starting:
             notices_start(actor=user, procedures=pairs, on=form.cleaned_data["on"])
         else:
-            procedures_act(actor=user, procedures=pairs, on=form.cleaned_data["on"], data=form.record(),
-                           note=form.cleaned_data.get("note", ""))  # fmt: skip
+            procedures_act(
+                actor=user,
+                procedures=pairs,
+                on=form.cleaned_data["on"],
+                data=form.record(),
+                note=form.cleaned_data.get("note", ""),
+            )
         messages.success(request, _("已办理 %(n)s 户。") % {"n": len(selected)})
     except ValidationError as error:
         return error.message_dict if hasattr(error, "error_dict") else {_("全部"): error.messages}

@@ -47,25 +47,57 @@ def generate_workbook(path: Path, households: int, seed: int = 7) -> dict[str, i
         household = draft.household
         head = next(p for p in draft.members if p["relation"] == "head")
         rows[HOUSEHOLDS] += 1
-        sheets[HOUSEHOLDS].write_row(rows[HOUSEHOLDS], 0, [
-            household["number"], household["village_id"], head["id_number"],
-            label(Household, "category", household["category"]), "国家标准",
-            label(Household, "main_cause", household["main_cause"]), "", "建档立卡户", "2014",
-            label(Household, "status", household["status"]), str(household["exit_year"] or ""),
-            household["housing_safety"], "否", "是", ""])  # fmt: skip
+        sheets[HOUSEHOLDS].write_row(
+            rows[HOUSEHOLDS],
+            0,
+            [
+                household["number"],
+                household["village_id"],
+                head["id_number"],
+                label(Household, "category", household["category"]),
+                "国家标准",
+                label(Household, "main_cause", household["main_cause"]),
+                "",
+                "建档立卡户",
+                "2014",
+                label(Household, "status", household["status"]),
+                str(household["exit_year"] or ""),
+                household["housing_safety"],
+                "否",
+                "是",
+                "",
+            ],
+        )
         for person in draft.members:
             rows[MEMBERS] += 1
-            sheets[MEMBERS].write_row(rows[MEMBERS], 0, [
-                household["number"], person["name"], person["id_number"], label(Member, "relation", person["relation"]),
-                "汉族", label(Member, "education", person["education"]),
-                label(Member, "school_status", person["school_status"]), label(Member, "health", person["health"]),
-                str(person["disability_grade"] or ""), label(Member, "labour", person["labour"]),
-                label(Member, "work_status", person["work_status"]), "是", "是" if person["pension_insurance"] else "否",
-                "否"])  # fmt: skip
+            sheets[MEMBERS].write_row(
+                rows[MEMBERS],
+                0,
+                [
+                    household["number"],
+                    person["name"],
+                    person["id_number"],
+                    label(Member, "relation", person["relation"]),
+                    "汉族",
+                    label(Member, "education", person["education"]),
+                    label(Member, "school_status", person["school_status"]),
+                    label(Member, "health", person["health"]),
+                    str(person["disability_grade"] or ""),
+                    label(Member, "labour", person["labour"]),
+                    label(Member, "work_status", person["work_status"]),
+                    "是",
+                    "是" if person["pension_insurance"] else "否",
+                    "否",
+                ],
+            )
         for income in draft.incomes:
             rows[INCOMES] += 1
-            sheets[INCOMES].write_row(rows[INCOMES], 0, [household["number"], str(income["year"])] + [
-                str(income[k]) for k in ("wage", "business", "property_income", "transfer", "costs")])  # fmt: skip
+            sheets[INCOMES].write_row(
+                rows[INCOMES],
+                0,
+                [household["number"], str(income["year"])]
+                + [str(income[k]) for k in ("wage", "business", "property_income", "transfer", "costs")],
+            )
     book.close()
     return rows
 
@@ -90,8 +122,12 @@ def measure_import(path: Path) -> dict[str, Any]:
     if not result.ok:
         raise RuntimeError(f"benchmark workbook rejected: {result.errors[:3]}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"households": result.households, "members": result.members, "import_s": round(elapsed, 2),
-            "import_peak_mb": round(peak_mb, 1)}  # fmt: skip
+    return {
+        "households": result.households,
+        "members": result.members,
+        "import_s": round(elapsed, 2),
+        "import_peak_mb": round(peak_mb, 1),
+    }
 
 
 def measure_pages(samples: int = 60) -> dict[str, Any]:
@@ -107,8 +143,11 @@ def measure_pages(samples: int = 60) -> dict[str, Any]:
     from tuopin.accounts.services import UserFields, user_create
 
     user = User.objects.filter(username="bench").first() or user_create(
-        actor=None, username="bench", password=secrets.token_urlsafe(16), fields=UserFields(role="province", area_codes=["13"])
-    )  # fmt: skip
+        actor=None,
+        username="bench",
+        password=secrets.token_urlsafe(16),
+        fields=UserFields(role="province", area_codes=["13"]),
+    )
     client = Client()
     client.force_login(user)
     import tuopin.accounts.middleware as middleware
@@ -133,8 +172,10 @@ def measure_pages(samples: int = 60) -> dict[str, Any]:
         timed("/registry/", {**rng.choice(list_queries), "area": rng.choice(counties)})
         for _ in range(samples // 2)
     ]
-    lists += [timed("/registry/", {**rng.choice(list_queries), "after": rng.choice(numbers)})
-              for _ in range(samples // 2)]  # fmt: skip
+    lists += [
+        timed("/registry/", {**rng.choice(list_queries), "after": rng.choice(numbers)})
+        for _ in range(samples // 2)
+    ]
     searches = [timed("/registry/", {"q": rng.choice(names)}) for _ in range(samples // 2)]
     searches += [timed("/registry/", {"q": rng.choice(numbers)}) for _ in range(samples // 2)]
 

@@ -97,8 +97,20 @@ GIVEN_FEMALE = [
 # Share of registered households exiting in each year, interpolated between Hebei's published points (9.84% in
 # 2014, 0.78% in 2018 ≈ 8% of 2014 left, about 1% left at the end of 2019, none in 2020).
 EXIT_YEARS = {2015: 0.24, 2016: 0.26, 2017: 0.25, 2018: 0.17, 2019: 0.07, 2020: 0.01}
-CAUSES = {"illness": 0.42, "disability": 0.16, "labour": 0.12, "schooling": 0.07, "skills": 0.07, "funds": 0.06,
-          "disaster": 0.03, "land": 0.02, "water": 0.01, "transport": 0.01, "motivation": 0.02, "other": 0.01}  # fmt: skip
+CAUSES = {
+    "illness": 0.42,
+    "disability": 0.16,
+    "labour": 0.12,
+    "schooling": 0.07,
+    "skills": 0.07,
+    "funds": 0.06,
+    "disaster": 0.03,
+    "land": 0.02,
+    "water": 0.01,
+    "transport": 0.01,
+    "motivation": 0.02,
+    "other": 0.01,
+}
 CATEGORIES = {"general": 0.77, "dibao": 0.21, "tekun": 0.02}
 SIZES = {1: 0.16, 2: 0.30, 3: 0.22, 4: 0.18, 5: 0.10, 6: 0.04}
 # Poverty lines (yuan per person and year, POLICY.md §1) used only to make believable incomes.
@@ -154,14 +166,18 @@ def _no_progress(done: int, total: int) -> None:
     return None
 
 
-def registry_demo(*, scale: float = DEFAULT_SCALE, seed: int = 2014,
-                  progress: Callable[[int, int], None] = _no_progress) -> DemoResult:  # fmt: skip
+def registry_demo(
+    *, scale: float = DEFAULT_SCALE, seed: int = 2014, progress: Callable[[int, int], None] = _no_progress
+) -> DemoResult:
     """Build the demo province into an empty registry; does nothing when households already exist."""
     if Household.objects.exists():
         return DemoResult(0, 0, 0)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    villages = list(Area.objects.filter(area_q("code", "13"), level="village").order_by("code")
-                    .values_list("code", flat=True))  # fmt: skip
+    villages = list(
+        Area.objects.filter(area_q("code", "13"), level="village")
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
     langfang = [v for v in villages if v.startswith(LANGFANG)]
     others = [v for v in villages if not v.startswith(LANGFANG)]
     drafts: list[Iterator[Draft]] = []
@@ -177,8 +193,12 @@ def registry_demo(*, scale: float = DEFAULT_SCALE, seed: int = 2014,
         total += count + monitored
     result = write_drafts((d for source in drafts for d in source), total=total, progress=progress)
     area_years_demo(rng, villages)
-    audit_record(action="registry.demo", object_type="province", object_id="13",
-                 details={"households": result.households, "members": result.members, "scale": scale})  # fmt: skip
+    audit_record(
+        action="registry.demo",
+        object_type="province",
+        object_id="13",
+        details={"households": result.households, "members": result.members, "scale": scale},
+    )
     return result
 
 
@@ -197,8 +217,11 @@ def area_years_demo(rng: random.Random, villages: list[str]) -> int:
     # 9.84% of the whole; Langfang: a believable size, at least ten times its poor people.
     others = _apportion(round(poor / INCIDENCE_2014) - poor, {v: spread[v] for v in scaled})
     population = {v: persons.get(v, 0) + others[v] for v in scaled}
-    population |= {v: max(10 * persons.get(v, 0), round(VILLAGE_SIZE * spread[v]))
-                   for v in villages if v.startswith(LANGFANG)}  # fmt: skip
+    population |= {
+        v: max(10 * persons.get(v, 0), round(VILLAGE_SIZE * spread[v]))
+        for v in villages
+        if v.startswith(LANGFANG)
+    }
     by_persons = sorted(villages, key=lambda v: (-persons.get(v, 0), v))
     poor_villages = set(by_persons[:POOR_VILLAGES])
     county_persons: dict[str, int] = {}
@@ -214,15 +237,31 @@ def area_years_demo(rng: random.Random, villages: list[str]) -> int:
         rows = []
         for village in villages:
             count = round(population[village] * kept)
-            rows.append({"area_id": village, "year": year, "rural_population": count,
-                         "poor_village": village in poor_villages, "poor_county": None, "western": False})  # fmt: skip
+            rows.append(
+                {
+                    "area_id": village,
+                    "year": year,
+                    "rural_population": count,
+                    "poor_village": village in poor_villages,
+                    "poor_county": None,
+                    "western": False,
+                }
+            )
             code = parents.get(village)
             while code:
                 totals[code] = totals.get(code, 0) + count
                 code = parents.get(code)
-        rows += [{"area_id": code, "year": year, "rural_population": total, "poor_village": None,
-                  "poor_county": code in poor_counties if level_of(code) == "county" else None, "western": False}
-                 for code, total in totals.items()]  # fmt: skip
+        rows += [
+            {
+                "area_id": code,
+                "year": year,
+                "rural_population": total,
+                "poor_village": None,
+                "poor_county": code in poor_counties if level_of(code) == "county" else None,
+                "western": False,
+            }
+            for code, total in totals.items()
+        ]
         insert_rows(AreaYear, rows)
         written += len(rows)
     return written
@@ -240,8 +279,9 @@ def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
     return shares
 
 
-def write_drafts(drafts: Iterator[Draft], *, total: int = 0,
-                 progress: Callable[[int, int], None] = _no_progress) -> DemoResult:  # fmt: skip
+def write_drafts(
+    drafts: Iterator[Draft], *, total: int = 0, progress: Callable[[int, int], None] = _no_progress
+) -> DemoResult:
     """Write generated households in batches through the bulk path, all in one transaction."""
     households = members = incomes = 0
     now = datetime.now(UTC)
@@ -258,14 +298,36 @@ def write_drafts(drafts: Iterator[Draft], *, total: int = 0,
                 Household, ({**d.household, "id": ids[d.household["number"]]} for d in batch), pk=True
             )
             insert_rows(Member, rows, pk=True)
-            update_rows(Household, ["head"], [(row["household_id"], row["id"]) for row in rows
-                                              if row["relation"] == "head"])  # fmt: skip
-            insert_rows(Income, ({"household_id": ids[d.household["number"]], **income}
-                                 for d in batch for income in d.incomes))  # fmt: skip
-            insert_rows(Change, ({"household_id": ids[d.household["number"]], "at": now, "actor": "system",
-                                  "action": "register", "object_type": "household",
-                                  "object_id": ids[d.household["number"]], "object_label": d.household["number"],
-                                  "fields": {}, "reason": d.reason} for d in batch))  # fmt: skip
+            update_rows(
+                Household,
+                ["head"],
+                [(row["household_id"], row["id"]) for row in rows if row["relation"] == "head"],
+            )
+            insert_rows(
+                Income,
+                (
+                    {"household_id": ids[d.household["number"]], **income}
+                    for d in batch
+                    for income in d.incomes
+                ),
+            )
+            insert_rows(
+                Change,
+                (
+                    {
+                        "household_id": ids[d.household["number"]],
+                        "at": now,
+                        "actor": "system",
+                        "action": "register",
+                        "object_type": "household",
+                        "object_id": ids[d.household["number"]],
+                        "object_label": d.household["number"],
+                        "fields": {},
+                        "reason": d.reason,
+                    }
+                    for d in batch
+                ),
+            )
             households += len(batch)
             members += len(rows)
             incomes += sum(len(d.incomes) for d in batch)
@@ -275,8 +337,12 @@ def write_drafts(drafts: Iterator[Draft], *, total: int = 0,
 
 def _member_row(household_id: int, person: dict[str, Any]) -> dict[str, Any]:
     number = person["id_number"]
-    return {"household_id": household_id, "id_encrypted": encrypt(number), "id_masked": mask_id(number),
-            **{k: v for k, v in person.items() if k != "id_number"}}  # fmt: skip
+    return {
+        "household_id": household_id,
+        "id_encrypted": encrypt(number),
+        "id_masked": mask_id(number),
+        **{k: v for k, v in person.items() if k != "id_number"},
+    }
 
 
 def langfang_households(rng: random.Random, villages: list[str], used: set[str]) -> Iterator[Draft]:
@@ -302,8 +368,15 @@ def langfang_households(rng: random.Random, villages: list[str], used: set[str])
         )
 
 
-def province_households(rng: random.Random, villages: list[str], count: int, used: set[str], *,
-                        tag: str = "", years: range = YEARS) -> Iterator[Draft]:  # fmt: skip
+def province_households(
+    rng: random.Random,
+    villages: list[str],
+    count: int,
+    used: set[str],
+    *,
+    tag: str = "",
+    years: range = YEARS,
+) -> Iterator[Draft]:
     """`count` registered households over `villages`, more in some counties than in others (poverty clusters)."""
     if count <= 0 or not villages:
         return
@@ -313,8 +386,17 @@ def province_households(rng: random.Random, villages: list[str], count: int, use
     serials: dict[str, int] = {}
     for village in rng.choices(villages, weights=weights, k=count):
         serials[village] = serials.get(village, 0) + 1
-        yield _registered(rng, village, serials[village], category=_pick(rng, CATEGORIES), size=_pick(rng, SIZES),
-                          cause=_pick(rng, CAUSES), used=used, tag=tag, years=years)  # fmt: skip
+        yield _registered(
+            rng,
+            village,
+            serials[village],
+            category=_pick(rng, CATEGORIES),
+            size=_pick(rng, SIZES),
+            cause=_pick(rng, CAUSES),
+            used=used,
+            tag=tag,
+            years=years,
+        )
 
 
 def monitored_households(
@@ -327,42 +409,106 @@ def monitored_households(
         cause = _pick(
             rng, {"illness": 0.5, "disability": 0.15, "disaster": 0.1, "schooling": 0.1, "funds": 0.15}
         )
-        yield _draft(rng, f"{village}M{serial:04d}", village, size=_pick(rng, SIZES), cause=cause,
-                     category="", population_type="monitored", year=year, status="", exit_year=None,
-                     used=used, reason=f"演示数据：{year}年纳入监测")  # fmt: skip
+        yield _draft(
+            rng,
+            f"{village}M{serial:04d}",
+            village,
+            size=_pick(rng, SIZES),
+            cause=cause,
+            category="",
+            population_type="monitored",
+            year=year,
+            status="",
+            exit_year=None,
+            used=used,
+            reason=f"演示数据：{year}年纳入监测",
+        )
 
 
-def _registered(rng: random.Random, village: str, serial: int, *, category: str, size: int, cause: str,
-                used: set[str], tag: str = "", years: range = YEARS) -> Draft:  # fmt: skip
+def _registered(
+    rng: random.Random,
+    village: str,
+    serial: int,
+    *,
+    category: str,
+    size: int,
+    cause: str,
+    used: set[str],
+    tag: str = "",
+    years: range = YEARS,
+) -> Draft:
     exit_year = int(_pick(rng, EXIT_YEARS))
     status = "exited" if exit_year <= 2016 and rng.random() < 0.3 else "exited_policy"
-    return _draft(rng, f"{village}{tag}{serial:03d}", village, size=size, cause=cause, category=category,
-                  population_type="registered", year=2014, status=status, exit_year=exit_year, used=used,
-                  years=years, reason=DEMO_REASON)  # fmt: skip
+    return _draft(
+        rng,
+        f"{village}{tag}{serial:03d}",
+        village,
+        size=size,
+        cause=cause,
+        category=category,
+        population_type="registered",
+        year=2014,
+        status=status,
+        exit_year=exit_year,
+        used=used,
+        years=years,
+        reason=DEMO_REASON,
+    )
 
 
-def _draft(rng: random.Random, number: str, village: str, *, size: int, cause: str, category: str,
-           population_type: str, year: int, status: str, exit_year: int | None, used: set[str], reason: str,
-           years: range = YEARS) -> Draft:  # fmt: skip
+def _draft(
+    rng: random.Random,
+    number: str,
+    village: str,
+    *,
+    size: int,
+    cause: str,
+    category: str,
+    population_type: str,
+    year: int,
+    status: str,
+    exit_year: int | None,
+    used: set[str],
+    reason: str,
+    years: range = YEARS,
+) -> Draft:
     others = rng.sample([c for c in CAUSES if c not in {"other", cause}], k=2)
     phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
     household = {
-        "number": number, "village_id": village, "category": category, "standard": "national", "main_cause": cause,
-        "other_cause_1": others[0] if rng.random() < 0.4 else "", "other_cause_2": "",
-        "population_type": population_type, "identification_year": year, "status": status, "exit_year": exit_year,
-        "housing_safety": rng.choice("AAABBB"), "relocated": rng.random() < 0.05, "water_safe": True,
-        "electricity": True, "road": rng.random() < 0.95, "phone_encrypted": encrypt(phone),
+        "number": number,
+        "village_id": village,
+        "category": category,
+        "standard": "national",
+        "main_cause": cause,
+        "other_cause_1": others[0] if rng.random() < 0.4 else "",
+        "other_cause_2": "",
+        "population_type": population_type,
+        "identification_year": year,
+        "status": status,
+        "exit_year": exit_year,
+        "housing_safety": rng.choice("AAABBB"),
+        "relocated": rng.random() < 0.05,
+        "water_safe": True,
+        "electricity": True,
+        "road": rng.random() < 0.95,
+        "phone_encrypted": encrypt(phone),
         "phone_masked": mask_phone(phone),
-    }  # fmt: skip
+    }
     household["other_cause_2"] = others[1] if household["other_cause_1"] and rng.random() < 0.25 else ""
     members = _members(rng, code_at(village, "county"), cause, size, used, elderly=category == "tekun")
-    incomes = _incomes(rng, exit_year, len(members), years=range(max(year, years.start), years.stop),
-                       monitored=population_type == "monitored")  # fmt: skip
+    incomes = _incomes(
+        rng,
+        exit_year,
+        len(members),
+        years=range(max(year, years.start), years.stop),
+        monitored=population_type == "monitored",
+    )
     return Draft(household, members, incomes, reason)
 
 
-def _members(rng: random.Random, county: str, cause: str, size: int, used: set[str], *,
-             elderly: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+def _members(
+    rng: random.Random, county: str, cause: str, size: int, used: set[str], *, elderly: bool = False
+) -> list[dict[str, Any]]:
     """`size` believable people: a head, usually a spouse, then children (or a parent of the head)."""
     surname = rng.choice(SURNAMES)
     head_year = rng.randint(1935, 1958) if elderly else rng.randint(1940, 1990)
@@ -389,25 +535,43 @@ def _members(rng: random.Random, county: str, cause: str, size: int, used: set[s
         age = 2020 - year
         ill = cause == "illness" and position == 0
         disabled = cause == "disability" and position == 0
-        members.append({
-            "name": _name(rng, surname if relation != "spouse" else rng.choice(SURNAMES), female),
-            "id_number": number, "id_index": index,
-            "sex": "F" if female else "M", "birth_date": birth, "relation": relation,
-            "education": "primary" if age > 50 else "junior" if age > 18 else "primary",
-            "school_status": ("primary" if 6 <= age <= 12 else "junior" if age <= 15 else "senior")
-            if 6 <= age <= 18 else "not_in_school",
-            "health": "serious" if ill else "disabled" if disabled else ("chronic" if age > 60 and rng.random() < 0.4
-                                                                           else "healthy"),
-            "disability_grade": rng.choice([1, 2, 3, 4]) if disabled else None,
-            "labour": "none" if age < 16 else "lost" if (ill or disabled) else "weak" if age > 65 else "normal",
-            "work_status": "county" if 18 < age < 55 and rng.random() < 0.5 else "none",
-            "medical_insurance": True, "pension_insurance": age >= 16, "dibao": False,
-        })  # fmt: skip
+        members.append(
+            {
+                "name": _name(rng, surname if relation != "spouse" else rng.choice(SURNAMES), female),
+                "id_number": number,
+                "id_index": index,
+                "sex": "F" if female else "M",
+                "birth_date": birth,
+                "relation": relation,
+                "education": "primary" if age > 50 else "junior" if age > 18 else "primary",
+                "school_status": ("primary" if 6 <= age <= 12 else "junior" if age <= 15 else "senior")
+                if 6 <= age <= 18
+                else "not_in_school",
+                "health": "serious"
+                if ill
+                else "disabled"
+                if disabled
+                else ("chronic" if age > 60 and rng.random() < 0.4 else "healthy"),
+                "disability_grade": rng.choice([1, 2, 3, 4]) if disabled else None,
+                "labour": "none"
+                if age < 16
+                else "lost"
+                if (ill or disabled)
+                else "weak"
+                if age > 65
+                else "normal",
+                "work_status": "county" if 18 < age < 55 and rng.random() < 0.5 else "none",
+                "medical_insurance": True,
+                "pension_insurance": age >= 16,
+                "dibao": False,
+            }
+        )
     return members
 
 
-def _incomes(rng: random.Random, exit_year: int | None, size: int, *, years: range,
-             monitored: bool) -> list[dict[str, Any]]:  # fmt: skip
+def _incomes(
+    rng: random.Random, exit_year: int | None, size: int, *, years: range, monitored: bool
+) -> list[dict[str, Any]]:
     """Per-capita net income below the line before exit and above it after; monitored households hover near it."""
     incomes = []
     for year in years:
@@ -422,8 +586,16 @@ def _incomes(rng: random.Random, exit_year: int | None, size: int, *, years: ran
         wage = (net * Decimal(rng.uniform(0.3, 0.7))).quantize(Decimal("1"))
         transfer = (net * Decimal(rng.uniform(0.1, 0.3))).quantize(Decimal("1"))
         costs = Decimal(rng.randrange(200, 1500))
-        incomes.append({"year": year, "wage": wage, "business": net - wage - transfer + costs, "transfer": transfer,
-                        "property_income": Decimal(0), "costs": costs})  # fmt: skip
+        incomes.append(
+            {
+                "year": year,
+                "wage": wage,
+                "business": net - wage - transfer + costs,
+                "transfer": transfer,
+                "property_income": Decimal(0),
+                "costs": costs,
+            }
+        )
     return incomes
 
 

@@ -39,8 +39,13 @@ def _labels(column: Column) -> list[str]:
         return [str(label) for _value, label in column.vocab.choices]
 
 
-def _sheet(workbook: Workbook, sheet: Worksheet, columns: tuple[Column, ...], options: Worksheet,
-           option_columns: dict[str, str]) -> None:  # fmt: skip
+def _sheet(
+    workbook: Workbook,
+    sheet: Worksheet,
+    columns: tuple[Column, ...],
+    options: Worksheet,
+    option_columns: dict[str, str],
+) -> None:
     header = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
     text = workbook.add_format({"num_format": "@"})
     shown = [c for c in columns if c.field not in TEMPLATE_HIDDEN]
@@ -54,8 +59,18 @@ def _sheet(workbook: Workbook, sheet: Worksheet, columns: tuple[Column, ...], op
             source = option_columns.setdefault(
                 column.header, _add_options(options, option_columns, column, labels)
             )
-            sheet.data_validation(1, index, MAX_ROWS, index, {"validate": "list", "source": source,
-                                  "error_title": column.header, "error_message": "请从下拉列表中选择"})  # fmt: skip
+            sheet.data_validation(
+                1,
+                index,
+                MAX_ROWS,
+                index,
+                {
+                    "validate": "list",
+                    "source": source,
+                    "error_title": column.header,
+                    "error_message": "请从下拉列表中选择",
+                },
+            )
     sheet.freeze_panes(1, 0)
 
 
@@ -85,8 +100,9 @@ def write_workbook(path: Path, rows: dict[str, Iterator[list[Any]]] | None = Non
             for index, value in enumerate(values):
                 if value is not None and value != "":
                     sheet = sheets[name]
-                    sheet.write(count, index, escape(value)) if not isinstance(value, str) else \
-                        sheet.write_string(count, index, escape(value))  # fmt: skip
+                    sheet.write(count, index, escape(value)) if not isinstance(
+                        value, str
+                    ) else sheet.write_string(count, index, escape(value))
         written[name] = count
     workbook.close()
     return written
@@ -112,14 +128,28 @@ def registry_rows(households: QuerySet[Household], *, reveal: bool) -> dict[str,
 
     def household_rows() -> Iterator[list[Any]]:
         for h in households.select_related("head").order_by("number").iterator(chunk_size=2000):
-            others = "、".join(label(Household, n, getattr(h, n)) for n in ("other_cause_1", "other_cause_2")
-                              if getattr(h, n))  # fmt: skip
-            yield [h.number, h.village_id, id_of(h.head), label(Household, "category", h.category),
-                   label(Household, "standard", h.standard), label(Household, "main_cause", h.main_cause), others,
-                   label(Household, "population_type", h.population_type), h.identification_year,
-                   label(Household, "status", h.status), h.exit_year, h.housing_safety, label(Household, "relocated", h.relocated),
-                   label(Household, "water_safe", h.water_safe), h.phone_masked if not reveal else
-                   (decrypt(h.phone_encrypted) if h.phone_encrypted else "")]  # fmt: skip
+            others = "、".join(
+                label(Household, n, getattr(h, n))
+                for n in ("other_cause_1", "other_cause_2")
+                if getattr(h, n)
+            )
+            yield [
+                h.number,
+                h.village_id,
+                id_of(h.head),
+                label(Household, "category", h.category),
+                label(Household, "standard", h.standard),
+                label(Household, "main_cause", h.main_cause),
+                others,
+                label(Household, "population_type", h.population_type),
+                h.identification_year,
+                label(Household, "status", h.status),
+                h.exit_year,
+                h.housing_safety,
+                label(Household, "relocated", h.relocated),
+                label(Household, "water_safe", h.water_safe),
+                h.phone_masked if not reveal else (decrypt(h.phone_encrypted) if h.phone_encrypted else ""),
+            ]
 
     def member_rows() -> Iterator[list[Any]]:
         members = Member.objects.filter(household__in=households, left_on__isnull=True).select_related(
@@ -129,12 +159,22 @@ def registry_rows(households: QuerySet[Household], *, reveal: bool) -> dict[str,
             health = "、".join(
                 label(Member, n, getattr(m, n)) for n in ("health", "health_2") if getattr(m, n)
             )
-            yield [m.household.number, m.name, id_of(m), label(Member, "relation", m.relation),
-                   label(Member, "ethnicity", m.ethnicity), label(Member, "education", m.education),
-                   label(Member, "school_status", m.school_status), health,
-                   label(Member, "disability_grade", m.disability_grade), label(Member, "labour", m.labour),
-                   label(Member, "work_status", m.work_status), label(Member, "medical_insurance", m.medical_insurance),
-                   label(Member, "pension_insurance", m.pension_insurance), label(Member, "dibao", m.dibao)]  # fmt: skip
+            yield [
+                m.household.number,
+                m.name,
+                id_of(m),
+                label(Member, "relation", m.relation),
+                label(Member, "ethnicity", m.ethnicity),
+                label(Member, "education", m.education),
+                label(Member, "school_status", m.school_status),
+                health,
+                label(Member, "disability_grade", m.disability_grade),
+                label(Member, "labour", m.labour),
+                label(Member, "work_status", m.work_status),
+                label(Member, "medical_insurance", m.medical_insurance),
+                label(Member, "pension_insurance", m.pension_insurance),
+                label(Member, "dibao", m.dibao),
+            ]
 
     def income_rows() -> Iterator[list[Any]]:
         incomes = Income.objects.filter(household__in=households).select_related("household")

@@ -50,8 +50,9 @@ class HouseholdEditForm(TextCheckedForm):
         label=_("住房安全等级"), required=False, choices=blank_choices(HousingSafety)
     )
     relocated = forms.BooleanField(label=_("易地搬迁"), required=False)
-    water_safe = forms.NullBooleanField(label=_("饮水安全"), required=False,
-                                        widget=forms.Select(choices=YES_NO_UNKNOWN))  # fmt: skip
+    water_safe = forms.NullBooleanField(
+        label=_("饮水安全"), required=False, widget=forms.Select(choices=YES_NO_UNKNOWN)
+    )
     reason = forms.CharField(label=_("变更原因"), max_length=200)
 
 

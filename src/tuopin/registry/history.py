@@ -12,14 +12,28 @@ from django.utils.translation import gettext_lazy as _
 from tuopin.registry.models import Change
 
 ACTION_LABELS = {
-    "register": _("建档"), "update": _("修改户信息"), "move": _("迁移"), "member_add": _("增员"),
-    "member_update": _("修改成员信息"), "member_remove": _("减员"), "income_add": _("录入收入"),
-    "income_update": _("修改收入"), "import": _("导入"), "split": _("分户"), "split_from": _("分户新立"),
-    "merge": _("合户"), "merged_into": _("并入他户"), "status": _("识别退出程序公告"),
-}  # fmt: skip
+    "register": _("建档"),
+    "update": _("修改户信息"),
+    "move": _("迁移"),
+    "member_add": _("增员"),
+    "member_update": _("修改成员信息"),
+    "member_remove": _("减员"),
+    "income_add": _("录入收入"),
+    "income_update": _("修改收入"),
+    "import": _("导入"),
+    "split": _("分户"),
+    "split_from": _("分户新立"),
+    "merge": _("合户"),
+    "merged_into": _("并入他户"),
+    "status": _("识别退出程序公告"),
+}
 # Entries of the split and merge history that are not fields of a model.
-EXTRA_LABELS = {"members": _("成员"), "new_household": _("新户"), "from_household": _("原户"),
-                "merged_household": _("并入的户")}  # fmt: skip
+EXTRA_LABELS = {
+    "members": _("成员"),
+    "new_household": _("新户"),
+    "from_household": _("原户"),
+    "merged_household": _("并入的户"),
+}
 
 
 def _display(model: Any, name: str, value: Any) -> tuple[str, Any]:

@@ -48,8 +48,18 @@ from tuopin.registry.workbook import (
 if TYPE_CHECKING:
     from tuopin.accounts.models import User
 
-YES = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False,
-       "true": True, "false": False}  # fmt: skip
+YES = {
+    "是": True,
+    "否": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+    "true": True,
+    "false": False,
+}
 SEPARATORS = re.compile(r"[,，、;；/\s]+")
 
 
@@ -214,15 +224,25 @@ def _combined_category(cells: _Cells, column: Column, raw: str) -> Any:
 
 
 CONVERTERS: dict[str, Callable[[_Cells, Column, str], Any]] = {
-    "text": _text, "year": _year, "money": _money, "yesno": _yesno, "enum": _enum_value, "enum2": _enum2,
-    "id": _id, "phone": _phone, "combined_category": _combined_category,
-}  # fmt: skip
+    "text": _text,
+    "year": _year,
+    "money": _money,
+    "yesno": _yesno,
+    "enum": _enum_value,
+    "enum2": _enum2,
+    "id": _id,
+    "phone": _phone,
+    "combined_category": _combined_category,
+}
 
 
 def _household_values(values: dict[str, Any]) -> dict[str, Any]:
     """Spread the workbook's columns onto the model's fields."""
-    out = {k: v for k, v in values.items() if k not in {"category", "other_causes", "other_cause_3", "head_id",
-                                                       "number", "village", "phone"}}  # fmt: skip
+    out = {
+        k: v
+        for k, v in values.items()
+        if k not in {"category", "other_causes", "other_cause_3", "head_id", "number", "village", "phone"}
+    }
     if "category" in values:
         category, status = values["category"]
         out["category"] = category
@@ -253,11 +273,19 @@ def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
     region_known.cache_clear()  # divisions may have been loaded since the last import
     problems: list[Problem] = []
     sheets: dict[str, Iterator[SheetRow]] = {}  # read lazily: one row at a time in memory
-    for sheet, columns, optional in ((HOUSEHOLDS, HOUSEHOLD_COLUMNS, False), (MEMBERS, MEMBER_COLUMNS, False),
-                                     (INCOMES, INCOME_COLUMNS, True)):  # fmt: skip
+    for sheet, columns, optional in (
+        (HOUSEHOLDS, HOUSEHOLD_COLUMNS, False),
+        (MEMBERS, MEMBER_COLUMNS, False),
+        (INCOMES, INCOME_COLUMNS, True),
+    ):
         try:
-            _name, sheets[sheet] = iter_sheet(workbook, sheet=sheet, columns=column_map(columns),
-                                              required=required_headers(columns), optional_sheet=optional)  # fmt: skip
+            _name, sheets[sheet] = iter_sheet(
+                workbook,
+                sheet=sheet,
+                columns=column_map(columns),
+                required=required_headers(columns),
+                optional_sheet=optional,
+            )
         except ImportFailed as failed:
             problems.extend(failed.problems)
     if problems:
@@ -265,8 +293,9 @@ def parse_registry(path: Path, *, actor: User | None = None) -> ParsedWorkbook:
     parsed = ParsedWorkbook()
     for row in sheets[HOUSEHOLDS]:
         values = _Cells(HOUSEHOLDS, row, problems).values(HOUSEHOLD_COLUMNS)
-        parsed.households.append(Parsed(HOUSEHOLDS, row.number, values.get("number", ""), values,
-                                        values.get("head_id")))  # fmt: skip
+        parsed.households.append(
+            Parsed(HOUSEHOLDS, row.number, values.get("number", ""), values, values.get("head_id"))
+        )
     for row in sheets[MEMBERS]:
         values = _Cells(MEMBERS, row, problems).values(MEMBER_COLUMNS)
         parsed.members.append(
@@ -294,8 +323,12 @@ def _existing_households(numbers: Iterable[str]) -> dict[str, Household]:
 def _current_members(indexes: Iterable[str]) -> dict[str, Member]:
     found: dict[str, Member] = {}
     for chunk in batches(sorted(set(indexes)), lookup_chunk()):
-        found.update((m.id_index, m) for m in Member.objects.filter(id_index__among=chunk, left_on__isnull=True)
-                     .select_related("household"))  # fmt: skip
+        found.update(
+            (m.id_index, m)
+            for m in Member.objects.filter(id_index__among=chunk, left_on__isnull=True).select_related(
+                "household"
+            )
+        )
     return found
 
 
@@ -308,10 +341,14 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
         problems.append(Problem(item.sheet, item.row, column, value, message))
 
     first_row: dict[str, int] = {}
-    villages = set(Area.objects.filter(code__in={h.values.get("village", "") for h in parsed.households},
-                                       level="village").values_list("code", flat=True))  # fmt: skip
-    existing = _existing_households([h.key for h in parsed.households] + [m.key for m in parsed.members]
-                                    + [i.key for i in parsed.incomes])  # fmt: skip
+    villages = set(
+        Area.objects.filter(
+            code__in={h.values.get("village", "") for h in parsed.households}, level="village"
+        ).values_list("code", flat=True)
+    )
+    existing = _existing_households(
+        [h.key for h in parsed.households] + [m.key for m in parsed.members] + [i.key for i in parsed.incomes]
+    )
     for item in parsed.households:
         if not item.key:
             continue
@@ -353,8 +390,12 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
             continue
         number = item.id_number.value
         if number in seen_ids:
-            problem(item, "身份证号", mask_id(number), _("与第%(row)s行是同一人（一人只能属于一户）。")
-                    % {"row": seen_ids[number]})  # fmt: skip
+            problem(
+                item,
+                "身份证号",
+                mask_id(number),
+                _("与第%(row)s行是同一人（一人只能属于一户）。") % {"row": seen_ids[number]},
+            )
         seen_ids.setdefault(number, item.row)
         stored = current.get(item.index)
         if stored is not None and stored.household.number != item.key:
@@ -362,8 +403,12 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
                 problem(item, "身份证号", mask_id(number), _("此人不能加入本户。"))
                 refused += 1
             else:
-                problem(item, "身份证号", mask_id(number), _("此人已在户 %(number)s 中（一人只能属于一户）。")
-                        % {"number": stored.household.number})  # fmt: skip
+                problem(
+                    item,
+                    "身份证号",
+                    mask_id(number),
+                    _("此人已在户 %(number)s 中（一人只能属于一户）。") % {"number": stored.household.number},
+                )
         members_of[item.key].add(number)
         if item.values.get("relation") == Relation.HEAD:
             heads[item.key].append(number)
@@ -374,8 +419,12 @@ def _check_across(parsed: ParsedWorkbook, actor: User | None, problems: list[Pro
         if head.value not in members_of[item.key]:
             problem(item, "户主身份证号", mask_id(head.value), _("户主不在该户的成员信息中。"))
         if len(heads[item.key]) != 1 and item.key not in existing:
-            problem(item, "户编号", item.key, _("每户必须有且只有一名户主（成员信息中有%(n)s名）。")
-                    % {"n": len(heads[item.key])})  # fmt: skip
+            problem(
+                item,
+                "户编号",
+                item.key,
+                _("每户必须有且只有一名户主（成员信息中有%(n)s名）。") % {"n": len(heads[item.key])},
+            )
         elif heads[item.key] and head.value not in heads[item.key]:
             problem(item, "户主身份证号", mask_id(head.value), _("与成员信息中的户主不一致。"))
     income_rows: dict[tuple[str, int], int] = {}
@@ -401,8 +450,14 @@ def _no_progress(done: int, total: int, phase: str) -> None:
 STEPS = 3
 
 
-def import_registry(path: Path, *, actor: User | None = None, dry_run: bool = False,
-                    progress: Callable[[int, int, str], None] = _no_progress, name: str = "") -> ImportResult:  # fmt: skip
+def import_registry(
+    path: Path,
+    *,
+    actor: User | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int, str], None] = _no_progress,
+    name: str = "",
+) -> ImportResult:
     """Check the workbook and, unless it is a dry run, apply it in one transaction.
 
     `progress(done, total, phase)` is called between the steps (read and check, write, done); `name` is the file
@@ -412,12 +467,19 @@ def import_registry(path: Path, *, actor: User | None = None, dry_run: bool = Fa
     try:
         parsed = parse_registry(path, actor=actor)
     except UploadRejected as rejected:
-        import_refusal_record(action="registry.import", actor=actor, filename=name, message=str(rejected),
-                             dry_run=dry_run)  # fmt: skip
+        import_refusal_record(
+            action="registry.import", actor=actor, filename=name, message=str(rejected), dry_run=dry_run
+        )
         raise
     except ImportFailed as failed:
-        import_refusal_record(action="registry.import", actor=actor, filename=name, problems=len(failed.problems),
-                             denied=failed.denied, dry_run=dry_run)  # fmt: skip
+        import_refusal_record(
+            action="registry.import",
+            actor=actor,
+            filename=name,
+            problems=len(failed.problems),
+            denied=failed.denied,
+            dry_run=dry_run,
+        )
         return ImportResult(False, 0, 0, 0, errors=[p.as_dict() for p in failed.problems])
     counts = (len(parsed.households), len(parsed.members), len(parsed.incomes))
     if dry_run:
@@ -427,8 +489,13 @@ def import_registry(path: Path, *, actor: User | None = None, dry_run: bool = Fa
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with transaction.atomic():
         tally = _apply(parsed, actor, f"导入 {name}")
-        audit_record(action="registry.import", actor=actor, object_type="file", object_id=name[:64],
-                     details={"sha256": digest, **tally, "households": counts[0], "members": counts[1]})  # fmt: skip
+        audit_record(
+            action="registry.import",
+            actor=actor,
+            object_type="file",
+            object_id=name[:64],
+            details={"sha256": digest, **tally, "households": counts[0], "members": counts[1]},
+        )
     progress(STEPS, STEPS, _("完成"))
     return ImportResult(
         True, *counts, created=tally["created"], updated=tally["updated"], unchanged=tally["unchanged"]
@@ -463,16 +530,20 @@ def _apply(parsed: ParsedWorkbook, actor: User | None, reason: str) -> dict[str,
         )
         _apply_chunk(part, writer)
         writer.save()
-    return {"created": writer.tally["created"], "updated": writer.tally["updated"],
-            "unchanged": writer.tally["unchanged"]}  # fmt: skip
+    return {
+        "created": writer.tally["created"],
+        "updated": writer.tally["updated"],
+        "unchanged": writer.tally["unchanged"],
+    }
 
 
 WRITE_CHUNK = 5000
 
 
 def _apply_chunk(parsed: ParsedWorkbook, writer: _Writer) -> None:
-    households = _existing_households([h.key for h in parsed.households] + [m.key for m in parsed.members]
-                                      + [i.key for i in parsed.incomes])  # fmt: skip
+    households = _existing_households(
+        [h.key for h in parsed.households] + [m.key for m in parsed.members] + [i.key for i in parsed.incomes]
+    )
     ids = {number: h.pk for number, h in households.items()}
     new_rows: list[dict[str, Any]] = []
     changed: list[tuple[Any, dict[str, tuple[Any, Any]]]] = []
@@ -511,14 +582,33 @@ class _Writer:
     def __init__(self, actor: User | None, reason: str) -> None:
         self.tally: Counter[str] = Counter()
         self.rows: list[dict[str, Any]] = []
-        self.base = {"at": datetime.now(UTC), "actor_id": actor.pk if actor else None,
-                     "actor": actor.get_username() if actor else "system", "reason": reason}  # fmt: skip
+        self.base = {
+            "at": datetime.now(UTC),
+            "actor_id": actor.pk if actor else None,
+            "actor": actor.get_username() if actor else "system",
+            "reason": reason,
+        }
 
-    def record(self, household_id: int, action: str, object_type: str, object_id: int, label: str,
-               diff: dict[str, tuple[Any, Any]]) -> None:  # fmt: skip
-        self.rows.append({**self.base, "household_id": household_id, "action": action, "object_type": object_type,
-                          "object_id": object_id, "object_label": label[:100],
-                          "fields": {k: [_plain(o), _plain(n)] for k, (o, n) in diff.items() if k not in SECRET}})  # fmt: skip
+    def record(
+        self,
+        household_id: int,
+        action: str,
+        object_type: str,
+        object_id: int,
+        label: str,
+        diff: dict[str, tuple[Any, Any]],
+    ) -> None:
+        self.rows.append(
+            {
+                **self.base,
+                "household_id": household_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "object_label": label[:100],
+                "fields": {k: [_plain(o), _plain(n)] for k, (o, n) in diff.items() if k not in SECRET},
+            }
+        )
         if action in CREATES:
             self.tally["created"] += 1
 
@@ -568,9 +658,17 @@ def _apply_members(parsed: ParsedWorkbook, ids: dict[str, int], writer: _Writer)
         values = _member_values(item.values)
         old = current.get(item.index)
         if old is None:
-            new_rows.append({"household_id": ids[item.key], "id_encrypted": encrypt(number.value),
-                             "id_index": item.index, "id_masked": mask_id(number.value),
-                             "sex": number.sex, "birth_date": number.birth_date, **values})  # fmt: skip
+            new_rows.append(
+                {
+                    "household_id": ids[item.key],
+                    "id_encrypted": encrypt(number.value),
+                    "id_index": item.index,
+                    "id_masked": mask_id(number.value),
+                    "sex": number.sex,
+                    "birth_date": number.birth_date,
+                    **values,
+                }
+            )
             continue
         writer.changed(old, _diff(old, values), changed)
     member_ids = {index: m.pk for index, m in current.items()}
@@ -579,8 +677,14 @@ def _apply_members(parsed: ParsedWorkbook, ids: dict[str, int], writer: _Writer)
     insert_rows(Member, new_rows, pk=True)
     for row in new_rows:
         pk = row["id"]
-        writer.record(row["household_id"], "member_add", "member", pk, f"{row['name']} ({row['id_masked']})",
-                      {"name": (None, row["name"]), "id_masked": (None, row["id_masked"])})  # fmt: skip
+        writer.record(
+            row["household_id"],
+            "member_add",
+            "member",
+            pk,
+            f"{row['name']} ({row['id_masked']})",
+            {"name": (None, row["name"]), "id_masked": (None, row["id_masked"])},
+        )
     writer.update(Member, changed, "member_update")
     return member_ids
 
@@ -610,6 +714,12 @@ def _apply_incomes(
     insert_rows(Income, new_rows, pk=True)
     for row in new_rows:
         key = (row["household_id"], row["year"])
-        writer.record(row["household_id"], "income_add", "income", row["id"], f"{key[0]} {key[1]}",
-                      {"year": (None, row["year"])})  # fmt: skip
+        writer.record(
+            row["household_id"],
+            "income_add",
+            "income",
+            row["id"],
+            f"{key[0]} {key[1]}",
+            {"year": (None, row["year"])},
+        )
     writer.update(Income, changed, "income_update")

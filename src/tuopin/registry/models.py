@@ -77,22 +77,49 @@ class Household(models.Model):
     # Set when the household was merged into another (合户); it then leaves lists and counts, its history stays.
     # No index: nothing looks households up by it, and an index on a column that is almost always NULL lures
     # SQLite's planner (without statistics) into reading every household for "merged_into IS NULL".
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("并入户"), db_index=False)  # fmt: skip
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("并入户"),
+        db_index=False,
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     PRIVACY = {
-        "id": "public", "number": "personal", "village": "public", "head": "personal", "category": "sensitive",
-        "standard": "public", "main_cause": "sensitive", "other_cause_1": "sensitive", "other_cause_2": "sensitive",
-        "population_type": "sensitive", "identification_year": "personal", "status": "sensitive",
-        "exit_year": "personal", "housing_area": "personal", "housing_structure": "personal",
-        "housing_safety": "personal", "relocated": "personal", "water_safe": "personal",
-        "electricity": "personal", "road": "personal", "phone_encrypted": "sensitive", "phone_masked": "personal",
-        "bank_account_encrypted": "sensitive", "bank_account_masked": "personal", "version": "public",
-        "created_at": "public", "updated_at": "public", "merged_into": "personal",
-    }  # fmt: skip
+        "id": "public",
+        "number": "personal",
+        "village": "public",
+        "head": "personal",
+        "category": "sensitive",
+        "standard": "public",
+        "main_cause": "sensitive",
+        "other_cause_1": "sensitive",
+        "other_cause_2": "sensitive",
+        "population_type": "sensitive",
+        "identification_year": "personal",
+        "status": "sensitive",
+        "exit_year": "personal",
+        "housing_area": "personal",
+        "housing_structure": "personal",
+        "housing_safety": "personal",
+        "relocated": "personal",
+        "water_safe": "personal",
+        "electricity": "personal",
+        "road": "personal",
+        "phone_encrypted": "sensitive",
+        "phone_masked": "personal",
+        "bank_account_encrypted": "sensitive",
+        "bank_account_masked": "personal",
+        "version": "public",
+        "created_at": "public",
+        "updated_at": "public",
+        "merged_into": "personal",
+    }
 
     class Meta:
         ordering = ["number"]
@@ -138,13 +165,30 @@ class Member(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     PRIVACY = {
-        "id": "public", "household": "personal", "name": "personal", "id_encrypted": "sensitive",
-        "id_index": "sensitive", "id_masked": "personal", "sex": "personal", "birth_date": "personal",
-        "relation": "personal", "ethnicity": "sensitive", "education": "personal", "school_status": "personal",
-        "health": "sensitive", "health_2": "sensitive", "disability_grade": "sensitive", "labour": "personal",
-        "work_status": "personal", "medical_insurance": "personal", "pension_insurance": "personal",
-        "dibao": "sensitive", "left_on": "personal", "left_reason": "personal", "version": "public",
-    }  # fmt: skip
+        "id": "public",
+        "household": "personal",
+        "name": "personal",
+        "id_encrypted": "sensitive",
+        "id_index": "sensitive",
+        "id_masked": "personal",
+        "sex": "personal",
+        "birth_date": "personal",
+        "relation": "personal",
+        "ethnicity": "sensitive",
+        "education": "personal",
+        "school_status": "personal",
+        "health": "sensitive",
+        "health_2": "sensitive",
+        "disability_grade": "sensitive",
+        "labour": "personal",
+        "work_status": "personal",
+        "medical_insurance": "personal",
+        "pension_insurance": "personal",
+        "dibao": "sensitive",
+        "left_on": "personal",
+        "left_reason": "personal",
+        "version": "public",
+    }
 
     class Meta:
         ordering = ["household_id", "id"]
@@ -220,10 +264,18 @@ class Change(models.Model):
     reason = models.CharField(_("原因"), max_length=200)
 
     PRIVACY = {
-        "id": "public", "household": "personal", "at": "public", "actor_id": "personal", "actor": "personal",
-        "action": "public", "object_type": "public", "object_id": "public", "object_label": "personal",
-        "fields": "sensitive", "reason": "personal",
-    }  # fmt: skip
+        "id": "public",
+        "household": "personal",
+        "at": "public",
+        "actor_id": "personal",
+        "actor": "personal",
+        "action": "public",
+        "object_type": "public",
+        "object_id": "public",
+        "object_label": "personal",
+        "fields": "sensitive",
+        "reason": "personal",
+    }
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -103,14 +103,26 @@ def id_search_record(user: User | AnonymousUser, number: str, *, request: HttpRe
         through_api = (
             getattr(request, "auth", None) is not None
         )  # django-ninja's token authentication sets it
-        throttle_check(user, "registry.search_id", request=request, object_type="member", object_id=mask_id(number),
-                       details={"api": True} if through_api else None)  # fmt: skip
-    audit_record(action="registry.search_id", actor=user, request=request, object_type="member",
-                 object_id=mask_id(number))  # fmt: skip
+        throttle_check(
+            user,
+            "registry.search_id",
+            request=request,
+            object_type="member",
+            object_id=mask_id(number),
+            details={"api": True} if through_api else None,
+        )
+    audit_record(
+        action="registry.search_id",
+        actor=user,
+        request=request,
+        object_type="member",
+        object_id=mask_id(number),
+    )
 
 
-def _search(households: QuerySet[Household], query: str, user: User | AnonymousUser,
-            request: HttpRequest | None) -> QuerySet[Household]:  # fmt: skip
+def _search(
+    households: QuerySet[Household], query: str, user: User | AnonymousUser, request: HttpRequest | None
+) -> QuerySet[Household]:
     query = query.strip()
     if ID_PATTERN.fullmatch(query):
         # A full ID number: exact match through the blind index, the search itself limited and audited.

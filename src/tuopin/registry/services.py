@@ -31,14 +31,38 @@ from tuopin.registry.models import Change, Household, Income, Member
 from tuopin.registry.vocab import Relation
 
 HOUSEHOLD_FIELDS = (
-    "category", "standard", "main_cause", "other_cause_1", "other_cause_2", "population_type",
-    "identification_year", "status", "exit_year", "housing_area", "housing_structure", "housing_safety",
-    "relocated", "water_safe", "electricity", "road",
-)  # fmt: skip
+    "category",
+    "standard",
+    "main_cause",
+    "other_cause_1",
+    "other_cause_2",
+    "population_type",
+    "identification_year",
+    "status",
+    "exit_year",
+    "housing_area",
+    "housing_structure",
+    "housing_safety",
+    "relocated",
+    "water_safe",
+    "electricity",
+    "road",
+)
 MEMBER_FIELDS = (
-    "name", "relation", "ethnicity", "education", "school_status", "health", "health_2", "disability_grade",
-    "labour", "work_status", "medical_insurance", "pension_insurance", "dibao",
-)  # fmt: skip
+    "name",
+    "relation",
+    "ethnicity",
+    "education",
+    "school_status",
+    "health",
+    "health_2",
+    "disability_grade",
+    "labour",
+    "work_status",
+    "medical_insurance",
+    "pension_insurance",
+    "dibao",
+)
 # Who a household is in the programme: given on registration and import, changed afterwards only by the announcement
 # of an identification or exit procedure (tuopin.procedures) through household_status_record.
 STATUS_FIELDS = ("population_type", "identification_year", "status", "exit_year")
@@ -117,16 +141,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _record(household: Household, actor: User | None, action: str, obj: Model, fields: dict[str, Any],
-            reason: str) -> None:  # fmt: skip
+def _record(
+    household: Household, actor: User | None, action: str, obj: Model, fields: dict[str, Any], reason: str
+) -> None:
     Change.objects.create(
-        household=household, at=datetime.now(UTC), actor_id=actor.pk if actor else None,
-        actor=actor.get_username() if actor else "system", action=action, object_type=obj._meta.model_name or "",
-        object_id=obj.pk, object_label=str(obj)[:100], reason=reason[:200],
+        household=household,
+        at=datetime.now(UTC),
+        actor_id=actor.pk if actor else None,
+        actor=actor.get_username() if actor else "system",
+        action=action,
+        object_type=obj._meta.model_name or "",
+        object_id=obj.pk,
+        object_label=str(obj)[:100],
+        reason=reason[:200],
         fields={name: [_plain(old), _plain(new)] for name, (old, new) in fields.items()},
-    )  # fmt: skip
-    audit_record(action=f"registry.{action}", actor=actor, object_type=obj._meta.model_name or "",
-                 object_id=str(obj.pk), details={"household": household.number, "fields": sorted(fields)})  # fmt: skip
+    )
+    audit_record(
+        action=f"registry.{action}",
+        actor=actor,
+        object_type=obj._meta.model_name or "",
+        object_id=str(obj.pk),
+        details={"household": household.number, "fields": sorted(fields)},
+    )
 
 
 def _require_reason(reason: str) -> str:
@@ -171,8 +207,14 @@ def _person_refusal_audited(actor: User | None, action: str, household_number: s
     try:
         yield
     except PersonRefused as refused:
-        audit_record(action=f"registry.{action}", actor=actor, object_type="member", object_id=refused.id_masked,
-                     result="denied", details={"household": household_number, "reason": "person_outside_scope"})  # fmt: skip
+        audit_record(
+            action=f"registry.{action}",
+            actor=actor,
+            object_type="member",
+            object_id=refused.id_masked,
+            result="denied",
+            details={"household": household_number, "reason": "person_outside_scope"},
+        )
         raise
 
 
@@ -195,21 +237,52 @@ def _person(data: MemberData, actor: User | None) -> dict[str, Any]:
     unknown = set(data.values) - set(MEMBER_FIELDS)
     if unknown:
         raise ValidationError(f"unknown member fields: {sorted(unknown)}")
-    return {"name": data.name, "relation": data.relation, **data.values, "id_encrypted": encrypt(parsed.value),
-            "id_index": index, "id_masked": mask_id(parsed.value), "sex": parsed.sex, "birth_date": parsed.birth_date}  # fmt: skip
+    return {
+        "name": data.name,
+        "relation": data.relation,
+        **data.values,
+        "id_encrypted": encrypt(parsed.value),
+        "id_index": index,
+        "id_masked": mask_id(parsed.value),
+        "sex": parsed.sex,
+        "birth_date": parsed.birth_date,
+    }
 
 
-def household_register(*, actor: User | None, number: str, village_code: str, values: dict[str, Any],
-                       members: list[MemberData], reason: str, phone: str = "") -> Household:  # fmt: skip
+def household_register(
+    *,
+    actor: User | None,
+    number: str,
+    village_code: str,
+    values: dict[str, Any],
+    members: list[MemberData],
+    reason: str,
+    phone: str = "",
+) -> Household:
     """Register a household with its members; exactly one member is the head (户主)."""
     with _person_refusal_audited(actor, "register", number.strip()):
-        return _household_register(actor=actor, number=number, village_code=village_code, values=values,
-                                   members=members, reason=reason, phone=phone)  # fmt: skip
+        return _household_register(
+            actor=actor,
+            number=number,
+            village_code=village_code,
+            values=values,
+            members=members,
+            reason=reason,
+            phone=phone,
+        )
 
 
 @transaction.atomic
-def _household_register(*, actor: User | None, number: str, village_code: str, values: dict[str, Any],
-                        members: list[MemberData], reason: str, phone: str) -> Household:  # fmt: skip
+def _household_register(
+    *,
+    actor: User | None,
+    number: str,
+    village_code: str,
+    values: dict[str, Any],
+    members: list[MemberData],
+    reason: str,
+    phone: str,
+) -> Household:
     reason = _require_reason(reason)
     _check_write(actor, village_code)
     village = Area.objects.filter(code=village_code, level="village").first()
@@ -229,8 +302,14 @@ def _household_register(*, actor: User | None, number: str, village_code: str, v
         if member.relation == Relation.HEAD:
             household.head = member
     household.save(update_fields=["head"])
-    _record(household, actor, "register", household, {name: (None, getattr(household, name))
-            for name in ("village_id", *HOUSEHOLD_FIELDS)}, reason)  # fmt: skip
+    _record(
+        household,
+        actor,
+        "register",
+        household,
+        {name: (None, getattr(household, name)) for name in ("village_id", *HOUSEHOLD_FIELDS)},
+        reason,
+    )
     return household
 
 
@@ -269,8 +348,9 @@ def _apply(
 
 
 @transaction.atomic
-def household_update(*, actor: User | None, household: Household, version: int, values: dict[str, Any],
-                     reason: str) -> Household:  # fmt: skip
+def household_update(
+    *, actor: User | None, household: Household, version: int, values: dict[str, Any], reason: str
+) -> Household:
     reason = _require_reason(reason)
     _check_write(actor, household.village_id)
     if set(values) & set(STATUS_FIELDS):
@@ -281,8 +361,9 @@ def household_update(*, actor: User | None, household: Household, version: int, 
     return household
 
 
-def household_status_record(*, actor: User | None, household: Household, values: dict[str, Any],
-                            reason: str) -> Household:  # fmt: skip
+def household_status_record(
+    *, actor: User | None, household: Household, values: dict[str, Any], reason: str
+) -> Household:
     """Apply the effect of an announced procedure (its caller checked who may announce) with its history row."""
     _refuse_merged(household)
     diff = _apply(household, household.version, _only(values, STATUS_FIELDS))
@@ -319,8 +400,18 @@ def _member_add(*, actor: User | None, household: Household, data: MemberData, r
     if data.relation == Relation.HEAD:
         raise ValidationError(_("该户已有户主；请先变更户主。"))
     member = Member.objects.create(household=household, **_person(data, actor))
-    _record(household, actor, "member_add", member, {"name": (None, member.name), "id_masked": (None, member.id_masked),
-            "relation": (None, member.relation)}, reason)  # fmt: skip
+    _record(
+        household,
+        actor,
+        "member_add",
+        member,
+        {
+            "name": (None, member.name),
+            "id_masked": (None, member.id_masked),
+            "relation": (None, member.relation),
+        },
+        reason,
+    )
     return member
 
 
@@ -356,8 +447,15 @@ def member_remove(*, actor: User | None, member: Member, left_on: date, reason: 
 
 
 @transaction.atomic
-def income_set(*, actor: User | None, household: Household, year: int, amounts: dict[str, Decimal],
-               reason: str, version: int | None = None) -> Income:  # fmt: skip
+def income_set(
+    *,
+    actor: User | None,
+    household: Household,
+    year: int,
+    amounts: dict[str, Decimal],
+    reason: str,
+    version: int | None = None,
+) -> Income:
     """Record or correct a year's income; net and per-capita net income are derived from it, never typed."""
     reason = _require_reason(reason)
     _check_write(actor, household.village_id)
@@ -376,8 +474,20 @@ def income_set(*, actor: User | None, household: Household, year: int, amounts: 
 
 
 # What a household split off another takes over from it; housing and the phone are the new household's own.
-SPLIT_COPIED = ("category", "standard", "main_cause", "other_cause_1", "other_cause_2", "population_type",
-                "identification_year", "status", "exit_year", "water_safe", "electricity", "road")  # fmt: skip
+SPLIT_COPIED = (
+    "category",
+    "standard",
+    "main_cause",
+    "other_cause_1",
+    "other_cause_2",
+    "population_type",
+    "identification_year",
+    "status",
+    "exit_year",
+    "water_safe",
+    "electricity",
+    "road",
+)
 
 
 def _refuse_merged(household: Household) -> None:
@@ -395,8 +505,16 @@ def _lock(household: Household, version: int) -> None:
 
 
 @transaction.atomic
-def household_split(*, actor: User | None, household: Household, version: int, member_ids: list[int],
-                    number: str, head_id: int, reason: str) -> Household:  # fmt: skip
+def household_split(
+    *,
+    actor: User | None,
+    household: Household,
+    version: int,
+    member_ids: list[int],
+    number: str,
+    head_id: int,
+    reason: str,
+) -> Household:
     """分户: some current members leave to form a new household in the same village, one of them its head.
 
     The original head stays; the people keep their records (and history), now in the new household."""
@@ -415,26 +533,43 @@ def household_split(*, actor: User | None, household: Household, version: int, m
     if head_id not in member_ids:
         raise ValidationError(_("新户户主须是分出的成员之一。"))
     _lock(household, version)
-    new = Household(number=number, village_id=household.village_id,
-                    **{name: getattr(household, name) for name in SPLIT_COPIED})  # fmt: skip
+    new = Household(
+        number=number,
+        village_id=household.village_id,
+        **{name: getattr(household, name) for name in SPLIT_COPIED},
+    )
     new.full_clean(exclude=["head", "merged_into"])
     new.save()
-    Member.objects.filter(pk__in=list(current.keys() & set(member_ids))).update(household=new,
-                                                                               version=F("version") + 1)  # fmt: skip
+    Member.objects.filter(pk__in=list(current.keys() & set(member_ids))).update(
+        household=new, version=F("version") + 1
+    )
     Member.objects.filter(pk=head_id).update(relation=Relation.HEAD)
     new.head_id = head_id
     new.save(update_fields=["head"])
     people = [str(m) for m in chosen]
-    _record(household, actor, "split", household, {"members": (people, None), "new_household": (None, number)},
-            reason)  # fmt: skip
-    _record(new, actor, "split_from", new, {"from_household": (None, household.number), "members": (None, people)},
-            reason)  # fmt: skip
+    _record(
+        household,
+        actor,
+        "split",
+        household,
+        {"members": (people, None), "new_household": (None, number)},
+        reason,
+    )
+    _record(
+        new,
+        actor,
+        "split_from",
+        new,
+        {"from_household": (None, household.number), "members": (None, people)},
+        reason,
+    )
     return new
 
 
 @transaction.atomic
-def household_merge(*, actor: User | None, household: Household, version: int, other_number: str,
-                    reason: str) -> Household:  # fmt: skip
+def household_merge(
+    *, actor: User | None, household: Household, version: int, other_number: str, reason: str
+) -> Household:
     """合户: every current member of another household joins this one; the other household is closed as merged
     (it leaves lists and counts, its page and history stay). Its former head joins as 其他 until edited."""
     from tuopin.registry.selectors import households_for
@@ -456,8 +591,20 @@ def household_merge(*, actor: User | None, household: Household, version: int, o
         Member.objects.filter(pk=other.head_id).update(relation=Relation.OTHER)
     Household.objects.filter(pk=other.pk).update(merged_into=household, head=None)
     people = [str(m) for m in moved]
-    _record(household, actor, "merge", household, {"merged_household": (None, other.number),
-                                                  "members": (None, people)}, reason)  # fmt: skip
-    _record(other, actor, "merged_into", other, {"merged_into": (None, household.number), "members": (people, None)},
-            reason)  # fmt: skip
+    _record(
+        household,
+        actor,
+        "merge",
+        household,
+        {"merged_household": (None, other.number), "members": (None, people)},
+        reason,
+    )
+    _record(
+        other,
+        actor,
+        "merged_into",
+        other,
+        {"merged_into": (None, household.number), "members": (people, None)},
+        reason,
+    )
     return household

@@ -36,16 +36,23 @@ class Dashboard:
 
 def _labelled(rows: list[dict[str, Any]], key: str, choices: Any) -> list[dict[str, Any]]:
     labels = dict(choices.choices)
-    return sorted(({"code": r[key], "label": str(labels.get(r[key], r[key] or _("不适用"))), "households": r["n"]}
-                   for r in rows), key=lambda r: -r["households"])  # fmt: skip
+    return sorted(
+        (
+            {"code": r[key], "label": str(labels.get(r[key], r[key] or _("不适用"))), "households": r["n"]}
+            for r in rows
+        ),
+        key=lambda r: -r["households"],
+    )
 
 
 def dashboard_for(user: User | AnonymousUser, area: Area | None) -> Dashboard:
     households = households_for(user, within=area.code if area is not None else "")
     members = Member.objects.filter(household__in=households, left_on__isnull=True)
     total = households.count()
-    by = {name: list(households.values(name).annotate(n=Count("id")).order_by(name))
-          for name in ("status", "category", "main_cause", "population_type")}  # fmt: skip
+    by = {
+        name: list(households.values(name).annotate(n=Count("id")).order_by(name))
+        for name in ("status", "category", "main_cause", "population_type")
+    }
     return Dashboard(
         area=area,
         households=total,
@@ -63,9 +70,20 @@ def _by_child(households: Any, area: Area | None) -> list[dict[str, Any]]:
     if area is None or len(area.code) not in LENGTHS or (length := child_length(area.code)) is None:
         return []
     poor = Q(status__in=[Status.POOR, Status.RELAPSED])
-    rows = (households.annotate(child=Substr("village_id", 1, length)).values("child")
-            .annotate(n=Count("id"), poor=Count("id", filter=poor)).order_by("child"))  # fmt: skip
+    rows = (
+        households.annotate(child=Substr("village_id", 1, length))
+        .values("child")
+        .annotate(n=Count("id"), poor=Count("id", filter=poor))
+        .order_by("child")
+    )
     counts = {row["child"]: row for row in rows}
     children = Area.objects.filter(parent=area).order_by("code").values_list("code", "name")
-    return [{"code": code, "label": name, "households": counts.get(code, {}).get("n", 0),
-             "poor": counts.get(code, {}).get("poor", 0)} for code, name in children]  # fmt: skip
+    return [
+        {
+            "code": code,
+            "label": name,
+            "households": counts.get(code, {}).get("n", 0),
+            "poor": counts.get(code, {}).get("poor", 0),
+        }
+        for code, name in children
+    ]

@@ -24,12 +24,22 @@ def registry_import_job(job_id: str) -> None:
         user: User = job.user
         if not user.is_active or not user.can(Capability.WRITE):
             job_finish(job_id, result={"ok": False, "errors": [], "refused": "permission"}, failed=True)
-            import_refusal_record(action="registry.import", actor=user, filename=job.params.get("name", path.name),
-                                  forbidden=True, dry_run=job.params.get("dry_run", False))  # fmt: skip
+            import_refusal_record(
+                action="registry.import",
+                actor=user,
+                filename=job.params.get("name", path.name),
+                forbidden=True,
+                dry_run=job.params.get("dry_run", False),
+            )
             return
         try:
-            result = import_registry(path, actor=user, dry_run=job.params.get("dry_run", False),
-                                     progress=job_progress(job_id), name=job.params.get("name", path.name))  # fmt: skip
+            result = import_registry(
+                path,
+                actor=user,
+                dry_run=job.params.get("dry_run", False),
+                progress=job_progress(job_id),
+                name=job.params.get("name", path.name),
+            )
         except UploadRejected as error:
             job_finish(job_id, result={"ok": False, "errors": [], "refused": str(error)}, failed=True)
             return

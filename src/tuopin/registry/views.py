@@ -107,8 +107,13 @@ def household_list(request: HttpRequest) -> HttpResponse:
     page = household_list_for(request.user, filters, after=request.GET.get("after", ""), request=request)
     query = request.GET.copy()
     query.pop("after", None)
-    context = {"form": form, "households": page.households, "query": query.urlencode(),
-               "can_write": _user(request).can(Capability.WRITE), "next_after": page.next_after}  # fmt: skip
+    context = {
+        "form": form,
+        "households": page.households,
+        "query": query.urlencode(),
+        "can_write": _user(request).can(Capability.WRITE),
+        "next_after": page.next_after,
+    }
     return render(request, "registry/household_list.html", context)
 
 
@@ -165,16 +170,29 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     except ValueError:
         year = years[-1]
     panels = household_panels(PanelRequest(request, household, years, year))  # what other apps know of it
-    context = {"household": household, "members": current, "left": [m for m in members if m.left_on],
-               "panels": panels, "incomes": incomes, "timeline": describe(timeline_for(household)[:200]),
-               "can_write": user.can(Capability.WRITE), "can_reveal": user.can(Capability.REVEAL),
-               "chart": [{"year": row.income.year, "per_capita": float(row.per_capita or 0)}
-                         for row in reversed(incomes)]}  # fmt: skip
+    context = {
+        "household": household,
+        "members": current,
+        "left": [m for m in members if m.left_on],
+        "panels": panels,
+        "incomes": incomes,
+        "timeline": describe(timeline_for(household)[:200]),
+        "can_write": user.can(Capability.WRITE),
+        "can_reveal": user.can(Capability.REVEAL),
+        "chart": [
+            {"year": row.income.year, "per_capita": float(row.per_capita or 0)} for row in reversed(incomes)
+        ],
+    }
     return render(request, "registry/household_detail.html", context)
 
 
-def _write_page(request: HttpRequest, household: Household, form: Any, title: str,
-                apply: Callable[[dict[str, Any]], object]) -> HttpResponse:  # fmt: skip
+def _write_page(
+    request: HttpRequest,
+    household: Household,
+    form: Any,
+    title: str,
+    apply: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
     """The shared shape of the small write forms on a household: validate, call one service, back to the page."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -195,8 +213,13 @@ def household_edit(request: HttpRequest, number: str) -> HttpResponse:
 
     def apply(data: dict[str, Any]) -> object:
         values = {k: v for k, v in data.items() if k not in {"version", "reason"}}
-        return household_update(actor=_user(request), household=household, version=data["version"], values=values,
-                                reason=data["reason"])  # fmt: skip
+        return household_update(
+            actor=_user(request),
+            household=household,
+            version=data["version"],
+            values=values,
+            reason=data["reason"],
+        )
 
     form = HouseholdEditForm(request.POST or None, initial=initial)
     return _write_page(request, household, form, _("修改户信息"), apply)
@@ -207,8 +230,13 @@ def income_edit(request: HttpRequest, number: str) -> HttpResponse:
     household = _household(request, number)
 
     def apply(data: dict[str, Any]) -> object:
-        return income_set(actor=_user(request), household=household, year=data["year"],
-                          amounts={k: data[k] for k in INCOME_FIELDS}, reason=data["reason"])  # fmt: skip
+        return income_set(
+            actor=_user(request),
+            household=household,
+            year=data["year"],
+            amounts={k: data[k] for k in INCOME_FIELDS},
+            reason=data["reason"],
+        )
 
     return _write_page(request, household, IncomeForm(request.POST or None), _("录入收入"), apply)
 
@@ -221,8 +249,12 @@ def member_add_view(request: HttpRequest, number: str) -> HttpResponse:
         values = {
             k: v for k, v in data.items() if k not in {"name", "id_number", "relation", "reason"} and v != ""
         }
-        return member_add(actor=_user(request), household=household, reason=data["reason"],
-                          data=MemberData(data["name"], data["id_number"], data["relation"], values))  # fmt: skip
+        return member_add(
+            actor=_user(request),
+            household=household,
+            reason=data["reason"],
+            data=MemberData(data["name"], data["id_number"], data["relation"], values),
+        )
 
     return _write_page(request, household, MemberAddForm(request.POST or None), _("增员"), apply)
 
@@ -247,8 +279,9 @@ def household_move_view(request: HttpRequest, number: str) -> HttpResponse:
     household = _household(request, number)
 
     def apply(data: dict[str, Any]) -> object:
-        return household_move(actor=_user(request), household=household, village_code=data["village"],
-                              reason=data["reason"])  # fmt: skip
+        return household_move(
+            actor=_user(request), household=household, village_code=data["village"], reason=data["reason"]
+        )
 
     return _write_page(request, household, HouseholdMoveForm(request.POST or None), _("迁移"), apply)
 
@@ -259,13 +292,20 @@ def household_split_view(request: HttpRequest, number: str) -> HttpResponse:
     choices = [
         (m.pk, str(m)) for m in household.members.all() if m.left_on is None and m.pk != household.head_id
     ]
-    form = HouseholdSplitForm(request.POST or None, initial={"version": household.version},
-                              household_members=choices)  # fmt: skip
+    form = HouseholdSplitForm(
+        request.POST or None, initial={"version": household.version}, household_members=choices
+    )
 
     def apply(data: dict[str, Any]) -> object:
-        return household_split(actor=_user(request), household=household, version=data["version"],
-                               member_ids=data["members"], number=data["number"], head_id=data["head"],
-                               reason=data["reason"])  # fmt: skip
+        return household_split(
+            actor=_user(request),
+            household=household,
+            version=data["version"],
+            member_ids=data["members"],
+            number=data["number"],
+            head_id=data["head"],
+            reason=data["reason"],
+        )
 
     return _write_page(request, household, form, _("分户"), apply)
 
@@ -276,8 +316,13 @@ def household_merge_view(request: HttpRequest, number: str) -> HttpResponse:
     form = HouseholdMergeForm(request.POST or None, initial={"version": household.version})
 
     def apply(data: dict[str, Any]) -> object:
-        return household_merge(actor=_user(request), household=household, version=data["version"],
-                               other_number=data["other"], reason=data["reason"])  # fmt: skip
+        return household_merge(
+            actor=_user(request),
+            household=household,
+            version=data["version"],
+            other_number=data["other"],
+            reason=data["reason"],
+        )
 
     return _write_page(request, household, form, _("合户"), apply)
 
@@ -295,10 +340,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     board = dashboard_for(request.user, area)
     crumbs = breadcrumbs_for(request.user, area) if area else []
     yearly = area_figure("yearly", request.user, area.code if area else (held[0] if held else ""), default=[])
-    charts = {"status": board.by_status, "category": board.by_category, "cause": board.by_cause,
-              "children": board.by_child, "yearly": yearly}  # fmt: skip
-    return render(request, "registry/dashboard.html", {"board": board, "crumbs": crumbs, "charts": charts,
-                                                       "yearly": yearly})  # fmt: skip
+    charts = {
+        "status": board.by_status,
+        "category": board.by_category,
+        "cause": board.by_cause,
+        "children": board.by_child,
+        "yearly": yearly,
+    }
+    return render(
+        request,
+        "registry/dashboard.html",
+        {"board": board, "crumbs": crumbs, "charts": charts, "yearly": yearly},
+    )
 
 
 @require(Capability.WRITE)
@@ -312,14 +365,22 @@ def registry_import(request: HttpRequest) -> HttpResponse:
             path = upload_keep(upload)
         except UploadRejected as error:
             form.add_error("file", str(error))
-            import_refusal_record(action="registry.import", actor=request.user, request=request,
-                                  filename=filename, message=str(error),
-                                  dry_run=form.cleaned_data["dry_run"])  # fmt: skip
+            import_refusal_record(
+                action="registry.import",
+                actor=request.user,
+                request=request,
+                filename=filename,
+                message=str(error),
+                dry_run=form.cleaned_data["dry_run"],
+            )
         else:
-            params = {"path": str(path), "name": filename,
-                      "dry_run": form.cleaned_data["dry_run"]}  # fmt: skip
-            job = job_start(kind="registry.import", user=request.user, params=params,
-                            enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id))  # fmt: skip
+            params = {"path": str(path), "name": filename, "dry_run": form.cleaned_data["dry_run"]}
+            job = job_start(
+                kind="registry.import",
+                user=request.user,
+                params=params,
+                enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id),
+            )
             return redirect("core:job", job_id=job.pk)
     return render(request, "registry/import.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -335,12 +396,23 @@ def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "registry/_reveal.html", {"member": member, "form": form}, status=400)
     try:
-        throttle_check(request.user, "registry.reveal", request=request, object_type="member",
-                       object_id=str(member.pk), details={"household": member.household.number})  # fmt: skip
+        throttle_check(
+            request.user,
+            "registry.reveal",
+            request=request,
+            object_type="member",
+            object_id=str(member.pk),
+            details={"household": member.household.number},
+        )
     except Throttled as error:
         return throttled_response(request, error)
-    audit_record(action="registry.reveal", request=request, object_type="member", object_id=str(member.pk),
-                 details={"household": member.household.number, "reason": form.cleaned_data["reason"]})  # fmt: skip
+    audit_record(
+        action="registry.reveal",
+        request=request,
+        object_type="member",
+        object_id=str(member.pk),
+        details={"household": member.household.number, "reason": form.cleaned_data["reason"]},
+    )
     return render(
         request, "registry/_reveal.html", {"member": member, "full_id": decrypt(member.id_encrypted)}
     )

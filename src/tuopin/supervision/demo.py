@@ -33,8 +33,13 @@ from tuopin.supervision.services import (
     round_create,
 )
 
-PATH: dict[str, tuple[str, ...]] = {Status.OPEN: (), Status.RECTIFYING: ("start",), Status.SUBMITTED: ("start", "submit"),
-        Status.VERIFIED: ("start", "submit", "verify"), Status.CLOSED: ("start", "submit", "verify", "close")}  # fmt: skip
+PATH: dict[str, tuple[str, ...]] = {
+    Status.OPEN: (),
+    Status.RECTIFYING: ("start",),
+    Status.SUBMITTED: ("start", "submit"),
+    Status.VERIFIED: ("start", "submit", "verify"),
+    Status.CLOSED: ("start", "submit", "verify", "close"),
+}
 PROBLEMS = {
     Category.IDLE_FUNDS: ("扶贫资金结转超过一年未使用", "清理结转资金，三个月内拨付到项目"),
     Category.HOUSING: ("农村危房鉴定程序不规范，鉴定报告缺少鉴定人签字", "组织重新鉴定，补齐鉴定报告"),
@@ -118,9 +123,18 @@ def _data(rng: random.Random, number: str, source: str, area: str, found: date, 
     category = rng.choice(list(PROBLEMS))
     description, measures = PROBLEMS[Category(category)]
     name = Area.objects.filter(code=area).values_list("name", flat=True).first() or area
-    return ItemData(number=number, source=source, category=category, area_code=area, description=description,
-                    unit=f"{name}人民政府", person=rng.choice(["张建华", "李志强", "王丽娟", "赵国庆", "刘海燕"]),
-                    found_on=found, deadline=found + timedelta(days=days), measures=measures)  # fmt: skip
+    return ItemData(
+        number=number,
+        source=source,
+        category=category,
+        area_code=area,
+        description=description,
+        unit=f"{name}人民政府",
+        person=rng.choice(["张建华", "李志强", "王丽娟", "赵国庆", "刘海燕"]),
+        found_on=found,
+        deadline=found + timedelta(days=days),
+        measures=measures,
+    )
 
 
 def _walk(item: Item, status: str, start: date, today: date) -> None:
@@ -136,8 +150,11 @@ def _national(rng: random.Random, counties: list[str], scale: float) -> int:
         county = counties[n % len(counties)]
         found = date(2019, 3, 1) + timedelta(days=rng.randrange(60))
         source = Source.NATIONAL if n % 3 else Source.PROVINCIAL
-        item = item_create(actor=None, data=_data(rng, f"GK2019-{county}-{n:04d}", source, _area(rng, county),
-                                                  found, 180), on=found)  # fmt: skip
+        item = item_create(
+            actor=None,
+            data=_data(rng, f"GK2019-{county}-{n:04d}", source, _area(rng, county), found, 180),
+            on=found,
+        )
         roll = rng.random()
         status = Status.CLOSED if roll < 0.85 else Status.SUBMITTED if roll < 0.92 else Status.RECTIFYING
         _walk(item, status, found, today)
@@ -153,8 +170,13 @@ def _this_year(rng: random.Random, counties: list[str], scale: float) -> int:
         county = counties[(n * 7) % len(counties)]
         found = today - timedelta(days=rng.randrange(20, 150))
         days = rng.choice([30, 60, 90])
-        item = item_create(actor=None, data=_data(rng, f"ZG{today.year}-{county}-{n:04d}", sources[n % 4],
-                                                  _area(rng, county), found, days), on=found)  # fmt: skip
+        item = item_create(
+            actor=None,
+            data=_data(
+                rng, f"ZG{today.year}-{county}-{n:04d}", sources[n % 4], _area(rng, county), found, days
+            ),
+            on=found,
+        )
         _walk(item, rng.choice(list(PATH)), found, today)
     return total
 
@@ -165,15 +187,31 @@ def _inspection(users: dict[str, User]) -> int:
     village = users.get("village")
     if county is None or township is None or village is None:
         return 0
-    villages = list(Area.objects.filter(parent_id=township.area_links.values_list("area_id", flat=True)[0])
-                    .order_by("code").values_list("code", flat=True)[:2])  # fmt: skip
+    villages = list(
+        Area.objects.filter(parent_id=township.area_links.values_list("area_id", flat=True)[0])
+        .order_by("code")
+        .values_list("code", flat=True)[:2]
+    )
     checklist = Checklist.objects.get(code="baikan-bacha")
     today = timezone.localdate()
-    inspection = round_create(actor=county, data=RoundData(
-        f"{today.year}年灵寿县脱贫攻坚成果“八看八查”督查", "inspection", "县委督查室第一督查组", "张文军、李红梅、王志刚",
-        "130126", checklist.pk, today - timedelta(days=40), today - timedelta(days=33)))  # fmt: skip
-    problems = {5: "国考反馈问题整改台账未逐项对账销号", 3: "行业部门帮扶政策落实情况未建立台账",
-                8: "定点帮扶单位年度帮扶项目未按期开工"}  # fmt: skip
+    inspection = round_create(
+        actor=county,
+        data=RoundData(
+            f"{today.year}年灵寿县脱贫攻坚成果“八看八查”督查",
+            "inspection",
+            "县委督查室第一督查组",
+            "张文军、李红梅、王志刚",
+            "130126",
+            checklist.pk,
+            today - timedelta(days=40),
+            today - timedelta(days=33),
+        ),
+    )
+    problems = {
+        5: "国考反馈问题整改台账未逐项对账销号",
+        3: "行业部门帮扶政策落实情况未建立台账",
+        8: "定点帮扶单位年度帮扶项目未按期开工",
+    }
     findings = 0
     for entry in checklist.items.order_by("position"):
         for code in villages:
@@ -183,8 +221,15 @@ def _inspection(users: dict[str, User]) -> int:
                 if note
                 else None
             )
-            finding_record(actor=county, round=inspection, checklist_item=entry, area_code=code,
-                           result="problem" if note else "ok", note=note, rectify=rectify)  # fmt: skip
+            finding_record(
+                actor=county,
+                round=inspection,
+                checklist_item=entry,
+                area_code=code,
+                result="problem" if note else "ok",
+                note=note,
+                rectify=rectify,
+            )
             findings += 1
     items = list(Item.objects.filter(finding__round=inspection).order_by("number"))
     for action, who in (("start", township), ("submit", township), ("verify", county), ("close", county)):
@@ -209,15 +254,26 @@ def _listed(rng: random.Random, users: dict[str, User]) -> int:
         listing_add_area(actor=province, listing=listing, area_code=county, leader="省领导包县")
     for code in chosen:
         listing_add_area(actor=province, listing=listing, area_code=code, leader="县领导包村")
-    measures = ["落实公益岗位，月收入 800 元", "发展庭院经济，补助 2000 元", "纳入低保兜底", "安排扶贫车间就业",
-                "落实光伏收益分配"]  # fmt: skip
+    measures = [
+        "落实公益岗位，月收入 800 元",
+        "发展庭院经济，补助 2000 元",
+        "纳入低保兜底",
+        "安排扶贫车间就业",
+        "落实光伏收益分配",
+    ]
     persons = list(ListedPerson.objects.filter(listed__listing=listing).order_by("id"))
     for n, person in enumerate(persons):
-        listed_entry_add(actor=None, person=person, kind=EntryKind.MEASURE, text=rng.choice(measures),
-                         on=date(2020, 3, 20))  # fmt: skip
+        listed_entry_add(
+            actor=None, person=person, kind=EntryKind.MEASURE, text=rng.choice(measures), on=date(2020, 3, 20)
+        )
         if n % 9:  # a few still open, as the list stood before its last check
-            listed_entry_add(actor=None, person=person, kind=EntryKind.CLEARED, text="两不愁三保障达标，收入稳定",
-                             on=date(2020, 10, 1) + timedelta(days=rng.randrange(40)))  # fmt: skip
+            listed_entry_add(
+                actor=None,
+                person=person,
+                kind=EntryKind.CLEARED,
+                text="两不愁三保障达标，收入稳定",
+                on=date(2020, 10, 1) + timedelta(days=rng.randrange(40)),
+            )
     return len(persons)
 
 

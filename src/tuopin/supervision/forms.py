@@ -37,8 +37,9 @@ class ItemForm(TextCheckedForm):
     description = forms.CharField(
         label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
-    measures = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                               required=False)  # fmt: skip
+    measures = forms.CharField(
+        label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
 
 
 class ActForm(TextCheckedForm):
@@ -75,8 +76,9 @@ class FindingForm(TextCheckedForm):
     checklist_item = forms.TypedChoiceField(label=_("清单条目"), coerce=int, choices=())
     area_code = forms.RegexField(label=_("区划代码"), regex=CODE, max_length=12, min_length=2)
     result = forms.ChoiceField(label=_("结果"), choices=Result.choices)
-    note = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-                           required=False)  # fmt: skip
+    note = forms.CharField(
+        label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
     category = forms.ChoiceField(label=_("问题类别"), choices=Category.choices, initial=Category.OTHER)
     unit = forms.CharField(label=_("责任单位"), max_length=100, required=False)
     person = forms.CharField(label=_("责任人"), max_length=60, required=False)
@@ -124,8 +126,12 @@ class QuestionForm(TextCheckedForm):
 class AnswerForm(TextCheckedForm):
     office = forms.CharField(label=_("答复单位"), max_length=100)
     text = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
-    areas = forms.RegexField(label=_("发布范围（区划代码，可填多个，用逗号分隔）"), regex=r"^[\d,，\s]*$",
-                             max_length=300, required=False)  # fmt: skip
+    areas = forms.RegexField(
+        label=_("发布范围（区划代码，可填多个，用逗号分隔）"),
+        regex=r"^[\d,，\s]*$",
+        max_length=300,
+        required=False,
+    )
 
     def codes(self) -> list[str]:
         raw = self.cleaned_data.get("areas") or ""

@@ -70,10 +70,18 @@ FIELDS = ("source", "category", "description", "unit", "person", "found_on", "de
 
 
 def _data(values: dict[str, Any]) -> ItemData:
-    return ItemData(number=values["number"], source=values["source"], category=values["category"],
-                    area_code=values["area"], description=values["description"], unit=values["unit"],
-                    person=values["person"], found_on=values["found_on"], deadline=values["deadline"],
-                    measures=values.get("measures", ""))  # fmt: skip
+    return ItemData(
+        number=values["number"],
+        source=values["source"],
+        category=values["category"],
+        area_code=values["area"],
+        description=values["description"],
+        unit=values["unit"],
+        person=values["person"],
+        found_on=values["found_on"],
+        deadline=values["deadline"],
+        measures=values.get("measures", ""),
+    )
 
 
 def _same(item: Item, values: dict[str, Any]) -> bool:
@@ -115,17 +123,30 @@ def apply(rows: list[LedgerRow], *, actor: User | None) -> int:
         fresh.append(row)
     problems.raise_found()
     for row in fresh:
-        item_create(actor=actor, data=_data(row.values), status=row.values.get("status", Status.OPEN),
-                    note=_("台账导入"))  # fmt: skip
+        item_create(
+            actor=actor,
+            data=_data(row.values),
+            status=row.values.get("status", Status.OPEN),
+            note=_("台账导入"),
+        )
     return len(fresh)
 
 
 def export(user: User) -> Iterator[dict[str, Any]]:
     for item in items_for(user).order_by("number").iterator(chunk_size=2000):
-        yield {"number": item.number, "source": item.source, "category": item.category, "area": item.area_id,
-               "description": item.description, "unit": item.unit, "person": item.person,
-               "found_on": item.found_on, "deadline": item.deadline, "status": item.status,
-               "measures": item.measures}  # fmt: skip
+        yield {
+            "number": item.number,
+            "source": item.source,
+            "category": item.category,
+            "area": item.area_id,
+            "description": item.description,
+            "unit": item.unit,
+            "person": item.person,
+            "found_on": item.found_on,
+            "deadline": item.deadline,
+            "status": item.status,
+            "measures": item.measures,
+        }
 
 
 RECTIFICATION = Ledger(
@@ -203,9 +224,15 @@ def listed_export(user: User) -> Iterator[dict[str, Any]]:
     )
     for entry in entries.iterator(chunk_size=2000):
         person = entry.person
-        yield {"listing": person.listed.listing_id, "village": person.village_id,
-               "household": person.member.household.number, "name": person.member.name, "kind": entry.kind,
-               "text": entry.text, "on": entry.on}  # fmt: skip
+        yield {
+            "listing": person.listed.listing_id,
+            "village": person.village_id,
+            "household": person.member.household.number,
+            "name": person.member.name,
+            "kind": entry.kind,
+            "text": entry.text,
+            "on": entry.on,
+        }
 
 
 LISTED = Ledger(
@@ -251,8 +278,13 @@ def _recorded(finding: Finding) -> dict[str, Any]:
     recorded: dict[str, Any] = {"result": finding.result, "note": finding.note}
     item = getattr(finding, "item", None)  # a missing reverse one-to-one raises an AttributeError
     if item is not None:
-        recorded |= {"on": item.found_on, "category": item.category, "unit": item.unit, "person": item.person,
-                     "deadline": item.deadline}  # fmt: skip
+        recorded |= {
+            "on": item.found_on,
+            "category": item.category,
+            "unit": item.unit,
+            "person": item.person,
+            "deadline": item.deadline,
+        }
     return recorded
 
 
@@ -317,8 +349,12 @@ def _check_finding(row: LedgerRow, found: Round, problems: SheetProblems) -> Non
         problems.add(row, "on", on, _("日期不能晚于今天。"))
     if values["result"] != Result.PROBLEM:
         if any(name in values for name in RECTIFY_FIELDS):
-            problems.add(row, "result", Result(values["result"]).label,
-                         _("结果为无问题时不填问题类别、责任单位、责任人和整改时限。"))  # fmt: skip
+            problems.add(
+                row,
+                "result",
+                Result(values["result"]).label,
+                _("结果为无问题时不填问题类别、责任单位、责任人和整改时限。"),
+            )
         return
     for name in ("note", *RECTIFY_FIELDS):
         if name not in values:
@@ -337,10 +373,14 @@ def findings_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
     ledger imports again; a row saying anything else about a recorded finding is refused (append-only)."""
     problems = SheetProblems(FINDINGS_SHEET, FINDINGS_COLUMNS)
     rounds = _rounds_named(rows, actor)
-    items = {(i.checklist_id, i.position): i
-             for i in ChecklistItem.objects.filter(checklist__in={r.checklist_id for r in rounds})}  # fmt: skip
-    recorded = {(f.round_id, f.checklist_item_id, f.area_id): _recorded(f)
-                for f in Finding.objects.filter(round__in=rounds).select_related("item")}  # fmt: skip
+    items = {
+        (i.checklist_id, i.position): i
+        for i in ChecklistItem.objects.filter(checklist__in={r.checklist_id for r in rounds})
+    }
+    recorded = {
+        (f.round_id, f.checklist_item_id, f.area_id): _recorded(f)
+        for f in Finding.objects.filter(round__in=rounds).select_related("item")
+    }
     created = 0
     for row in rows:
         values = row.values
@@ -365,9 +405,16 @@ def findings_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
         if values["result"] == Result.PROBLEM:
             rectify = Rectify(values["category"], values["unit"], values["person"], values["deadline"])
         try:
-            finding = finding_record(actor=actor, round=found, checklist_item=item, area_code=values["area"],
-                                     result=values["result"], note=values.get("note", ""),
-                                     rectify=rectify, on=values.get("on"))  # fmt: skip
+            finding = finding_record(
+                actor=actor,
+                round=found,
+                checklist_item=item,
+                area_code=values["area"],
+                result=values["result"],
+                note=values.get("note", ""),
+                rectify=rectify,
+                on=values.get("on"),
+            )
         except PermissionDenied as error:
             problems.add(row, "area", values["area"], error)
             continue
@@ -384,9 +431,17 @@ def findings_export(user: User) -> Iterator[dict[str, Any]]:
     """The findings in the user's scope, round by round; a problem's date and rectification are its item's."""
     for finding in findings_for(user).select_related("round__checklist").iterator(chunk_size=2000):
         found = finding.round
-        row = {"round": found.pk, "round_name": found.name, "team": found.team, "checklist": found.checklist.code,
-               "position": finding.checklist_item.position, "area": finding.area_id, "result": finding.result,
-               "note": finding.note, "on": timezone.localtime(finding.at).date()}  # fmt: skip
+        row = {
+            "round": found.pk,
+            "round_name": found.name,
+            "team": found.team,
+            "checklist": found.checklist.code,
+            "position": finding.checklist_item.position,
+            "area": finding.area_id,
+            "result": finding.result,
+            "note": finding.note,
+            "on": timezone.localtime(finding.at).date(),
+        }
         yield row | _recorded(finding)
 
 
@@ -456,8 +511,9 @@ class _QuestionBook:
         by_pk = {question.pk: question for question in questions}
         for answer in Answer.objects.filter(question__in=questions).prefetch_related("published"):
             published = [area.area_id for area in answer.published.all()]
-            answers[answer.question_id].append(_answer_key(by_pk[answer.question_id], answer.text, answer.office,
-                                                           published))  # fmt: skip
+            answers[answer.question_id].append(
+                _answer_key(by_pk[answer.question_id], answer.text, answer.office, published)
+            )
         named = {row.values["area"] for row in rows}
         named |= {code for row in rows for code in _codes(row.values.get("published", ""))}
         areas = set(Area.objects.filter(code__in=named).values_list("code", flat=True))
@@ -474,8 +530,11 @@ class _QuestionBook:
                 self.problems.add(row, "question", values["question"], _("没有这个编号的问题。"))
                 return None, 0
             asked_on = timezone.localtime(question.asked_at).date()
-            for name, recorded, wanted in (("area", question.area_id, area), ("text", question.text, text),
-                                           ("asked_on", asked_on, values.get("asked_on", asked_on))):  # fmt: skip
+            for name, recorded, wanted in (
+                ("area", question.area_id, area),
+                ("text", question.text, text),
+                ("asked_on", asked_on, values.get("asked_on", asked_on)),
+            ):
                 if recorded != wanted:
                     self.problems.add(row, name, values[name], CHANGED)
                     return None, 0
@@ -515,8 +574,12 @@ class _QuestionBook:
         if key in self.answers[question.pk]:
             return 0
         if self.answers[question.pk]:
-            self.problems.add(row, "answer", text[:50],
-                              _("该问题已有答复且内容不同：台账只追加，补充答复请在问答页面发布。"))  # fmt: skip
+            self.problems.add(
+                row,
+                "answer",
+                text[:50],
+                _("该问题已有答复且内容不同：台账只追加，补充答复请在问答页面发布。"),
+            )
             return 0
         if not self._may_publish(row, question, office, codes):
             return 0
@@ -545,8 +608,12 @@ class _QuestionBook:
         if not may_answer(
             self.actor, question, []
         ):  # the published areas are reported above, each on its own
-            self.problems.add(row, "answer", row.values.get("answer", "")[:50],
-                              _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"))  # fmt: skip
+            self.problems.add(
+                row,
+                "answer",
+                row.values.get("answer", "")[:50],
+                _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"),
+            )
         return len(self.problems.found) == before
 
 
@@ -571,8 +638,12 @@ def questions_export(user: User) -> Iterator[dict[str, Any]]:
     # "visible" is the selector's Prefetch of the answers published to the user (to_attr), unknown to the stubs
     questions = questions_for(user).prefetch_related("visible__published")  # type: ignore[misc]
     for question in questions.order_by("pk"):
-        row = {"question": question.pk, "area": question.area_id, "text": question.text,
-               "asked_on": timezone.localtime(question.asked_at).date()}  # fmt: skip
+        row = {
+            "question": question.pk,
+            "area": question.area_id,
+            "text": question.text,
+            "asked_on": timezone.localtime(question.asked_at).date(),
+        }
         visible = question.visible  # type: ignore[attr-defined]
         if not visible:
             yield row

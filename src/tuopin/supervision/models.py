@@ -37,20 +37,40 @@ class Category(models.TextChoices):
 
 # The shorter forms county offices also write (and the app's own earlier labels); every import and the pages accept
 # them (tuopin.core.vocab).
-vocabulary_aliases(Category, {
-    "资金闲置": Category.IDLE_FUNDS, "扶贫资金闲置滞留": Category.IDLE_FUNDS, "资金闲置滞留": Category.IDLE_FUNDS,
-    "住房鉴定不规范": Category.HOUSING, "危房鉴定": Category.HOUSING, "住房安全鉴定不规范": Category.HOUSING,
-    "健康扶贫": Category.HEALTH, "健康扶贫政策落实不到位问题": Category.HEALTH,
-    "搬迁后就业": Category.RELOCATION_JOBS, "搬迁后续就业难": Category.RELOCATION_JOBS,
-    "易地搬迁后续就业难": Category.RELOCATION_JOBS,
-    "利益联结不紧密": Category.BENEFIT_LINKAGE, "利益联结机制不健全": Category.BENEFIT_LINKAGE,
-    "产业利益联结机制不健全": Category.BENEFIT_LINKAGE,
-    "满意度不高": Category.SATISFACTION, "群众满意度不高": Category.SATISFACTION,
-    "帮扶满意度不高": Category.SATISFACTION,
-})  # fmt: skip
-vocabulary_aliases(Source, {"国家考核反馈": Source.NATIONAL, "国家成效考核": Source.NATIONAL,
-                            "省级考核反馈": Source.PROVINCIAL, "省考核": Source.PROVINCIAL,
-                            "巡视反馈": Source.PATROL, "审计发现": Source.AUDIT, "自查自纠": Source.SELF})  # fmt: skip
+vocabulary_aliases(
+    Category,
+    {
+        "资金闲置": Category.IDLE_FUNDS,
+        "扶贫资金闲置滞留": Category.IDLE_FUNDS,
+        "资金闲置滞留": Category.IDLE_FUNDS,
+        "住房鉴定不规范": Category.HOUSING,
+        "危房鉴定": Category.HOUSING,
+        "住房安全鉴定不规范": Category.HOUSING,
+        "健康扶贫": Category.HEALTH,
+        "健康扶贫政策落实不到位问题": Category.HEALTH,
+        "搬迁后就业": Category.RELOCATION_JOBS,
+        "搬迁后续就业难": Category.RELOCATION_JOBS,
+        "易地搬迁后续就业难": Category.RELOCATION_JOBS,
+        "利益联结不紧密": Category.BENEFIT_LINKAGE,
+        "利益联结机制不健全": Category.BENEFIT_LINKAGE,
+        "产业利益联结机制不健全": Category.BENEFIT_LINKAGE,
+        "满意度不高": Category.SATISFACTION,
+        "群众满意度不高": Category.SATISFACTION,
+        "帮扶满意度不高": Category.SATISFACTION,
+    },
+)
+vocabulary_aliases(
+    Source,
+    {
+        "国家考核反馈": Source.NATIONAL,
+        "国家成效考核": Source.NATIONAL,
+        "省级考核反馈": Source.PROVINCIAL,
+        "省考核": Source.PROVINCIAL,
+        "巡视反馈": Source.PATROL,
+        "审计发现": Source.AUDIT,
+        "自查自纠": Source.SELF,
+    },
+)
 
 
 class Status(models.TextChoices):
@@ -73,16 +93,36 @@ class Item(models.Model):
     deadline = models.DateField(_("整改时限"))
     measures = models.TextField(_("整改措施"), blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)  # cache
-    finding = models.OneToOneField("Finding", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="item", verbose_name=_("督查发现"))  # fmt: skip
+    finding = models.OneToOneField(
+        "Finding",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="item",
+        verbose_name=_("督查发现"),
+    )
     created_by = models.CharField(_("录入人"), max_length=150)
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    PRIVACY = dict.fromkeys(
-        ("id", "number", "source", "category", "area", "found_on", "deadline", "status", "finding", "created_at"),
-        "public",
-    ) | dict.fromkeys(("description", "unit", "measures"), "public") | {
-        "person": "personal", "created_by": "personal"}  # fmt: skip
+    PRIVACY = (
+        dict.fromkeys(
+            (
+                "id",
+                "number",
+                "source",
+                "category",
+                "area",
+                "found_on",
+                "deadline",
+                "status",
+                "finding",
+                "created_at",
+            ),
+            "public",
+        )
+        | dict.fromkeys(("description", "unit", "measures"), "public")
+        | {"person": "personal", "created_by": "personal"}
+    )
 
     class Meta:
         ordering = ["deadline", "number"]
@@ -109,7 +149,9 @@ class ItemStep(models.Model):
     at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
     PRIVACY = dict.fromkeys(("id", "item", "before", "after", "action", "on", "at"), "public") | {
-        "note": "personal", "actor": "personal"}  # fmt: skip
+        "note": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["item", "id"]
@@ -131,7 +173,9 @@ class Evidence(models.Model):
     at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     PRIVACY = dict.fromkeys(("id", "item", "size", "sha256", "at", "stored"), "public") | {
-        "name": "personal", "uploaded_by": "personal"}  # fmt: skip
+        "name": "personal",
+        "uploaded_by": "personal",
+    }
 
     class Meta:
         ordering = ["item", "id"]
@@ -222,8 +266,9 @@ class Finding(models.Model):
     """What a round found for one checklist item in one area; a problem becomes a rectification item."""
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="findings")
-    checklist_item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+",
-                                       verbose_name=_("清单条目"))  # fmt: skip
+    checklist_item = models.ForeignKey(
+        ChecklistItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("清单条目")
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
     note = models.TextField(_("情况说明"), blank=True)
@@ -231,7 +276,9 @@ class Finding(models.Model):
     at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
     PRIVACY = dict.fromkeys(("id", "round", "checklist_item", "area", "result", "at"), "public") | {
-        "note": "public", "recorded_by": "personal"}  # fmt: skip
+        "note": "public",
+        "recorded_by": "personal",
+    }
 
     class Meta:
         ordering = ["round", "checklist_item__position", "area"]
@@ -296,8 +343,13 @@ class ListedPerson(models.Model):
     village = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     cleared_on = models.DateField(_("销号日期"), null=True, blank=True)  # cache of the last clearance entry
 
-    PRIVACY = {"id": "public", "listed": "public", "member": "personal", "village": "public",
-               "cleared_on": "public"}  # fmt: skip
+    PRIVACY = {
+        "id": "public",
+        "listed": "public",
+        "member": "personal",
+        "village": "public",
+        "cleared_on": "public",
+    }
 
     class Meta:
         ordering = ["listed", "village", "id"]
@@ -326,7 +378,9 @@ class ListedEntry(models.Model):
     at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
     PRIVACY = dict.fromkeys(("id", "person", "kind", "on", "at"), "public") | {
-        "text": "personal", "actor": "personal"}  # fmt: skip
+        "text": "personal",
+        "actor": "personal",
+    }
 
     class Meta:
         ordering = ["person", "id"]
@@ -363,8 +417,14 @@ class Answer(models.Model):
     answered_by = models.CharField(_("答复人"), max_length=150)
     answered_at = models.DateTimeField(_("答复时间"), auto_now_add=True)
 
-    PRIVACY = {"id": "public", "question": "public", "text": "public", "office": "public",
-               "answered_by": "personal", "answered_at": "public"}  # fmt: skip
+    PRIVACY = {
+        "id": "public",
+        "question": "public",
+        "text": "public",
+        "office": "public",
+        "answered_by": "personal",
+        "answered_at": "public",
+    }
 
     class Meta:
         ordering = ["question", "id"]

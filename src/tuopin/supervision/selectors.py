@@ -51,8 +51,16 @@ def overdue_q(as_of: date) -> Q:
     return Q(deadline__lt=as_of) & ~Q(status=Status.CLOSED)
 
 
-def items_for(user: AnyUser | None, *, within: str = "", status: str = "", source: str = "", category: str = "",
-              overdue_as_of: date | None = None, query: str = "") -> QuerySet[Item]:  # fmt: skip
+def items_for(
+    user: AnyUser | None,
+    *,
+    within: str = "",
+    status: str = "",
+    source: str = "",
+    category: str = "",
+    overdue_as_of: date | None = None,
+    query: str = "",
+) -> QuerySet[Item]:
     """Items in the user's scope (None: the system, everything), narrowed by the filters given."""
     items = Item.objects.all()
     if user is None:
@@ -82,8 +90,16 @@ def overdue_report(user: AnyUser | None, *, as_of: date, within: str = "") -> di
     """`{"overdue": N, "items": [{"number", "area", "deadline", "status", "days_overdue"}]}`: the contract of
     `tuopin rectify overdue --json` and of the API, oldest deadline first."""
     items = items_for(user, within=within, overdue_as_of=as_of).order_by("deadline", "number")
-    rows = [{"number": i.number, "area": i.area_id, "deadline": i.deadline.isoformat(),
-             "status": status_label(i.status), "days_overdue": days_overdue(i, as_of)} for i in items]  # fmt: skip
+    rows = [
+        {
+            "number": i.number,
+            "area": i.area_id,
+            "deadline": i.deadline.isoformat(),
+            "status": status_label(i.status),
+            "days_overdue": days_overdue(i, as_of),
+        }
+        for i in items
+    ]
     return {"overdue": len(rows), "items": rows}
 
 
@@ -106,8 +122,11 @@ def evidence_for(user: AnyUser, evidence_id: int) -> Evidence | None:
 
 def escalated_for(user: AnyUser, as_of: date) -> QuerySet[Item]:
     """Overdue items that the user's office verifies: the level above sees what its level below let slip."""
-    lengths = [LENGTH_OF_LEVEL[level] for level, office in RESPONSIBLE.items()
-               if VERIFIER[office] == getattr(user, "role", "")]  # fmt: skip
+    lengths = [
+        LENGTH_OF_LEVEL[level]
+        for level, office in RESPONSIBLE.items()
+        if VERIFIER[office] == getattr(user, "role", "")
+    ]
     if not lengths:
         return Item.objects.none()
     return (
@@ -170,8 +189,11 @@ def reconcile(user: AnyUser | None, *, within: str, as_of: date) -> Reconciliati
     labels = dict(Source.choices)
     for row in sorted(rows, key=lambda r: (Source.values.index(r["source"]), r["part"])):
         name = names.get(row["part"], row["part"])
-        result.rows.append(ReconcileRow(str(labels[row["source"]]), row["part"], name, row["found"],
-                                        row["closed"], row["overdue"]))  # fmt: skip
+        result.rows.append(
+            ReconcileRow(
+                str(labels[row["source"]]), row["part"], name, row["found"], row["closed"], row["overdue"]
+            )
+        )
         total = by_area.setdefault(row["part"], ReconcileRow("", row["part"], name))
         total.found += row["found"]
         total.closed += row["closed"]

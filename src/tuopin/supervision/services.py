@@ -57,8 +57,13 @@ from tuopin.supervision.models import (
 
 OFFICES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP)
 # The office responsible for an item, by the level of its area, and the office one level up that verifies.
-RESPONSIBLE = {"province": Role.PROVINCE, "city": Role.CITY, "county": Role.COUNTY, "township": Role.TOWNSHIP,
-               "village": Role.TOWNSHIP}  # fmt: skip
+RESPONSIBLE = {
+    "province": Role.PROVINCE,
+    "city": Role.CITY,
+    "county": Role.COUNTY,
+    "township": Role.TOWNSHIP,
+    "village": Role.TOWNSHIP,
+}
 VERIFIER = {
     Role.PROVINCE: Role.PROVINCE,
     Role.CITY: Role.PROVINCE,
@@ -109,8 +114,14 @@ def _name(actor: User | None) -> str:
 
 
 def _deny(actor: User | None, action: str, object_type: str, object_id: str, area: str, message: str) -> None:
-    audit_record(action=action, actor=actor, object_type=object_type, object_id=object_id[:64], result="denied",
-                 area=area)  # fmt: skip
+    audit_record(
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id[:64],
+        result="denied",
+        area=area,
+    )
     raise PermissionDenied(message)
 
 
@@ -166,35 +177,77 @@ def _item_checks(data: ItemData) -> dict[str, list[str]]:
     return errors
 
 
-def item_create(*, actor: User | None, data: ItemData, finding: Finding | None = None,
-                status: str = Status.OPEN, on: date | None = None, note: str = "") -> Item:  # fmt: skip
+def item_create(
+    *,
+    actor: User | None,
+    data: ItemData,
+    finding: Finding | None = None,
+    status: str = Status.OPEN,
+    on: date | None = None,
+    note: str = "",
+) -> Item:
     """Record a rectification item (open). `status` past open is for a ledger imported from Excel: one step takes
     it there, with the import as its note; setting it verified or closed needs the verifying office."""
     if not _writes(actor, data.area_code) or (
-        status in (Status.VERIFIED, Status.CLOSED) and actor is not None
+        status in (Status.VERIFIED, Status.CLOSED)
+        and actor is not None
         and actor.role != verifying_office(data.area_code)
-    ):  # fmt: skip
-        _deny(actor, "rectify.create", "item", data.number, data.area_code,
-              _("只能在您的管辖区划内登记整改事项；已验收或已销号的事项须由上一级办理。"))  # fmt: skip
+    ):
+        _deny(
+            actor,
+            "rectify.create",
+            "item",
+            data.number,
+            data.area_code,
+            _("只能在您的管辖区划内登记整改事项；已验收或已销号的事项须由上一级办理。"),
+        )
     errors = _item_checks(data)
     if errors:
         raise ValidationError(errors)
     on = on or timezone.localdate()
     with transaction.atomic():
         item = Item.objects.create(
-            number=data.number, source=data.source, category=data.category, area_id=data.area_code,
-            description=data.description, unit=data.unit, person=data.person, found_on=data.found_on,
-            deadline=data.deadline, measures=data.measures, status=status, finding=finding,
+            number=data.number,
+            source=data.source,
+            category=data.category,
+            area_id=data.area_code,
+            description=data.description,
+            unit=data.unit,
+            person=data.person,
+            found_on=data.found_on,
+            deadline=data.deadline,
+            measures=data.measures,
+            status=status,
+            finding=finding,
             created_by=_name(actor),
-        )  # fmt: skip
-        ItemStep.objects.create(item=item, before="", after=Status.OPEN, action="create", on=data.found_on,
-                                actor=_name(actor), note=note)  # fmt: skip
+        )
+        ItemStep.objects.create(
+            item=item,
+            before="",
+            after=Status.OPEN,
+            action="create",
+            on=data.found_on,
+            actor=_name(actor),
+            note=note,
+        )
         if status != Status.OPEN:
-            ItemStep.objects.create(item=item, before=Status.OPEN, after=status, action="import", on=on,
-                                    actor=_name(actor), note=note)  # fmt: skip
-        audit_record(action="rectify.create", actor=actor, object_type="item", object_id=item.number,
-                     area=data.area_code, details={"source": data.source, "category": data.category,
-                                                   "status": status})  # fmt: skip
+            ItemStep.objects.create(
+                item=item,
+                before=Status.OPEN,
+                after=status,
+                action="import",
+                on=on,
+                actor=_name(actor),
+                note=note,
+            )
+        audit_record(
+            action="rectify.create",
+            actor=actor,
+            object_type="item",
+            object_id=item.number,
+            area=data.area_code,
+            details={"source": data.source, "category": data.category, "status": status},
+        )
     return item
 
 
@@ -207,8 +260,14 @@ def item_act(
         raise ValidationError(_("未知的办理操作。"))
     if not may_act(actor, item, step.by):
         office = responsible_office(item.area_id) if step.by == "work" else verifying_office(item.area_id)
-        _deny(actor, f"rectify.{action}", "item", item.number, item.area_id,
-              _("此操作由%(office)s办理，且须在您的管辖区划内。") % {"office": Role(office).label})  # fmt: skip
+        _deny(
+            actor,
+            f"rectify.{action}",
+            "item",
+            item.number,
+            item.area_id,
+            _("此操作由%(office)s办理，且须在您的管辖区划内。") % {"office": Role(office).label},
+        )
     if item.status not in step.before:
         raise ValidationError(
             _("当前状态“%(status)s”不能办理“%(action)s”。")
@@ -223,10 +282,23 @@ def item_act(
     with transaction.atomic():
         if not Item.objects.filter(pk=item.pk, status=item.status).update(status=step.after):
             raise StaleEdit(_("该记录已被他人修改，请刷新后重试。"))
-        written = ItemStep.objects.create(item=item, before=item.status, after=step.after, action=action,
-                                          note=note[:500], on=on, actor=_name(actor))  # fmt: skip
-        audit_record(action=f"rectify.{action}", actor=actor, object_type="item", object_id=item.number,
-                     area=item.area_id, details={"before": item.status, "after": step.after})  # fmt: skip
+        written = ItemStep.objects.create(
+            item=item,
+            before=item.status,
+            after=step.after,
+            action=action,
+            note=note[:500],
+            on=on,
+            actor=_name(actor),
+        )
+        audit_record(
+            action=f"rectify.{action}",
+            actor=actor,
+            object_type="item",
+            object_id=item.number,
+            area=item.area_id,
+            details={"before": item.status, "after": step.after},
+        )
     item.status = step.after
     return written
 
@@ -240,15 +312,38 @@ def evidence_add(*, actor: User | None, item: Item, name: str, data: bytes) -> E
     from tuopin.core.uploads import file_store
 
     if not (may_act(actor, item, "work") or may_act(actor, item, "verify")):
-        _deny(actor, "rectify.evidence", "item", item.number, item.area_id,
-              _("只有责任单位和验收单位可以上传佐证材料。"))  # fmt: skip
-    stored = file_store(EVIDENCE_FOLDER, name, data, kinds=EVIDENCE_KINDS,
-                        refused=_("只接受 PDF、JPG、PNG、XLSX、DOCX 文件：%(name)s") % {"name": name})  # fmt: skip
+        _deny(
+            actor,
+            "rectify.evidence",
+            "item",
+            item.number,
+            item.area_id,
+            _("只有责任单位和验收单位可以上传佐证材料。"),
+        )
+    stored = file_store(
+        EVIDENCE_FOLDER,
+        name,
+        data,
+        kinds=EVIDENCE_KINDS,
+        refused=_("只接受 PDF、JPG、PNG、XLSX、DOCX 文件：%(name)s") % {"name": name},
+    )
     with transaction.atomic():
-        evidence = Evidence.objects.create(item=item, name=Path(name).name[:150], stored=stored, size=len(data),
-                                           sha256=hashlib.sha256(data).hexdigest(), uploaded_by=_name(actor))  # fmt: skip
-        audit_record(action="rectify.evidence", actor=actor, object_type="item", object_id=item.number,
-                     area=item.area_id, details={"file": evidence.name, "sha256": evidence.sha256})  # fmt: skip
+        evidence = Evidence.objects.create(
+            item=item,
+            name=Path(name).name[:150],
+            stored=stored,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=_name(actor),
+        )
+        audit_record(
+            action="rectify.evidence",
+            actor=actor,
+            object_type="item",
+            object_id=item.number,
+            area=item.area_id,
+            details={"file": evidence.name, "sha256": evidence.sha256},
+        )
     return evidence
 
 
@@ -287,11 +382,25 @@ def round_create(*, actor: User | None, data: RoundData) -> Round:
     if data.ends_on < data.starts_on:
         raise ValidationError({"ends_on": [_("结束日期不能早于开始日期。")]})
     with transaction.atomic():
-        found = Round.objects.create(name=data.name, kind=data.kind, team=data.team, members=data.members,
-                                     area_id=data.area_code, checklist_id=data.checklist_id,
-                                     starts_on=data.starts_on, ends_on=data.ends_on, created_by=_name(actor))  # fmt: skip
-        audit_record(action="inspection.create", actor=actor, object_type="round", object_id=str(found.pk),
-                     area=data.area_code, details={"name": data.name, "kind": data.kind})  # fmt: skip
+        found = Round.objects.create(
+            name=data.name,
+            kind=data.kind,
+            team=data.team,
+            members=data.members,
+            area_id=data.area_code,
+            checklist_id=data.checklist_id,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            created_by=_name(actor),
+        )
+        audit_record(
+            action="inspection.create",
+            actor=actor,
+            object_type="round",
+            object_id=str(found.pk),
+            area=data.area_code,
+            details={"name": data.name, "kind": data.kind},
+        )
     return found
 
 
@@ -305,14 +414,28 @@ class Rectify:
     deadline: date
 
 
-def finding_record(*, actor: User | None, round: Round, checklist_item: ChecklistItem, area_code: str,
-                   result: str, note: str, rectify: Rectify | None = None,
-                   on: date | None = None) -> Finding:  # fmt: skip
+def finding_record(
+    *,
+    actor: User | None,
+    round: Round,
+    checklist_item: ChecklistItem,
+    area_code: str,
+    result: str,
+    note: str,
+    rectify: Rectify | None = None,
+    on: date | None = None,
+) -> Finding:
     """Record a round's finding for one checklist item in one area. A problem becomes a rectification item in the
     same transaction (source 督查 or 巡视 by the round's kind, the finding's area and note), linked back to it."""
     if not _writes(actor, area_code) or not code_in(area_code, [round.area_id]):
-        _deny(actor, "inspection.finding", "round", str(round.pk), area_code,
-              _("只能在督查范围和您的管辖区划内记录发现。"))  # fmt: skip
+        _deny(
+            actor,
+            "inspection.finding",
+            "round",
+            str(round.pk),
+            area_code,
+            _("只能在督查范围和您的管辖区划内记录发现。"),
+        )
     if checklist_item.checklist_id != round.checklist_id:
         raise ValidationError(_("该条目不属于本轮督查的清单。"))
     if Finding.objects.filter(round=round, checklist_item=checklist_item, area_id=area_code).exists():
@@ -321,18 +444,37 @@ def finding_record(*, actor: User | None, round: Round, checklist_item: Checklis
         raise ValidationError({"note": [_("发现问题时须填写情况说明、责任单位、责任人和整改时限。")]})
     on = on or min(timezone.localdate(), round.ends_on)  # found during the round
     with transaction.atomic():
-        finding = Finding.objects.create(round=round, checklist_item=checklist_item, area_id=area_code,
-                                         result=result, note=note.strip(), recorded_by=_name(actor))  # fmt: skip
-        audit_record(action="inspection.finding", actor=actor, object_type="round", object_id=str(round.pk),
-                     area=area_code, details={"item": checklist_item.position, "result": result})  # fmt: skip
+        finding = Finding.objects.create(
+            round=round,
+            checklist_item=checklist_item,
+            area_id=area_code,
+            result=result,
+            note=note.strip(),
+            recorded_by=_name(actor),
+        )
+        audit_record(
+            action="inspection.finding",
+            actor=actor,
+            object_type="round",
+            object_id=str(round.pk),
+            area=area_code,
+            details={"item": checklist_item.position, "result": result},
+        )
         if result == Result.PROBLEM and rectify is not None:
             source = Source.PATROL if round.kind == RoundKind.PATROL else Source.INSPECTION
             prefix = "XS" if round.kind == RoundKind.PATROL else "DC"
             look = f"【{checklist_item.position}. {checklist_item.look}，{checklist_item.inquiry}】"
-            data = ItemData(number=f"{prefix}{round.starts_on.year}-{round.pk:04d}-{finding.pk:05d}",
-                            source=source, category=rectify.category, area_code=area_code,
-                            description=f"{look}{finding.note}", unit=rectify.unit, person=rectify.person,
-                            found_on=on, deadline=rectify.deadline)  # fmt: skip
+            data = ItemData(
+                number=f"{prefix}{round.starts_on.year}-{round.pk:04d}-{finding.pk:05d}",
+                source=source,
+                category=rectify.category,
+                area_code=area_code,
+                description=f"{look}{finding.note}",
+                unit=rectify.unit,
+                person=rectify.person,
+                found_on=on,
+                deadline=rectify.deadline,
+            )
             item_create(actor=actor, data=data, finding=finding)
     return finding
 
@@ -345,8 +487,14 @@ def listing_create(*, actor: User | None, name: str, year: int, area_code: str) 
         _deny(actor, "listed.create", "listing", name, area_code, _("只能在您的管辖区划内发布挂牌督战名单。"))
     with transaction.atomic():
         listing = ListedList.objects.create(name=name, year=year, area_id=area_code, created_by=_name(actor))
-        audit_record(action="listed.create", actor=actor, object_type="listing", object_id=str(listing.pk),
-                     area=area_code, details={"name": name, "year": year})  # fmt: skip
+        audit_record(
+            action="listed.create",
+            actor=actor,
+            object_type="listing",
+            object_id=str(listing.pk),
+            area=area_code,
+            details={"name": name, "year": year},
+        )
     return listing
 
 
@@ -380,25 +528,39 @@ def listing_add_area(*, actor: User | None, listing: ListedList, area_code: str,
                 Member.objects.filter(
                     Q(household__status__in=(PovertyStatus.POOR, PovertyStatus.RELAPSED))
                     | Q(household__exit_year__gte=listing.year),
-                    household__village_id=area_code, left_on__isnull=True,
+                    household__village_id=area_code,
+                    left_on__isnull=True,
                     household__population_type=PopulationType.REGISTERED,
                     household__merged_into__isnull=True,
                 ).values_list("pk", flat=True)
-            )  # fmt: skip
+            )
             ListedPerson.objects.bulk_create(
                 ListedPerson(listed=listed, member_id=member, village_id=area_code) for member in members
             )
-        audit_record(action="listed.add", actor=actor, object_type="listing", object_id=str(listing.pk),
-                     area=area_code, details={"persons": len(members), "leader": leader})  # fmt: skip
+        audit_record(
+            action="listed.add",
+            actor=actor,
+            object_type="listing",
+            object_id=str(listing.pk),
+            area=area_code,
+            details={"persons": len(members), "leader": leader},
+        )
     return listed
 
 
-def listed_entry_add(*, actor: User | None, person: ListedPerson, kind: str, text: str,
-                     on: date | None = None) -> ListedEntry:  # fmt: skip
+def listed_entry_add(
+    *, actor: User | None, person: ListedPerson, kind: str, text: str, on: date | None = None
+) -> ListedEntry:
     """A measure for a listed person, their clearance, or the clearance withdrawn (a superseding entry)."""
     if not _writes(actor, person.village_id):
-        _deny(actor, "listed.entry", "listed_person", str(person.pk), person.village_id,
-              _("只能办理您的管辖区划内的挂牌督战对象。"))  # fmt: skip
+        _deny(
+            actor,
+            "listed.entry",
+            "listed_person",
+            str(person.pk),
+            person.village_id,
+            _("只能办理您的管辖区划内的挂牌督战对象。"),
+        )
     on = on or timezone.localdate()
     text = text.strip()
     if not text:
@@ -421,8 +583,13 @@ def listed_entry_add(*, actor: User | None, person: ListedPerson, kind: str, tex
         entry = ListedEntry.objects.create(
             person=person, kind=kind, text=text[:300], on=on, actor=_name(actor)
         )
-        audit_record(action=f"listed.{kind}", actor=actor, object_type="listed_person", object_id=str(person.pk),
-                     area=person.village_id)  # fmt: skip
+        audit_record(
+            action=f"listed.{kind}",
+            actor=actor,
+            object_type="listed_person",
+            object_id=str(person.pk),
+            area=person.village_id,
+        )
     return entry
 
 
@@ -436,8 +603,9 @@ def question_ask(*, actor: User | None, area_code: str, text: str) -> Question:
         raise ValidationError({"text": [_("请填写问题。")]})
     with transaction.atomic():
         question = Question.objects.create(area_id=area_code, text=text.strip(), asker=_name(actor))
-        audit_record(action="qa.ask", actor=actor, object_type="question", object_id=str(question.pk),
-                     area=area_code)  # fmt: skip
+        audit_record(
+            action="qa.ask", actor=actor, object_type="question", object_id=str(question.pk), area=area_code
+        )
     return question
 
 
@@ -450,23 +618,37 @@ def may_answer(actor: User | None, question: Question, area_codes: list[str]) ->
     )
 
 
-def answer_publish(*, actor: User | None, question: Question, text: str, office: str,
-                   area_codes: list[str]) -> Answer:  # fmt: skip
+def answer_publish(
+    *, actor: User | None, question: Question, text: str, office: str, area_codes: list[str]
+) -> Answer:
     """An office answers a question and publishes the answer to areas of its scope (at least the asker's)."""
     codes = sorted(set(area_codes) | {question.area_id})
     if not may_answer(actor, question, codes):
-        _deny(actor, "qa.answer", "question", str(question.pk), ",".join(codes),
-              _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"))  # fmt: skip
+        _deny(
+            actor,
+            "qa.answer",
+            "question",
+            str(question.pk),
+            ",".join(codes),
+            _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"),
+        )
     if not text.strip():
         raise ValidationError({"text": [_("请填写答复。")]})
     if Area.objects.filter(code__in=codes).count() != len(codes):
         raise ValidationError({"areas": [_("没有这个区划代码。")]})
     with transaction.atomic():
-        answer = Answer.objects.create(question=question, text=text.strip(), office=office.strip()[:100],
-                                       answered_by=_name(actor))  # fmt: skip
+        answer = Answer.objects.create(
+            question=question, text=text.strip(), office=office.strip()[:100], answered_by=_name(actor)
+        )
         AnswerArea.objects.bulk_create(AnswerArea(answer=answer, area_id=code) for code in codes)
-        audit_record(action="qa.answer", actor=actor, object_type="question", object_id=str(question.pk),
-                     area=",".join(codes), details={"answer": answer.pk})  # fmt: skip
+        audit_record(
+            action="qa.answer",
+            actor=actor,
+            object_type="question",
+            object_id=str(question.pk),
+            area=",".join(codes),
+            details={"answer": answer.pk},
+        )
     return answer
 
 

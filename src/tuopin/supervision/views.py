@@ -94,9 +94,15 @@ def items(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = ItemFilterForm(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    found = selectors.items_for(user, within=chosen.get("area", ""), status=chosen.get("status", ""),
-                                source=chosen.get("source", ""), category=chosen.get("category", ""),
-                                overdue_as_of=today if chosen.get("overdue") else None, query=chosen.get("q", ""))  # fmt: skip
+    found = selectors.items_for(
+        user,
+        within=chosen.get("area", ""),
+        status=chosen.get("status", ""),
+        source=chosen.get("source", ""),
+        category=chosen.get("category", ""),
+        overdue_as_of=today if chosen.get("overdue") else None,
+        query=chosen.get("q", ""),
+    )
     page = Paginator(found.order_by("deadline", "number"), 50).get_page(request.GET.get("page"))
     rows = [{"item": item, "days": days_overdue(item, today)} for item in page]
     counts = selectors.status_counts(selectors.items_for(user, within=chosen.get("area", "")))
@@ -104,9 +110,16 @@ def items(request: HttpRequest) -> HttpResponse:
     escalated = [
         {"item": i, "days": days_overdue(i, today)} for i in selectors.escalated_for(user, today)[:50]
     ]
-    context = {"filters": filters, "page": page, "rows": rows, "counts": [(v, label, counts[v])
-               for v, label in Status.choices], "overdue": overdue, "escalated": escalated,
-               "may_write": _writes(user), "query": request.GET.copy()}  # fmt: skip
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "counts": [(v, label, counts[v]) for v, label in Status.choices],
+        "overdue": overdue,
+        "escalated": escalated,
+        "may_write": _writes(user),
+        "query": request.GET.copy(),
+    }
     return render(request, "supervision/items.html", context)
 
 
@@ -114,15 +127,28 @@ def items(request: HttpRequest) -> HttpResponse:
 def item_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     codes = area_codes(user)
-    form = ItemForm(request.POST or None, initial={"area_code": codes[0] if codes else "", "source": "self",
-                                                  "found_on": timezone.localdate()})  # fmt: skip
+    form = ItemForm(
+        request.POST or None,
+        initial={"area_code": codes[0] if codes else "", "source": "self", "found_on": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            item = item_create(actor=user, data=ItemData(number=data["number"].strip(), source=data["source"],
-                               category=data["category"], area_code=data["area_code"],
-                               description=data["description"], unit=data["unit"], person=data["person"],
-                               found_on=data["found_on"], deadline=data["deadline"], measures=data["measures"]))  # fmt: skip
+            item = item_create(
+                actor=user,
+                data=ItemData(
+                    number=data["number"].strip(),
+                    source=data["source"],
+                    category=data["category"],
+                    area_code=data["area_code"],
+                    description=data["description"],
+                    unit=data["unit"],
+                    person=data["person"],
+                    found_on=data["found_on"],
+                    deadline=data["deadline"],
+                    measures=data["measures"],
+                ),
+            )
         except (ValidationError, PermissionDenied) as error:
             _refused(form, error)
         else:
@@ -140,8 +166,13 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     act = ActForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and act.is_valid():
         try:
-            item_act(actor=user, item=item, action=act.cleaned_data["action"], note=act.cleaned_data["note"],
-                     on=act.cleaned_data["on"])  # fmt: skip
+            item_act(
+                actor=user,
+                item=item,
+                action=act.cleaned_data["action"],
+                note=act.cleaned_data["note"],
+                on=act.cleaned_data["on"],
+            )
         except ValidationError as error:
             add_service_errors(act, error)
         else:
@@ -149,9 +180,16 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             return redirect("supervision:item", item_id=item.pk)
     today = timezone.localdate()
     may_upload = _writes(user) and (may_act(user, item, "work") or may_act(user, item, "verify"))
-    context = {"item": item, "steps": item.steps.all(), "evidence": item.evidence.all(), "act": act,
-               "actions": actions_for(user, item), "days": days_overdue(item, today),
-               "evidence_form": EvidenceForm(), "may_upload": may_upload and item.status != Status.CLOSED}  # fmt: skip
+    context = {
+        "item": item,
+        "steps": item.steps.all(),
+        "evidence": item.evidence.all(),
+        "act": act,
+        "actions": actions_for(user, item),
+        "days": days_overdue(item, today),
+        "evidence_form": EvidenceForm(),
+        "may_upload": may_upload and item.status != Status.CLOSED,
+    }
     return render(request, "supervision/item.html", context, status=400 if act.errors else 200)
 
 
@@ -179,13 +217,19 @@ def item_evidence(request: HttpRequest, item_id: int) -> HttpResponse:
 @require(Capability.READ)
 def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     user: Any = request.user
-    evidence = get_in_scope_or_404(request, lambda: selectors.evidence_for(user, evidence_id), what="evidence",
-                                   key=str(evidence_id))  # fmt: skip
+    evidence = get_in_scope_or_404(
+        request, lambda: selectors.evidence_for(user, evidence_id), what="evidence", key=str(evidence_id)
+    )
     path = stored_path(EVIDENCE_FOLDER, evidence.stored)
     if not path.is_file():
         raise Http404
-    audit_record(action="rectify.evidence_read", request=request, object_type="item", object_id=evidence.item.number,
-                 details={"file": evidence.name})  # fmt: skip
+    audit_record(
+        action="rectify.evidence_read",
+        request=request,
+        object_type="item",
+        object_id=evidence.item.number,
+        details={"file": evidence.name},
+    )
     content_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
     response = HttpResponse(path.read_bytes(), content_type=content_type)  # at most the upload cap
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(evidence.name)}"
@@ -208,8 +252,13 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         audit_record(action="rectify.reconcile_export", request=request, object_type="area", object_id=within)
         return _reconcile_workbook(result)
-    charts = {"children": [{"label": r.name, "code": r.area, "incidence": r.rate, "below": r.rate >= 100}
-                           for r in result.areas], "threshold": None}  # fmt: skip
+    charts = {
+        "children": [
+            {"label": r.name, "code": r.area, "incidence": r.rate, "below": r.rate >= 100}
+            for r in result.areas
+        ],
+        "threshold": None,
+    }
     context = {"form": form, "result": result, "within": within, "charts": charts}
     return render(request, "supervision/reconcile.html", context)
 
@@ -254,14 +303,30 @@ def rounds(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                found = round_create(actor=user, data=RoundData(d["name"], d["kind"], d["team"], d["members"],
-                                     d["area_code"], d["checklist"], d["starts_on"], d["ends_on"]))  # fmt: skip
+                found = round_create(
+                    actor=user,
+                    data=RoundData(
+                        d["name"],
+                        d["kind"],
+                        d["team"],
+                        d["members"],
+                        d["area_code"],
+                        d["checklist"],
+                        d["starts_on"],
+                        d["ends_on"],
+                    ),
+                )
             except (ValidationError, PermissionDenied) as error:
                 _refused(form, error)
             else:
                 return redirect("supervision:round", round_id=found.pk)
-    context = {"rounds": selectors.rounds_for(user)[:100], "form": form, "may_organise": _organises(user),
-               "may_write": _writes(user), "checklists": selectors.checklists()}  # fmt: skip
+    context = {
+        "rounds": selectors.rounds_for(user)[:100],
+        "form": form,
+        "may_organise": _organises(user),
+        "may_write": _writes(user),
+        "checklists": selectors.checklists(),
+    }
     return render(request, "supervision/rounds.html", context, status=400 if form.errors else 200)
 
 
@@ -282,8 +347,15 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
             else None
         )
         try:
-            finding_record(actor=user, round=found, checklist_item=item, area_code=d["area_code"],
-                           result=d["result"], note=d["note"], rectify=rectify)  # fmt: skip
+            finding_record(
+                actor=user,
+                round=found,
+                checklist_item=item,
+                area_code=d["area_code"],
+                result=d["result"],
+                note=d["note"],
+                rectify=rectify,
+            )
         except (ValidationError, PermissionDenied) as error:
             _refused(form, error)
         else:
@@ -291,8 +363,13 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
             return redirect("supervision:round", round_id=found.pk)
     findings = list(selectors.findings_for(user, found))
     by_item = [(i, [f for f in findings if f.checklist_item_id == i.pk]) for i in items]
-    context = {"round": found, "by_item": by_item, "form": form, "may_record": _writes(user),
-               "problems": sum(1 for f in findings if f.result == Result.PROBLEM)}  # fmt: skip
+    context = {
+        "round": found,
+        "by_item": by_item,
+        "form": form,
+        "may_record": _writes(user),
+        "problems": sum(1 for f in findings if f.result == Result.PROBLEM),
+    }
     return render(request, "supervision/round.html", context, status=400 if form.errors else 200)
 
 
@@ -302,8 +379,10 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 @require(Capability.READ)
 def listings(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = ListingForm(request.POST or None, initial={"year": timezone.localdate().year,
-                                                      "area_code": (area_codes(user) or [""])[0]})  # fmt: skip
+    form = ListingForm(
+        request.POST or None,
+        initial={"year": timezone.localdate().year, "area_code": (area_codes(user) or [""])[0]},
+    )
     if request.method == "POST":
         if not _organises(user):
             raise Http404
@@ -315,41 +394,60 @@ def listings(request: HttpRequest) -> HttpResponse:
                 _refused(form, error)
             else:
                 return redirect("supervision:listing", listing_id=listing.pk)
-    context = {"listings": selectors.listings_for(user)[:100], "form": form, "may_organise": _organises(user),
-               "may_write": _writes(user)}  # fmt: skip
+    context = {
+        "listings": selectors.listings_for(user)[:100],
+        "form": form,
+        "may_organise": _organises(user),
+        "may_write": _writes(user),
+    }
     return render(request, "supervision/listings.html", context, status=400 if form.errors else 200)
 
 
 @require(Capability.READ)
 def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     user: Any = request.user
-    listing = get_in_scope_or_404(request, lambda: selectors.listing_for(user, listing_id), what="listing",
-                                  key=str(listing_id))  # fmt: skip
+    listing = get_in_scope_or_404(
+        request, lambda: selectors.listing_for(user, listing_id), what="listing", key=str(listing_id)
+    )
     form = ListedAreaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            listing_add_area(actor=user, listing=listing, area_code=form.cleaned_data["area_code"],
-                             leader=form.cleaned_data["leader"])  # fmt: skip
+            listing_add_area(
+                actor=user,
+                listing=listing,
+                area_code=form.cleaned_data["area_code"],
+                leader=form.cleaned_data["leader"],
+            )
         except (ValidationError, PermissionDenied) as error:
             _refused(form, error)
         else:
             return redirect("supervision:listing", listing_id=listing.pk)
     rows = selectors.listed_areas_for(user, listing)
-    context = {"listing": listing, "rows": rows, "form": form, "may_organise": _organises(user),
-               "cleared": sum(1 for r in rows if r.is_cleared)}  # fmt: skip
+    context = {
+        "listing": listing,
+        "rows": rows,
+        "form": form,
+        "may_organise": _organises(user),
+        "cleared": sum(1 for r in rows if r.is_cleared),
+    }
     return render(request, "supervision/listing.html", context, status=400 if form.errors else 200)
 
 
 @require(Capability.READ)
 def listed_area(request: HttpRequest, listed_id: int) -> HttpResponse:
     user: Any = request.user
-    listed = get_in_scope_or_404(request, lambda: selectors.listed_area_for(user, listed_id), what="listed_area",
-                                 key=str(listed_id))  # fmt: skip
+    listed = get_in_scope_or_404(
+        request, lambda: selectors.listed_area_for(user, listed_id), what="listed_area", key=str(listed_id)
+    )
     form = EntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        person = get_in_scope_or_404(request, lambda: selectors.listed_person_for(user, d["person"]),
-                                     what="listed_person", key=str(d["person"]))  # fmt: skip
+        person = get_in_scope_or_404(
+            request,
+            lambda: selectors.listed_person_for(user, d["person"]),
+            what="listed_person",
+            key=str(d["person"]),
+        )
         if person.listed_id != listed.pk:
             raise Http404
         try:
@@ -360,8 +458,12 @@ def listed_area(request: HttpRequest, listed_id: int) -> HttpResponse:
             messages.success(request, _("已记录。"))
         return redirect("supervision:listed", listed_id=listed.pk)
     persons = list(selectors.listed_persons_for(user, listed))
-    context = {"listed": listed, "persons": persons, "may_write": _writes(user),
-               "cleared": sum(1 for p in persons if p.cleared_on)}  # fmt: skip
+    context = {
+        "listed": listed,
+        "persons": persons,
+        "may_write": _writes(user),
+        "cleared": sum(1 for p in persons if p.cleared_on),
+    }
     return render(request, "supervision/listed.html", context)
 
 
@@ -375,8 +477,9 @@ def questions(request: HttpRequest) -> HttpResponse:
     form = QuestionForm(request.POST or None, initial={"area_code": (area_codes(user) or [""])[0]})
     if request.method == "POST" and form.is_valid():
         try:
-            question = question_ask(actor=user, area_code=form.cleaned_data["area_code"],
-                                    text=form.cleaned_data["text"])  # fmt: skip
+            question = question_ask(
+                actor=user, area_code=form.cleaned_data["area_code"], text=form.cleaned_data["text"]
+            )
         except (ValidationError, PermissionDenied) as error:
             _refused(form, error)
         else:
@@ -390,20 +493,30 @@ def questions(request: HttpRequest) -> HttpResponse:
 @require(Capability.READ)
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     user: Any = request.user
-    question = get_in_scope_or_404(request, lambda: selectors.question_for(user, question_id), what="question",
-                                   key=str(question_id))  # fmt: skip
+    question = get_in_scope_or_404(
+        request, lambda: selectors.question_for(user, question_id), what="question", key=str(question_id)
+    )
     form = AnswerForm(request.POST or None, initial={"areas": question.area_id})
     if request.method == "POST" and form.is_valid():
         try:
-            answer_publish(actor=user, question=question, text=form.cleaned_data["text"],
-                           office=form.cleaned_data["office"], area_codes=form.codes())  # fmt: skip
+            answer_publish(
+                actor=user,
+                question=question,
+                text=form.cleaned_data["text"],
+                office=form.cleaned_data["office"],
+                area_codes=form.codes(),
+            )
         except (ValidationError, PermissionDenied) as error:
             _refused(form, error)
         else:
             messages.success(request, _("答复已发布。"))
             return redirect("supervision:question", question_id=question.pk)
-    context = {"question": question, "answers": question.visible, "form": form,  # type: ignore[attr-defined]
-               "may_answer": _organises(user)}  # fmt: skip
+    context = {
+        "question": question,
+        "answers": question.visible,  # type: ignore[attr-defined]
+        "form": form,
+        "may_answer": _organises(user),
+    }
     return render(request, "supervision/question.html", context, status=400 if form.errors else 200)
 
 

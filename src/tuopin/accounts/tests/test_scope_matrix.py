@@ -44,18 +44,44 @@ def test_signed_in_pages_are_not_cached(make_user: MakeUser) -> None:
 @pytest.mark.parametrize(
     ("held", "within", "expected"),
     [
-        (["1301"], "", {"1301", "130126", "130126100", "130126100201", "130126100202", "130127", "130127100",
-                        "130127100201", "130127100202"}),
+        (
+            ["1301"],
+            "",
+            {
+                "1301",
+                "130126",
+                "130126100",
+                "130126100201",
+                "130126100202",
+                "130127",
+                "130127100",
+                "130127100201",
+                "130127100202",
+            },
+        ),
         (["1301"], "130127", {"130127", "130127100", "130127100201", "130127100202"}),
-        (["130126", "130722"], "13", {"130126", "130126100", "130126100201", "130126100202", "130722",
-                                     "130722100", "130722100201", "130722100202"}),
+        (
+            ["130126", "130722"],
+            "13",
+            {
+                "130126",
+                "130126100",
+                "130126100201",
+                "130126100202",
+                "130722",
+                "130722100",
+                "130722100201",
+                "130722100202",
+            },
+        ),
         (["130126"], "1307", set()),
         (["130126"], "1301261", {"130126100", "130126100201", "130126100202"}),
     ],
     ids=["held", "narrowed to a child", "above the held codes", "outside", "a digit prefix"],
-)  # fmt: skip
-def test_scope_narrowed_to_an_area_is_the_intersection(make_user: MakeUser, held: list[str], within: str,
-                                                      expected: set[str]) -> None:  # fmt: skip
+)
+def test_scope_narrowed_to_an_area_is_the_intersection(
+    make_user: MakeUser, held: list[str], within: str, expected: set[str]
+) -> None:
     user = make_user("narrowed", "inspector", *held)
     codes = set(Area.objects.filter(scope_q(user, "code", within=within)).values_list("code", flat=True))
     assert codes == expected

@@ -30,8 +30,11 @@ def _token(user: User, name: str = "etl") -> tuple[str, Token]:
 
 
 def _revocations(user: User) -> list[dict[str, Any]]:
-    return [e.details for e in AuditEvent.objects.filter(action="token.revoke", result="ok").order_by("seq")
-            if e.details.get("user") == user.username]  # fmt: skip
+    return [
+        e.details
+        for e in AuditEvent.objects.filter(action="token.revoke", result="ok").order_by("seq")
+        if e.details.get("user") == user.username
+    ]
 
 
 def test_it_lists_own_tokens_by_prefix_and_never_the_secret(

@@ -30,8 +30,12 @@ class Api:
 
     def send(self, method: str, path: str, body: dict[str, Any], **params: Any) -> Any:
         query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
-        return getattr(self.client, method)(f"/api/v1{path}{query}", json.dumps(body, default=str),
-                                            content_type="application/json", **self.auth)  # fmt: skip
+        return getattr(self.client, method)(
+            f"/api/v1{path}{query}",
+            json.dumps(body, default=str),
+            content_type="application/json",
+            **self.auth,
+        )
 
 
 @pytest.fixture
@@ -72,8 +76,14 @@ def test_a_disabled_user_s_token_stops_working(households: None, own: User) -> N
 def test_it_registers_a_household_with_validation_and_history(tree: object, own: User) -> None:
     api = Api(own)
     head = make_id("130126", date(1975, 1, 2), 31, female=False)
-    body = {"number": "130126100202777", "village": "130126100202", "population_type": "registered",
-            "category": "general", "reason": "新识别", "members": [{"name": "孙立", "id_number": head, "relation": "head"}]}  # fmt: skip
+    body = {
+        "number": "130126100202777",
+        "village": "130126100202",
+        "population_type": "registered",
+        "category": "general",
+        "reason": "新识别",
+        "members": [{"name": "孙立", "id_number": head, "relation": "head"}],
+    }
     created = api.send("post", "/households", body)
     assert created.status_code == 201, created.content
     assert created.json()["members"][0]["id_number"] != head
@@ -83,11 +93,17 @@ def test_it_registers_a_household_with_validation_and_history(tree: object, own:
     assert "一人只能属于一户" in " ".join(duplicate.json()["messages"])
 
 
-def test_it_refuses_writes_outside_the_scope_and_for_read_only_tokens(households: None, own: User,
-                                                                      inspector: User) -> None:  # fmt: skip
+def test_it_refuses_writes_outside_the_scope_and_for_read_only_tokens(
+    households: None, own: User, inspector: User
+) -> None:
     head = make_id("130127", date(1975, 1, 2), 32, female=False)
-    body = {"number": "H555", "village": "130127100202", "population_type": "registered", "reason": "x",
-            "members": [{"name": "钱", "id_number": head, "relation": "head"}]}  # fmt: skip
+    body = {
+        "number": "H555",
+        "village": "130127100202",
+        "population_type": "registered",
+        "reason": "x",
+        "members": [{"name": "钱", "id_number": head, "relation": "head"}],
+    }
     assert Api(own).send("post", "/households", body).status_code == 403
     body_in_scope = {
         **body,
@@ -120,8 +136,11 @@ def test_a_stale_patch_is_a_conflict(households: None, own: User) -> None:
 
 def test_incomes_are_put_and_derived(households: None, own: User) -> None:
     api = Api(own)
-    response = api.send("put", "/households/H001/incomes/2019", {"wage": "9000", "transfer": "600", "costs": "300",
-                                                                 "reason": "核算"})  # fmt: skip
+    response = api.send(
+        "put",
+        "/households/H001/incomes/2019",
+        {"wage": "9000", "transfer": "600", "costs": "300", "reason": "核算"},
+    )
     assert response.status_code == 200
     assert response.json()["net"] == "9300.00"
     assert response.json()["per_capita_net"] == "3100.00"

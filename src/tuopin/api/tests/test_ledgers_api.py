@@ -29,9 +29,17 @@ def _auth(user: User) -> dict[str, str]:
 
 
 def _item(number: str, area: str, deadline: date, status: str = "open") -> Item:
-    data = ItemData(number=number, source="national", category="idle_funds", area_code=area,
-                    description="扶贫资金闲置", unit="乡政府", person="张三", found_on=date(2019, 6, 1),
-                    deadline=deadline)  # fmt: skip
+    data = ItemData(
+        number=number,
+        source="national",
+        category="idle_funds",
+        area_code=area,
+        description="扶贫资金闲置",
+        unit="乡政府",
+        person="张三",
+        found_on=date(2019, 6, 1),
+        deadline=deadline,
+    )
     return item_create(actor=None, data=data, status=status)
 
 
@@ -51,12 +59,22 @@ def _workbook(rows: list[dict[str, Any]]) -> io.BytesIO:
     return buffer
 
 
-ROW = {"number": "ZG-100", "source": "audit", "category": "housing", "area": VILLAGE, "description": "危房鉴定不规范",
-       "unit": "住建局", "person": "李四", "found_on": date(2020, 3, 1), "deadline": date(2020, 5, 31)}  # fmt: skip
+ROW = {
+    "number": "ZG-100",
+    "source": "audit",
+    "category": "housing",
+    "area": VILLAGE,
+    "description": "危房鉴定不规范",
+    "unit": "住建局",
+    "person": "李四",
+    "found_on": date(2020, 3, 1),
+    "deadline": date(2020, 5, 31),
+}
 
 
-def test_the_ledgers_are_listed_with_their_columns_and_who_may_import(tree: object, own: User,
-                                                                      inspector: User) -> None:  # fmt: skip
+def test_the_ledgers_are_listed_with_their_columns_and_who_may_import(
+    tree: object, own: User, inspector: User
+) -> None:
     listed = Client().get("/api/v1/ledgers", **_auth(own)).json()
     names = [ledger["name"] for ledger in listed]
     assert {"rectification", "duties", "visits", "pairings", "projects", "funds", "loans"} <= set(names)
@@ -122,10 +140,22 @@ def test_overdue_items_are_the_commands_json_in_the_users_scope(items: None, own
 
 
 def test_visit_compliance_is_the_commands_json(tree: object, own: User, capsys: Any) -> None:
-    duty_record(actor=None, who="王芳", target_type="village", target_code=VILLAGE, frequency="quarter",
-                valid_from=date(2019, 1, 1))  # fmt: skip
-    visit_record(actor=None, who="王芳", on=date(2019, 8, 2), target_type="village", target_code=VILLAGE,
-                 purpose="走访")  # fmt: skip
+    duty_record(
+        actor=None,
+        who="王芳",
+        target_type="village",
+        target_code=VILLAGE,
+        frequency="quarter",
+        valid_from=date(2019, 1, 1),
+    )
+    visit_record(
+        actor=None,
+        who="王芳",
+        on=date(2019, 8, 2),
+        target_type="village",
+        target_code=VILLAGE,
+        purpose="走访",
+    )
     client = Client()
     response = client.get("/api/v1/visits/compliance", {"period": "2019H2"}, **_auth(own)).json()
     assert (response["period"], response["duties"], response["met"]) == ("2019H2", 2, 1)

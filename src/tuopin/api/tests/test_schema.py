@@ -73,8 +73,9 @@ def test_the_api_conforms_with_an_out_of_scope_token(api_schema: Any, gaoyi_toke
     assert _run_all(api_schema, gaoyi_token, hidden="H001") >= 6
 
 
-def test_text_with_a_nul_character_is_refused_not_a_server_error(register: RegisterHousehold,
-                                                                 make_user: MakeUser) -> None:  # fmt: skip
+def test_text_with_a_nul_character_is_refused_not_a_server_error(
+    register: RegisterHousehold, make_user: MakeUser
+) -> None:
     from django.test import Client
 
     from tuopin.accounts.services import token_create

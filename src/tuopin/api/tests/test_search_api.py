@@ -23,8 +23,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def households(register: RegisterHousehold) -> dict[str, Household]:
-    return {"H001": register("H001"), "H002": register("H002", village="130126100202", category="dibao"),
-            "H900": register("H900", village="130127100201", head="高大伟")}  # fmt: skip
+    return {
+        "H001": register("H001"),
+        "H002": register("H002", village="130126100202", category="dibao"),
+        "H900": register("H900", village="130127100201", head="高大伟"),
+    }
 
 
 def _id(household: Household) -> str:
@@ -37,13 +40,15 @@ def _auth(user: User) -> dict[str, str]:
 
 
 def _search(user_auth: dict[str, str], **body: Any) -> Any:
-    return Client().post("/api/v1/households/search", json.dumps(body), content_type="application/json",
-                         **user_auth)  # fmt: skip
+    return Client().post(
+        "/api/v1/households/search", json.dumps(body), content_type="application/json", **user_auth
+    )
 
 
 @pytest.mark.parametrize("spaced", [False, True])
-def test_a_get_with_an_id_number_is_refused_and_not_searched(households: dict[str, Household], own: User,
-                                                             spaced: bool) -> None:  # fmt: skip
+def test_a_get_with_an_id_number_is_refused_and_not_searched(
+    households: dict[str, Household], own: User, spaced: bool
+) -> None:
     full = _id(households["H001"])
     q = f"{full[:6]} {full[6:]}" if spaced else full
     response = Client().get("/api/v1/households", {"q": q}, **_auth(own))
@@ -62,8 +67,9 @@ def test_a_get_still_filters_by_name_number_and_codes(households: dict[str, Hous
     assert [item["number"] for item in by_category["items"]] == ["H002"]
 
 
-def test_the_post_search_finds_by_id_number_in_scope_and_is_audited(households: dict[str, Household],
-                                                                   own: User) -> None:  # fmt: skip
+def test_the_post_search_finds_by_id_number_in_scope_and_is_audited(
+    households: dict[str, Household], own: User
+) -> None:
     auth = _auth(own)
     full = _id(households["H001"])
     response = _search(auth, q=full)

@@ -55,16 +55,25 @@ def test_level_of_refuses_other_lengths(code: str) -> None:
 
 def test_parent_code_is_the_prefix_one_level_up() -> None:
     assert [parent_code(code) for code in ("13", "1301", "130126", "130126100", VILLAGE)] == [
-        None, "13", "1301", "130126", "130126100",
-    ]  # fmt: skip
+        None,
+        "13",
+        "1301",
+        "130126",
+        "130126100",
+    ]
     with pytest.raises(ValueError, match="not a division code"):
         parent_code("13012")
 
 
 def test_child_length_is_the_next_level() -> None:
     assert [child_length(code) for code in ("", "13", "1301", "130126", "130126100", VILLAGE)] == [
-        2, 4, 6, 9, 12, None,
-    ]  # fmt: skip
+        2,
+        4,
+        6,
+        9,
+        12,
+        None,
+    ]
     assert [child_length(n) for n in (0, 2, 4, 6, 9, 12)] == [2, 4, 6, 9, 12, None]
     assert child_length("13012") == child_length(5) == 6  # between two levels: the next one
 

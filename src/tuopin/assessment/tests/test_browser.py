@@ -16,11 +16,22 @@ from tuopin.registry.tests.conftest import RegisterHousehold
 pytestmark = pytest.mark.browser
 
 
-def test_run_an_assessment_and_open_a_households_reasons(page: Any, own: User, register: RegisterHousehold,  # noqa: F811
-                                                         tree: dict[str, Area]) -> None:  # fmt: skip
+def test_run_an_assessment_and_open_a_households_reasons(
+    page: Any,  # noqa: F811
+    own: User,
+    register: RegisterHousehold,
+    tree: dict[str, Area],
+) -> None:
     household = register("130126100201001", water_safe=True)
-    Income.objects.create(household=household, year=2019, wage=Decimal("9000"), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
+    Income.objects.create(
+        household=household,
+        year=2019,
+        wage=Decimal("9000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
     AreaYear.objects.create(area=tree["130126100201"], year=2019, rural_population=300)
     _sign_in(page, "lingshou")
     page.wait_for_url(HOME)
@@ -45,16 +56,26 @@ def test_run_an_assessment_and_open_a_households_reasons(page: Any, own: User, r
     assert "人均纯收入 3000.00 元，标准 3218 元" in income.inner_text()
 
 
-def test_a_what_if_run_shows_the_households_a_higher_line_would_keep(page: Any, own: User,  # noqa: F811
-                                                                     register: RegisterHousehold,
-                                                                     tree: dict[str, Area]) -> None:  # fmt: skip
+def test_a_what_if_run_shows_the_households_a_higher_line_would_keep(
+    page: Any,  # noqa: F811
+    own: User,
+    register: RegisterHousehold,
+    tree: dict[str, Area],
+) -> None:
     for number, net in (
         ("130126100201001", "10000"),
         ("130126100201002", "30000"),
     ):  # 3,333 and 10,000 per head
         household = register(number, water_safe=True)
-        Income.objects.create(household=household, year=2019, wage=Decimal(net), business=0, property_income=0,
-                              transfer=0, costs=0)  # fmt: skip
+        Income.objects.create(
+            household=household,
+            year=2019,
+            wage=Decimal(net),
+            business=0,
+            property_income=0,
+            transfer=0,
+            costs=0,
+        )
     AreaYear.objects.create(area=tree["130126100"], year=2019, rural_population=300)
     _sign_in(page, "lingshou")
     page.wait_for_url(HOME)
@@ -75,8 +96,10 @@ def test_a_what_if_run_shows_the_households_a_higher_line_would_keep(page: Any, 
     assert "0.00%" in township and "1.00%" in township  # 3 persons of 300 under the higher line
 
 
-def test_a_province_office_records_a_county_evaluation_and_reads_the_rates(page: Any,  # noqa: F811
-                                                                           make_user: Any) -> None:  # fmt: skip
+def test_a_province_office_records_a_county_evaluation_and_reads_the_rates(
+    page: Any,  # noqa: F811
+    make_user: Any,
+) -> None:
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -94,9 +117,17 @@ def test_a_province_office_records_a_county_evaluation_and_reads_the_rates(page:
     page.click("text=贫困县退出专项评估")
     form = page.locator("[data-testid=evaluation-form]")
     form.locator("select[name=county]").select_option("130126")
-    for name, value in (("year", "2019"), ("sampled_exited", "1000"), ("wrong_exits", "25"),
-                        ("sampled_unregistered", "500"), ("missed", "3"), ("surveyed_households", "300"),
-                        ("approving_households", "285"), ("evaluated_on", "2019-11-15"), ("evaluator", "第三方评估机构")):  # fmt: skip
+    for name, value in (
+        ("year", "2019"),
+        ("sampled_exited", "1000"),
+        ("wrong_exits", "25"),
+        ("sampled_unregistered", "500"),
+        ("missed", "3"),
+        ("surveyed_households", "300"),
+        ("approving_households", "285"),
+        ("evaluated_on", "2019-11-15"),
+        ("evaluator", "第三方评估机构"),
+    ):
         form.locator(f"[name={name}]").fill(value)
     form.locator("button").click()
     row = page.locator("[data-testid=evaluations] tr", has_text="灵寿县")

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 def _household(register: RegisterHousehold, number: str, net: str) -> None:
     household = register(number, water_safe=True)
-    Income.objects.create(household=household, year=2019, wage=Decimal(net), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
+    Income.objects.create(
+        household=household, year=2019, wage=Decimal(net), business=0, property_income=0, transfer=0, costs=0
+    )
 
 
 def test_assess_household_json(register: RegisterHousehold, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,8 +43,14 @@ def test_assess_household_json(register: RegisterHousehold, capsys: pytest.Captu
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "db"])
-def test_assess_area_json(register: RegisterHousehold, tree: dict[str, Area], engine: str,
-                          capsys: pytest.CaptureFixture[str], settings: Any, tmp_path: Any) -> None:  # fmt: skip
+def test_assess_area_json(
+    register: RegisterHousehold,
+    tree: dict[str, Area],
+    engine: str,
+    capsys: pytest.CaptureFixture[str],
+    settings: Any,
+    tmp_path: Any,
+) -> None:
     settings.DATA_DIR = tmp_path
     _household(register, "H001", "9000")
     _household(register, "H002", "12000")
@@ -54,9 +61,15 @@ def test_assess_area_json(register: RegisterHousehold, tree: dict[str, Area], en
     assert data["households"] == {"assessed": 2, "may_exit": 1, "remain_poor": 1}
     areas = {a["code"]: a for a in data["areas"]}
     assert set(areas) == {"130126", "130126100", "130126100201", "130126100202"}
-    assert areas["130126100201"] == {"code": "130126100201", "level": "village", "rural_population": 1000,
-                                     "poor_persons": 3, "incidence": 0.003, "may_exit": True,
-                                     "reasons": ["贫困发生率 0.30% 低于 2%"]}  # fmt: skip
+    assert areas["130126100201"] == {
+        "code": "130126100201",
+        "level": "village",
+        "rural_population": 1000,
+        "poor_persons": 3,
+        "incidence": 0.003,
+        "may_exit": True,
+        "reasons": ["贫困发生率 0.30% 低于 2%"],
+    }
     assert areas["130126"]["level"] == "county" and areas["130126"]["incidence"] is None
 
 
@@ -70,9 +83,13 @@ def test_the_household_page_shows_the_decision_and_its_reasons(
     assert "人均纯收入 3000.00 元，标准 3218 元" in page
 
 
-def test_what_if_shows_both_sides_and_touches_nothing(register: RegisterHousehold, tree: dict[str, Area],
-                                                      capsys: pytest.CaptureFixture[str], settings: Any,
-                                                      tmp_path: Any) -> None:  # fmt: skip
+def test_what_if_shows_both_sides_and_touches_nothing(
+    register: RegisterHousehold,
+    tree: dict[str, Area],
+    capsys: pytest.CaptureFixture[str],
+    settings: Any,
+    tmp_path: Any,
+) -> None:
     from tuopin.assessment.models import Run
     from tuopin.policy.models import PolicyValue
     from tuopin.registry.models import Change

@@ -20,15 +20,28 @@ from tuopin.conftest import MakeUser, RegisterHousehold, client_for
 from tuopin.registry.models import Income
 
 pytestmark = pytest.mark.django_db
-GOOD = {"sampled_exited": 1000, "wrong_exits": 19, "sampled_unregistered": 500, "missed": 9,
-        "surveyed_households": 300, "approving_households": 280}  # fmt: skip
+GOOD = {
+    "sampled_exited": 1000,
+    "wrong_exits": 19,
+    "sampled_unregistered": 500,
+    "missed": 9,
+    "surveyed_households": 300,
+    "approving_households": 280,
+}
 
 
 @pytest.fixture
 def county(register: RegisterHousehold, tree: dict[str, Area]) -> None:
     household = register("H001", water_safe=True)
-    Income.objects.create(household=household, year=2019, wage=Decimal("12000"), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
+    Income.objects.create(
+        household=household,
+        year=2019,
+        wage=Decimal("12000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
     AreaYear.objects.create(area=tree["130126"], year=2019, rural_population=10_000)
 
 
@@ -54,10 +67,17 @@ def test_without_an_evaluation_the_county_awaits_it(county: None, engine: str, t
         ({"surveyed_households": 0, "approving_households": 0}, False, "群众认可度：没有样本"),
     ],
 )
-def test_the_three_rates_decide_with_the_incidence(county: None, engine: str, tmp_path: Path,
-                                                   change: dict[str, int], may_exit: bool, failing: str | None) -> None:  # fmt: skip
-    evaluation_record(actor=None, county="130126", year=2019, counts={**GOOD, **change},
-                      evaluated_on=date(2019, 11, 1), evaluator="第三方评估机构")  # fmt: skip
+def test_the_three_rates_decide_with_the_incidence(
+    county: None, engine: str, tmp_path: Path, change: dict[str, int], may_exit: bool, failing: str | None
+) -> None:
+    evaluation_record(
+        actor=None,
+        county="130126",
+        year=2019,
+        counts={**GOOD, **change},
+        evaluated_on=date(2019, 11, 1),
+        evaluator="第三方评估机构",
+    )
     row = _county(engine, tmp_path)
     assert row["may_exit"] is may_exit
     assert row["reasons"][0] == "贫困发生率 0.00% 低于 2%"
@@ -73,27 +93,49 @@ def test_the_three_rates_decide_with_the_incidence(county: None, engine: str, tm
 
 def test_who_records_evaluations_and_bad_counts(county: None, make_user: MakeUser, own: User) -> None:
     with pytest.raises(PermissionDenied):
-        evaluation_record(actor=own, county="130126", year=2019, counts=GOOD, evaluated_on=date(2019, 11, 1),
-                          evaluator="x")  # fmt: skip
+        evaluation_record(
+            actor=own, county="130126", year=2019, counts=GOOD, evaluated_on=date(2019, 11, 1), evaluator="x"
+        )
     assert AuditEvent.objects.filter(action="assessment.evaluation", result="denied").exists()
     hebei = make_user("hebei", "province", "13")
     with pytest.raises(ValidationError) as refused:
-        evaluation_record(actor=hebei, county="130126", year=2019, counts={**GOOD, "wrong_exits": 1001},
-                          evaluated_on=date(2019, 11, 1), evaluator="")  # fmt: skip
+        evaluation_record(
+            actor=hebei,
+            county="130126",
+            year=2019,
+            counts={**GOOD, "wrong_exits": 1001},
+            evaluated_on=date(2019, 11, 1),
+            evaluator="",
+        )
     assert set(refused.value.message_dict) == {"wrong_exits", "evaluator"}
     assert not CountyEvaluation.objects.exists()
-    row = evaluation_record(actor=hebei, county="130126", year=2019, counts=GOOD, evaluated_on=date(2019, 11, 1),
-                            evaluator="第三方")  # fmt: skip
-    again = evaluation_record(actor=hebei, county="130126", year=2019, counts={**GOOD, "missed": 5},
-                              evaluated_on=date(2019, 11, 2), evaluator="第三方", version=row.version)  # fmt: skip
+    row = evaluation_record(
+        actor=hebei,
+        county="130126",
+        year=2019,
+        counts=GOOD,
+        evaluated_on=date(2019, 11, 1),
+        evaluator="第三方",
+    )
+    again = evaluation_record(
+        actor=hebei,
+        county="130126",
+        year=2019,
+        counts={**GOOD, "missed": 5},
+        evaluated_on=date(2019, 11, 2),
+        evaluator="第三方",
+        version=row.version,
+    )
     assert (again.pk, again.version, again.missed) == (row.pk, 2, 5)
 
 
 def test_the_page_lists_rates_and_takes_a_record(county: None, make_user: MakeUser, own: User) -> None:
     hebei = make_user("hebei", "province", "13")
     client = client_for(hebei)
-    response = client.post("/assessment/evaluations/", {"county": "130126", "year": 2019, **GOOD,
-                                                        "evaluated_on": "2019-11-01", "evaluator": "第三方"})  # fmt: skip
+    response = client.post(
+        "/assessment/evaluations/",
+        {"county": "130126", "year": 2019, **GOOD, "evaluated_on": "2019-11-01", "evaluator": "第三方"},
+    )
     assert response.status_code == 302
     page = client.get("/assessment/evaluations/").content.decode()
     assert "1.90%" in page and "93.33%" in page and 'data-testid="evaluation-form"' in page

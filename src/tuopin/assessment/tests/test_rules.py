@@ -43,8 +43,15 @@ def _ready(
     """A household of three that meets every check in 2019 unless a test changes one thing."""
     household = register(number, **{"water_safe": True, **values})
     if net:
-        Income.objects.create(household=household, year=YEAR, wage=Decimal(net), business=0, property_income=0,
-                              transfer=0, costs=0)  # fmt: skip
+        Income.objects.create(
+            household=household,
+            year=YEAR,
+            wage=Decimal(net),
+            business=0,
+            property_income=0,
+            transfer=0,
+            costs=0,
+        )
     return household
 
 
@@ -70,8 +77,15 @@ def test_net_income_is_after_costs_and_over_the_members_of_the_year(
     register: RegisterHousehold, engine: str, tmp_path: Path
 ) -> None:
     household = _ready(register, net="")
-    Income.objects.create(household=household, year=YEAR, wage=Decimal("5000"), business=Decimal("3000"),
-                          property_income=Decimal("100"), transfer=Decimal("1600"), costs=Decimal("45.99"))  # fmt: skip
+    Income.objects.create(
+        household=household,
+        year=YEAR,
+        wage=Decimal("5000"),
+        business=Decimal("3000"),
+        property_income=Decimal("100"),
+        transfer=Decimal("1600"),
+        costs=Decimal("45.99"),
+    )
     assert _decide(household, engine, tmp_path)["income"] is True  # 9,654.01 net over 3 members
     Income.objects.filter(household=household).update(costs=Decimal("46"))
     assert _decide(household, engine, tmp_path)["income"] is False  # 9,654 over 3 is the line itself
@@ -105,9 +119,14 @@ def test_no_income_record_fails_income_with_that_reason(
     ],
 )
 def test_compulsory_education_by_age_on_the_cutoff_date(
-    register: RegisterHousehold, engine: str, tmp_path: Path, born: date, school_status: str, grade: int | None,
+    register: RegisterHousehold,
+    engine: str,
+    tmp_path: Path,
+    born: date,
+    school_status: str,
+    grade: int | None,
     ok: bool,
-) -> None:  # fmt: skip
+) -> None:
     household = _ready(register)
     _child(household, birth_date=born, school_status=school_status, disability_grade=grade)
     decided = _decide(household, engine, tmp_path)

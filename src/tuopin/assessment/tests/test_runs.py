@@ -27,16 +27,27 @@ def _data_dir(settings: Any, tmp_path: Path) -> None:
 
 
 def _registry(register: RegisterHousehold, tree: dict[str, Area]) -> None:
-    for number, village, net in (("H001", "130126100201", "9000"), ("H002", "130126100201", "12000"),
-                                 ("H900", "130127100201", "9000")):  # fmt: skip
+    for number, village, net in (
+        ("H001", "130126100201", "9000"),
+        ("H002", "130126100201", "12000"),
+        ("H900", "130127100201", "9000"),
+    ):
         household = register(number, village=village, water_safe=True)
-        Income.objects.create(household=household, year=2019, wage=Decimal(net), business=0, property_income=0,
-                              transfer=0, costs=0)  # fmt: skip
+        Income.objects.create(
+            household=household,
+            year=2019,
+            wage=Decimal(net),
+            business=0,
+            property_income=0,
+            transfer=0,
+            costs=0,
+        )
     AreaYear.objects.create(area=tree["130126100201"], year=2019, rural_population=600)
 
 
-def test_a_run_is_stored_with_its_inputs_and_results(register: RegisterHousehold, tree: dict[str, Area],
-                                                     make_user: Any) -> None:  # fmt: skip
+def test_a_run_is_stored_with_its_inputs_and_results(
+    register: RegisterHousehold, tree: dict[str, Area], make_user: Any
+) -> None:
     _registry(register, tree)
     province = make_user("hebei", "province", "13")
     run = assessment_run(actor=province, year=2019)
@@ -68,9 +79,12 @@ def test_a_county_cannot_run_its_neighbour(
 
 
 def test_the_page_starts_a_run_and_shows_areas_in_scope_only(
-    register: RegisterHousehold, tree: dict[str, Area], own: User, neighbour: User,
+    register: RegisterHousehold,
+    tree: dict[str, Area],
+    own: User,
+    neighbour: User,
     django_capture_on_commit_callbacks: Any,
-) -> None:  # fmt: skip
+) -> None:
     _registry(register, tree)
     client = client_for(own)
     with django_capture_on_commit_callbacks(execute=True):
@@ -90,8 +104,9 @@ def test_the_page_starts_a_run_and_shows_areas_in_scope_only(
     assert client_for(neighbour).get(f"/assessment/{run.pk}/").status_code == 404
 
 
-def test_an_inspector_reads_but_cannot_start(register: RegisterHousehold, tree: dict[str, Area], inspector: User,
-                                             own: User) -> None:  # fmt: skip
+def test_an_inspector_reads_but_cannot_start(
+    register: RegisterHousehold, tree: dict[str, Area], inspector: User, own: User
+) -> None:
     _registry(register, tree)
     run = assessment_run(actor=own, year=2019, area="130126")
     client = client_for(inspector)
@@ -102,14 +117,19 @@ def test_an_inspector_reads_but_cannot_start(register: RegisterHousehold, tree: 
 
 
 def test_a_what_if_from_the_page_lists_the_households_that_change(
-    register: RegisterHousehold, tree: dict[str, Area], own: User, neighbour: User,
+    register: RegisterHousehold,
+    tree: dict[str, Area],
+    own: User,
+    neighbour: User,
     django_capture_on_commit_callbacks: Any,
-) -> None:  # fmt: skip
+) -> None:
     _registry(register, tree)  # H001: 3,000 a head; H002: 4,000 a head
     client = client_for(own)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/assessment/", {"form": "what_if", "year": 2019, "area": "130126",
-                                                "key": "poverty_line", "value": "2900"})  # fmt: skip
+        response = client.post(
+            "/assessment/",
+            {"form": "what_if", "year": 2019, "area": "130126", "key": "poverty_line", "value": "2900"},
+        )
     job = Job.objects.get(kind="assessment.what_if")
     assert job.status == "done", job.result
     assert response["Location"] == f"/jobs/{job.pk}/"
@@ -120,6 +140,8 @@ def test_a_what_if_from_the_page_lists_the_households_that_change(
     assert "2900" in page and "3218" in page
     assert client_for(neighbour).get(f"/assessment/what-if/{job.pk}/").status_code == 404
     assert not Run.objects.exists()
-    bad = client.post("/assessment/", {"form": "what_if", "year": 2019, "area": "130126", "key": "poverty_line",
-                                       "value": "-5"})  # fmt: skip
+    bad = client.post(
+        "/assessment/",
+        {"form": "what_if", "year": 2019, "area": "130126", "key": "poverty_line", "value": "-5"},
+    )
     assert bad.status_code == 200 and "应为不小于0的数" in bad.content.decode()

@@ -50,13 +50,27 @@ def _data_dir(settings: Any, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path
 
 
-def _household(register: RegisterHousehold, number: str, net: str | None = "9654.01", *, costs: str = "0",
-               village: str = "130126100201", **values: Any) -> Household:  # fmt: skip
+def _household(
+    register: RegisterHousehold,
+    number: str,
+    net: str | None = "9654.01",
+    *,
+    costs: str = "0",
+    village: str = "130126100201",
+    **values: Any,
+) -> Household:
     """A household of three that meets every check in 2019 unless `values` or a later change breaks one."""
     household = register(number, village=village, **{"water_safe": True, **values})
     if net is not None:
-        Income.objects.create(household=household, year=YEAR, wage=Decimal(net), business=Decimal("0"),
-                              property_income=Decimal("0"), transfer=Decimal("0"), costs=Decimal(costs))  # fmt: skip
+        Income.objects.create(
+            household=household,
+            year=YEAR,
+            wage=Decimal(net),
+            business=Decimal("0"),
+            property_income=Decimal("0"),
+            transfer=Decimal("0"),
+            costs=Decimal(costs),
+        )
     return household
 
 
@@ -106,21 +120,46 @@ def _registry(register: RegisterHousehold, tree: dict[str, Area]) -> None:
     _household(register, "H101", village="130127100202")
     _household(register, "H200", "100", village="130722100201")
     _household(register, "H201", village="130722100202")
-    for code, rural, western in (("130126100201", 150, None), ("130126100202", 2000, False), ("130126", 9000, False),
-                                 ("130722100201", 60, True), ("130722", 3000, True), ("1307", 0, True),
-                                 ("130127100201", None, None)):  # fmt: skip
+    for code, rural, western in (
+        ("130126100201", 150, None),
+        ("130126100202", 2000, False),
+        ("130126", 9000, False),
+        ("130722100201", 60, True),
+        ("130722", 3000, True),
+        ("1307", 0, True),
+        ("130127100201", None, None),
+    ):
         AreaYear.objects.create(area=tree[code], year=YEAR, rural_population=rural, western=western)
     for county, counts in (("130126", (100, 1, 200, 1, 300, 290)), ("130722", (100, 2, 200, 0, 50, 40))):
-        CountyEvaluation.objects.create(county=tree[county], year=YEAR, evaluated_on=date(2019, 11, 1),
-                                        evaluator="第三方", recorded_by="test",
-                                        **dict(zip(("sampled_exited", "wrong_exits", "sampled_unregistered",
-                                                    "missed", "surveyed_households", "approving_households"),
-                                                   counts, strict=True)))  # fmt: skip
+        CountyEvaluation.objects.create(
+            county=tree[county],
+            year=YEAR,
+            evaluated_on=date(2019, 11, 1),
+            evaluator="第三方",
+            recorded_by="test",
+            **dict(
+                zip(
+                    (
+                        "sampled_exited",
+                        "wrong_exits",
+                        "sampled_unregistered",
+                        "missed",
+                        "surveyed_households",
+                        "approving_households",
+                    ),
+                    counts,
+                    strict=True,
+                )
+            ),
+        )
 
 
 def _on_every_engine(expr: Any, snapshot: Path, key: str) -> dict[str, list[dict[str, Any]]]:
-    rows = {"db": run_db(expr), "duckdb": run_duckdb(expr, snapshot).to_pylist(),
-            "spark": run_spark(expr, snapshot).to_pylist()}  # fmt: skip
+    rows = {
+        "db": run_db(expr),
+        "duckdb": run_duckdb(expr, snapshot).to_pylist(),
+        "spark": run_spark(expr, snapshot).to_pylist(),
+    }
     return {name: sorted(found, key=lambda row: row[key]) for name, found in rows.items()}
 
 
@@ -137,8 +176,18 @@ def test_it_decides_every_household_and_area_as_the_other_engines(
     decided = {row["number"]: row for row in households["spark"]}
     assert len(decided) == 27 and "H023" not in decided  # the merged household is not decided
     assert [n for n, row in decided.items() if row["may_exit"]] == [
-        "H001", "H003", "H007", "H009", "H010", "H013", "H017", "H019", "H024", "H101", "H201",
-    ]  # fmt: skip
+        "H001",
+        "H003",
+        "H007",
+        "H009",
+        "H010",
+        "H013",
+        "H017",
+        "H019",
+        "H024",
+        "H101",
+        "H201",
+    ]
     assert (decided["H002"]["net_cents"], decided["H002"]["income_ok"]) == (965400, False)
     assert (decided["H004"]["has_income"], decided["H004"]["net_cents"]) == (False, None)
     assert decided["H005"]["net_cents"] == -15050
@@ -174,8 +223,9 @@ def test_it_runs_the_assessment_and_the_command_as_duckdb_does(
 
     results = {}
     for name in ("db", "duckdb", "spark"):
-        result = assess_areas(YEAR, area="130126", engine=name, snapshot=tmp_path / "run",
-                              households_to=tmp_path / name)  # fmt: skip
+        result = assess_areas(
+            YEAR, area="130126", engine=name, snapshot=tmp_path / "run", households_to=tmp_path / name
+        )
         results[name] = (result.as_dict() | {"engine": ""}, pq.read_table(tmp_path / name / "13.parquet"))
     assert results["spark"][0] == results["db"][0] == results["duckdb"][0]
     assert results["spark"][1].schema == results["duckdb"][1].schema

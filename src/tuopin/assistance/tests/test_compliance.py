@@ -13,8 +13,16 @@ LATER = date(2030, 1, 1)
 VILLAGE = "130828100201"
 
 
-def duty(frequency: str, *, per: int = 1, start: date = date(2019, 1, 1), end: date | None = None,
-         target: str = VILLAGE, kind: str = "village", who: str = "张三") -> DutyFacts:  # fmt: skip
+def duty(
+    frequency: str,
+    *,
+    per: int = 1,
+    start: date = date(2019, 1, 1),
+    end: date | None = None,
+    target: str = VILLAGE,
+    kind: str = "village",
+    who: str = "张三",
+) -> DutyFacts:
     return DutyFacts(who, kind, target, frequency, per, start, end)
 
 
@@ -32,11 +40,17 @@ def judge(
 
 @pytest.mark.parametrize(
     ("label", "start", "end"),
-    [("2019", date(2019, 1, 1), date(2019, 12, 31)), ("2019H2", date(2019, 7, 1), date(2019, 12, 31)),
-     ("2019Q3", date(2019, 7, 1), date(2019, 9, 30)), ("2019-02", date(2019, 2, 1), date(2019, 2, 28)),
-     ("2020-02", date(2020, 2, 1), date(2020, 2, 29)), ("2019W27", date(2019, 7, 1), date(2019, 7, 7)),
-     ("2020W01", date(2019, 12, 30), date(2020, 1, 5)), ("2020W53", date(2020, 12, 28), date(2021, 1, 3))],
-)  # fmt: skip
+    [
+        ("2019", date(2019, 1, 1), date(2019, 12, 31)),
+        ("2019H2", date(2019, 7, 1), date(2019, 12, 31)),
+        ("2019Q3", date(2019, 7, 1), date(2019, 9, 30)),
+        ("2019-02", date(2019, 2, 1), date(2019, 2, 28)),
+        ("2020-02", date(2020, 2, 1), date(2020, 2, 29)),
+        ("2019W27", date(2019, 7, 1), date(2019, 7, 7)),
+        ("2020W01", date(2019, 12, 30), date(2020, 1, 5)),
+        ("2020W53", date(2020, 12, 28), date(2021, 1, 3)),
+    ],
+)
 def test_it_parses_every_period_syntax(label: str, start: date, end: date) -> None:
     period = periods.parse(label)
     assert (period.start, period.end, period.label) == (start, end, label)
@@ -51,8 +65,12 @@ def test_it_refuses_what_is_not_a_period(label: str) -> None:
 def test_a_quarterly_duty_is_judged_twice_in_a_half_and_a_yearly_one_only_in_a_year() -> None:
     duties = [duty("quarter"), duty("year", who="李四")]
     result = judge(duties, [visit(date(2019, 8, 1))], "2019H2")
-    assert result == {"period": "2019H2", "duties": 2, "met": 1,
-                      "missed": [{"who": "张三", "target": VILLAGE, "period": "2019Q4", "required": 1, "done": 0}]}  # fmt: skip
+    assert result == {
+        "period": "2019H2",
+        "duties": 2,
+        "met": 1,
+        "missed": [{"who": "张三", "target": VILLAGE, "period": "2019Q4", "required": 1, "done": 0}],
+    }
     assert judge(duties, [], "2019")["duties"] == 4 + 1
     assert judge(duties, [], "2019Q3")["duties"] == 1
 
@@ -101,13 +119,23 @@ def test_a_visit_counts_for_the_same_person_at_the_target_or_inside_it() -> None
     assert judge([county], [visit(date(2019, 5, 1), target="130825100201")], "2019")["met"] == 0
     assert judge([county], [visit(date(2019, 5, 1), who="李四")], "2019")["met"] == 0
     household = duty("month", kind="household", target="H001")
-    assert judge([household], [visit(date(2019, 7, 9), kind="household", target="H001", area=VILLAGE)],
-                 "2019-07")["met"] == 1  # fmt: skip
+    assert (
+        judge(
+            [household], [visit(date(2019, 7, 9), kind="household", target="H001", area=VILLAGE)], "2019-07"
+        )["met"]
+        == 1
+    )
     assert (
         judge([household], [visit(date(2019, 7, 9))], "2019-07")["met"] == 0
     )  # the village is not the household
-    assert judge([duty("month")], [visit(date(2019, 7, 9), kind="household", target="H001", area=VILLAGE)],
-                 "2019-07")["met"] == 1  # fmt: skip
+    assert (
+        judge(
+            [duty("month")],
+            [visit(date(2019, 7, 9), kind="household", target="H001", area=VILLAGE)],
+            "2019-07",
+        )["met"]
+        == 1
+    )
 
 
 def test_periods_not_over_on_the_as_of_date_are_not_judged_yet() -> None:

@@ -44,18 +44,31 @@ def ministry_pairs_42_departments_in_13_groups_with_87_villages() -> None:
 
 
 def the_2017_funds_are_exactly_as_published() -> None:
-    allocated = dict(FundEntry.objects.filter(kind="allocation", source__name="中央财政环保专项资金")
-                     .values_list("project__area_id").annotate(total=Sum("amount")).order_by())  # fmt: skip
+    allocated = dict(
+        FundEntry.objects.filter(kind="allocation", source__name="中央财政环保专项资金")
+        .values_list("project__area_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
     assert allocated == {WEICHANG: Decimal("170000000"), LONGHUA: Decimal("110000000")}
     projects = {(p.area_id, p.name): p.funds for p in Project.objects.filter(area_id__in=[WEICHANG, LONGHUA])}
-    assert projects == {(WEICHANG, "农村环境综合整治项目"): 30_000_000, (WEICHANG, "山水林田湖生态保护修复试点"): 140_000_000,
-                        (LONGHUA, "农村环境综合整治项目"): 30_000_000, (LONGHUA, "山水林田湖生态保护修复试点"): 80_000_000}  # fmt: skip
+    assert projects == {
+        (WEICHANG, "农村环境综合整治项目"): 30_000_000,
+        (WEICHANG, "山水林田湖生态保护修复试点"): 140_000_000,
+        (LONGHUA, "农村环境综合整治项目"): 30_000_000,
+        (LONGHUA, "山水林田湖生态保护修复试点"): 80_000_000,
+    }
 
 
 def five_langfang_counties_help_five_zhangjiakou_counties_with_the_published_outputs() -> None:
     pairs = set(Pairing.objects.filter(kind="county_county").values_list("helper_area_id", "area_id"))
-    assert pairs == {("131071", "130723"), ("131082", "130727"), ("131028", "130724"), ("131024", "130722"),
-                     ("131022", "130725")}  # fmt: skip
+    assert pairs == {
+        ("131071", "130723"),
+        ("131082", "130727"),
+        ("131028", "130724"),
+        ("131024", "130722"),
+        ("131022", "130725"),
+    }
     assert agreement_totals(None) == LANGFANG_TOTALS
 
 

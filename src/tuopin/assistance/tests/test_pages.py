@@ -22,15 +22,26 @@ from tuopin.conftest import RegisterHousehold, client_for
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["/assistance/", "/assistance/coverage/", "/assistance/plans/", "/assistance/projects/", "/assistance/loans/",
-         "/assistance/visits/", "/assistance/duties/", "/assistance/compliance/?period=2017"]  # fmt: skip
+LISTS = [
+    "/assistance/",
+    "/assistance/coverage/",
+    "/assistance/plans/",
+    "/assistance/projects/",
+    "/assistance/loans/",
+    "/assistance/visits/",
+    "/assistance/duties/",
+    "/assistance/compliance/?period=2017",
+]
 
 
 def _details(ledger: Ledger, which: str) -> list[str]:
-    return [f"/assistance/pairings/{ledger.pairings[f'{which}_cadre'].pk}/",
-            f"/assistance/pairings/{ledger.pairings[f'{which}_unit'].pk}/",
-            f"/assistance/projects/{ledger.projects[which].pk}/", f"/assistance/loans/{ledger.loans[which].pk}/",
-            f"/assistance/households/{'H001' if which == 'own' else 'H002'}/"]  # fmt: skip
+    return [
+        f"/assistance/pairings/{ledger.pairings[f'{which}_cadre'].pk}/",
+        f"/assistance/pairings/{ledger.pairings[f'{which}_unit'].pk}/",
+        f"/assistance/projects/{ledger.projects[which].pk}/",
+        f"/assistance/loans/{ledger.loans[which].pk}/",
+        f"/assistance/households/{'H001' if which == 'own' else 'H002'}/",
+    ]
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -59,12 +70,21 @@ def test_the_inspector_reads_but_cannot_write(ledger: Ledger, inspector: User) -
         page = client.get(url)
         assert page.status_code == 200 and 'name="action"' not in page.content.decode(), url
     pairing = ledger.pairings["own_cadre"]
-    response = client.post(f"/assistance/pairings/{pairing.pk}/", {"action": "end", "valid_to": "2018-01-01",
-                                                                    "reason": "调整"})  # fmt: skip
+    response = client.post(
+        f"/assistance/pairings/{pairing.pk}/", {"action": "end", "valid_to": "2018-01-01", "reason": "调整"}
+    )
     assert response.status_code == 403 and not PairingEnd.objects.exists()
     assert AuditEvent.objects.filter(action="assistance.pairing", result="denied").exists()
-    response = client.post("/assistance/visits/", {"who": "督查员", "on": "2018-01-02", "target_type": "village",
-                                                   "target_code": OWN_VILLAGE, "purpose": "检查"})  # fmt: skip
+    response = client.post(
+        "/assistance/visits/",
+        {
+            "who": "督查员",
+            "on": "2018-01-02",
+            "target_type": "village",
+            "target_code": OWN_VILLAGE,
+            "purpose": "检查",
+        },
+    )
     assert response.status_code == 403 and not Visit.objects.filter(who="督查员").exists()
 
 
@@ -81,8 +101,12 @@ def test_a_unit_user_sees_exactly_its_own_pairings_and_what_hangs_on_them(
     assert "孙司长" in visits and "李司长" not in visits
     assert client.get(f"/assistance/pairings/{ledger.pairings['own_unit'].pk}/").status_code == 200
     assert client.get(f"/assistance/projects/{ledger.projects['own'].pk}/").status_code == 200
-    for url in [*_details(ledger, "other"), f"/assistance/pairings/{ledger.pairings['own_cadre'].pk}/",
-                f"/assistance/loans/{ledger.loans['own'].pk}/", "/assistance/households/H001/"]:  # fmt: skip
+    for url in [
+        *_details(ledger, "other"),
+        f"/assistance/pairings/{ledger.pairings['own_cadre'].pk}/",
+        f"/assistance/loans/{ledger.loans['own'].pk}/",
+        "/assistance/households/H001/",
+    ]:
         assert client.get(url).status_code == 404, url
     assert "H001" not in client.get("/assistance/coverage/").content.decode()
     assert "own借款人" not in client.get("/assistance/loans/").content.decode()
@@ -90,8 +114,14 @@ def test_a_unit_user_sees_exactly_its_own_pairings_and_what_hangs_on_them(
 
 def test_a_unit_user_records_its_own_visits_and_projects_only(ledger: Ledger, unit_user: User) -> None:
     client = client_for(unit_user)
-    visit = {"who": "孙司长", "role": "司长", "on": "2017-11-02", "target_type": "village",
-             "target_code": OWN_VILLAGE, "purpose": "督促项目"}  # fmt: skip
+    visit = {
+        "who": "孙司长",
+        "role": "司长",
+        "on": "2017-11-02",
+        "target_type": "village",
+        "target_code": OWN_VILLAGE,
+        "purpose": "督促项目",
+    }
     assert client.post("/assistance/visits/", {**visit, "unit_name": "规划财务司"}).status_code == 302
     assert Visit.objects.filter(purpose="督促项目", unit=ledger.planning).exists()
     refused = client.post("/assistance/visits/", {**visit, "unit_name": "大气环境管理司", "purpose": "冒名"})
@@ -128,25 +158,68 @@ def _more_rows(ledger: Ledger, register: RegisterHousehold) -> None:
     source = fund_source_get(name="县级配套", level="county")
     for n in range(10):
         household = register(f"H1{n:02d}", village=OWN_VILLAGE)
-        pairing_start(actor=None, kind="cadre_household", household=household, helper_name=f"帮扶人{n}",
-                      valid_from=date(2017, 1, 1))  # fmt: skip
-        project = project_record(actor=None, year=2017, area_code=OWN_VILLAGE, unit=ledger.planning,
-                                 name=f"项目{n}", funds=Decimal(1000))  # fmt: skip
-        fund_entry_record(actor=None, project=project, source=source, kind="allocation", on=date(2017, 3, 1),
-                          amount=Decimal(1000))  # fmt: skip
-        loan_record(actor=None, household=household, borrower="户主", lender="信用社", amount=Decimal(1000),
-                    term_months=12, issued_on=date(2017, 3, 1))  # fmt: skip
-        duty_record(actor=None, who=f"干部{n}", target_type="household", target_code=household.number,
-                    frequency="month", valid_from=date(2017, 1, 1))  # fmt: skip
-        visit_record(actor=None, who=f"干部{n}", on=date(2017, 2, 1), target_type="household",
-                     target_code=household.number, purpose="走访")  # fmt: skip
-        plan_record(actor=None, household=household, year=2018, path="务工", measures=["employment"],
-                    responsible=f"帮扶人{n}")  # fmt: skip
+        pairing_start(
+            actor=None,
+            kind="cadre_household",
+            household=household,
+            helper_name=f"帮扶人{n}",
+            valid_from=date(2017, 1, 1),
+        )
+        project = project_record(
+            actor=None,
+            year=2017,
+            area_code=OWN_VILLAGE,
+            unit=ledger.planning,
+            name=f"项目{n}",
+            funds=Decimal(1000),
+        )
+        fund_entry_record(
+            actor=None,
+            project=project,
+            source=source,
+            kind="allocation",
+            on=date(2017, 3, 1),
+            amount=Decimal(1000),
+        )
+        loan_record(
+            actor=None,
+            household=household,
+            borrower="户主",
+            lender="信用社",
+            amount=Decimal(1000),
+            term_months=12,
+            issued_on=date(2017, 3, 1),
+        )
+        duty_record(
+            actor=None,
+            who=f"干部{n}",
+            target_type="household",
+            target_code=household.number,
+            frequency="month",
+            valid_from=date(2017, 1, 1),
+        )
+        visit_record(
+            actor=None,
+            who=f"干部{n}",
+            on=date(2017, 2, 1),
+            target_type="household",
+            target_code=household.number,
+            purpose="走访",
+        )
+        plan_record(
+            actor=None,
+            household=household,
+            year=2018,
+            path="务工",
+            measures=["employment"],
+            responsible=f"帮扶人{n}",
+        )
 
 
 @pytest.mark.parametrize("url", LISTS)
-def test_list_pages_take_as_many_queries_for_many_rows_as_for_few(ledger: Ledger, own: User, url: str,
-                                                                  register: RegisterHousehold) -> None:  # fmt: skip
+def test_list_pages_take_as_many_queries_for_many_rows_as_for_few(
+    ledger: Ledger, own: User, url: str, register: RegisterHousehold
+) -> None:
     client = client_for(own)
     client.get(url)
     with CaptureQueriesContext(connection) as few:
@@ -160,8 +233,13 @@ def test_list_pages_take_as_many_queries_for_many_rows_as_for_few(ledger: Ledger
 def test_the_forms_of_a_household_and_a_project_write_through_the_services(ledger: Ledger, own: User) -> None:
     client = client_for(own)
     page = "/assistance/households/H001/"
-    plan = {"action": "plan", "year": "2018", "path": "发展养殖", "measures": ["industry", "microcredit"],
-            "responsible": "赵帮扶"}  # fmt: skip
+    plan = {
+        "action": "plan",
+        "year": "2018",
+        "path": "发展养殖",
+        "measures": ["industry", "microcredit"],
+        "responsible": "赵帮扶",
+    }
     assert client.post(page, plan).status_code == 302
     measure = {
         "action": "measure",
@@ -171,16 +249,28 @@ def test_the_forms_of_a_household_and_a_project_write_through_the_services(ledge
         "provider": "畜牧站",
     }
     assert client.post(page, measure).status_code == 302
-    loan = {"action": "loan", "borrower": "王建国", "lender": "信用社", "amount": "50001", "term_months": "36",
-            "issued_on": "2018-04-01"}  # fmt: skip
+    loan = {
+        "action": "loan",
+        "borrower": "王建国",
+        "lender": "信用社",
+        "amount": "50001",
+        "term_months": "36",
+        "issued_on": "2018-04-01",
+    }
     refused = client.post(page, loan)
     assert refused.status_code == 400 and "50000" in refused.content.decode()
     body = client.get(page).content.decode()
     assert "发展养殖" in body and "扶贫小额信贷、" not in body and "产业帮扶" in body and "1200.00" in body
     project = ledger.projects["own"]
     url = f"/assistance/projects/{project.pk}/"
-    fund = {"action": "fund", "kind": "disbursement", "source": "县级配套", "level": "county", "on": "2017-06-01",
-            "amount": "100000"}  # fmt: skip
+    fund = {
+        "action": "fund",
+        "kind": "disbursement",
+        "source": "县级配套",
+        "level": "county",
+        "on": "2017-06-01",
+        "amount": "100000",
+    }
     assert client.post(url, fund).status_code == 302
     rejected = client.post(
         url, {"action": "accept", "year": "2017", "result": "rejected", "on": "2017-12-28"}
@@ -198,13 +288,19 @@ def test_the_forms_of_a_household_and_a_project_write_through_the_services(ledge
     assert "100000.00" in client.get(url).content.decode()
 
 
-def test_a_visit_keeps_a_checked_photo_shown_only_in_scope(ledger: Ledger, own: User, neighbour: User,
-                                                           tmp_path: Any, settings: Any) -> None:  # fmt: skip
+def test_a_visit_keeps_a_checked_photo_shown_only_in_scope(
+    ledger: Ledger, own: User, neighbour: User, tmp_path: Any, settings: Any
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = str(tmp_path)
-    visit = {"who": "赵帮扶", "on": "2018-03-02", "target_type": "household", "target_code": "H001",
-             "purpose": "入户走访"}  # fmt: skip
+    visit = {
+        "who": "赵帮扶",
+        "on": "2018-03-02",
+        "target_type": "household",
+        "target_code": "H001",
+        "purpose": "入户走访",
+    }
     fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 an executable", content_type="image/png")
     refused = client_for(own).post("/assistance/visits/", {**visit, "photo": fake})
     assert refused.status_code == 400 and "文件内容与扩展名不符" in refused.content.decode()
@@ -220,8 +316,13 @@ def test_a_visit_keeps_a_checked_photo_shown_only_in_scope(ledger: Ledger, own: 
 
 def test_a_county_pairing_is_seen_by_both_counties_offices(ledger: Ledger, own: User, make_user: Any) -> None:
     helped = make_user("zhangbei", "county", "130722")
-    pairing = pairing_start(actor=None, kind="county_county", area_code="130722", helper_area_code="130126",
-                            valid_from=date(2017, 7, 27))  # fmt: skip
+    pairing = pairing_start(
+        actor=None,
+        kind="county_county",
+        area_code="130722",
+        helper_area_code="130126",
+        valid_from=date(2017, 7, 27),
+    )
     for user in (own, helped):
         assert client_for(user).get(f"/assistance/pairings/{pairing.pk}/").status_code == 200
     neighbour = make_user("gaoyi2", "county", "130127")

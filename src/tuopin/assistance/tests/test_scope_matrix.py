@@ -18,20 +18,30 @@ from tuopin.conftest import TREE, MakeUser, client_for
 pytestmark = pytest.mark.django_db
 
 VILLAGES = [code for code in TREE if len(code) == 12]
-PERSONAS = [("province", "13"), ("city", "1301"), ("county", "130126"), ("township", "130126100"),
-            ("village", "130126100201"), ("inspector", "1307"), ("unit", "130127")]  # fmt: skip
+PERSONAS = [
+    ("province", "13"),
+    ("city", "1301"),
+    ("county", "130126"),
+    ("township", "130126100"),
+    ("village", "130126100201"),
+    ("inspector", "1307"),
+    ("unit", "130127"),
+]
 
 
 @pytest.mark.parametrize(("role", "root"), PERSONAS)
-def test_projects_and_pairings_are_visible_exactly_in_scope(tree: dict[str, Area], make_user: MakeUser, role: str,
-                                                            root: str) -> None:  # fmt: skip
+def test_projects_and_pairings_are_visible_exactly_in_scope(
+    tree: dict[str, Area], make_user: MakeUser, role: str, root: str
+) -> None:
     units = {code: unit_create(actor=None, name=f"单位{code}", kind="office") for code in VILLAGES}
     projects, pairings = {}, {}
     for code, unit in units.items():
-        projects[code] = project_record(actor=None, year=2018, area_code=code, unit=unit, name=f"项目{code}",
-                                        funds=Decimal(1000)).pk  # fmt: skip
-        pairings[code] = pairing_start(actor=None, kind="unit_village", area_code=code, unit=unit,
-                                       valid_from=date(2018, 1, 1)).pk  # fmt: skip
+        projects[code] = project_record(
+            actor=None, year=2018, area_code=code, unit=unit, name=f"项目{code}", funds=Decimal(1000)
+        ).pk
+        pairings[code] = pairing_start(
+            actor=None, kind="unit_village", area_code=code, unit=unit, valid_from=date(2018, 1, 1)
+        ).pk
     user = make_user(f"u_{role}", role, root)
     mine: set[str]
     if role == "unit":  # linked to the unit of 张北县's 北村: its area (高邑县) plays no part

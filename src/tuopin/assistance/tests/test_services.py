@@ -33,8 +33,12 @@ APP = Path(__file__).resolve().parents[1]
 def test_no_code_path_updates_or_deletes_a_ledger_row() -> None:
     """Append-only by construction: the app's modules never save an existing row, update or delete."""
     writes = re.compile(r"\.(save|update|delete|bulk_update|update_or_create)\(")
-    offenders = [f"{path.name}:{n}" for path in APP.glob("*.py") for n, line in
-                 enumerate(path.read_text().splitlines(), 1) if writes.search(line)]  # fmt: skip
+    offenders = [
+        f"{path.name}:{n}"
+        for path in APP.glob("*.py")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if writes.search(line)
+    ]
     assert offenders == []
 
 
@@ -43,8 +47,14 @@ def test_corrections_are_new_rows(ledger: Ledger, own: User) -> None:
     wrong = measure_add(
         actor=own, household=household, type="industry", on=date(2018, 5, 1), amount=Decimal(500)
     )
-    right = measure_add(actor=own, household=household, type="industry", on=date(2018, 5, 1), amount=Decimal(50),
-                        supersedes=wrong)  # fmt: skip
+    right = measure_add(
+        actor=own,
+        household=household,
+        type="industry",
+        on=date(2018, 5, 1),
+        amount=Decimal(50),
+        supersedes=wrong,
+    )
     with pytest.raises(ValidationError):
         measure_add(actor=own, household=household, type="industry", on=date(2018, 5, 1), supersedes=wrong)
     assert MeasureRecord.objects.count() == 2 and MeasureRecord.objects.get(pk=wrong.pk).amount == 500
@@ -67,20 +77,35 @@ def test_writes_outside_the_scope_are_refused_and_audited(ledger: Ledger, neighb
     with pytest.raises(PermissionDenied):
         measure_add(actor=neighbour, household=household, type="industry", on=date(2018, 5, 1))
     with pytest.raises(PermissionDenied):
-        visit_record(actor=neighbour, who="某人", on=date(2018, 5, 1), target_type="village",
-                     target_code=OWN_VILLAGE, purpose="走访")  # fmt: skip
+        visit_record(
+            actor=neighbour,
+            who="某人",
+            on=date(2018, 5, 1),
+            target_type="village",
+            target_code=OWN_VILLAGE,
+            purpose="走访",
+        )
     assert AuditEvent.objects.filter(action="assistance.measure", result="denied").exists()
     assert AuditEvent.objects.filter(action="assistance.visit", result="denied").exists()
 
 
-@pytest.mark.parametrize(("amount", "months", "ok"), [("50000", 36, True), ("50000.01", 36, False),
-                                                      ("50000", 37, False), ("0", 12, False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("amount", "months", "ok"),
+    [("50000", 36, True), ("50000.01", 36, False), ("50000", 37, False), ("0", 12, False)],
+)
 def test_loans_keep_to_the_policy_limits(ledger: Ledger, amount: str, months: int, ok: bool) -> None:
     household = Household.objects.get(number="H001")
 
     def record() -> object:
-        return loan_record(actor=None, household=household, borrower="王建国", lender="信用社",
-                           amount=Decimal(amount), term_months=months, issued_on=date(2018, 4, 1))  # fmt: skip
+        return loan_record(
+            actor=None,
+            household=household,
+            borrower="王建国",
+            lender="信用社",
+            amount=Decimal(amount),
+            term_months=months,
+            issued_on=date(2018, 4, 1),
+        )
 
     if ok:
         record()
@@ -89,15 +114,17 @@ def test_loans_keep_to_the_policy_limits(ledger: Ledger, amount: str, months: in
             record()
 
 
-def test_coverage_lists_who_lacks_a_cadre_or_a_village_post(ledger: Ledger, own: User,
-                                                            register: RegisterHousehold) -> None:  # fmt: skip
+def test_coverage_lists_who_lacks_a_cadre_or_a_village_post(
+    ledger: Ledger, own: User, register: RegisterHousehold
+) -> None:
     register("H003", village=OWN_VILLAGE)
     register("H004", village=OWN_VILLAGE, population_type="ordinary", status="")
     register("H005", village=OWN_VILLAGE, status="exited")
     result = coverage_for(own, on=date(2018, 6, 1))
     assert [h.number for h in result.households] == ["H003"] and result.households_total == 1
-    assert result.villages == [{"code": OWN_VILLAGE, "name": "城东村", "task_force": False,
-                                "first_secretary": False}]  # fmt: skip
+    assert result.villages == [
+        {"code": OWN_VILLAGE, "name": "城东村", "task_force": False, "first_secretary": False}
+    ]
     pairing_end(actor=own, pairing=ledger.pairings["own_cadre"], valid_to=date(2018, 5, 31), reason="调离")
     assert [h.number for h in coverage_for(own, on=date(2018, 6, 1)).households] == ["H001", "H003"]
     assert [h.number for h in coverage_for(own, on=date(2018, 5, 31)).households] == ["H003"]
@@ -112,21 +139,41 @@ def test_a_monitored_household_needs_a_cadre_too(
     ledger: Ledger, own: User, register: RegisterHousehold
 ) -> None:
     monitored = register("H006", village=OWN_VILLAGE, population_type="ordinary", status="")
-    case_open(actor=None, household=monitored, type="marginal", risk_types=["illness"],
-              verification=Verification(date(2024, 7, 1), "王五", True, "户主住院"))  # fmt: skip
+    case_open(
+        actor=None,
+        household=monitored,
+        type="marginal",
+        risk_types=["illness"],
+        verification=Verification(date(2024, 7, 1), "王五", True, "户主住院"),
+    )
     assert "H006" in [h.number for h in coverage_for(own, on=date(2024, 8, 1)).households]
 
 
 def test_a_plan_is_grouped_by_labour_and_a_new_plan_supersedes_the_old(ledger: Ledger, own: User) -> None:
     household = Household.objects.get(number="H001")
-    first = plan_record(actor=own, household=household, year=2018, path="发展养殖增收", measures=["industry"],
-                        responsible="赵帮扶")  # fmt: skip
+    first = plan_record(
+        actor=own,
+        household=household,
+        year=2018,
+        path="发展养殖增收",
+        measures=["industry"],
+        responsible="赵帮扶",
+    )
     assert first.labour_group == "with_labour"
     Member.objects.filter(household=household).update(labour="lost")  # test set-up, not an app path
-    second = plan_record(actor=own, household=household, year=2019, path="资产收益和兜底",
-                         measures=["dibao", "dividend"], responsible="赵帮扶")  # fmt: skip
-    assert second.labour_group == "weak_labour" and second.supersedes == first and second.measures == [
-        "dibao", "dividend"]  # fmt: skip
+    second = plan_record(
+        actor=own,
+        household=household,
+        year=2019,
+        path="资产收益和兜底",
+        measures=["dibao", "dividend"],
+        responsible="赵帮扶",
+    )
+    assert (
+        second.labour_group == "weak_labour"
+        and second.supersedes == first
+        and second.measures == ["dibao", "dividend"]
+    )
     assert list(Plan.objects.filter(successor__isnull=True, household=household)) == [second]
     with pytest.raises(ValidationError):
         plan_record(
@@ -138,10 +185,16 @@ def test_a_case_measure_takes_a_catalogue_type_and_lands_in_the_household_ledger
     ledger: Ledger, own: User, register: RegisterHousehold
 ) -> None:
     household = register("H007", village=OWN_VILLAGE, population_type="ordinary", status="")
-    case = case_open(actor=None, household=household, type="marginal", risk_types=["illness"],
-                     verification=Verification(date(2024, 7, 1), "王五", True, "户主住院"))  # fmt: skip
-    event = measure_record(actor=None, case=case, on=date(2024, 7, 5), type="medical", text="大病保险报销",
-                           amount=Decimal(3000))  # fmt: skip
+    case = case_open(
+        actor=None,
+        household=household,
+        type="marginal",
+        risk_types=["illness"],
+        verification=Verification(date(2024, 7, 1), "王五", True, "户主住院"),
+    )
+    event = measure_record(
+        actor=None, case=case, on=date(2024, 7, 5), type="medical", text="大病保险报销", amount=Decimal(3000)
+    )
     record = MeasureRecord.objects.get(pk=event.data["record"])
     assert (record.type, record.note, record.amount, record.household) == (
         "medical",
@@ -160,8 +213,14 @@ def test_the_projects_page_flags_idle_funds_at_the_policy_threshold(ledger: Ledg
     assert positions_for([project], as_of=date(2018, 2, 28))[project.pk].idle is False
     assert positions_for([project], as_of=date(2018, 3, 1))[project.pk].idle is True
     source = fund_source_get(name="中央财政环保专项资金", level="central")
-    fund_entry_record(actor=own, project=project, source=source, kind="disbursement", on=date(2017, 9, 1),
-                      amount=Decimal("150000"))  # fmt: skip
+    fund_entry_record(
+        actor=own,
+        project=project,
+        source=source,
+        kind="disbursement",
+        on=date(2017, 9, 1),
+        amount=Decimal("150000"),
+    )
     assert (
         positions_for([project], as_of=date(2018, 3, 1))[project.pk].idle is False
     )  # half is not under half
@@ -172,20 +231,44 @@ def test_the_projects_page_flags_idle_funds_at_the_policy_threshold(ledger: Ledg
 def test_the_compliance_command_prints_the_contract(ledger: Ledger, unit_user: User) -> None:
     out = StringIO()
     call_command("visits", "compliance", "--period", "2017", "--json", stdout=out)
-    assert json.loads(out.getvalue()) == {"period": "2017", "duties": 4, "met": 2, "missed": [
-        {"who": "孙司长", "target": OWN_VILLAGE, "period": "2017H2", "required": 1, "done": 0},
-        {"who": "李司长", "target": "130127100201", "period": "2017H2", "required": 1, "done": 0}]}  # fmt: skip
+    assert json.loads(out.getvalue()) == {
+        "period": "2017",
+        "duties": 4,
+        "met": 2,
+        "missed": [
+            {"who": "孙司长", "target": OWN_VILLAGE, "period": "2017H2", "required": 1, "done": 0},
+            {"who": "李司长", "target": "130127100201", "period": "2017H2", "required": 1, "done": 0},
+        ],
+    }
     out = StringIO()
     call_command("visits", "compliance", "--period", "2017H1", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"period": "2017H1", "duties": 2, "met": 2, "missed": []}
     out = StringIO()
     call_command("visits", "compliance", "--period", "2017H2", "--username", "planning", "--json", stdout=out)
-    assert json.loads(out.getvalue()) == {"period": "2017H2", "duties": 1, "met": 0, "missed": [
-        {"who": "孙司长", "target": OWN_VILLAGE, "period": "2017H2", "required": 1, "done": 0}]}  # fmt: skip
-    duty_record(actor=None, who="扶贫办", target_type="county", target_code="130126", frequency="quarter",
-                per_period=2, valid_from=date(2017, 1, 1), valid_to=date(2017, 12, 31))  # fmt: skip
-    visit_record(actor=None, who="扶 贫办", on=date(2017, 9, 30), target_type="village", target_code=OWN_VILLAGE,
-                 purpose="督导")  # fmt: skip
+    assert json.loads(out.getvalue()) == {
+        "period": "2017H2",
+        "duties": 1,
+        "met": 0,
+        "missed": [{"who": "孙司长", "target": OWN_VILLAGE, "period": "2017H2", "required": 1, "done": 0}],
+    }
+    duty_record(
+        actor=None,
+        who="扶贫办",
+        target_type="county",
+        target_code="130126",
+        frequency="quarter",
+        per_period=2,
+        valid_from=date(2017, 1, 1),
+        valid_to=date(2017, 12, 31),
+    )
+    visit_record(
+        actor=None,
+        who="扶 贫办",
+        on=date(2017, 9, 30),
+        target_type="village",
+        target_code=OWN_VILLAGE,
+        purpose="督导",
+    )
     out = StringIO()
     call_command("visits", "compliance", "--period", "2017Q3", "--area", "130126", "--json", stdout=out)
     assert json.loads(out.getvalue())["missed"] == [
@@ -194,8 +277,9 @@ def test_the_compliance_command_prints_the_contract(ledger: Ledger, unit_user: U
     assert Visit.objects.filter(who="扶贫办").exists()  # names are kept without spaces
 
 
-def test_a_unit_link_is_made_by_a_manager_of_the_users_scope(ledger: Ledger, make_user: MakeUser,
-                                                             own: User) -> None:  # fmt: skip
+def test_a_unit_link_is_made_by_a_manager_of_the_users_scope(
+    ledger: Ledger, make_user: MakeUser, own: User
+) -> None:
     far = make_user("far_unit", "unit", "130722")
     near = make_user("near_unit", "unit", "130126")
     with pytest.raises(PermissionDenied):

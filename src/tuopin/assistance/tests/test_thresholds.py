@@ -30,8 +30,11 @@ def test_funds_are_idle_from_the_day_the_months_are_up_while_under_the_ratio_is_
 
 
 def test_a_reversed_disbursement_no_longer_counts() -> None:
-    entries = [("allocation", ALLOCATED, Decimal("100")), ("disbursement", date(2018, 4, 1), Decimal("80")),
-               ("disbursement", date(2018, 5, 1), Decimal("-80"))]  # fmt: skip
+    entries = [
+        ("allocation", ALLOCATED, Decimal("100")),
+        ("disbursement", date(2018, 4, 1), Decimal("80")),
+        ("disbursement", date(2018, 5, 1), Decimal("-80")),
+    ]
     assert fund_position(entries, as_of=date(2019, 4, 1), months=12, ratio=HALF).idle
 
 
@@ -48,8 +51,14 @@ def test_months_are_added_to_the_last_day_of_a_shorter_month() -> None:
 def status(
     as_of: date, repayments: list[tuple[date, Decimal]] | None = None, rate: str | None = "0.0475"
 ) -> LoanStatus:
-    return loan_status(amount=Decimal("50000"), issued_on=date(2017, 3, 1), term_months=36,
-                       repayments=repayments or [], as_of=as_of, rate=Decimal(rate) if rate else None)  # fmt: skip
+    return loan_status(
+        amount=Decimal("50000"),
+        issued_on=date(2017, 3, 1),
+        term_months=36,
+        repayments=repayments or [],
+        as_of=as_of,
+        rate=Decimal(rate) if rate else None,
+    )
 
 
 def test_a_loan_is_overdue_from_the_day_after_it_is_due_while_principal_is_outstanding() -> None:

@@ -22,8 +22,20 @@ from tuopin.core.models import Job
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_HEADERS = ["年度", "扶贫工作小组", "帮扶单位", "结对帮扶村", "项目名称", "项目内容", "实施单位", "扶贫对象",
-                   "经费", "预期扶贫效果", "验收结果", "验收意见"]  # fmt: skip
+PROJECT_HEADERS = [
+    "年度",
+    "扶贫工作小组",
+    "帮扶单位",
+    "结对帮扶村",
+    "项目名称",
+    "项目内容",
+    "实施单位",
+    "扶贫对象",
+    "经费",
+    "预期扶贫效果",
+    "验收结果",
+    "验收意见",
+]
 
 
 def _upload(user: User, name: str, path: Path, capture: Any) -> tuple[Any, Job]:
@@ -42,12 +54,16 @@ def _visits(tmp_path: Path, rows: Sequence[Sequence[Any]], name: str = "visits.x
 # ------------------------------------------------------------------------------------------------ the import
 
 
-def test_it_shows_a_unit_user_the_import_only_where_it_may_import(ledger: Ledger, unit_user: User,
-                                                                  own: User) -> None:  # fmt: skip
+def test_it_shows_a_unit_user_the_import_only_where_it_may_import(
+    ledger: Ledger, unit_user: User, own: User
+) -> None:
     client = client_for(unit_user)
-    for page, allowed, refused in (("/assistance/visits/", ["visits"], []),
-                                   ("/assistance/projects/", ["projects"], ["funds"]),
-                                   ("/assistance/", [], ["pairings"]), ("/assistance/duties/", [], ["duties"])):  # fmt: skip
+    for page, allowed, refused in (
+        ("/assistance/visits/", ["visits"], []),
+        ("/assistance/projects/", ["projects"], ["funds"]),
+        ("/assistance/", [], ["pairings"]),
+        ("/assistance/duties/", [], ["duties"]),
+    ):
         body = client.get(page).content.decode()
         for name in allowed:
             assert f"/ledgers/{name}/import/" in body, page
@@ -58,11 +74,17 @@ def test_it_shows_a_unit_user_the_import_only_where_it_may_import(ledger: Ledger
     assert client.get("/ledgers/visits/import/").status_code == 200
 
 
-def test_it_imports_a_unit_users_visits_uploaded_through_the_page(ledger: Ledger, unit_user: User, tmp_path: Path,
-                                                                  django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_it_imports_a_unit_users_visits_uploaded_through_the_page(
+    ledger: Ledger, unit_user: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     # 东关村 lies outside both the user's account area (张北县) and its unit's pairing: the unit decides, not the area
-    path = _visits(tmp_path, [["孙司长", "司长", "规划财务司", "2018-03-02", "村", OWN_VILLAGE, "督促项目", "道路未硬化"],
-                              ["孙司长", "司长", "规划财务司", "2018-03-09", "村", OTHER_VILLAGE, "交流经验", ""]])  # fmt: skip
+    path = _visits(
+        tmp_path,
+        [
+            ["孙司长", "司长", "规划财务司", "2018-03-02", "村", OWN_VILLAGE, "督促项目", "道路未硬化"],
+            ["孙司长", "司长", "规划财务司", "2018-03-09", "村", OTHER_VILLAGE, "交流经验", ""],
+        ],
+    )
     client, job = _upload(unit_user, "visits", path, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == "done" and job.result["ok"] and job.result["created"] == 2, job.result
@@ -79,14 +101,21 @@ def test_it_imports_a_unit_users_visits_uploaded_through_the_page(ledger: Ledger
 def test_it_refuses_a_unit_users_whole_file_when_a_row_names_another_unit(
     ledger: Ledger, unit_user: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
-    path = _visits(tmp_path, [["孙司长", "司长", "规划财务司", "2018-03-02", "村", OWN_VILLAGE, "督促项目", ""],
-                              ["李司长", "司长", "大气环境管理司", "2018-03-02", "村", OTHER_VILLAGE, "冒名", ""],
-                              ["王科员", "", "", "2018-03-02", "村", OWN_VILLAGE, "无单位", ""]])  # fmt: skip
+    path = _visits(
+        tmp_path,
+        [
+            ["孙司长", "司长", "规划财务司", "2018-03-02", "村", OWN_VILLAGE, "督促项目", ""],
+            ["李司长", "司长", "大气环境管理司", "2018-03-02", "村", OTHER_VILLAGE, "冒名", ""],
+            ["王科员", "", "", "2018-03-02", "村", OWN_VILLAGE, "无单位", ""],
+        ],
+    )
     client, job = _upload(unit_user, "visits", path, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == "failed" and job.result["created"] == 0
     assert [(e["row"], e["column"], e["value"]) for e in job.result["errors"]] == [
-        (3, "单位", "大气环境管理司"), (4, "单位", "")]  # fmt: skip
+        (3, "单位", "大气环境管理司"),
+        (4, "单位", ""),
+    ]
     assert not Visit.objects.filter(purpose__in=["督促项目", "冒名", "无单位"]).exists()
     assert AuditEvent.objects.filter(
         action="ledger.import", actor=unit_user.username, result="refused"
@@ -125,8 +154,9 @@ def test_it_imports_a_unit_users_projects_but_never_registers_a_unit_for_it(
     assert job.status == "done" and Project.objects.get(name="光伏电站").unit == ledger.planning
 
 
-def test_it_refuses_a_unit_user_on_a_ledger_not_open_to_units(ledger: Ledger, unit_user: User,
-                                                              tmp_path: Path) -> None:  # fmt: skip
+def test_it_refuses_a_unit_user_on_a_ledger_not_open_to_units(
+    ledger: Ledger, unit_user: User, tmp_path: Path
+) -> None:
     client = client_for(unit_user)
     path = _visits(tmp_path, [["孙司长", "司长", "规划财务司", "2018-03-02", "村", OWN_VILLAGE, "走访", ""]])
     for name in ("duties", "pairings", "funds", "loans"):
@@ -174,15 +204,17 @@ def test_it_links_a_unit_user_from_the_units_page(ledger: Ledger, own: User, mak
     )  # the link is what it may now do
 
 
-def test_it_refuses_a_link_to_a_user_outside_the_managers_scope(ledger: Ledger, own: User,
-                                                                make_user: MakeUser) -> None:  # fmt: skip
+def test_it_refuses_a_link_to_a_user_outside_the_managers_scope(
+    ledger: Ledger, own: User, make_user: MakeUser
+) -> None:
     far = make_user("far_unit", "unit", "130722")
     response = client_for(own).post(f"/assistance/units/{ledger.planning.pk}/", {"user": far.pk})
     assert response.status_code == 400 and not UnitMember.objects.filter(user=far).exists()
 
 
-def test_it_refuses_the_link_to_those_who_do_not_manage_users(ledger: Ledger, make_user: MakeUser,
-                                                              inspector: User, unit_user: User) -> None:  # fmt: skip
+def test_it_refuses_the_link_to_those_who_do_not_manage_users(
+    ledger: Ledger, make_user: MakeUser, inspector: User, unit_user: User
+) -> None:
     near = make_user("near_unit", "unit", "130126")
     clerk = make_user("clerk", "county", "130126")  # writes, but manages no users
     for user in (inspector, clerk, unit_user):

@@ -104,8 +104,12 @@ def test_the_language_switches_to_english_and_back(page: Any, own: User) -> None
 
 
 def test_an_area_page_shows_its_yearly_attributes(page: Any, own: User) -> None:
-    rows = [AttributeRow("130126", year, {"rural_population": population, "poor_county": year < 2019,
-                                          "western": False}) for year, population in ((2017, 262_310), (2018, 259_870), (2019, 257_120))]  # fmt: skip
+    rows = [
+        AttributeRow(
+            "130126", year, {"rural_population": population, "poor_county": year < 2019, "western": False}
+        )
+        for year, population in ((2017, 262_310), (2018, 259_870), (2019, 257_120))
+    ]
     area_years_apply(rows=rows)
     _sign_in(page, "lingshou")
     page.wait_for_url(HOME)

@@ -18,8 +18,14 @@ def test_reserved_ids_are_new_and_never_reused(tree: dict[str, Area]) -> None:
     with transaction.atomic():
         ids = reserve_ids(AreaYear, 3)
         assert ids == sorted(ids) and len(set(ids)) == 3 and min(ids) > first.pk
-        inserted = insert_rows(AreaYear, [{"id": pk, "area_id": "130126", "year": 2015 + n, "rural_population": n}
-                                          for n, pk in enumerate(ids)], pk=True)  # fmt: skip
+        inserted = insert_rows(
+            AreaYear,
+            [
+                {"id": pk, "area_id": "130126", "year": 2015 + n, "rural_population": n}
+                for n, pk in enumerate(ids)
+            ],
+            pk=True,
+        )
         assert inserted == 3
         again = reserve_ids(AreaYear, 2)
     assert min(again) > max(ids)
@@ -40,11 +46,19 @@ def test_reserving_outside_a_transaction_is_refused() -> None:
 
 
 def test_update_rows_changes_only_the_named_rows_and_fields(tree: dict[str, Area]) -> None:
-    rows = [AreaYear.objects.create(area=tree["130126"], year=y, rural_population=100, poor_county=False)
-            for y in (2014, 2015, 2016)]  # fmt: skip
+    rows = [
+        AreaYear.objects.create(area=tree["130126"], year=y, rural_population=100, poor_county=False)
+        for y in (2014, 2015, 2016)
+    ]
     with transaction.atomic():
-        assert update_rows(AreaYear, ["rural_population", "poor_county"], [(rows[0].pk, 7, True),
-                                                                          (rows[2].pk, None, None)]) == 2  # fmt: skip
+        assert (
+            update_rows(
+                AreaYear,
+                ["rural_population", "poor_county"],
+                [(rows[0].pk, 7, True), (rows[2].pk, None, None)],
+            )
+            == 2
+        )
     assert list(AreaYear.objects.order_by("year").values_list("rural_population", "poor_county")) == [
         (7, True),
         (100, False),

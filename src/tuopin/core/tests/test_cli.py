@@ -27,8 +27,14 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 def tuopin(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tuopin.cli", *args], env=_env(data_dir),
-                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "tuopin.cli", *args],
+        env=_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +71,35 @@ def test_it_fails_clearly_for_a_province_not_loaded(data_dir: Path) -> None:
 
 
 def test_it_adds_a_user_and_refuses_a_weak_password(data_dir: Path) -> None:
-    ok = tuopin(data_dir, "user", "add", "--username", "zhang", "--password", "a-long-pass-phrase-42",
-                "--role", "county", "--area", "130126", "--json")  # fmt: skip
+    ok = tuopin(
+        data_dir,
+        "user",
+        "add",
+        "--username",
+        "zhang",
+        "--password",
+        "a-long-pass-phrase-42",
+        "--role",
+        "county",
+        "--area",
+        "130126",
+        "--json",
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["areas"] == ["130126"]
-    weak = tuopin(data_dir, "user", "add", "--username", "li", "--password", "short", "--role", "county",
-                  "--area", "130126")  # fmt: skip
+    weak = tuopin(
+        data_dir,
+        "user",
+        "add",
+        "--username",
+        "li",
+        "--password",
+        "short",
+        "--role",
+        "county",
+        "--area",
+        "130126",
+    )
     assert weak.returncode != 0
     assert "password" in weak.stderr.lower() or "密码" in weak.stderr
 
@@ -102,8 +131,12 @@ def _free_port() -> int:
 @pytest.fixture
 def server(data_dir: Path) -> Iterator[str]:
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tuopin.cli", "serve", "--port", str(port), "--workers", "1"],
-                               env=_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tuopin.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=_env(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         yield url
@@ -152,8 +185,14 @@ print(len(errors), errors[:1])
 
 def test_twenty_concurrent_writers_never_see_database_is_locked(data_dir: Path) -> None:
     env = {**_env(data_dir), "DJANGO_SETTINGS_MODULE": "tuopin.settings"}
-    result = subprocess.run([sys.executable, "-c", CONCURRENT_WRITERS], env=env, capture_output=True, text=True,
-                            timeout=300, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_WRITERS],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.stdout.strip() == "0 []", result.stdout + result.stderr
     with sqlite3.connect(data_dir / "tuopin.sqlite3") as db:
         written = db.execute(
@@ -190,8 +229,9 @@ print(json.dumps({"status": job.status, "result": job.result}))
 
 def _python(data_dir: Path, script: str, *args: str) -> str:
     env = {**_env(data_dir), "DJANGO_SETTINGS_MODULE": "tuopin.settings"}
-    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
     return done.stdout.strip().splitlines()[-1]
 
 
@@ -210,12 +250,17 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def test_a_worker_that_dies_is_restarted_its_job_failed_and_the_web_keeps_serving(data_dir: Path,
-                                                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_a_worker_that_dies_is_restarted_its_job_failed_and_the_web_keeps_serving(
+    data_dir: Path, tmp_path: Path
+) -> None:
     port, log = _free_port(), tmp_path / "serve.log"
     with log.open("wb") as output:
-        process = subprocess.Popen([sys.executable, "-m", "tuopin.cli", "serve", "--port", str(port), "--workers", "1"],
-                                   env=_env(data_dir), stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tuopin.cli", "serve", "--port", str(port), "--workers", "1"],
+            env=_env(data_dir),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for(lambda: _healthy(url))

@@ -53,8 +53,18 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
 
 FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 LINK = re.compile(r'href="(/[^"#]*)')
-SKIPPED = ("/static/", "/accounts/logout", "/i18n/", "/reveal/", "/phone/", ".xlsx", "/export", "/template",
-           "/evidence/", "/photo/")  # fmt: skip
+SKIPPED = (
+    "/static/",
+    "/accounts/logout",
+    "/i18n/",
+    "/reveal/",
+    "/phone/",
+    ".xlsx",
+    "/export",
+    "/template",
+    "/evidence/",
+    "/photo/",
+)
 PAGES_PER_ROLE, PAGES_PER_SHAPE = 150, 2
 
 
@@ -124,8 +134,11 @@ def _check_demo_registry() -> None:
     langfang = Household.objects.filter(village__code__prefix="1310")
     assert langfang.count() == 2327
     assert Member.objects.filter(household__in=langfang).count() == 6274
-    assert dict(langfang.values_list("category").annotate(n=Count("id"))) == {"general": 1789, "dibao": 489,
-                                                                               "tekun": 49}  # fmt: skip
+    assert dict(langfang.values_list("category").annotate(n=Count("id"))) == {
+        "general": 1789,
+        "dibao": 489,
+        "tekun": 49,
+    }
     four = langfang.filter(main_cause__in=["illness", "disability", "labour", "schooling"]).count()
     assert four / 2327 >= 0.95
     others = Household.objects.exclude(village__code__prefix="1310")

@@ -23,8 +23,14 @@ from tuopin.core.uploads import UploadRejected
 def read_each(*paths: Path) -> list[dict[str, object]]:
     """Read the files in a child process with 2 GiB of address space, as an import would; a crash fails here."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tuopin.settings_test"}
-    done = subprocess.run([sys.executable, "-m", "tuopin.core.tests.read_each", *map(str, paths)], env=env,
-                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "tuopin.core.tests.read_each", *map(str, paths)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, f"the reader's process died ({done.returncode}): {done.stderr[-2000:]}"
     return [json.loads(line) for line in done.stdout.splitlines()]
 

@@ -38,8 +38,9 @@ def sparse(tmp_path: Path) -> Path:
     return far_cell_workbook(tmp_path / "户表.xlsx")
 
 
-def test_the_registry_upload_page_fails_the_job_clearly_and_keeps_nothing(tree: object, own: User, sparse: Path,
-                                                                           django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_the_registry_upload_page_fails_the_job_clearly_and_keeps_nothing(
+    tree: object, own: User, sparse: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     before = _uploads()
     with django_capture_on_commit_callbacks(execute=True), sparse.open("rb") as handle:
         response = client_for(own).post("/registry/import/", {"file": handle})
@@ -54,8 +55,9 @@ def test_the_registry_upload_page_fails_the_job_clearly_and_keeps_nothing(tree: 
     assert FAR in page
 
 
-def test_the_ledger_upload_page_fails_the_job_clearly_and_keeps_nothing(tree: object, own: User, sparse: Path,
-                                                                         django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_the_ledger_upload_page_fails_the_job_clearly_and_keeps_nothing(
+    tree: object, own: User, sparse: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     before = _uploads()
     with django_capture_on_commit_callbacks(execute=True), sparse.open("rb") as handle:
         assert client_for(own).post("/ledgers/rectification/import/", {"file": handle}).status_code == 302
@@ -71,8 +73,9 @@ def test_the_api_ledger_import_refuses_it_with_409_and_an_audit_row(
     token = token_create(user=own, name="test")
     before = _uploads()
     with sparse.open("rb") as handle:
-        response = Client().post("/api/v1/ledgers/rectification/import", {"file": handle},
-                                 HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+        response = Client().post(
+            "/api/v1/ledgers/rectification/import", {"file": handle}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
     assert response.status_code == 409
     assert FAR in response.json()["errors"][0]["message"]
     assert _uploads() == before
@@ -84,9 +87,11 @@ def test_the_command_line_refuses_it_with_a_message_and_an_audit_row(tree: objec
         call_command("import", "ledger", "rectification", str(sparse))
     with pytest.raises(CommandError, match=FAR):
         call_command("import", "registry", str(sparse))
-    assert sorted(AuditEvent.objects.filter(action__in=["ledger.import", "registry.import"])
-                  .values_list("action", "result")) == [("ledger.import", "refused"),
-                                                        ("registry.import", "refused")]  # fmt: skip
+    assert sorted(
+        AuditEvent.objects.filter(action__in=["ledger.import", "registry.import"]).values_list(
+            "action", "result"
+        )
+    ) == [("ledger.import", "refused"), ("registry.import", "refused")]
 
 
 def test_jobs_a_dead_worker_left_running_are_failed_and_their_uploads_removed(own: User) -> None:
@@ -99,12 +104,21 @@ def test_jobs_a_dead_worker_left_running_are_failed_and_their_uploads_removed(ow
     claimed = Job.objects.create(
         kind="registry.import", user=own, params={"path": str(upload), "name": "户表.xlsx"}
     )
-    running = Job.objects.create(kind="ledger.import", user=own, status=JobStatus.RUNNING,
-                                 params={"path": str(outside), "name": "x.xlsx"})  # fmt: skip
+    running = Job.objects.create(
+        kind="ledger.import",
+        user=own,
+        status=JobStatus.RUNNING,
+        params={"path": str(outside), "name": "x.xlsx"},
+    )
     finished = Job.objects.create(kind="ledger.import", user=own, status=JobStatus.DONE, params={})
-    DBTaskResult.objects.create(status=TaskResultStatus.RUNNING, args_kwargs={"args": [], "kwargs": {"job_id": str(claimed.pk)}},
-                                task_path="tuopin.registry.tasks.registry_import_job", backend_name="default",
-                                run_after=datetime.now(UTC), queue_name="default")  # fmt: skip
+    DBTaskResult.objects.create(
+        status=TaskResultStatus.RUNNING,
+        args_kwargs={"args": [], "kwargs": {"job_id": str(claimed.pk)}},
+        task_path="tuopin.registry.tasks.registry_import_job",
+        backend_name="default",
+        run_after=datetime.now(UTC),
+        queue_name="default",
+    )
 
     assert jobs_abandoned_fail() == 2
 
@@ -118,7 +132,9 @@ def test_jobs_a_dead_worker_left_running_are_failed_and_their_uploads_removed(ow
     assert outside.exists()
     assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
     assert sorted(AuditEvent.objects.filter(object_type="job").values_list("action", "result")) == [
-        ("ledger.import", "error"), ("registry.import", "error")]  # fmt: skip
+        ("ledger.import", "error"),
+        ("registry.import", "error"),
+    ]
     assert jobs_abandoned_fail() == 0
 
 
@@ -132,23 +148,30 @@ def test_a_file_refused_at_the_door_leaves_an_audit_row_on_every_path(
     with sparse.open("rb") as handle:
         assert client.post("/ledgers/rectification/import/", {"file": handle}).status_code == 400
     with sparse.open("rb") as handle:
-        response = Client().post("/api/v1/ledgers/rectification/import", {"file": handle},
-                                 HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+        response = Client().post(
+            "/api/v1/ledgers/rectification/import", {"file": handle}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
     assert response.status_code == 409
     events = AuditEvent.objects.filter(action__in=["registry.import", "ledger.import"], actor="lingshou")
     assert sorted(events.values_list("action", "result", "object_id")) == [
-        ("ledger.import", "refused", "rectification"), ("ledger.import", "refused", "rectification"),
-        ("registry.import", "refused", "户表.xlsx")]  # fmt: skip
+        ("ledger.import", "refused", "rectification"),
+        ("ledger.import", "refused", "rectification"),
+        ("registry.import", "refused", "户表.xlsx"),
+    ]
     assert all("文件太大" in event.details["message"] for event in events)
     assert Job.objects.count() == 0
 
 
-def test_a_job_whose_user_lost_the_right_to_import_is_refused_and_audited(tree: object, own: User, sparse: Path,
-                                                                          django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_a_job_whose_user_lost_the_right_to_import_is_refused_and_audited(
+    tree: object, own: User, sparse: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     from tuopin.core.tasks import ledger_import_job
 
-    job = Job.objects.create(kind="ledger.import", user=own, params={"path": str(sparse), "ledger": "rectification",
-                                                                     "name": "整改.xlsx"})  # fmt: skip
+    job = Job.objects.create(
+        kind="ledger.import",
+        user=own,
+        params={"path": str(sparse), "ledger": "rectification", "name": "整改.xlsx"},
+    )
     User.objects.filter(pk=own.pk).update(is_active=False)
     ledger_import_job.call(job_id=str(job.pk))
     job.refresh_from_db()

@@ -14,8 +14,12 @@ from tuopin.audit.chain import mask_id_numbers
 from tuopin.core.idmask import mask_id, mask_id_sql
 from tuopin.registry.idnumbers import make_id
 
-IDS = [make_id("130126", date(1980, 1, 1), 12, female=False), make_id("440305", date(2001, 12, 31), 7, female=True),
-       "13012619800101123X", "110101190001010000"]  # fmt: skip
+IDS = [
+    make_id("130126", date(1980, 1, 1), 12, female=False),
+    make_id("440305", date(2001, 12, 31), 7, female=True),
+    "13012619800101123X",
+    "110101190001010000",
+]
 
 
 def test_an_id_keeps_its_first_six_and_last_four_characters() -> None:

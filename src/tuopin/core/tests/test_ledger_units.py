@@ -32,14 +32,28 @@ FAR_VILLAGE = "130127100201"  # 高邑县: outside the unit user's account area 
 def _apply(rows: list[LedgerRow], *, actor: User | None) -> int:
     """Writes one audit row per entry; stands for a ledger whose apply checks the unit of each row."""
     for row in rows:
-        audit_record(action=ENTRY, actor=actor, object_type="entry", object_id=row.values["number"],
-                     details={"area": row.values["area"]})  # fmt: skip
+        audit_record(
+            action=ENTRY,
+            actor=actor,
+            object_type="entry",
+            object_id=row.values["number"],
+            details={"area": row.values["area"]},
+        )
     return len(rows)
 
 
-OPEN = Ledger(name="unit_test", sheet="单位台账", label="单位台账", apply=_apply, page="", units_may_import=True,
-              columns=(LedgerColumn("编号", "number", required=True), LedgerColumn("区域代码", "area", "area",
-                                                                                 required=True)))  # fmt: skip
+OPEN = Ledger(
+    name="unit_test",
+    sheet="单位台账",
+    label="单位台账",
+    apply=_apply,
+    page="",
+    units_may_import=True,
+    columns=(
+        LedgerColumn("编号", "number", required=True),
+        LedgerColumn("区域代码", "area", "area", required=True),
+    ),
+)
 CLOSED = replace(OPEN, name="office_test", units_may_import=False)
 
 
@@ -68,8 +82,9 @@ def _sheet(path: Path, rows: list[list[str]]) -> Path:
     return write_workbook(path, {"单位台账": [["编号", "区域代码"], *rows]})
 
 
-def test_it_says_who_may_import_which_ledger(unit_user: User, make_user: MakeUser, own: User,
-                                             inspector: User) -> None:  # fmt: skip
+def test_it_says_who_may_import_which_ledger(
+    unit_user: User, make_user: MakeUser, own: User, inspector: User
+) -> None:
     lone = make_user("lone", "unit", "130126")
     assert (ledger_may_import(own, OPEN), ledger_may_import(own, CLOSED)) == (True, True)
     assert (ledger_may_import(unit_user, OPEN), ledger_may_import(unit_user, CLOSED)) == (True, False)
@@ -78,8 +93,9 @@ def test_it_says_who_may_import_which_ledger(unit_user: User, make_user: MakeUse
     assert not ledger_may_import(unit_user, OPEN)
 
 
-def test_a_unit_users_area_cells_are_checked_for_existence_not_against_its_area(unit_user: User,
-                                                                                tmp_path: Path) -> None:  # fmt: skip
+def test_a_unit_users_area_cells_are_checked_for_existence_not_against_its_area(
+    unit_user: User, tmp_path: Path
+) -> None:
     result = ledger_import("unit_test", _sheet(tmp_path / "a.xlsx", [["A-1", FAR_VILLAGE]]), actor=unit_user)
     assert result.ok and result.created == 1, result.errors
     assert AuditEvent.objects.get(action=ENTRY).details["area"] == FAR_VILLAGE
@@ -118,8 +134,9 @@ def test_the_job_rechecks_the_unit_users_link_when_it_runs(unit_user: User, tmp_
     assert not AuditEvent.objects.filter(action=ENTRY).exists() and not path.exists()
 
 
-def test_the_command_imports_for_a_unit_user_only_the_ledgers_open_to_units(unit_user: User, inspector: User,
-                                                                             tmp_path: Path) -> None:  # fmt: skip
+def test_the_command_imports_for_a_unit_user_only_the_ledgers_open_to_units(
+    unit_user: User, inspector: User, tmp_path: Path
+) -> None:
     path = _sheet(tmp_path / "a.xlsx", [["A-1", FAR_VILLAGE]])
     call_command("import", "ledger", "unit_test", str(path), "--username", "planning", "--json")
     assert AuditEvent.objects.filter(action=ENTRY, object_id="A-1").count() == 1

@@ -47,8 +47,14 @@ def _apply(rows: list[LedgerRow], *, actor: User | None) -> int:
         if number.startswith("X") or number in seen:
             problems.append(Problem("测试台账", row.number, "编号", number, "编号重复或不允许。"))
         seen.add(number)
-        audit_record(action=ENTRY, actor=actor, object_type="entry", object_id=number, area=row.values["area"],
-                     details={k: str(v) for k, v in row.values.items()})  # fmt: skip
+        audit_record(
+            action=ENTRY,
+            actor=actor,
+            object_type="entry",
+            object_id=number,
+            area=row.values["area"],
+            details={k: str(v) for k, v in row.values.items()},
+        )
     if problems:
         raise ImportFailed(problems)
     return len(rows)
@@ -56,8 +62,13 @@ def _apply(rows: list[LedgerRow], *, actor: User | None) -> int:
 
 def _export(user: User) -> Iterator[dict[str, Any]]:
     for event in AuditEvent.objects.filter(scope_q(user, "area"), action=ENTRY).order_by("seq"):
-        yield {**event.details, "area": event.area, "count": int(event.details["count"]),
-               "amount": Decimal(event.details["amount"]), "when": date.fromisoformat(event.details["when"])}  # fmt: skip
+        yield {
+            **event.details,
+            "area": event.area,
+            "count": int(event.details["count"]),
+            "amount": Decimal(event.details["amount"]),
+            "when": date.fromisoformat(event.details["when"]),
+        }
 
 
 TEST_LEDGER = Ledger(
@@ -100,11 +111,25 @@ def entries() -> int:
 def test_it_imports_a_good_file_converting_every_kind(tree: object, own: User, tmp_path: Path) -> None:
     path = sheet(tmp_path / "a.xlsx", [GOOD, ["Z-2", "130126100202", "2019/7/2", "4", 0, 0.5, "done", ""]])
     result = ledger_import("test", path, actor=own)
-    assert result.as_dict() == {"ledger": "test", "ok": True, "rows": 2, "created": 2, "dry_run": False,
-                                "errors": []}  # fmt: skip
+    assert result.as_dict() == {
+        "ledger": "test",
+        "ok": True,
+        "rows": 2,
+        "created": 2,
+        "dry_run": False,
+        "errors": [],
+    }
     first = AuditEvent.objects.get(action=ENTRY, object_id="Z-1").details
-    assert first == {"number": "Z-1", "area": "130126100201", "when": "2019-07-01", "count": "3",
-                     "amount": "1200.50", "ratio": "0.85", "state": "open", "note": "=1+1"}  # fmt: skip
+    assert first == {
+        "number": "Z-1",
+        "area": "130126100201",
+        "when": "2019-07-01",
+        "count": "3",
+        "amount": "1200.50",
+        "ratio": "0.85",
+        "state": "open",
+        "note": "=1+1",
+    }
     assert AuditEvent.objects.get(action=ENTRY, object_id="Z-2").details["state"] == "done"
     assert AuditEvent.objects.filter(action="ledger.import", result="ok", object_id="test").count() == 1
 
@@ -140,8 +165,11 @@ def test_it_reports_every_problem_at_once_and_writes_nothing(tree: object, own: 
 def test_an_area_outside_the_users_scope_or_unknown_is_refused(
     tree: object, own: User, tmp_path: Path
 ) -> None:
-    rows = [GOOD, ["Z-2", "130127100201", "2019-07-01", 1, 1, "", "待办", ""],
-            ["Z-3", "130126100209", "2019-07-01", 1, 1, "", "待办", ""]]  # fmt: skip
+    rows = [
+        GOOD,
+        ["Z-2", "130127100201", "2019-07-01", 1, 1, "", "待办", ""],
+        ["Z-3", "130126100209", "2019-07-01", 1, 1, "", "待办", ""],
+    ]
     result = ledger_import("test", sheet(tmp_path / "a.xlsx", rows), actor=own)
     assert [(e["row"], e["column"], e["value"], e["message"]) for e in result.errors] == [
         (3, "区域代码", "130127100201", "不在您的管辖范围内。"),
@@ -158,8 +186,14 @@ def test_the_system_imports_any_existing_area(tree: object, tmp_path: Path) -> N
 
 def test_a_dry_run_checks_and_writes_nothing(tree: object, own: User, tmp_path: Path) -> None:
     result = ledger_import("test", sheet(tmp_path / "a.xlsx", [GOOD]), actor=own, dry_run=True)
-    assert result.as_dict() == {"ledger": "test", "ok": True, "rows": 1, "created": 1, "dry_run": True,
-                                "errors": []}  # fmt: skip
+    assert result.as_dict() == {
+        "ledger": "test",
+        "ok": True,
+        "rows": 1,
+        "created": 1,
+        "dry_run": True,
+        "errors": [],
+    }
     assert entries() == 0
     assert not AuditEvent.objects.filter(action="ledger.import").exists()
 
@@ -170,19 +204,37 @@ def test_a_missing_required_column_is_one_problem_per_column(tree: object, own: 
     assert [e["column"] for e in result.errors] == ["区域代码", "日期", "数量", "金额", "状态"]
 
 
-def test_the_import_command_prints_the_json_shape(tree: object, own: User, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_the_import_command_prints_the_json_shape(
+    tree: object, own: User, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = sheet(tmp_path / "a.xlsx", [GOOD])
     call_command("import", "ledger", "test", str(good), "--json", "--username", own.username)
-    assert json.loads(capsys.readouterr().out) == {"ledger": "test", "ok": True, "rows": 1, "created": 1,
-                                                   "dry_run": False, "errors": []}  # fmt: skip
+    assert json.loads(capsys.readouterr().out) == {
+        "ledger": "test",
+        "ok": True,
+        "rows": 1,
+        "created": 1,
+        "dry_run": False,
+        "errors": [],
+    }
     bad = sheet(tmp_path / "b.xlsx", [["Z-9", "130127100201", "2019-07-01", 1, 1, "", "待办", ""]])
     with pytest.raises(CommandError, match="1 problem"):
         call_command("import", "ledger", "test", str(bad), "--json", "--username", own.username)
     data = json.loads(capsys.readouterr().out)
-    assert data["ok"] is False and data["created"] == 0 and data["errors"] == [
-        {"sheet": "测试台账", "row": 2, "column": "区域代码", "value": "130127100201",
-         "message": "不在您的管辖范围内。"}]  # fmt: skip
+    assert (
+        data["ok"] is False
+        and data["created"] == 0
+        and data["errors"]
+        == [
+            {
+                "sheet": "测试台账",
+                "row": 2,
+                "column": "区域代码",
+                "value": "130127100201",
+                "message": "不在您的管辖范围内。",
+            }
+        ]
+    )
     assert entries() == 1
 
 
@@ -201,8 +253,9 @@ def test_a_renamed_executable_is_refused_as_a_whole(tree: object, tmp_path: Path
         call_command("import", "ledger", "test", str(path))
 
 
-def test_the_template_has_chinese_headers_a_drop_down_and_imports_once_filled(tree: object, own: User,
-                                                                               tmp_path: Path) -> None:  # fmt: skip
+def test_the_template_has_chinese_headers_a_drop_down_and_imports_once_filled(
+    tree: object, own: User, tmp_path: Path
+) -> None:
     template = tmp_path / "t.xlsx"
     call_command("export", "template", "--ledger", "test", "-o", str(template))
     book = CalamineWorkbook.from_path(str(template))
@@ -217,8 +270,9 @@ def test_the_template_has_chinese_headers_a_drop_down_and_imports_once_filled(tr
     assert ledger_import("test", filled, actor=own).ok
 
 
-def test_the_export_writes_what_the_user_sees_and_imports_again(tree: object, own: User, neighbour: User,
-                                                                tmp_path: Path) -> None:  # fmt: skip
+def test_the_export_writes_what_the_user_sees_and_imports_again(
+    tree: object, own: User, neighbour: User, tmp_path: Path
+) -> None:
     rows = [GOOD, ["Z-2", "130127100201", "2019-07-02", 1, 1, "", "待办", ""]]
     assert ledger_import("test", sheet(tmp_path / "a.xlsx", rows), actor=None).ok
     out = tmp_path / "out.xlsx"
@@ -244,8 +298,9 @@ def _upload(user: User, path: Path, capture: Any, **extra: str) -> Any:
     return client, response
 
 
-def test_the_upload_page_runs_a_job_and_lists_every_problem(tree: object, own: User, tmp_path: Path,
-                                                            django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_the_upload_page_runs_a_job_and_lists_every_problem(
+    tree: object, own: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     client = client_for(own)
     page = client.get("/ledgers/test/import/")
     assert page.status_code == 200 and "测试台账" in page.content.decode()
@@ -266,8 +321,9 @@ def test_the_upload_page_runs_a_job_and_lists_every_problem(tree: object, own: U
     assert not Path(job.params["path"]).exists()
 
 
-def test_an_inspector_may_download_but_not_upload(tree: object, own: User, inspector: User,
-                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_an_inspector_may_download_but_not_upload(
+    tree: object, own: User, inspector: User, tmp_path: Path
+) -> None:
     assert ledger_import("test", sheet(tmp_path / "a.xlsx", [GOOD]), actor=own).ok
     client = client_for(inspector)
     assert client.get("/ledgers/test/import/").status_code == 403
@@ -285,8 +341,9 @@ def test_an_inspector_may_download_but_not_upload(tree: object, own: User, inspe
     assert client.get("/ledgers/nope/template.xlsx").status_code == 404
 
 
-def test_the_export_page_shows_a_neighbour_nothing_of_ours(tree: object, own: User, neighbour: User,
-                                                           tmp_path: Path) -> None:  # fmt: skip
+def test_the_export_page_shows_a_neighbour_nothing_of_ours(
+    tree: object, own: User, neighbour: User, tmp_path: Path
+) -> None:
     assert ledger_import("test", sheet(tmp_path / "a.xlsx", [GOOD]), actor=own).ok
     export = client_for(neighbour).post("/ledgers/test/export/", {"reason": "核对"})
     (tmp_path / "e.xlsx").write_bytes(export.content)

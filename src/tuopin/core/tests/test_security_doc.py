@@ -10,8 +10,18 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2]  # src/tuopin
 DOCUMENT = PACKAGE.parents[1] / "docs" / "SECURITY.md"
-PROMISES = [*(f"A{n}" for n in range(1, 7)), *(f"B{n}" for n in range(1, 6)), *(f"C{n}" for n in range(1, 6)),
-            "D1", "D2", *(f"E{n}" for n in range(1, 6)), "F1", "F2", "F3", *(f"G{n}" for n in range(1, 5))]  # fmt: skip
+PROMISES = [
+    *(f"A{n}" for n in range(1, 7)),
+    *(f"B{n}" for n in range(1, 6)),
+    *(f"C{n}" for n in range(1, 6)),
+    "D1",
+    "D2",
+    *(f"E{n}" for n in range(1, 6)),
+    "F1",
+    "F2",
+    "F3",
+    *(f"G{n}" for n in range(1, 5)),
+]
 MUST_NAME_TESTS = ["A2", "B5", "D1", "F2"]  # issue 22
 
 REFERENCE = re.compile(r"([\w./-]+\.py)::(\w+)")

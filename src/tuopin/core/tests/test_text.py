@@ -24,11 +24,42 @@ from tuopin.core.text import (
     text_visible,
 )
 
-REFUSED_EVERYWHERE = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\u061c", "\u200b", "\u200c", "\u200d",
-                      "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-                      "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "\t"]  # fmt: skip
-ACCEPTED = ["王建国", "阿依古丽·吐尔逊", "O'Brien-Smith", "130126100201001", "住房 60㎡（砖混）", "١٢٣ عربي",
-            "😀"]  # fmt: skip
+REFUSED_EVERYWHERE = [
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\u061c",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u2028",
+    "\u2029",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\ufeff",
+    "\t",
+]
+ACCEPTED = [
+    "王建国",
+    "阿依古丽·吐尔逊",
+    "O'Brien-Smith",
+    "130126100201001",
+    "住房 60㎡（砖混）",
+    "١٢٣ عربي",
+    "😀",
+]
 
 
 @pytest.mark.parametrize("character", REFUSED_EVERYWHERE)
@@ -77,8 +108,10 @@ class NoteForm(TextCheckedForm):
 def test_the_base_form_refuses_such_text_in_every_text_field() -> None:
     refused = NoteForm({"name": "王\u202e建国", "note": "说明\u200b"})
     assert not refused.is_valid()
-    assert refused.errors == {"name": ["不能包含控制字符、零宽字符或文字方向控制字符（U+202E）。"],
-                              "note": ["不能包含控制字符、零宽字符或文字方向控制字符（U+200B）。"]}  # fmt: skip
+    assert refused.errors == {
+        "name": ["不能包含控制字符、零宽字符或文字方向控制字符（U+202E）。"],
+        "note": ["不能包含控制字符、零宽字符或文字方向控制字符（U+200B）。"],
+    }
     assert not NoteForm({"name": "王\n建国"}).is_valid()  # one line
     taken = NoteForm({"name": "王建国", "note": "第一行\r\n第二行", "count": "3"})
     assert taken.is_valid(), taken.errors
@@ -111,20 +144,34 @@ def test_the_ledger_import_refuses_such_text_naming_sheet_row_and_column(
         ("测试台账", 4, "说明", "说明<U+202E>", "（U+202E）。"),
         ("测试台账", 5, "区域代码", "130126<U+2066>100201", "（U+2066）。"),
         ("测试台账", 5, "状态", "待<U+0000>办", "（U+0000）。"),
-    ]  # fmt: skip
+    ]
     assert not AuditEvent.objects.filter(action=ENTRY).exists()
 
 
 @pytest.mark.django_db
-def test_a_ledger_file_without_data_rows_is_refused(tree: object, own: User, tmp_path: Path,
-                                                    test_ledger: Ledger) -> None:  # fmt: skip
+def test_a_ledger_file_without_data_rows_is_refused(
+    tree: object, own: User, tmp_path: Path, test_ledger: Ledger
+) -> None:
     blank = [[" "] + [None] * (len(HEADERS) - 1) for _ in range(3000)]
     for path in (sheet(tmp_path / "headers.xlsx", []), sheet(tmp_path / "blank.xlsx", blank)):
         for dry_run in (False, True):
             result = ledger_import("test", path, actor=own, dry_run=dry_run)
-            assert result.as_dict() == {"ledger": "test", "ok": False, "rows": 0, "created": 0, "dry_run": dry_run,
-                                        "errors": [{"sheet": "测试台账", "row": 0, "column": "", "value": "",
-                                                    "message": "工作表没有数据行。"}]}  # fmt: skip
+            assert result.as_dict() == {
+                "ledger": "test",
+                "ok": False,
+                "rows": 0,
+                "created": 0,
+                "dry_run": dry_run,
+                "errors": [
+                    {
+                        "sheet": "测试台账",
+                        "row": 0,
+                        "column": "",
+                        "value": "",
+                        "message": "工作表没有数据行。",
+                    }
+                ],
+            }
     assert AuditEvent.objects.filter(action="ledger.import", result="refused").count() >= 2
 
 
@@ -152,8 +199,11 @@ def test_every_form_of_the_apps_checks_its_text() -> None:
             and "management" not in module.name
         ):
             importlib.import_module(module.name)
-    ours = [form for form in _subclasses(forms.BaseForm) if form.__module__.startswith("tuopin.")
-            and ".tests" not in form.__module__]  # fmt: skip
+    ours = [
+        form
+        for form in _subclasses(forms.BaseForm)
+        if form.__module__.startswith("tuopin.") and ".tests" not in form.__module__
+    ]
     assert len(ours) > 40
     unchecked = sorted(
         f"{form.__module__}.{form.__name__}" for form in ours if not issubclass(form, TextCheckedForm)

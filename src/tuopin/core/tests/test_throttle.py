@@ -77,8 +77,15 @@ def test_a_limit_lifts_once_the_oldest_counted_operation_leaves_the_window(
 
 def _self_report(client: Client) -> SelfReport:
     client.get("/report/")
-    data = {"county": "130126", "township": "130126100", "village": "130126100201", "name": "张大妈",
-            "phone": "13912345678", "text": "老伴突发脑梗住院", "answer": str(client.session["report_challenge"])}  # fmt: skip
+    data = {
+        "county": "130126",
+        "township": "130126100",
+        "village": "130126100201",
+        "name": "张大妈",
+        "phone": "13912345678",
+        "text": "老伴突发脑梗住院",
+        "answer": str(client.session["report_challenge"]),
+    }
     assert client.post("/report/", data).status_code in {200, 302}
     return SelfReport.objects.get()
 

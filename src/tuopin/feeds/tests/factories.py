@@ -29,22 +29,32 @@ BAD_IDS = {
 
 
 def medical_rows(*ids: str, **values: str) -> list[dict[str, str]]:
-    base = {"结算日期": "2024-03-01", "就诊类型": "住院", "医疗总费用": "1000.50", "报销金额": "600.25",
-            "个人自付": "400.25"}  # fmt: skip
+    base = {
+        "结算日期": "2024-03-01",
+        "就诊类型": "住院",
+        "医疗总费用": "1000.50",
+        "报销金额": "600.25",
+        "个人自付": "400.25",
+    }
     return [{"身份证号": id_number, **base, **values} for id_number in ids]
 
 
 # One clean row per source, by canonical header (the ID added by `rows_of`).
 CLEAN: dict[str, dict[str, str]] = {
-    "medical": {"结算日期": "2024-03-01", "就诊类型": "门诊", "医疗总费用": "120.00", "报销金额": "80.00",
-                "个人自付": "40.00"},
+    "medical": {
+        "结算日期": "2024-03-01",
+        "就诊类型": "门诊",
+        "医疗总费用": "120.00",
+        "报销金额": "80.00",
+        "个人自付": "40.00",
+    },
     "civil": {"日期": "2024-02-01", "事项": "低保退出", "金额": ""},
     "education": {"日期": "2024-03-15", "状态": "辍学", "学段": "初中", "自付学费": "1200"},
     "housing": {"鉴定日期": "2024/01/20", "安全等级": "C"},
     "disability": {"发证日期": "20240105", "残疾类别": "肢体", "残疾等级": "二级"},
     "disaster": {"日期": "2024-07-30", "灾种": "洪涝", "损失金额": "35000"},
     "employment": {"日期": "2024-05-01", "状态": "失业", "月收入": "0"},
-}  # fmt: skip
+}
 
 
 def rows_of(source: str, *ids: str) -> list[dict[str, str]]:
@@ -52,8 +62,14 @@ def rows_of(source: str, *ids: str) -> list[dict[str, str]]:
     return [{id_header: id_number, **CLEAN[source]} for id_number in ids]
 
 
-def write_csv(path: Path, source: str, rows: list[dict[str, str]], *, encoding: str = "utf-8",
-              headers: list[str] | None = None) -> Path:  # fmt: skip
+def write_csv(
+    path: Path,
+    source: str,
+    rows: list[dict[str, str]],
+    *,
+    encoding: str = "utf-8",
+    headers: list[str] | None = None,
+) -> Path:
     headers = headers or [column.header for column in SOURCES[source].columns]
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)

@@ -50,8 +50,17 @@ def _candidates(rng: random.Random) -> list[str]:
         digit = rng.choice("0123456789X" if position == 17 else "0123456789")
         out += [valid, valid[:position] + digit + valid[position + 1 :]]
     base = make_id("130126", date(1984, 2, 29), 7, female=True)
-    out += [base.lower(), f" {base[:6]} {base[6:]}\u3000", base[:15], base[:17], base + "1", base[:10] + "AB" + base[12:],
-            base[:6] + "19840230" + base[14:], base[:6] + "19850229" + base[14:], "430" + base[3:]]  # fmt: skip
+    out += [
+        base.lower(),
+        f" {base[:6]} {base[6:]}\u3000",
+        base[:15],
+        base[:17],
+        base + "1",
+        base[:10] + "AB" + base[12:],
+        base[:6] + "19840230" + base[14:],
+        base[:6] + "19850229" + base[14:],
+        "430" + base[3:],
+    ]
     return out
 
 

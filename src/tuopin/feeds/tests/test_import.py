@@ -38,19 +38,37 @@ from tuopin.registry.idnumbers import mask_id
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tree", "data_dir")]
 
-ARROW = {"string": pa.string(), "date32": pa.date32(), "decimal128(14, 2)": pa.decimal128(14, 2),
-         "int64": pa.int64()}  # fmt: skip
+ARROW = {
+    "string": pa.string(),
+    "date32": pa.date32(),
+    "decimal128(14, 2)": pa.decimal128(14, 2),
+    "int64": pa.int64(),
+}
 # What the clean row of each source (factories.CLEAN) becomes in the Parquet file.
 EXPECTED: dict[str, dict[str, Any]] = {
-    "medical": {"settled_on": date(2024, 3, 1), "visit_type": "outpatient", "total_cost": Decimal("120.00"),
-                "reimbursed": Decimal("80.00"), "out_of_pocket": Decimal("40.00")},
+    "medical": {
+        "settled_on": date(2024, 3, 1),
+        "visit_type": "outpatient",
+        "total_cost": Decimal("120.00"),
+        "reimbursed": Decimal("80.00"),
+        "out_of_pocket": Decimal("40.00"),
+    },
     "civil": {"occurred_on": date(2024, 2, 1), "item": "dibao_out", "amount": None},
-    "education": {"occurred_on": date(2024, 3, 15), "status": "dropout", "stage": "初中", "tuition": Decimal("1200.00")},
+    "education": {
+        "occurred_on": date(2024, 3, 15),
+        "status": "dropout",
+        "stage": "初中",
+        "tuition": Decimal("1200.00"),
+    },
     "housing": {"appraised_on": date(2024, 1, 20), "rating": "C"},
     "disability": {"issued_on": date(2024, 1, 5), "category": "physical", "grade": 2},
     "disaster": {"occurred_on": date(2024, 7, 30), "hazard": "洪涝", "loss": Decimal("35000.00")},
-    "employment": {"occurred_on": date(2024, 5, 1), "status": "unemployed", "monthly_income": Decimal("0.00")},
-}  # fmt: skip
+    "employment": {
+        "occurred_on": date(2024, 5, 1),
+        "status": "unemployed",
+        "monthly_income": Decimal("0.00"),
+    },
+}
 
 
 def _run(*args: str) -> tuple[dict[str, Any], bool]:
@@ -100,9 +118,17 @@ def test_a_clean_file_of_each_source_lands_in_parquet(source: str, tmp_path: Pat
         name: ARROW[kind] for name, kind in SOURCES[source].arrow_schema().items()
     }
     rows = sorted(table.to_pylist(), key=lambda r: r["row"])
-    assert rows == [{"id_index": blind_index(id_number), "id_masked": mask_id(id_number),
-                     "id_key": index_key(blind_index(id_number)), **EXPECTED[source],
-                     "batch_id": batch.pk, "row": number} for number, id_number in enumerate(ids, start=2)]  # fmt: skip
+    assert rows == [
+        {
+            "id_index": blind_index(id_number),
+            "id_masked": mask_id(id_number),
+            "id_key": index_key(blind_index(id_number)),
+            **EXPECTED[source],
+            "batch_id": batch.pk,
+            "row": number,
+        }
+        for number, id_number in enumerate(ids, start=2)
+    ]
     _no_clear_id(batch.parquet, ids)
     assert batch.totals.exists() == bool(SOURCES[source].summed)
 
@@ -118,18 +144,30 @@ def test_a_summed_feed_gets_each_persons_total_beside_its_rows(tmp_path: Path) -
     assert feed_files("medical", totals=True) == [batch.totals]
     totals = {row["id_key"]: row for row in pq.read_table(batch.totals).to_pylist()}
     assert totals == {
-        index_key(blind_index(first)): {"id_key": index_key(blind_index(first)), "batch_id": batch.pk, "rows": 2,
-                                        "first_on": date(2024, 3, 1), "last_on": date(2024, 5, 20),
-                                        "total": Decimal("100.50")},
-        index_key(blind_index(second)): {"id_key": index_key(blind_index(second)), "batch_id": batch.pk,
-                                         "rows": 1, "first_on": date(2024, 3, 1), "last_on": date(2024, 3, 1),
-                                         "total": Decimal("40.00")},
-    }  # fmt: skip
+        index_key(blind_index(first)): {
+            "id_key": index_key(blind_index(first)),
+            "batch_id": batch.pk,
+            "rows": 2,
+            "first_on": date(2024, 3, 1),
+            "last_on": date(2024, 5, 20),
+            "total": Decimal("100.50"),
+        },
+        index_key(blind_index(second)): {
+            "id_key": index_key(blind_index(second)),
+            "batch_id": batch.pk,
+            "rows": 1,
+            "first_on": date(2024, 3, 1),
+            "last_on": date(2024, 3, 1),
+            "total": Decimal("40.00"),
+        },
+    }
 
 
 def test_an_xlsx_file_is_read_with_its_dates_and_numbers(tmp_path: Path) -> None:
-    rows = [{"身份证号": GOOD, "发证日期": date(2024, 1, 5), "残疾类别": "视力残疾", "残疾等级": 1},
-            {"身份证号": person(3), "发证日期": "2024-02-01", "残疾类别": "", "残疾等级": "四级"}]  # fmt: skip
+    rows = [
+        {"身份证号": GOOD, "发证日期": date(2024, 1, 5), "残疾类别": "视力残疾", "残疾等级": 1},
+        {"身份证号": person(3), "发证日期": "2024-02-01", "残疾类别": "", "残疾等级": "四级"},
+    ]
     report = feed_import(
         actor=None, source="disability", path=write_xlsx(tmp_path / "残联.xlsx", "disability", rows)
     )
@@ -179,8 +217,10 @@ def test_bad_cells_of_every_kind_are_reported_together(tmp_path: Path) -> None:
 
 
 def test_enumerations_integers_and_text_are_checked(tmp_path: Path) -> None:
-    rows = [{"身份证号": GOOD, "发证日期": "2024-01-05", "残疾类别": "聋", "残疾等级": "5"},
-            {"身份证号": GOOD, "发证日期": "2024-01-05", "残疾类别": "", "残疾等级": "二级"}]  # fmt: skip
+    rows = [
+        {"身份证号": GOOD, "发证日期": "2024-01-05", "残疾类别": "聋", "残疾等级": "5"},
+        {"身份证号": GOOD, "发证日期": "2024-01-05", "残疾类别": "", "残疾等级": "二级"},
+    ]
     report = feed_import(
         actor=None, source="disability", path=write_csv(tmp_path / "d.csv", "disability", rows)
     )
@@ -192,8 +232,10 @@ def test_enumerations_integers_and_text_are_checked(tmp_path: Path) -> None:
         ),
         (2, "残疾等级", "应为1到4的整数。"),
     ]
-    hazard = [{"户主身份证号": GOOD, "日期": "2024-07-30", "灾种": f"洪涝 {person(5)}", "损失金额": "1"},
-              {"户主身份证号": GOOD, "日期": "2024-07-30", "灾种": "洪" * 101, "损失金额": "1"}]  # fmt: skip
+    hazard = [
+        {"户主身份证号": GOOD, "日期": "2024-07-30", "灾种": f"洪涝 {person(5)}", "损失金额": "1"},
+        {"户主身份证号": GOOD, "日期": "2024-07-30", "灾种": "洪" * 101, "损失金额": "1"},
+    ]
     report = feed_import(
         actor=None, source="disaster", path=write_csv(tmp_path / "z.csv", "disaster", hazard)
     )
@@ -222,8 +264,12 @@ def test_accept_valid_writes_only_the_good_rows(tmp_path: Path) -> None:
 
 
 def test_a_file_whose_every_row_is_bad_writes_nothing_even_when_accepting_valid_rows(tmp_path: Path) -> None:
-    data, failed = _run("--source", "medical", str(write_csv(tmp_path / "b.csv", "medical", medical_rows(BAD_ID))),
-                        "--accept-valid")  # fmt: skip
+    data, failed = _run(
+        "--source",
+        "medical",
+        str(write_csv(tmp_path / "b.csv", "medical", medical_rows(BAD_ID))),
+        "--accept-valid",
+    )
     assert failed and data["accepted"] == 0 and FeedBatch.objects.count() == 0
 
 
@@ -246,9 +292,14 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_the_sql_blind_index_equals_blind_index_for_many_ids(tmp_path: Path) -> None:
-    ids = [person(n % 100, region=("130126", "130127", "130722", "130724")[n % 4], birth=date(1940 + n % 80, 1 + n % 12,
-                                                                                            1 + n % 28))
-           for n in range(600)]  # fmt: skip
+    ids = [
+        person(
+            n % 100,
+            region=("130126", "130127", "130722", "130724")[n % 4],
+            birth=date(1940 + n % 80, 1 + n % 12, 1 + n % 28),
+        )
+        for n in range(600)
+    ]
     shown = [
         f" {i.lower()} " if n % 3 == 0 else i for n, i in enumerate(ids)
     ]  # spaces and a lower-case x too
@@ -280,10 +331,16 @@ def test_headers_are_matched_by_english_alias_and_a_missing_column_is_reported(t
     assert feed_import(actor=None, source="medical", path=path).accepted == 1
     short = write_csv(tmp_path / "short.csv", "medical", rows, headers=aliases[:3])
     data, failed = _run("--source", "medical", str(short))
-    assert failed and data == {"source": "medical", "rows": 0, "accepted": 0, "rejected": 0, "errors": [
-        {"row": 1, "column": "医疗总费用", "value": "", "message": "缺少必需的列。"},
-        {"row": 1, "column": "个人自付", "value": "", "message": "缺少必需的列。"},
-    ]}  # fmt: skip
+    assert failed and data == {
+        "source": "medical",
+        "rows": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "errors": [
+            {"row": 1, "column": "医疗总费用", "value": "", "message": "缺少必需的列。"},
+            {"row": 1, "column": "个人自付", "value": "", "message": "缺少必需的列。"},
+        ],
+    }
 
 
 def test_lines_with_the_wrong_number_of_cells_are_reported_and_later_rows_keep_their_numbers(
@@ -298,7 +355,10 @@ def test_lines_with_the_wrong_number_of_cells_are_reported_and_later_rows_keep_t
     report = feed_import(actor=None, source="medical", path=path, accept_valid=True)
     assert (report.rows, report.accepted, report.rejected) == (5, 2, 3)
     assert [(p.row, p.column, p.message) for p in report.errors] == [
-        (3, "", "列数比表头少。"), (4, "身份证号", "校验位错误"), (5, "", "列数比表头多。")]  # fmt: skip
+        (3, "", "列数比表头少。"),
+        (4, "身份证号", "校验位错误"),
+        (5, "", "列数比表头多。"),
+    ]
     assert sorted(_table("medical").column("row").to_pylist()) == [2, 6]
 
 

@@ -100,16 +100,20 @@ def test_the_page_lists_batches_in_few_queries(
     own: User, tmp_path: Path, django_capture_on_commit_callbacks: Any, django_assert_max_num_queries: Any
 ) -> None:
     for n in range(3):
-        _upload(own, write_csv(tmp_path / f"{n}.csv", "medical", medical_rows(person(n))),
-                django_capture_on_commit_callbacks)  # fmt: skip
+        _upload(
+            own,
+            write_csv(tmp_path / f"{n}.csv", "medical", medical_rows(person(n))),
+            django_capture_on_commit_callbacks,
+        )
     client = client_for(own)
     with django_assert_max_num_queries(12):
         body = client.get("/feeds/?source=medical").content.decode()
     assert body.count("<tr><td>") == 3
 
 
-def test_a_wrong_kind_of_file_is_refused_on_the_form(own: User, tmp_path: Path,
-                                                     django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_a_wrong_kind_of_file_is_refused_on_the_form(
+    own: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     path = tmp_path / "a.exe"
     path.write_bytes(b"MZ\x00\x00")
     _client, response = _upload(own, path, django_capture_on_commit_callbacks)

@@ -26,16 +26,32 @@ pytestmark = pytest.mark.browser
 VILLAGE = "130126100201"
 
 
-def test_from_an_alert_to_an_eliminated_case(page: Any, make_user: MakeUser, register: RegisterHousehold,  # noqa: F811
-                                             tmp_path: Path) -> None:  # fmt: skip
+def test_from_an_alert_to_an_eliminated_case(
+    page: Any,  # noqa: F811
+    make_user: MakeUser,
+    register: RegisterHousehold,
+    tmp_path: Path,
+) -> None:
     with override_settings(DATA_DIR=tmp_path):
         policy_set(
             actor=None, key="monitoring_line", year=2024, value="7000", province="13", source="冀2024监测线"
         )
-        household = register("130126100201001", population_type="ordinary", status="", identification_year=None,
-                             water_safe=True)  # fmt: skip
-        Income.objects.create(household=household, year=2023, wage=Decimal("9000"), business=0, property_income=0,
-                              transfer=0, costs=0)  # fmt: skip
+        household = register(
+            "130126100201001",
+            population_type="ordinary",
+            status="",
+            identification_year=None,
+            water_safe=True,
+        )
+        Income.objects.create(
+            household=household,
+            year=2023,
+            wage=Decimal("9000"),
+            business=0,
+            property_income=0,
+            transfer=0,
+            costs=0,
+        )
         screening_run(actor=None, as_of=date(2024, 6, 28))
     alert = Alert.objects.get()
     task_force = make_user("cundong", "village", VILLAGE)
@@ -66,8 +82,15 @@ def test_from_an_alert_to_an_eliminated_case(page: Any, make_user: MakeUser, reg
     measure.locator("input[name=on]").fill("2024-08-01")
     measure.locator("input[name=text]").fill("安排村公益岗位，每月 800 元")
     measure.locator("button").click()
-    Income.objects.create(household=household, year=2024, wage=Decimal("30000"), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
+    Income.objects.create(
+        household=household,
+        year=2024,
+        wage=Decimal("30000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
     page.reload()
     assert page.locator("[data-testid=elimination-check] .badge").inner_text() == "符合"
     _screenshot(page, "monitoring-case.png")
@@ -80,14 +103,25 @@ def test_from_an_alert_to_an_eliminated_case(page: Any, make_user: MakeUser, reg
         )
     notice_start(actor=task_force, procedure=procedure, version=procedure.version, on=procedure.started_on)
     assert procedure.notice_ends_on is not None
-    Procedure.objects.filter(pk=procedure.pk).update(notice_started_on=date(2024, 9, 1),
-                                                     notice_ends_on=date(2024, 9, 6))  # fmt: skip
+    Procedure.objects.filter(pk=procedure.pk).update(
+        notice_started_on=date(2024, 9, 1), notice_ends_on=date(2024, 9, 6)
+    )
     procedure.refresh_from_db()
     procedure_act(actor=task_force, procedure=procedure, version=procedure.version, on=procedure.started_on)
-    procedure_act(actor=township, procedure=procedure, version=procedure.version, on=procedure.started_on,
-                  data={"approve": True})  # fmt: skip
-    procedure_act(actor=county, procedure=procedure, version=procedure.version, on=procedure.started_on,
-                  data={"document": "灵防返贫〔2025〕9号"})  # fmt: skip
+    procedure_act(
+        actor=township,
+        procedure=procedure,
+        version=procedure.version,
+        on=procedure.started_on,
+        data={"approve": True},
+    )
+    procedure_act(
+        actor=county,
+        procedure=procedure,
+        version=procedure.version,
+        on=procedure.started_on,
+        data={"document": "灵防返贫〔2025〕9号"},
+    )
     case = Case.objects.get()
     page.goto(f"/monitoring/cases/{case.pk}/")
     assert page.locator("[data-testid=state]").inner_text() == "风险已消除"

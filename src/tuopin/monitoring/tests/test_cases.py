@@ -29,8 +29,11 @@ VISIT = Verification(date(2024, 7, 1), "驻村工作队 王五", True, "户主�
 
 @pytest.fixture
 def offices(make_user: MakeUser, own: User) -> dict[str, User]:
-    return {"village": make_user("cundong", "village", VILLAGE),
-            "township": make_user("lingshouzhen", "township", "130126100"), "county": own}  # fmt: skip
+    return {
+        "village": make_user("cundong", "village", VILLAGE),
+        "township": make_user("lingshouzhen", "township", "130126100"),
+        "county": own,
+    }
 
 
 @pytest.fixture
@@ -39,47 +42,86 @@ def alert(register: RegisterHousehold, tmp_path: Path) -> Any:
         policy_set(
             actor=None, key="monitoring_line", year=2024, value="7000", province="13", source="冀2024监测线"
         )
-        household = register("H001", population_type="ordinary", status="", identification_year=None,
-                             water_safe=True)  # fmt: skip
-        Income.objects.create(household=household, year=2023, wage=Decimal("9000"), business=0, property_income=0,
-                              transfer=0, costs=0)  # fmt: skip
+        household = register(
+            "H001", population_type="ordinary", status="", identification_year=None, water_safe=True
+        )
+        Income.objects.create(
+            household=household,
+            year=2023,
+            wage=Decimal("9000"),
+            business=0,
+            property_income=0,
+            transfer=0,
+            costs=0,
+        )
         screening_run(actor=None, as_of=date(2024, 6, 28))
         yield Alert.objects.get()
 
 
-def test_a_case_needs_the_signed_authorisation_and_the_village_in_scope(alert: Alert, offices: dict[str, User],
-                                                                        neighbour: User) -> None:  # fmt: skip
+def test_a_case_needs_the_signed_authorisation_and_the_village_in_scope(
+    alert: Alert, offices: dict[str, User], neighbour: User
+) -> None:
     household = alert.household
     assert household is not None
     unsigned = Verification(date(2024, 7, 1), "王五", False, "户主住院")
     with pytest.raises(ValidationError, match="数据授权"):
-        case_open(actor=offices["village"], household=household, type="sudden", risk_types=["illness"],
-                  verification=unsigned, alert=alert)  # fmt: skip
+        case_open(
+            actor=offices["village"],
+            household=household,
+            type="sudden",
+            risk_types=["illness"],
+            verification=unsigned,
+            alert=alert,
+        )
     with pytest.raises(PermissionDenied):
         case_open(
             actor=neighbour, household=household, type="sudden", risk_types=["illness"], verification=VISIT
         )
-    case = case_open(actor=offices["village"], household=household, type="sudden", risk_types=["illness"],
-                     verification=VISIT, alert=alert)  # fmt: skip
+    case = case_open(
+        actor=offices["village"],
+        household=household,
+        type="sudden",
+        risk_types=["illness"],
+        verification=VISIT,
+        alert=alert,
+    )
     alert.refresh_from_db()
     household.refresh_from_db()
     assert alert.status == AlertStatus.CASE and alert.case == case and alert.concluded_on == date(2024, 7, 1)
     assert household.population_type == "monitored"
     assert Change.objects.get(household=household, action="status").fields == {
-        "population_type": ["ordinary", "monitored"]}  # fmt: skip
+        "population_type": ["ordinary", "monitored"]
+    }
 
 
 def test_no_elimination_without_a_measure_or_without_labour(alert: Alert, offices: dict[str, User]) -> None:
     household = alert.household
     assert household is not None
-    case = case_open(actor=offices["village"], household=household, type="sudden", risk_types=["illness"],
-                     verification=VISIT)  # fmt: skip
-    Income.objects.create(household=household, year=2024, wage=Decimal("30000"), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
+    case = case_open(
+        actor=offices["village"],
+        household=household,
+        type="sudden",
+        risk_types=["illness"],
+        verification=VISIT,
+    )
+    Income.objects.create(
+        household=household,
+        year=2024,
+        wage=Decimal("30000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
     failing = {c["check"] for c in elimination_check(case, date(2025, 2, 1))["checks"] if not c["ok"]}
     assert failing == {"measure"}
-    measure_record(actor=offices["village"], case=case, on=date(2024, 8, 1), text="申请临时救助 3000 元",
-                   amount=Decimal("3000"))  # fmt: skip
+    measure_record(
+        actor=offices["village"],
+        case=case,
+        on=date(2024, 8, 1),
+        text="申请临时救助 3000 元",
+        amount=Decimal("3000"),
+    )
     assert elimination_check(case, date(2025, 2, 1))["ok"]
     assert {c["check"] for c in elimination_check(case, date(2024, 12, 31))["checks"] if not c["ok"]} == {
         "months"
@@ -89,8 +131,9 @@ def test_no_elimination_without_a_measure_or_without_labour(alert: Alert, office
     assert failing == {"labour"}
 
 
-def test_the_risk_is_eliminated_through_the_procedure_and_the_case_reopens(alert: Alert, offices: dict[str, User],
-                                                                          tmp_path: Path) -> None:  # fmt: skip
+def test_the_risk_is_eliminated_through_the_procedure_and_the_case_reopens(
+    alert: Alert, offices: dict[str, User], tmp_path: Path
+) -> None:
     household = alert.household
     assert household is not None
     village, township, county = offices["village"], offices["township"], offices["county"]
@@ -98,28 +141,61 @@ def test_the_risk_is_eliminated_through_the_procedure_and_the_case_reopens(alert
         actor=village, household=household, type="sudden", risk_types=["illness"], verification=VISIT
     )
     with pytest.raises(ValidationError, match="不符合风险消除条件"):
-        procedure_propose(actor=village, on=date(2025, 2, 1),
-                          proposal=Proposal(Kind.RISK_ELIMINATION, 2025, household=household))  # fmt: skip
+        procedure_propose(
+            actor=village,
+            on=date(2025, 2, 1),
+            proposal=Proposal(Kind.RISK_ELIMINATION, 2025, household=household),
+        )
     measure_record(actor=village, case=case, on=date(2024, 8, 1), text="安排公益岗位")
-    Income.objects.create(household=household, year=2024, wage=Decimal("30000"), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
-    procedure = procedure_propose(actor=village, on=date(2025, 2, 1),
-                                  proposal=Proposal(Kind.RISK_ELIMINATION, 2025, household=household))  # fmt: skip
-    procedure_act(actor=village, procedure=procedure, version=procedure.version, on=date(2025, 2, 3),
-                  data={"attendance": 20, "votes_for": 19, "votes_against": 0})  # fmt: skip
+    Income.objects.create(
+        household=household,
+        year=2024,
+        wage=Decimal("30000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
+    procedure = procedure_propose(
+        actor=village,
+        on=date(2025, 2, 1),
+        proposal=Proposal(Kind.RISK_ELIMINATION, 2025, household=household),
+    )
+    procedure_act(
+        actor=village,
+        procedure=procedure,
+        version=procedure.version,
+        on=date(2025, 2, 3),
+        data={"attendance": 20, "votes_for": 19, "votes_against": 0},
+    )
     notice_start(actor=village, procedure=procedure, version=procedure.version, on=date(2025, 2, 5))
     assert procedure.notice_ends_on == date(2025, 2, 10)  # monitoring_notice_days: 5
     procedure_act(actor=village, procedure=procedure, version=procedure.version, on=date(2025, 2, 10))
-    procedure_act(actor=township, procedure=procedure, version=procedure.version, on=date(2025, 2, 11),
-                  data={"approve": True})  # fmt: skip
-    procedure_act(actor=county, procedure=procedure, version=procedure.version, on=date(2025, 2, 12),
-                  data={"document": "灵防返贫〔2025〕3号"})  # fmt: skip
+    procedure_act(
+        actor=township,
+        procedure=procedure,
+        version=procedure.version,
+        on=date(2025, 2, 11),
+        data={"approve": True},
+    )
+    procedure_act(
+        actor=county,
+        procedure=procedure,
+        version=procedure.version,
+        on=date(2025, 2, 12),
+        data={"document": "灵防返贫〔2025〕3号"},
+    )
     case.refresh_from_db()
     assert procedure.state == State.ANNOUNCED
     assert case.state == CaseState.ELIMINATED and case.eliminated_on == date(2025, 2, 12)
     assert Household.objects.get(pk=household.pk).population_type == "monitored"  # still watched, risk closed
-    again = case_open(actor=village, household=household, type="unstable", risk_types=["disaster"],
-                      verification=Verification(date(2025, 8, 1), "王五", True, "洪灾房屋受损"))  # fmt: skip
+    again = case_open(
+        actor=village,
+        household=household,
+        type="unstable",
+        risk_types=["disaster"],
+        verification=Verification(date(2025, 8, 1), "王五", True, "洪灾房屋受损"),
+    )
     assert again.pk == case.pk and again.state == CaseState.MONITORING and again.reopened == 1
     assert [e.kind for e in again.events.all()] == ["opened", "measure", "eliminated", "reopened"]
     assert Case.objects.count() == 1

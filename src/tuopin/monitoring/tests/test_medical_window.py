@@ -24,8 +24,14 @@ AS_OF = date(2024, 6, 30)
 
 
 def claim(member: Member, on: date, cost: str) -> dict[str, str]:
-    return {"身份证号": decrypt(member.id_encrypted), "结算日期": on.isoformat(), "就诊类型": "住院",
-            "医疗总费用": cost, "报销金额": "0", "个人自付": cost}  # fmt: skip
+    return {
+        "身份证号": decrypt(member.id_encrypted),
+        "结算日期": on.isoformat(),
+        "就诊类型": "住院",
+        "医疗总费用": cost,
+        "报销金额": "0",
+        "个人自付": cost,
+    }
 
 
 def _import(folder: Path, name: str, rows: list[dict[str, str]], period: str = "") -> None:
@@ -42,17 +48,26 @@ def _member(household: Household, relation: str) -> Member:
 def test_two_stays_across_a_year_end_in_one_file_add_up(register: RegisterHousehold, data_dir: Path) -> None:  # noqa: F811
     household = _exited(register, "H001")
     head = _member(household, "head")
-    _import(data_dir, "m.csv", [claim(head, date(2023, 9, 10), "6000"), claim(head, date(2024, 3, 2), "4500")],
-            period="2024-03")  # fmt: skip
+    _import(
+        data_dir,
+        "m.csv",
+        [claim(head, date(2023, 9, 10), "6000"), claim(head, date(2024, 3, 2), "4500")],
+        period="2024-03",
+    )
     assert _run(AS_OF)["by_rule"]["medical"] == 1
     alert = Alert.objects.get()
-    assert (alert.household, alert.evidence["amount"], alert.evidence["threshold"]) == (household, "10500.00",
-                                                                                        "10000.00")  # fmt: skip
+    assert (alert.household, alert.evidence["amount"], alert.evidence["threshold"]) == (
+        household,
+        "10500.00",
+        "10000.00",
+    )
     assert alert.evidence["rows"] == 2
 
 
-def test_an_ordinary_household_has_the_higher_limit_across_the_year_end(register: RegisterHousehold,
-                                                                         data_dir: Path) -> None:  # noqa: F811  # fmt: skip
+def test_an_ordinary_household_has_the_higher_limit_across_the_year_end(
+    register: RegisterHousehold,
+    data_dir: Path,  # noqa: F811
+) -> None:
     household = register("H001", population_type="ordinary", status="")
     head = _member(household, "head")
     _import(
@@ -63,14 +78,25 @@ def test_an_ordinary_household_has_the_higher_limit_across_the_year_end(register
     assert (alert.evidence["amount"], alert.evidence["threshold"]) == ("25000.00", "20000.00")
 
 
-def test_members_of_one_household_are_summed_together_across_batches(register: RegisterHousehold, own: User,
-                                                                      data_dir: Path) -> None:  # noqa: F811  # fmt: skip
+def test_members_of_one_household_are_summed_together_across_batches(
+    register: RegisterHousehold,
+    own: User,
+    data_dir: Path,  # noqa: F811
+) -> None:
     household = _exited(register, "H001")
     head, spouse, son = (_member(household, relation) for relation in ("head", "spouse", "son"))
-    _import(data_dir, "a.csv", [claim(head, date(2023, 9, 10), "6000"), claim(head, date(2023, 5, 1), "777.77")],
-            period="2023-09")  # fmt: skip
-    _import(data_dir, "b.csv", [claim(spouse, date(2024, 3, 2), "3000"), claim(son, date(2024, 4, 2), "1500")],
-            period="2024-03")  # fmt: skip
+    _import(
+        data_dir,
+        "a.csv",
+        [claim(head, date(2023, 9, 10), "6000"), claim(head, date(2023, 5, 1), "777.77")],
+        period="2023-09",
+    )
+    _import(
+        data_dir,
+        "b.csv",
+        [claim(spouse, date(2024, 3, 2), "3000"), claim(son, date(2024, 4, 2), "1500")],
+        period="2024-03",
+    )
     assert _run(AS_OF)["by_rule"]["medical"] == 1
     alert = Alert.objects.get()
     assert alert.household == household and alert.evidence["amount"] == "10500.00"
@@ -91,14 +117,22 @@ def test_one_members_costs_name_that_member(register: RegisterHousehold, data_di
     assert Alert.objects.get().person_masked == head.id_masked
 
 
-def test_the_window_takes_the_day_after_a_year_before_and_the_as_of_date(register: RegisterHousehold,
-                                                                          data_dir: Path) -> None:  # noqa: F811  # fmt: skip
+def test_the_window_takes_the_day_after_a_year_before_and_the_as_of_date(
+    register: RegisterHousehold,
+    data_dir: Path,  # noqa: F811
+) -> None:
     inside, outside = _exited(register, "H001"), _exited(register, "H002")
     a, b = _member(inside, "head"), _member(outside, "head")
-    _import(data_dir, "m.csv", [
-        claim(a, date(2023, 7, 1), "5000"), claim(a, date(2024, 6, 30), "5000.01"),  # the first and last days
-        claim(b, date(2023, 6, 30), "5000"), claim(b, date(2024, 7, 1), "5000.01"),  # a day before, a day after
-        claim(b, date(2024, 1, 1), "5000"),
-    ])  # fmt: skip
+    _import(
+        data_dir,
+        "m.csv",
+        [
+            claim(a, date(2023, 7, 1), "5000"),
+            claim(a, date(2024, 6, 30), "5000.01"),  # the first and last days
+            claim(b, date(2023, 6, 30), "5000"),
+            claim(b, date(2024, 7, 1), "5000.01"),  # a day before, a day after
+            claim(b, date(2024, 1, 1), "5000"),
+        ],
+    )
     _run(AS_OF)
     assert [alert.household for alert in Alert.objects.all()] == [inside]

@@ -34,8 +34,15 @@ def alerts(register: RegisterHousehold, tmp_path: Path) -> Any:
         )
         for number, village in (("H001", "130126100201"), ("H002", "130127100201")):
             household = register(number, village=village, status="exited_policy", exit_year=2019)
-            Income.objects.create(household=household, year=2023, wage=Decimal("9000"), business=0,
-                                  property_income=0, transfer=0, costs=0)  # fmt: skip
+            Income.objects.create(
+                household=household,
+                year=2023,
+                wage=Decimal("9000"),
+                business=0,
+                property_income=0,
+                transfer=0,
+                costs=0,
+            )
         screening_run(actor=None, as_of=AS_OF)
         yield {a.household.number: a for a in Alert.objects.select_related("household")}
 
@@ -80,31 +87,42 @@ def test_screen_prints_the_counts(alerts: dict[str, Alert], tmp_path: Path) -> N
     assert result["by_rule"]["income"] == 2
 
 
-def test_the_village_records_its_check_and_a_neighbour_cannot(alerts: dict[str, Alert], make_user: MakeUser,
-                                                             neighbour: User, inspector: User) -> None:  # fmt: skip
+def test_the_village_records_its_check_and_a_neighbour_cannot(
+    alerts: dict[str, Alert], make_user: MakeUser, neighbour: User, inspector: User
+) -> None:
     task_force = make_user("cundong", "village", "130126100201")
     alert = alerts["H001"]
     url = f"/monitoring/alerts/{alert.pk}/"
-    response = client_for(inspector).post(url, {"action": "check", "version": alert.version, "on": "2024-07-01",
-                                                 "finding": "x"})  # fmt: skip
+    response = client_for(inspector).post(
+        url, {"action": "check", "version": alert.version, "on": "2024-07-01", "finding": "x"}
+    )
     alert.refresh_from_db()
     assert response.status_code == 403 and alert.status == AlertStatus.NEW
-    response = client_for(task_force).post(url, {"action": "check", "version": alert.version, "on": "2024-07-01",
-                                                  "finding": "入户核实：户主住院，家中无劳动力"})  # fmt: skip
+    response = client_for(task_force).post(
+        url,
+        {
+            "action": "check",
+            "version": alert.version,
+            "on": "2024-07-01",
+            "finding": "入户核实：户主住院，家中无劳动力",
+        },
+    )
     alert.refresh_from_db()
     assert response.status_code == 302 and alert.status == AlertStatus.CHECKING
     assert alert.checked_on == date(2024, 7, 1) and "住院" in alert.finding
 
 
-def test_alerts_are_assigned_in_bulk_to_a_checker_of_the_scope(alerts: dict[str, Alert], own: User,
-                                                               make_user: MakeUser) -> None:  # fmt: skip
+def test_alerts_are_assigned_in_bulk_to_a_checker_of_the_scope(
+    alerts: dict[str, Alert], own: User, make_user: MakeUser
+) -> None:
     checker = make_user("cundong", "village", "130126100201")
     make_user("gaoyicun", "village", "130127100201")
     client = client_for(own)
     page = client.get("/monitoring/").content.decode()
     assert "cundong" in page and "gaoyicun" not in page  # only checkers of the viewer's scope are offered
-    response = client.post("/monitoring/", {"chosen": [alerts["H001"].pk, alerts["H002"].pk],
-                                            "assignee": checker.pk})  # fmt: skip
+    response = client.post(
+        "/monitoring/", {"chosen": [alerts["H001"].pk, alerts["H002"].pk], "assignee": checker.pk}
+    )
     assert response.status_code == 302
     assert Alert.objects.get(pk=alerts["H001"].pk).assigned_to == checker
     assert (
@@ -112,32 +130,57 @@ def test_alerts_are_assigned_in_bulk_to_a_checker_of_the_scope(alerts: dict[str,
     )  # out of the county's scope: not touched
 
 
-def test_from_an_alert_to_a_case_with_a_measure(alerts: dict[str, Alert], make_user: MakeUser,
-                                                neighbour: User) -> None:  # fmt: skip
+def test_from_an_alert_to_a_case_with_a_measure(
+    alerts: dict[str, Alert], make_user: MakeUser, neighbour: User
+) -> None:
     from tuopin.monitoring.models import Case
 
     task_force = make_user("cundong", "village", "130126100201")
     client = client_for(task_force)
     alert = alerts["H001"]
-    refused = client.post(f"/monitoring/alerts/{alert.pk}/case/", {
-        "type": "marginal", "risk_types": ["illness"], "visited_on": "2024-07-01", "visited_by": "王五",
-        "note": "户主住院"})  # fmt: skip
+    refused = client.post(
+        f"/monitoring/alerts/{alert.pk}/case/",
+        {
+            "type": "marginal",
+            "risk_types": ["illness"],
+            "visited_on": "2024-07-01",
+            "visited_by": "王五",
+            "note": "户主住院",
+        },
+    )
     assert refused.status_code == 400 and "数据授权" in refused.content.decode() and not Case.objects.exists()
-    response = client.post(f"/monitoring/alerts/{alert.pk}/case/", {
-        "type": "marginal", "risk_types": ["illness", "employment"], "visited_on": "2024-07-01",
-        "visited_by": "王五", "authorisation_signed": "on", "note": "户主住院，无务工收入"})  # fmt: skip
+    response = client.post(
+        f"/monitoring/alerts/{alert.pk}/case/",
+        {
+            "type": "marginal",
+            "risk_types": ["illness", "employment"],
+            "visited_on": "2024-07-01",
+            "visited_by": "王五",
+            "authorisation_signed": "on",
+            "note": "户主住院，无务工收入",
+        },
+    )
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/monitoring/cases/{case.pk}/"
     assert case.risk_types == ["employment", "illness"]
     page = client.get(f"/monitoring/cases/{case.pk}/").content.decode()
     assert 'data-check="measure" data-ok="0"' in page and "纳入监测：边缘易致贫户" in page
-    response = client.post(f"/monitoring/cases/{case.pk}/", {"action": "measure", "on": "2024-07-05",
-                                                             "text": "落实临时救助", "amount": "2000"})  # fmt: skip
+    response = client.post(
+        f"/monitoring/cases/{case.pk}/",
+        {"action": "measure", "on": "2024-07-05", "text": "落实临时救助", "amount": "2000"},
+    )
     # no catalogue type: refused
     assert response.status_code == 400 and not case.events.filter(kind="measure").exists()
-    response = client.post(f"/monitoring/cases/{case.pk}/", {"action": "measure", "type": "temporary_relief",
-                                                             "on": "2024-07-05", "text": "落实临时救助",
-                                                             "amount": "2000"})  # fmt: skip
+    response = client.post(
+        f"/monitoring/cases/{case.pk}/",
+        {
+            "action": "measure",
+            "type": "temporary_relief",
+            "on": "2024-07-05",
+            "text": "落实临时救助",
+            "amount": "2000",
+        },
+    )
     event = case.events.get(kind="measure", amount=2000)
     assert response.status_code == 302 and event.data["measure"] == "temporary_relief"
     assert event.text == "临时救助：落实临时救助"
@@ -171,8 +214,9 @@ def test_the_inbox_counts_open_and_overdue_alerts_by_area(
     assert table.count('<td class="text-end">1</td>') == 2 and table.count("text-danger") == 2
 
 
-def test_an_alerts_department_rows_show_the_departments_headers_and_no_key(own: User, tree: object,
-                                                                           tmp_path: Path) -> None:  # fmt: skip
+def test_an_alerts_department_rows_show_the_departments_headers_and_no_key(
+    own: User, tree: object, tmp_path: Path
+) -> None:
     """The medical rows behind an alert for a person outside the registry: under 身份证号, 个人自付 … with 住院 for
     the code, the masked ID, and neither the ID in clear nor the blind index's integer key."""
     from tuopin.core.crypto import blind_index, index_key
@@ -182,8 +226,14 @@ def test_an_alerts_department_rows_show_the_departments_headers_and_no_key(own: 
 
     stranger = person(7)
     with override_settings(DATA_DIR=tmp_path):
-        policy_set(actor=None, key="rural_disposable_income", year=2023, value="20000", province="13",
-                   source="统计公报（测试值）")  # fmt: skip
+        policy_set(
+            actor=None,
+            key="rural_disposable_income",
+            year=2023,
+            value="20000",
+            province="13",
+            source="统计公报（测试值）",
+        )
         rows = medical_rows(stranger, 个人自付="30000.00", 医疗总费用="50000.00", 报销金额="20000.00")
         feed_import(actor=None, source="medical", path=write_csv(tmp_path / "m.csv", "medical", rows))
         screening_run(actor=None, as_of=AS_OF)

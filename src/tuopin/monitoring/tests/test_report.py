@@ -19,8 +19,16 @@ VILLAGE = "130126100201"
 def _post(client: Client, **values: str) -> tuple[int, str]:
     client.get("/report/")
     answer = str(client.session["report_challenge"])
-    data = {"county": "130126", "township": "130126100", "village": VILLAGE, "name": "张大妈",
-            "phone": "13912345678", "text": "老伴突发脑梗住院，花了好几万", "answer": answer, **values}  # fmt: skip
+    data = {
+        "county": "130126",
+        "township": "130126100",
+        "village": VILLAGE,
+        "name": "张大妈",
+        "phone": "13912345678",
+        "text": "老伴突发脑梗住院，花了好几万",
+        "answer": answer,
+        **values,
+    }
     response = client.post("/report/", data)
     return response.status_code, response.content.decode()
 
@@ -94,25 +102,47 @@ def test_the_same_phone_reporting_for_two_villages_raises_one_alert_in_each(
     tree: dict[str, Area], own: User, neighbour: User
 ) -> None:
     assert _post(Client())[0] == 200
-    status, _page = _post(Client(), county="130127", township="130127100", village=OTHER_VILLAGE,
-                          name="李大爷", text="房子漏雨塌了半间")  # fmt: skip
+    status, _page = _post(
+        Client(),
+        county="130127",
+        township="130127100",
+        village=OTHER_VILLAGE,
+        name="李大爷",
+        text="房子漏雨塌了半间",
+    )
     assert status == 200
     first, second = Alert.objects.order_by("id")
     assert (first.area_id, first.evidence["name"], first.evidence["text"], first.times_seen) == (
-        VILLAGE, "张大妈", "老伴突发脑梗住院，花了好几万", 1)  # fmt: skip
+        VILLAGE,
+        "张大妈",
+        "老伴突发脑梗住院，花了好几万",
+        1,
+    )
     assert (second.area_id, second.evidence["name"], second.evidence["text"], second.times_seen) == (
-        OTHER_VILLAGE, "李大爷", "房子漏雨塌了半间", 1)  # fmt: skip
+        OTHER_VILLAGE,
+        "李大爷",
+        "房子漏雨塌了半间",
+        1,
+    )
     assert "李大爷" not in str(first.evidence) and "张大妈" not in str(second.evidence)
     assert list(SelfReport.objects.order_by("id").values_list("village_id", "alert_id")) == [
-        (VILLAGE, first.pk), (OTHER_VILLAGE, second.pk)]  # fmt: skip
+        (VILLAGE, first.pk),
+        (OTHER_VILLAGE, second.pk),
+    ]
     theirs = client_for(neighbour).get(f"/monitoring/alerts/{second.pk}/")
     assert theirs.status_code == 200 and "李大爷" in theirs.content.decode()
 
 
 def test_the_first_county_sees_nothing_of_the_other_villages_report(tree: dict[str, Area], own: User) -> None:
     _post(Client())
-    _post(Client(), county="130127", township="130127100", village=OTHER_VILLAGE, name="李大爷",
-          text="房子漏雨塌了半间")  # fmt: skip
+    _post(
+        Client(),
+        county="130127",
+        township="130127100",
+        village=OTHER_VILLAGE,
+        name="李大爷",
+        text="房子漏雨塌了半间",
+    )
     mine = Alert.objects.get(area_id=VILLAGE)
     for url in ("/monitoring/", f"/monitoring/alerts/{mine.pk}/"):
         response = client_for(own).get(url)
@@ -131,7 +161,9 @@ def test_a_second_report_for_the_same_village_and_phone_is_appended(tree: dict[s
         ("张大伯", "又查出糖尿病，需要长期吃药")
     ]
     assert list(SelfReport.objects.order_by("id").values_list("name", "alert_id")) == [
-        ("张大妈", alert.pk), ("张大伯", alert.pk)]  # fmt: skip
+        ("张大妈", alert.pk),
+        ("张大伯", alert.pk),
+    ]
     page = client_for(own).get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     assert "老伴突发脑梗住院" in page and "又查出糖尿病" in page
     assert "张大伯 再次申报：又查出糖尿病" in page  # in the evidence, not only in the reports' table

@@ -40,8 +40,14 @@ ARROW = {
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Any:
     with override_settings(DATA_DIR=tmp_path):
-        policy_set(actor=None, key="rural_disposable_income", year=2023, value="20000", province="13",
-                   source="河北省2023年统计公报（测试值）")  # fmt: skip
+        policy_set(
+            actor=None,
+            key="rural_disposable_income",
+            year=2023,
+            value="20000",
+            province="13",
+            source="河北省2023年统计公报（测试值）",
+        )
         yield tmp_path
 
 
@@ -50,8 +56,15 @@ def _feed(folder: Path, source: str, rows: list[dict[str, Any]]) -> None:
     from tuopin.feeds.models import FeedBatch
 
     schema = FEED_SCHEMAS[f"feed_{source}"]
-    batch = FeedBatch.objects.create(source=source, file_name=f"{source}.csv", checksum=f"{source}-{len(rows)}",
-                                     rows=len(rows), accepted=len(rows), rejected=0, path="")  # fmt: skip
+    batch = FeedBatch.objects.create(
+        source=source,
+        file_name=f"{source}.csv",
+        checksum=f"{source}-{len(rows)}",
+        rows=len(rows),
+        accepted=len(rows),
+        rejected=0,
+        path="",
+    )
     rows = [{**row, "batch_id": batch.pk, "row": n} for n, row in enumerate(rows, start=2)]
     path = Path("feeds") / source / f"{batch.pk}.parquet"
     (folder / path).parent.mkdir(parents=True, exist_ok=True)
@@ -89,16 +102,44 @@ def test_medical_costs_over_half_last_years_rural_income_flag_an_exited_househol
     over, at = _exited(register, "H001"), _exited(register, "H002")
     head_over = Member.objects.get(household=over, relation="head")
     head_at = Member.objects.get(household=at, relation="head")
-    _feed(data_dir, "medical", [
-        {**_person(head_over), "settled_on": date(2024, 3, 1), "visit_type": "inpatient",
-         "total_cost": Decimal("30000"), "reimbursed": Decimal("19999.99"), "out_of_pocket": Decimal("10000.01")},
-        {**_person(head_at), "settled_on": date(2024, 3, 1), "visit_type": "inpatient",
-         "total_cost": Decimal("30000"), "reimbursed": Decimal("20000"), "out_of_pocket": Decimal("6000")},
-        {**_person(head_at), "settled_on": date(2024, 5, 1), "visit_type": "outpatient",
-         "total_cost": Decimal("4000"), "reimbursed": Decimal("0"), "out_of_pocket": Decimal("4000")},
-        {**_person(head_at), "settled_on": date(2023, 6, 28), "visit_type": "inpatient",  # before the 12 months
-         "total_cost": Decimal("9000"), "reimbursed": Decimal("0"), "out_of_pocket": Decimal("9000")},
-    ])  # fmt: skip
+    _feed(
+        data_dir,
+        "medical",
+        [
+            {
+                **_person(head_over),
+                "settled_on": date(2024, 3, 1),
+                "visit_type": "inpatient",
+                "total_cost": Decimal("30000"),
+                "reimbursed": Decimal("19999.99"),
+                "out_of_pocket": Decimal("10000.01"),
+            },
+            {
+                **_person(head_at),
+                "settled_on": date(2024, 3, 1),
+                "visit_type": "inpatient",
+                "total_cost": Decimal("30000"),
+                "reimbursed": Decimal("20000"),
+                "out_of_pocket": Decimal("6000"),
+            },
+            {
+                **_person(head_at),
+                "settled_on": date(2024, 5, 1),
+                "visit_type": "outpatient",
+                "total_cost": Decimal("4000"),
+                "reimbursed": Decimal("0"),
+                "out_of_pocket": Decimal("4000"),
+            },
+            {
+                **_person(head_at),
+                "settled_on": date(2023, 6, 28),
+                "visit_type": "inpatient",  # before the 12 months
+                "total_cost": Decimal("9000"),
+                "reimbursed": Decimal("0"),
+                "out_of_pocket": Decimal("9000"),
+            },
+        ],
+    )
     result = _run()
     assert result["alerts"] == {"new": 1, "repeat": 0} and result["by_rule"]["medical"] == 1
     alert = Alert.objects.get()
@@ -121,15 +162,30 @@ def test_costs_spread_over_monthly_batches_add_up_and_rows_outside_the_months_do
     head_old = Member.objects.get(household=old, relation="head")
 
     def claim(member: Member, on: date, cost: str) -> dict[str, Any]:
-        return {**_person(member), "settled_on": on, "visit_type": "inpatient", "total_cost": Decimal(cost),
-                "reimbursed": Decimal(0), "out_of_pocket": Decimal(cost)}  # fmt: skip
+        return {
+            **_person(member),
+            "settled_on": on,
+            "visit_type": "inpatient",
+            "total_cost": Decimal(cost),
+            "reimbursed": Decimal(0),
+            "out_of_pocket": Decimal(cost),
+        }
 
-    _feed(data_dir, "medical", [claim(head_spread, date(2024, 1, 10), "3400"),
-                                claim(head_old, date(2023, 6, 28), "9000"),  # the day before the twelve months
-                                claim(head_old, date(2023, 7, 1), "1000.01")])  # fmt: skip
+    _feed(
+        data_dir,
+        "medical",
+        [
+            claim(head_spread, date(2024, 1, 10), "3400"),
+            claim(head_old, date(2023, 6, 28), "9000"),  # the day before the twelve months
+            claim(head_old, date(2023, 7, 1), "1000.01"),
+        ],
+    )
     _feed(data_dir, "medical", [claim(head_spread, date(2024, 2, 10), "3300")])
-    _feed(data_dir, "medical", [claim(head_spread, date(2024, 3, 10), "3300.01"),
-                                claim(head_old, date(2024, 3, 10), "4000")])  # fmt: skip
+    _feed(
+        data_dir,
+        "medical",
+        [claim(head_spread, date(2024, 3, 10), "3300.01"), claim(head_old, date(2024, 3, 10), "4000")],
+    )
     result = _run()
     assert result["by_rule"]["medical"] == 1
     alert = Alert.objects.get()
@@ -147,11 +203,25 @@ def test_other_rural_residents_have_the_higher_limit_and_strangers_become_candid
     unknown_county = make_id(
         "130181", date(1960, 1, 1), 502, female=True
     )  # a county of Hebei not loaded in the test tree
-    rows = [{**_person(member), "out_of_pocket": Decimal("15000")},  # over 0.5 × but not over 1.0 × 20,000
-            {**_person(id_number=stranger), "out_of_pocket": Decimal("20000.01")},
-            {**_person(id_number=unknown_county), "out_of_pocket": Decimal("25000")}]  # fmt: skip
-    _feed(data_dir, "medical", [{**r, "settled_on": date(2024, 1, 5), "visit_type": "inpatient",
-                                 "total_cost": r["out_of_pocket"], "reimbursed": Decimal(0)} for r in rows])  # fmt: skip
+    rows = [
+        {**_person(member), "out_of_pocket": Decimal("15000")},  # over 0.5 × but not over 1.0 × 20,000
+        {**_person(id_number=stranger), "out_of_pocket": Decimal("20000.01")},
+        {**_person(id_number=unknown_county), "out_of_pocket": Decimal("25000")},
+    ]
+    _feed(
+        data_dir,
+        "medical",
+        [
+            {
+                **r,
+                "settled_on": date(2024, 1, 5),
+                "visit_type": "inpatient",
+                "total_cost": r["out_of_pocket"],
+                "reimbursed": Decimal(0),
+            }
+            for r in rows
+        ],
+    )
     result = _run()
     alert = Alert.objects.get()
     assert alert.household is None and alert.person_masked == mask_id(stranger) and alert.area_id == "130126"
@@ -166,11 +236,21 @@ def test_income_below_the_monitoring_line_and_a_sharp_drop(
     )
     policy_set(actor=None, key="income_drop_ratio", year=2024, value="0.3", province="13", source="测试")
     low, equal, dropped = _exited(register, "H001"), _exited(register, "H002"), _exited(register, "H003")
-    for household, amounts in ((low, {2023: "20999.97"}), (equal, {2023: "21000"}),
-                               (dropped, {2022: "40000", 2023: "27999.99"})):  # fmt: skip
+    for household, amounts in (
+        (low, {2023: "20999.97"}),
+        (equal, {2023: "21000"}),
+        (dropped, {2022: "40000", 2023: "27999.99"}),
+    ):
         for year, wage in amounts.items():
-            Income.objects.create(household=household, year=year, wage=Decimal(wage), business=0,
-                                  property_income=0, transfer=0, costs=0)  # fmt: skip
+            Income.objects.create(
+                household=household,
+                year=year,
+                wage=Decimal(wage),
+                business=0,
+                property_income=0,
+                transfer=0,
+                costs=0,
+            )
     _run()
     flagged = {(a.household.number, a.rule) for a in Alert.objects.select_related("household")}
     assert flagged == {("H001", "income"), ("H003", "income_drop")}  # 6,999.99 a head; 9,333 is -30.0000x%
@@ -185,8 +265,9 @@ def test_a_rule_without_its_policy_value_is_reported_not_run(
     assert "income_drop" in result["skipped"]["13"] and "disaster" in result["skipped"]["13"]
 
 
-def test_feed_rules_for_school_housing_disability_support_and_work(register: RegisterHousehold,
-                                                                   data_dir: Path) -> None:  # fmt: skip
+def test_feed_rules_for_school_housing_disability_support_and_work(
+    register: RegisterHousehold, data_dir: Path
+) -> None:
     households = {n: _exited(register, n) for n in ("H001", "H002", "H003", "H004", "H005", "H006")}
     child = Member.objects.get(
         household=households["H001"], relation="son"
@@ -230,12 +311,23 @@ def test_feed_rules_for_school_housing_disability_support_and_work(register: Reg
             {**_person(heads["H004"]), "occurred_on": date(2024, 4, 1), "item": "dibao_in"},
         ],
     )
-    _feed(data_dir, "employment", [{**_person(heads["H006"]), "occurred_on": date(2024, 4, 1), "status": "unemployed"},
-                                   {**_person(heads["H005"]), "occurred_on": date(2024, 4, 1), "status": "unemployed"}])  # fmt: skip
+    _feed(
+        data_dir,
+        "employment",
+        [
+            {**_person(heads["H006"]), "occurred_on": date(2024, 4, 1), "status": "unemployed"},
+            {**_person(heads["H005"]), "occurred_on": date(2024, 4, 1), "status": "unemployed"},
+        ],
+    )
     _run()
     flagged = {(a.household.number, a.rule) for a in Alert.objects.select_related("household")}
-    assert flagged == {("H001", "dropout"), ("H004", "housing"), ("H001", "disability"), ("H005", "civil"),
-                       ("H006", "unemployment")}  # fmt: skip
+    assert flagged == {
+        ("H001", "dropout"),
+        ("H004", "housing"),
+        ("H001", "disability"),
+        ("H005", "civil"),
+        ("H006", "unemployment"),
+    }
 
 
 def test_a_second_screening_repeats_instead_of_duplicating(
@@ -245,34 +337,69 @@ def test_a_second_screening_repeats_instead_of_duplicating(
         actor=None, key="monitoring_line", year=2024, value="7000", province="13", source="冀2024监测线"
     )
     household = _exited(register, "H001")
-    Income.objects.create(household=household, year=2023, wage=Decimal("9000"), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
+    Income.objects.create(
+        household=household,
+        year=2023,
+        wage=Decimal("9000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
     assert _run()["alerts"] == {"new": 1, "repeat": 0}
     assert _run(date(2024, 7, 10))["alerts"] == {"new": 0, "repeat": 1}
     alert = Alert.objects.get()
     assert (alert.times_seen, alert.first_seen, alert.last_seen) == (2, AS_OF, date(2024, 7, 10))
-    alert_dismiss(actor=None, alert=alert, version=alert.version, concluded_on=date(2024, 7, 11),
-                  finding="入户核实：已外出务工，月收入 4000 元")  # fmt: skip
+    alert_dismiss(
+        actor=None,
+        alert=alert,
+        version=alert.version,
+        concluded_on=date(2024, 7, 11),
+        finding="入户核实：已外出务工，月收入 4000 元",
+    )
     assert _run(date(2024, 7, 12))["alerts"] == {"new": 0, "repeat": 0}  # dismissed, and nothing new since
-    income_set(actor=None, household=household, year=2023, reason="更正", amounts={  # lower: new evidence
-        "wage": Decimal("8000"), "business": Decimal(0), "property_income": Decimal(0), "transfer": Decimal(0),
-        "costs": Decimal(0)})  # fmt: skip
+    income_set(
+        actor=None,
+        household=household,
+        year=2023,
+        reason="更正",
+        amounts={  # lower: new evidence
+            "wage": Decimal("8000"),
+            "business": Decimal(0),
+            "property_income": Decimal(0),
+            "transfer": Decimal(0),
+            "costs": Decimal(0),
+        },
+    )
     assert _run(date(2024, 7, 15))["alerts"] == {"new": 1, "repeat": 0}
     assert Alert.objects.count() == 2
 
 
-def test_new_evidence_of_a_household_under_monitoring_goes_into_its_case(register: RegisterHousehold,
-                                                                         data_dir: Path) -> None:  # fmt: skip
+def test_new_evidence_of_a_household_under_monitoring_goes_into_its_case(
+    register: RegisterHousehold, data_dir: Path
+) -> None:
     from tuopin.monitoring.cases import Verification, case_open
 
     policy_set(
         actor=None, key="monitoring_line", year=2024, value="7000", province="13", source="冀2024监测线"
     )
     household = _exited(register, "H001")
-    case = case_open(actor=None, household=household, type="unstable", risk_types=["illness"],
-                     verification=Verification(date(2024, 5, 1), "王五", True, "户主患病"))  # fmt: skip
-    Income.objects.create(household=household, year=2023, wage=Decimal("9000"), business=0, property_income=0,
-                          transfer=0, costs=0)  # fmt: skip
+    case = case_open(
+        actor=None,
+        household=household,
+        type="unstable",
+        risk_types=["illness"],
+        verification=Verification(date(2024, 5, 1), "王五", True, "户主患病"),
+    )
+    Income.objects.create(
+        household=household,
+        year=2023,
+        wage=Decimal("9000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
     _run()
     alert = Alert.objects.get()
     assert (alert.status, alert.case, alert.concluded_on) == (AlertStatus.CASE, case, AS_OF)
@@ -296,13 +423,25 @@ def test_the_screening_sets_deadlines_from_the_policy(register: RegisterHousehol
     policy_set(
         actor=None, key="monitoring_line", year=2024, value="7000", province="13", source="冀2024监测线"
     )
-    Income.objects.create(household=_exited(register, "H001"), year=2023, wage=Decimal("9000"), business=0,
-                          property_income=0, transfer=0, costs=0)  # fmt: skip
+    Income.objects.create(
+        household=_exited(register, "H001"),
+        year=2023,
+        wage=Decimal("9000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
     _run()
     alert = Alert.objects.get()
     assert (alert.first_check_due, alert.conclusion_due) == (date(2024, 7, 2), date(2024, 7, 26))
     alert_check(actor=None, alert=alert, version=alert.version, checked_on=date(2024, 7, 1), finding="已入户")
     assert alert.status == AlertStatus.CHECKING
     with pytest.raises(StaleEdit):
-        alert_dismiss(actor=None, alert=alert, version=alert.version - 1, concluded_on=date(2024, 7, 3),
-                      finding="无风险")  # fmt: skip
+        alert_dismiss(
+            actor=None,
+            alert=alert,
+            version=alert.version - 1,
+            concluded_on=date(2024, 7, 3),
+            finding="无风险",
+        )

@@ -45,21 +45,51 @@ def test_screening_on_spark_matches_duckdb(
     policy_set(actor=None, key="income_drop_ratio", year=2024, value="0.3", province="13", source="测试")
     policy_set(actor=None, key="disaster_loss_ratio", year=2024, value="0.5", province="13", source="测试")
     households = [_exited(register, f"H00{n}") for n in range(1, 6)]
-    for household, (before, after) in zip(households, [("9000", "20000"), ("40000", "20000"), ("30000", "30000"),
-                                                       ("9000", "9000"), ("50000", "10000")], strict=True):  # fmt: skip
+    for household, (before, after) in zip(
+        households,
+        [("9000", "20000"), ("40000", "20000"), ("30000", "30000"), ("9000", "9000"), ("50000", "10000")],
+        strict=True,
+    ):
         for year, wage in ((2022, before), (2023, after)):
-            Income.objects.create(household=household, year=year, wage=Decimal(wage), business=0,
-                                  property_income=0, transfer=0, costs=0)  # fmt: skip
+            Income.objects.create(
+                household=household,
+                year=year,
+                wage=Decimal(wage),
+                business=0,
+                property_income=0,
+                transfer=0,
+                costs=0,
+            )
     heads = [Member.objects.get(household=h, relation="head") for h in households]
     stranger = make_id("130126", date(1955, 5, 5), 901, female=False)
-    _feed(tmp_path, "medical", [
-        {**_person(heads[0]), "settled_on": date(2024, 3, 1), "visit_type": "inpatient", "total_cost": Decimal(40000),
-         "reimbursed": Decimal(25000), "out_of_pocket": Decimal("15000.50")},
-        {**_person(id_number=stranger), "settled_on": date(2024, 4, 1), "visit_type": "inpatient",
-         "total_cost": Decimal(60000), "reimbursed": Decimal(30000), "out_of_pocket": Decimal(30000)}])  # fmt: skip
+    _feed(
+        tmp_path,
+        "medical",
+        [
+            {
+                **_person(heads[0]),
+                "settled_on": date(2024, 3, 1),
+                "visit_type": "inpatient",
+                "total_cost": Decimal(40000),
+                "reimbursed": Decimal(25000),
+                "out_of_pocket": Decimal("15000.50"),
+            },
+            {
+                **_person(id_number=stranger),
+                "settled_on": date(2024, 4, 1),
+                "visit_type": "inpatient",
+                "total_cost": Decimal(60000),
+                "reimbursed": Decimal(30000),
+                "out_of_pocket": Decimal(30000),
+            },
+        ],
+    )
     _feed(tmp_path, "housing", [{**_person(heads[2]), "appraised_on": date(2024, 2, 1), "rating": "D"}])
-    _feed(tmp_path, "disaster", [{**_person(heads[3]), "occurred_on": date(2024, 5, 1), "hazard": "洪涝",
-                                  "loss": Decimal(8000)}])  # fmt: skip
+    _feed(
+        tmp_path,
+        "disaster",
+        [{**_person(heads[3]), "occurred_on": date(2024, 5, 1), "hazard": "洪涝", "loss": Decimal(8000)}],
+    )
     _feed(tmp_path, "civil", [])
     as_of = date(2024, 6, 28)
     on_duckdb, _skipped = screen_rows(as_of, snapshot=tmp_path / "snapshot")

@@ -101,30 +101,55 @@ def test_changes_are_versioned_kept_and_a_stale_edit_is_refused(make_user: MakeU
     assert row.version == 1
     again = policy_set(actor=hebei, key="monitoring_line", year=2022, value="6600", source="a", province="13")
     assert again.version == 1  # nothing changed, nothing recorded
-    row = policy_set(actor=hebei, key="monitoring_line", year=2022, value="6800.00", source="b", province="13",
-                     version=1)  # fmt: skip
+    row = policy_set(
+        actor=hebei, key="monitoring_line", year=2022, value="6800.00", source="b", province="13", version=1
+    )
     assert (row.value, row.version) == ("6800", 2)
     with pytest.raises(StaleEdit):
         policy_set(
             actor=hebei, key="monitoring_line", year=2022, value="7000", source="c", province="13", version=1
         )
-    changes = list(PolicyChange.objects.filter(policy_value=row).order_by("id").values_list(
-        "actor_name", "old_value", "new_value", "new_source"))  # fmt: skip
+    changes = list(
+        PolicyChange.objects.filter(policy_value=row)
+        .order_by("id")
+        .values_list("actor_name", "old_value", "new_value", "new_source")
+    )
     assert changes == [("hebei", "", "6600", "a"), ("hebei", "6600", "6800", "b")]
     audit = AuditEvent.objects.filter(action="policy.set", result="ok").order_by("id")
     assert [e.details["new"] for e in audit] == ["6600", "6800"]
 
 
 def test_the_cli_shows_and_sets(tree: dict[str, Area], capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("policy", "set", "monitoring_line", "7000", "--year", "2023", "--province", "13", "--source",
-                 "冀 2023", "--json")  # fmt: skip
-    assert json.loads(capsys.readouterr().out) == {"key": "monitoring_line", "year": 2023, "province": "13",
-                                                   "value": "7000", "version": 1}  # fmt: skip
+    call_command(
+        "policy",
+        "set",
+        "monitoring_line",
+        "7000",
+        "--year",
+        "2023",
+        "--province",
+        "13",
+        "--source",
+        "冀 2023",
+        "--json",
+    )
+    assert json.loads(capsys.readouterr().out) == {
+        "key": "monitoring_line",
+        "year": 2023,
+        "province": "13",
+        "value": "7000",
+        "version": 1,
+    }
     call_command("policy", "show", "--year", "2024", "--province", "13", "--json")
     shown: dict[str, Any] = json.loads(capsys.readouterr().out)
     assert (shown["year"], shown["province"]) == (2024, "13")
-    assert shown["values"]["monitoring_line"] == {"value": 7000, "since": 2023, "origin": "13",
-                                                  "source": "冀 2023", "note": ""}  # fmt: skip
+    assert shown["values"]["monitoring_line"] == {
+        "value": 7000,
+        "since": 2023,
+        "origin": "13",
+        "source": "冀 2023",
+        "note": "",
+    }
     assert shown["values"]["poverty_line"]["value"] == 4000
     assert shown["values"]["village_exit_incidence"]["value"] == 0.02
     assert shown["values"]["school_age_cutoff"]["value"] == "08-31"
@@ -144,8 +169,10 @@ def test_a_province_user_sets_a_value_on_the_page(make_user: MakeUser) -> None:
     client = client_for(hebei)
     page = client.get("/policy/monitoring_line/", {"province": "13", "year": 2023}).content.decode()
     assert 'data-testid="value-form"' in page
-    response = client.post("/policy/monitoring_line/?province=13", {"year": 2023, "value": "7000",
-                                                                    "source": "冀 2023", "note": ""})  # fmt: skip
+    response = client.post(
+        "/policy/monitoring_line/?province=13",
+        {"year": 2023, "value": "7000", "source": "冀 2023", "note": ""},
+    )
     assert response.status_code == 302
     assert policy_for(2023, "13").value("monitoring_line") == Decimal("7000")
     response = client.post("/policy/monitoring_line/?province=13", {"year": 2023, "value": "x", "source": ""})
@@ -153,8 +180,12 @@ def test_a_province_user_sets_a_value_on_the_page(make_user: MakeUser) -> None:
     assert "应为不小于0的数" in response.content.decode() or "这个字段是必填项" in response.content.decode()
     # A county user may read but not post.
     county = make_user("lingshou", "county", "130126")
-    assert client_for(county).post("/policy/monitoring_line/?province=13", {"year": 2023, "value": "1",
-                                                                           "source": "x"}).status_code == 403  # fmt: skip
+    assert (
+        client_for(county)
+        .post("/policy/monitoring_line/?province=13", {"year": 2023, "value": "1", "source": "x"})
+        .status_code
+        == 403
+    )
     assert policy_for(2023, "13").value("monitoring_line") == Decimal("7000")
 
 

@@ -19,16 +19,26 @@ pytestmark = pytest.mark.browser
 VILLAGE = "130126100201"
 
 
-def test_a_task_force_proposes_its_list_and_records_the_appraisal(page: Any, make_user: MakeUser,  # noqa: F811
-                                                                   register: RegisterHousehold) -> None:  # fmt: skip
+def test_a_task_force_proposes_its_list_and_records_the_appraisal(
+    page: Any,  # noqa: F811
+    make_user: MakeUser,
+    register: RegisterHousehold,
+) -> None:
     for number, net in (
         ("130126100201001", "12000"),
         ("130126100201002", "15000"),
         ("130126100201003", "3000"),
     ):
         household = register(number, water_safe=True)
-        Income.objects.create(household=household, year=2019, wage=Decimal(net), business=0, property_income=0,
-                              transfer=0, costs=0)  # fmt: skip
+        Income.objects.create(
+            household=household,
+            year=2019,
+            wage=Decimal(net),
+            business=0,
+            property_income=0,
+            transfer=0,
+            costs=0,
+        )
     user: User = make_user("cundong", "village", VILLAGE)
     _sign_in(page, user.username)
     page.wait_for_url(HOME)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name="merged_into",
             field=models.ForeignKey(blank=True, db_index=False, null=True,
                                     on_delete=django.db.models.deletion.PROTECT, related_name="+",
-                                    to="registry.household", verbose_name="并入户"),  # fmt: skip
+                                    to="registry.household", verbose_name="并入户"),
         ),
         migrations.RemoveIndex(model_name="household", name="household_status_village"),
         migrations.AddIndex(

@@ -46,8 +46,11 @@ def test_import_a_file_with_errors_and_read_every_problem(page: Any, own: User, 
     from tuopin.registry.models import Household
     from tuopin.registry.tests.test_import import HEAD, household_row, member_row, workbook
 
-    bad = workbook(tmp_path / "村里的表.xlsx", [household_row(村代码="130126999999")],
-                   [member_row("H1", "张", HEAD, "邻居")])  # fmt: skip
+    bad = workbook(
+        tmp_path / "村里的表.xlsx",
+        [household_row(村代码="130126999999")],
+        [member_row("H1", "张", HEAD, "邻居")],
+    )
     _sign_in(page, "lingshou")
     page.wait_for_url(HOME)
     page.goto("/registry/import/")

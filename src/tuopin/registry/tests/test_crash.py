@@ -22,8 +22,14 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 def _tuopin(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tuopin.cli", *args], env=_env(data_dir), capture_output=True,
-                          text=True, check=False, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "tuopin.cli", *args],
+        env=_env(data_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
 
 
 def _write_locked(database: Path) -> bool:
@@ -41,11 +47,24 @@ def _write_locked(database: Path) -> bool:
 def test_a_killed_import_leaves_zero_or_all_rows(tmp_path: Path) -> None:
     assert _tuopin(tmp_path, "init").returncode == 0
     workbook = tmp_path / "big.xlsx"
-    generated = _tuopin(tmp_path, "bench", "registry", "--step", "generate", "--workbook", str(workbook),
-                        "--households", "1500")  # fmt: skip
+    generated = _tuopin(
+        tmp_path,
+        "bench",
+        "registry",
+        "--step",
+        "generate",
+        "--workbook",
+        str(workbook),
+        "--households",
+        "1500",
+    )
     assert generated.returncode == 0, generated.stderr
-    process = subprocess.Popen([sys.executable, "-m", "tuopin.cli", "import", "registry", str(workbook)],
-                               env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tuopin.cli", "import", "registry", str(workbook)],
+        env=_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     database = tmp_path / "tuopin.sqlite3"
     deadline = time.monotonic() + 120
     # Kill it while its write transaction is open: then another writer cannot take the lock.

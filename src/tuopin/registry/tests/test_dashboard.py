@@ -46,8 +46,9 @@ def test_a_drill_down_outside_the_scope_is_404(registry: None, own: User) -> Non
 
 
 @pytest.mark.django_db
-def test_a_province_user_sees_every_city(registry: None, make_user: MakeUser,
-                                         django_assert_max_num_queries: Any) -> None:  # fmt: skip
+def test_a_province_user_sees_every_city(
+    registry: None, make_user: MakeUser, django_assert_max_num_queries: Any
+) -> None:
     client = client_for(make_user("prov", "province", "13"))
     # 17: the shell, the counts by status, category, cause, type and child area, and the incidence of each year.
     with django_assert_max_num_queries(17):

@@ -17,15 +17,17 @@ serials = st.integers(min_value=0, max_value=99)
 
 
 @given(regions, births, serials, st.booleans())
-def test_it_accepts_every_well_formed_number_and_derives_birth_and_sex(region: str, birth: date, serial: int,
-                                                                        female: bool) -> None:  # fmt: skip
+def test_it_accepts_every_well_formed_number_and_derives_birth_and_sex(
+    region: str, birth: date, serial: int, female: bool
+) -> None:
     parsed = parse_id(make_id(region, birth, serial, female=female), today=TODAY)
     assert (parsed.region, parsed.birth_date, parsed.sex) == (region, birth, "F" if female else "M")
 
 
 @given(regions, births, serials, st.booleans(), st.integers(min_value=0, max_value=16), st.integers(1, 9))
-def test_any_single_digit_change_is_refused(region: str, birth: date, serial: int, female: bool, position: int,
-                                            shift: int) -> None:  # fmt: skip
+def test_any_single_digit_change_is_refused(
+    region: str, birth: date, serial: int, female: bool, position: int, shift: int
+) -> None:
     valid = make_id(region, birth, serial, female=female)
     digit = str((int(valid[position]) + shift) % 10)
     changed = valid[:position] + digit + valid[position + 1 :]

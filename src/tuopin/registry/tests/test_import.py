@@ -32,11 +32,19 @@ def _headers(columns: tuple[Any, ...]) -> list[str]:
     return [c.header for c in columns if c.field not in TEMPLATE_HIDDEN]
 
 
-def workbook(path: Path, households: list[list[Any]], members: list[list[Any]], incomes: list[list[Any]] | None = None,
-             headers: dict[str, list[str]] | None = None) -> Path:  # fmt: skip
+def workbook(
+    path: Path,
+    households: list[list[Any]],
+    members: list[list[Any]],
+    incomes: list[list[Any]] | None = None,
+    headers: dict[str, list[str]] | None = None,
+) -> Path:
     book = xlsxwriter.Workbook(str(path))
-    default = {"户信息": _headers(HOUSEHOLD_COLUMNS), "成员信息": _headers(MEMBER_COLUMNS),
-               "收入信息": _headers(INCOME_COLUMNS)}  # fmt: skip
+    default = {
+        "户信息": _headers(HOUSEHOLD_COLUMNS),
+        "成员信息": _headers(MEMBER_COLUMNS),
+        "收入信息": _headers(INCOME_COLUMNS),
+    }
     for name, rows in (("户信息", households), ("成员信息", members), ("收入信息", incomes or [])):
         sheet = book.add_worksheet(name)
         for r, row in enumerate([(headers or default)[name], *rows]):
@@ -50,16 +58,45 @@ def workbook(path: Path, households: list[list[Any]], members: list[list[Any]], 
 def household_row(
     number: str = "H1", village: str = "130126100201", head: str = HEAD, **over: Any
 ) -> list[Any]:
-    row = {"户编号": number, "村代码": village, "户主身份证号": head, "贫困户属性": "一般贫困户", "识别标准": "国家标准",
-           "主要致贫原因": "因病", "其他致贫原因": "缺技术", "人口类型": "建档立卡户", "识别年度": "2014", "脱贫状态": "未脱贫",
-           "脱贫年度": "", "住房安全等级": "B", "是否易地搬迁": "否", "饮水安全": "是", "联系电话": "13812345678", **over}  # fmt: skip
+    row = {
+        "户编号": number,
+        "村代码": village,
+        "户主身份证号": head,
+        "贫困户属性": "一般贫困户",
+        "识别标准": "国家标准",
+        "主要致贫原因": "因病",
+        "其他致贫原因": "缺技术",
+        "人口类型": "建档立卡户",
+        "识别年度": "2014",
+        "脱贫状态": "未脱贫",
+        "脱贫年度": "",
+        "住房安全等级": "B",
+        "是否易地搬迁": "否",
+        "饮水安全": "是",
+        "联系电话": "13812345678",
+        **over,
+    }
     return [row[h] for h in _headers(HOUSEHOLD_COLUMNS)]
 
 
 def member_row(number: str, name: str, id_number: str, relation: str, **over: Any) -> list[Any]:
-    row = {"户编号": number, "姓名": name, "身份证号": id_number, "与户主关系": relation, "民族": "汉族", "文化程度": "初中",
-           "在校生状况": "非在校生", "健康状况": "健康", "残疾等级": "", "劳动能力": "普通劳动力", "务工状况": "未务工",
-           "参加医保": "是", "参加养老保险": "是", "低保人口": "否", **over}  # fmt: skip
+    row = {
+        "户编号": number,
+        "姓名": name,
+        "身份证号": id_number,
+        "与户主关系": relation,
+        "民族": "汉族",
+        "文化程度": "初中",
+        "在校生状况": "非在校生",
+        "健康状况": "健康",
+        "残疾等级": "",
+        "劳动能力": "普通劳动力",
+        "务工状况": "未务工",
+        "参加医保": "是",
+        "参加养老保险": "是",
+        "低保人口": "否",
+        **over,
+    }
     return [row[h] for h in _headers(MEMBER_COLUMNS)]
 
 
@@ -67,11 +104,16 @@ def good_file(path: Path) -> Path:
     return workbook(
         path,
         [household_row()],
-        [member_row("H1", "张大勇", HEAD, "户主", 健康状况="残疾,长期慢性病", 残疾等级="2"),
-         member_row("H1", "刘桂兰", WIFE, "配偶"),
-         member_row("H1", "张小宝", CHILD, "之子", 在校生状况="初中", 劳动能力="无劳动力")],
-        [["H1", "2019", "8000", "2000", "0", "1500", "500"], ["H1", "2020", "9000", "2500", "100", "1800", "600"]],
-    )  # fmt: skip
+        [
+            member_row("H1", "张大勇", HEAD, "户主", 健康状况="残疾,长期慢性病", 残疾等级="2"),
+            member_row("H1", "刘桂兰", WIFE, "配偶"),
+            member_row("H1", "张小宝", CHILD, "之子", 在校生状况="初中", 劳动能力="无劳动力"),
+        ],
+        [
+            ["H1", "2019", "8000", "2000", "0", "1500", "500"],
+            ["H1", "2020", "9000", "2500", "100", "1800", "600"],
+        ],
+    )
 
 
 def result_of(path: Path, **kwargs: Any) -> dict[str, Any]:
@@ -90,8 +132,16 @@ def test_the_template_has_three_sheets_with_chinese_headers_and_drop_downs(tmp_p
 
 def test_it_imports_a_good_file(tree: object, tmp_path: Path) -> None:
     result = result_of(good_file(tmp_path / "a.xlsx"))
-    assert result == {"ok": True, "households": 1, "members": 3, "incomes": 2, "created": 6, "updated": 0,
-                      "unchanged": 0, "errors": []}  # fmt: skip
+    assert result == {
+        "ok": True,
+        "households": 1,
+        "members": 3,
+        "incomes": 2,
+        "created": 6,
+        "updated": 0,
+        "unchanged": 0,
+        "errors": [],
+    }
     household = Household.objects.get(number="H1")
     assert household.head is not None and decrypt(household.head.id_encrypted) == HEAD
     assert (household.category, household.main_cause, household.other_cause_1) == (
@@ -116,8 +166,11 @@ def test_reimporting_the_same_file_changes_nothing(tree: object, tmp_path: Path)
 
 def test_a_changed_value_is_an_update_with_history(tree: object, tmp_path: Path) -> None:
     result_of(good_file(tmp_path / "a.xlsx"))
-    changed = workbook(tmp_path / "b.xlsx", [household_row(住房安全等级="A")],
-                       [member_row("H1", "张大勇", HEAD, "户主", 健康状况="残疾,长期慢性病", 残疾等级="2")])  # fmt: skip
+    changed = workbook(
+        tmp_path / "b.xlsx",
+        [household_row(住房安全等级="A")],
+        [member_row("H1", "张大勇", HEAD, "户主", 健康状况="残疾,长期慢性病", 残疾等级="2")],
+    )
     result = result_of(changed)
     assert (result["created"], result["updated"], result["unchanged"]) == (0, 1, 1)
     change = Change.objects.get(action="update")
@@ -137,25 +190,43 @@ BAD_CASES = [
     ("bad yes/no", {"hh": {"饮水安全": "有"}}, ("户信息", 2, "饮水安全")),
     ("bad year", {"hh": {"识别年度": "去年"}}, ("户信息", 2, "识别年度")),
     ("missing required", {"hh": {"人口类型": ""}}, ("户信息", 2, "人口类型")),
-    ("bad check digit", {"m0": {"身份证号": HEAD[:-1] + ("0" if HEAD[-1] != "0" else "1")}}, ("成员信息", 2, "身份证号")),
+    (
+        "bad check digit",
+        {"m0": {"身份证号": HEAD[:-1] + ("0" if HEAD[-1] != "0" else "1")}},
+        ("成员信息", 2, "身份证号"),
+    ),
     ("bad relation", {"m1": {"与户主关系": "邻居"}}, ("成员信息", 3, "与户主关系")),
-    ("three health conditions", {"m1": {"健康状况": "残疾,长期慢性病,患有大病"}}, ("成员信息", 3, "健康状况")),
-    ("head not a member", {"hh": {"户主身份证号": make_id("130126", date(1950, 1, 1), 5, female=False)}},
-     ("户信息", 2, "户主身份证号")),
+    (
+        "three health conditions",
+        {"m1": {"健康状况": "残疾,长期慢性病,患有大病"}},
+        ("成员信息", 3, "健康状况"),
+    ),
+    (
+        "head not a member",
+        {"hh": {"户主身份证号": make_id("130126", date(1950, 1, 1), 5, female=False)}},
+        ("户信息", 2, "户主身份证号"),
+    ),
     ("member of an unknown household", {"m2": {"户编号": "H9"}}, ("成员信息", 4, "户编号")),
     ("negative income", {"inc": {"wage": "-5"}}, ("收入信息", 2, "工资性收入")),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("case", "edits", "where"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
-def test_each_class_of_problem_is_reported_where_it_is(tree: object, tmp_path: Path, case: str,
-                                                       edits: dict[str, dict[str, str]], where: tuple[str, int, str]) -> None:  # fmt: skip
-    members = [member_row("H1", "张大勇", HEAD, "户主", **edits.get("m0", {})),
-               member_row("H1", "刘桂兰", WIFE, "配偶", **edits.get("m1", {})),
-               member_row("H1", "张小宝", CHILD, "之子", **edits.get("m2", {}))]  # fmt: skip
+def test_each_class_of_problem_is_reported_where_it_is(
+    tree: object, tmp_path: Path, case: str, edits: dict[str, dict[str, str]], where: tuple[str, int, str]
+) -> None:
+    members = [
+        member_row("H1", "张大勇", HEAD, "户主", **edits.get("m0", {})),
+        member_row("H1", "刘桂兰", WIFE, "配偶", **edits.get("m1", {})),
+        member_row("H1", "张小宝", CHILD, "之子", **edits.get("m2", {})),
+    ]
     income = {"wage": "8000", **edits.get("inc", {})}
-    path = workbook(tmp_path / "bad.xlsx", [household_row(**edits.get("hh", {}))], members,
-                    [["H1", "2019", income["wage"], "0", "0", "0", "0"]])  # fmt: skip
+    path = workbook(
+        tmp_path / "bad.xlsx",
+        [household_row(**edits.get("hh", {}))],
+        members,
+        [["H1", "2019", income["wage"], "0", "0", "0", "0"]],
+    )
     result = result_of(path)
     assert not result["ok"]
     assert where in {(e["sheet"], e["row"], e["column"]) for e in result["errors"]}, result["errors"]
@@ -166,9 +237,12 @@ def test_every_problem_is_reported_in_one_pass_without_full_id_numbers(tree: obj
     twin = workbook(
         tmp_path / "many.xlsx",
         [household_row(), household_row(), household_row("H2", 村代码="130126999999")],
-        [member_row("H1", "张大勇", HEAD, "户主"), member_row("H1", "张大勇", HEAD, "之子"),
-         member_row("H1", "无名", "123", "配偶")],
-    )  # fmt: skip
+        [
+            member_row("H1", "张大勇", HEAD, "户主"),
+            member_row("H1", "张大勇", HEAD, "之子"),
+            member_row("H1", "无名", "123", "配偶"),
+        ],
+    )
     errors = result_of(twin)["errors"]
     places = {(e["sheet"], e["row"], e["column"]) for e in errors}
     assert {
@@ -183,21 +257,41 @@ def test_every_problem_is_reported_in_one_pass_without_full_id_numbers(tree: obj
 def test_one_person_cannot_join_a_second_household(tree: object, tmp_path: Path) -> None:
     result_of(good_file(tmp_path / "a.xlsx"))
     other = make_id("130126", date(1980, 1, 1), 21, female=False)
-    path = workbook(tmp_path / "b.xlsx", [household_row("H2", 村代码="130126100202", 户主身份证号=other)],
-                    [member_row("H2", "王五", other, "户主"), member_row("H2", "刘桂兰", WIFE, "配偶")])  # fmt: skip
+    path = workbook(
+        tmp_path / "b.xlsx",
+        [household_row("H2", 村代码="130126100202", 户主身份证号=other)],
+        [member_row("H2", "王五", other, "户主"), member_row("H2", "刘桂兰", WIFE, "配偶")],
+    )
     errors = result_of(path)["errors"]
     assert ("成员信息", 3, "身份证号") in {(e["sheet"], e["row"], e["column"]) for e in errors}
     assert "H1" in json.dumps(errors, ensure_ascii=False)
 
 
 def test_it_reads_the_national_systems_export(tree: object, tmp_path: Path) -> None:
-    headers = {"户信息": ["户编号", "行政区划代码", "户主证件号码", "贫困户属性", "致贫原因1", "致贫原因2", "人口类型", "首次识别时间", "脱贫状态"],
-               "成员信息": ["户编号", "姓名", "证件号码", "与户主关系", "健康状况", "劳动技能"],
-               "收入信息": ["户编号", "年度"]}  # fmt: skip
-    path = workbook(tmp_path / "national.xlsx",
-                    [["H1", "130126100201", HEAD, "低保脱贫户", "因病", "因残", "建档立卡户", "2014年12月", ""]],
-                    [["H1", "张大勇", HEAD, "户主", "患有大病,残疾", "丧失劳动力"], ["H1", "刘桂兰", WIFE, "配偶", "健康", "普通劳动力"]],
-                    headers=headers)  # fmt: skip
+    headers = {
+        "户信息": [
+            "户编号",
+            "行政区划代码",
+            "户主证件号码",
+            "贫困户属性",
+            "致贫原因1",
+            "致贫原因2",
+            "人口类型",
+            "首次识别时间",
+            "脱贫状态",
+        ],
+        "成员信息": ["户编号", "姓名", "证件号码", "与户主关系", "健康状况", "劳动技能"],
+        "收入信息": ["户编号", "年度"],
+    }
+    path = workbook(
+        tmp_path / "national.xlsx",
+        [["H1", "130126100201", HEAD, "低保脱贫户", "因病", "因残", "建档立卡户", "2014年12月", ""]],
+        [
+            ["H1", "张大勇", HEAD, "户主", "患有大病,残疾", "丧失劳动力"],
+            ["H1", "刘桂兰", WIFE, "配偶", "健康", "普通劳动力"],
+        ],
+        headers=headers,
+    )
     result = result_of(path)
     assert result["ok"], result["errors"]
     household = Household.objects.get(number="H1")
@@ -209,8 +303,9 @@ def test_it_reads_the_national_systems_export(tree: object, tmp_path: Path) -> N
     assert household.other_cause_1 == "disability"
 
 
-def test_the_command_exits_1_and_prints_json_with_the_errors(tree: object, tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_the_command_exits_1_and_prints_json_with_the_errors(
+    tree: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = workbook(
         tmp_path / "bad.xlsx", [household_row(村代码="1")], [member_row("H1", "张大勇", HEAD, "户主")]
     )
@@ -260,8 +355,19 @@ def test_hostile_files_are_refused_with_a_clear_message(
 def test_the_export_round_trips_through_the_import(tree: object, tmp_path: Path, own: Any) -> None:
     result_of(good_file(tmp_path / "a.xlsx"))
     full, masked = tmp_path / "full.xlsx", tmp_path / "masked.xlsx"
-    call_command("export", "registry", "--area", "130126", "--username", "lingshou", "--reveal", "--reason", "年度核对",
-                 "-o", str(full))  # fmt: skip
+    call_command(
+        "export",
+        "registry",
+        "--area",
+        "130126",
+        "--username",
+        "lingshou",
+        "--reveal",
+        "--reason",
+        "年度核对",
+        "-o",
+        str(full),
+    )
     call_command(
         "export",
         "registry",
@@ -276,15 +382,19 @@ def test_the_export_round_trips_through_the_import(tree: object, tmp_path: Path,
     )
     again = result_of(full)
     assert (again["created"], again["updated"]) == (0, 0), again
-    masked_text = json.dumps(CalamineWorkbook.from_path(str(masked)).get_sheet_by_name("成员信息").to_python(),
-                             ensure_ascii=False)  # fmt: skip
+    masked_text = json.dumps(
+        CalamineWorkbook.from_path(str(masked)).get_sheet_by_name("成员信息").to_python(), ensure_ascii=False
+    )
     assert not ID_PATTERN.search(masked_text)
     assert AuditEvent.objects.filter(action="registry.export", details__reason="年度核对").exists()
 
 
 def test_export_escapes_formula_cells(tree: object, tmp_path: Path, own: Any) -> None:
-    evil = workbook(tmp_path / "e.xlsx", [household_row()],
-                    [member_row("H1", "=HYPERLINK(\"http://x\")", HEAD, "户主"), member_row("H1", "刘桂兰", WIFE, "配偶")])  # fmt: skip
+    evil = workbook(
+        tmp_path / "e.xlsx",
+        [household_row()],
+        [member_row("H1", '=HYPERLINK("http://x")', HEAD, "户主"), member_row("H1", "刘桂兰", WIFE, "配偶")],
+    )
     assert result_of(evil)["ok"]
     out = tmp_path / "out.xlsx"
     call_command(

@@ -21,13 +21,28 @@ from tuopin.registry.income import (
 from tuopin.registry.models import Income
 
 ROWS = [
-    {"wage": Decimal("12000.50"), "business": Decimal("3000"), "property_income": Decimal("0.01"),
-     "transfer": Decimal("1200"), "costs": Decimal("800.25")},
-    {"wage": Decimal(0), "business": Decimal(0), "property_income": Decimal(0), "transfer": Decimal(0),
-     "costs": Decimal("500.99")},
-    {"wage": Decimal("0.01"), "business": Decimal("-20.5"), "property_income": Decimal("9999999999.99"),
-     "transfer": Decimal("0.99"), "costs": Decimal(0)},
-]  # fmt: skip
+    {
+        "wage": Decimal("12000.50"),
+        "business": Decimal("3000"),
+        "property_income": Decimal("0.01"),
+        "transfer": Decimal("1200"),
+        "costs": Decimal("800.25"),
+    },
+    {
+        "wage": Decimal(0),
+        "business": Decimal(0),
+        "property_income": Decimal(0),
+        "transfer": Decimal(0),
+        "costs": Decimal("500.99"),
+    },
+    {
+        "wage": Decimal("0.01"),
+        "business": Decimal("-20.5"),
+        "property_income": Decimal("9999999999.99"),
+        "transfer": Decimal("0.99"),
+        "costs": Decimal(0),
+    },
+]
 SCHEMA = dict.fromkeys(INCOME_FIELDS, "decimal(12, 2)")
 DUCKDB = ibis.duckdb.connect()
 

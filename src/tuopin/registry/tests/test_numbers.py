@@ -34,14 +34,23 @@ RULE = f"户编号须以本户所在村的村代码 {OWN_VILLAGE} 开头，后�
 
 def _post(user: User, path: str, body: dict[str, Any]) -> Any:
     token = token_create(user=user, name="test")
-    return Client().post(f"/api/v1{path}", json.dumps(body), content_type="application/json",
-                         HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    return Client().post(
+        f"/api/v1{path}",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 def _new_household(number: str, serial: int) -> dict[str, Any]:
     head = make_id("130126", date(1975, 1, 2), serial, female=False)
-    return {"number": number, "village": OWN_VILLAGE, "population_type": "registered", "reason": "新识别",
-            "members": [{"name": "孙立", "id_number": head, "relation": "head"}]}  # fmt: skip
+    return {
+        "number": number,
+        "village": OWN_VILLAGE,
+        "population_type": "registered",
+        "reason": "新识别",
+        "members": [{"name": "孙立", "id_number": head, "relation": "head"}],
+    }
 
 
 def test_the_rule_wants_the_village_code_and_a_part_of_the_household_s_own() -> None:
@@ -80,8 +89,15 @@ def test_a_split_into_another_village_s_number_is_refused_without_saying_it_is_t
     messages = []
     for number in (f"{THEIR_VILLAGE}001", f"{THEIR_VILLAGE}002"):  # the one taken, one that is not
         with pytest.raises(ValidationError) as refused:
-            household_split(actor=own, household=household, version=household.version, member_ids=[son.pk],
-                            number=number, head_id=son.pk, reason="分户")  # fmt: skip
+            household_split(
+                actor=own,
+                household=household,
+                version=household.version,
+                member_ids=[son.pk],
+                number=number,
+                head_id=son.pk,
+                reason="分户",
+            )
         messages.append(refused.value.messages)
     assert messages == [[RULE], [RULE]]
     son.refresh_from_db()
@@ -114,8 +130,11 @@ def test_an_import_refuses_a_new_household_numbered_for_another_village(
     rows = {"taken": f"{THEIR_VILLAGE}001", "free": f"{THEIR_VILLAGE}002"}
     errors = {}
     for name, number in rows.items():
-        path = workbook(tmp_path / f"{name}.xlsx", [household_row(number, OWN_VILLAGE, head)],
-                        [member_row(number, "张大勇", head, "户主")])  # fmt: skip
+        path = workbook(
+            tmp_path / f"{name}.xlsx",
+            [household_row(number, OWN_VILLAGE, head)],
+            [member_row(number, "张大勇", head, "户主")],
+        )
         result = import_registry(path, actor=own).as_dict()
         assert not result["ok"]
         errors[name] = [(e["sheet"], e["row"], e["column"], e["message"]) for e in result["errors"]]
@@ -126,8 +145,11 @@ def test_an_import_refuses_a_new_household_numbered_for_another_village(
 def test_an_import_by_a_user_takes_numbers_of_the_village(tree: object, own: User, tmp_path: Path) -> None:
     head = make_id("130126", date(1968, 4, 2), 11, female=False)
     number = f"{OWN_VILLAGE}001"
-    path = workbook(tmp_path / "good.xlsx", [household_row(number, OWN_VILLAGE, head)],
-                    [member_row(number, "张大勇", head, "户主")])  # fmt: skip
+    path = workbook(
+        tmp_path / "good.xlsx",
+        [household_row(number, OWN_VILLAGE, head)],
+        [member_row(number, "张大勇", head, "户主")],
+    )
     assert import_registry(path, actor=own).ok
     assert Household.objects.get(number=number).village_id == OWN_VILLAGE
 
@@ -141,13 +163,20 @@ def test_members_and_incomes_of_a_household_outside_the_scope_read_as_absent(
     person = make_id("130126", date(1990, 4, 2), 21, female=True)
     found = {}
     for number in (f"{THEIR_VILLAGE}001", f"{THEIR_VILLAGE}002"):
-        path = workbook(tmp_path / "rows.xlsx", [], [member_row(number, "刘桂兰", person, "配偶")],
-                        [[number, "2020", "9000", "0", "0", "0", "0"]])  # fmt: skip
+        path = workbook(
+            tmp_path / "rows.xlsx",
+            [],
+            [member_row(number, "刘桂兰", person, "配偶")],
+            [[number, "2020", "9000", "0", "0", "0", "0"]],
+        )
         result = import_registry(path, actor=own).as_dict()
         assert not result["ok"]
         found[number] = [(e["sheet"], e["column"], e["message"]) for e in result["errors"]]
-    assert found[f"{THEIR_VILLAGE}001"] == found[f"{THEIR_VILLAGE}002"] == [
-        ("成员信息", "户编号", "户信息中没有该户。"), ("收入信息", "户编号", "户信息中没有该户。")]  # fmt: skip
+    assert (
+        found[f"{THEIR_VILLAGE}001"]
+        == found[f"{THEIR_VILLAGE}002"]
+        == [("成员信息", "户编号", "户信息中没有该户。"), ("收入信息", "户编号", "户信息中没有该户。")]
+    )
     assert not Income.objects.exists()
 
 
@@ -155,9 +184,16 @@ def test_the_demo_numbers_follow_the_rule() -> None:
     rng = random.Random(7)
     villages = [OWN_VILLAGE, THEIR_VILLAGE]
     used: set[str] = set()
-    drafts = [*province_households(rng, villages, 40, used), *province_households(rng, villages, 5, used, tag="P"),
-              *monitored_households(rng, villages, 10, used), *langfang_households(rng, villages, used)]  # fmt: skip
+    drafts = [
+        *province_households(rng, villages, 40, used),
+        *province_households(rng, villages, 5, used, tag="P"),
+        *monitored_households(rng, villages, 10, used),
+        *langfang_households(rng, villages, used),
+    ]
     assert len(drafts) > 2000
-    refused = [d.household["number"] for d in drafts
-               if household_number_problem(d.household["number"], d.household["village_id"])]  # fmt: skip
+    refused = [
+        d.household["number"]
+        for d in drafts
+        if household_number_problem(d.household["number"], d.household["village_id"])
+    ]
     assert refused == []

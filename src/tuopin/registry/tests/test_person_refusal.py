@@ -44,8 +44,12 @@ def _refusals() -> list[tuple[str, str, str, dict[str, Any]]]:
 
 def _api(user: User, method: str, path: str, body: dict[str, Any]) -> Any:
     token = token_create(user=user, name="test")
-    return getattr(Client(), method)(f"/api/v1{path}", json.dumps(body), content_type="application/json",
-                                     HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    return getattr(Client(), method)(
+        f"/api/v1{path}",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 def test_a_person_of_a_household_outside_the_scope_cannot_be_added_and_the_refusal_is_audited(
@@ -53,12 +57,17 @@ def test_a_person_of_a_household_outside_the_scope_cannot_be_added_and_the_refus
 ) -> None:
     ours = register("H001")
     with pytest.raises(ValidationError) as refused:
-        member_add(actor=own, household=ours, data=MemberData("李秀英", _their_person(theirs), "other"),
-                   reason="婚入")  # fmt: skip
+        member_add(
+            actor=own,
+            household=ours,
+            data=MemberData("李秀英", _their_person(theirs), "other"),
+            reason="婚入",
+        )
     assert refused.value.messages == [NEUTRAL]
     assert ours.members.count() == 3 and theirs.members.count() == 3
-    assert _refusals() == [("registry.member_add", "lingshou", "denied",
-                            {"household": "H001", "reason": "person_outside_scope"})]  # fmt: skip
+    assert _refusals() == [
+        ("registry.member_add", "lingshou", "denied", {"household": "H001", "reason": "person_outside_scope"})
+    ]
     event = AuditEvent.objects.get(result="denied")
     assert event.object_type == "member" and "********" in event.object_id  # masked, never the full number
 
@@ -79,9 +88,17 @@ def test_the_page_says_only_that_the_person_cannot_be_added(
     register: RegisterHousehold, theirs: Household, own: User
 ) -> None:
     register("H001")
-    response = client_for(own).post("/registry/households/H001/members/new/", {
-        "name": "李秀英", "id_number": _their_person(theirs), "relation": "other", "ethnicity": "01",
-        "health": "healthy", "reason": "婚入"})  # fmt: skip
+    response = client_for(own).post(
+        "/registry/households/H001/members/new/",
+        {
+            "name": "李秀英",
+            "id_number": _their_person(theirs),
+            "relation": "other",
+            "ethnicity": "01",
+            "health": "healthy",
+            "reason": "婚入",
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 400 and NEUTRAL in page
     assert "H900" not in page and "另一户" not in page and "一人只能属于一户" not in page
@@ -103,14 +120,20 @@ def test_the_api_says_only_that_the_person_cannot_be_added(
 
 def test_an_api_registration_with_such_a_person_is_refused_the_same_way(theirs: Household, own: User) -> None:
     number = "130126100201001"
-    body = {"number": number, "village": "130126100201", "population_type": "registered", "reason": "新识别",
-            "members": [{"name": "李秀英", "id_number": _their_person(theirs), "relation": "head"}]}  # fmt: skip
+    body = {
+        "number": number,
+        "village": "130126100201",
+        "population_type": "registered",
+        "reason": "新识别",
+        "members": [{"name": "李秀英", "id_number": _their_person(theirs), "relation": "head"}],
+    }
     response = _api(own, "post", "/households", body)
     assert response.status_code == 422
     assert response.json()["messages"] == [NEUTRAL]
     assert not Household.objects.filter(number=number).exists()
-    assert _refusals() == [("registry.register", "lingshou", "denied",
-                            {"household": number, "reason": "person_outside_scope"})]  # fmt: skip
+    assert _refusals() == [
+        ("registry.register", "lingshou", "denied", {"household": number, "reason": "person_outside_scope"})
+    ]
 
 
 def test_an_import_says_only_that_the_person_cannot_be_added_and_audits_it(
@@ -121,7 +144,8 @@ def test_an_import_says_only_that_the_person_cannot_be_added_and_audits_it(
     result = import_registry(path, actor=own, name="增员.xlsx").as_dict()
     assert not result["ok"]
     assert [(e["sheet"], e["row"], e["column"], e["message"]) for e in result["errors"]] == [
-        ("成员信息", 2, "身份证号", NEUTRAL)]  # fmt: skip
+        ("成员信息", 2, "身份证号", NEUTRAL)
+    ]
     assert "********" in result["errors"][0]["value"]
     assert Member.objects.filter(household__number="H001").count() == 3
     event = AuditEvent.objects.get(result="denied")

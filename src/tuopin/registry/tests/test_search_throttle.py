@@ -40,8 +40,9 @@ def _grouped(number: str) -> str:
 
 
 @pytest.mark.parametrize("typed", [str, _grouped], ids=["as-is", "in-groups"])
-def test_it_does_not_search_an_id_number_taken_from_the_url(households: tuple[Household, Household], own: User,
-                                                            typed: object) -> None:  # fmt: skip
+def test_it_does_not_search_an_id_number_taken_from_the_url(
+    households: tuple[Household, Household], own: User, typed: object
+) -> None:
     full = _head_id(households[0])
     client = client_for(own)
     response = client.get("/registry/", {"q": typed(full), "category": "general"})  # type: ignore[operator]
@@ -69,8 +70,9 @@ def test_it_finds_the_household_by_a_posted_id_number(
     assert (event.result, event.actor, event.object_id) == ("ok", "lingshou", full[:6] + "*" * 8 + full[-4:])
 
 
-def test_a_long_number_posted_stays_out_of_the_url_and_its_pages(register: RegisterHousehold, own: User,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_long_number_posted_stays_out_of_the_url_and_its_pages(
+    register: RegisterHousehold, own: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Any text that may hold an ID number (17 digits in a row) is kept in the session; the next page's link carries
     the reference to it, never the text."""
     register("13012610020100000001")
@@ -135,8 +137,9 @@ def test_reveals_are_limited_per_user_and_the_refusal_is_audited(
     assert colleague.post(url, HTTP_HX_PROMPT="核对").status_code == 200
 
 
-def test_a_limit_of_zero_refuses_every_search_by_id_number(households: tuple[Household, Household], own: User,
-                                                          settings: Settings) -> None:  # fmt: skip
+def test_a_limit_of_zero_refuses_every_search_by_id_number(
+    households: tuple[Household, Household], own: User, settings: Settings
+) -> None:
     settings.TUOPIN_THROTTLE_ID_SEARCHES = 0
     client: Client = client_for(own)
     assert client.post("/registry/", {"q": _head_id(households[0])}).status_code == 429

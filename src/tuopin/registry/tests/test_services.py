@@ -66,8 +66,12 @@ def test_one_person_belongs_to_one_household(register: RegisterHousehold) -> Non
     assert head is not None
     second = register("H002", village="130126100202", head="赵大山")
     with pytest.raises(ValidationError, match="一人只能属于一户"):
-        member_add(actor=None, household=second, data=MemberData("王建国", decrypt(head.id_encrypted), "other"),
-                   reason="错误录入")  # fmt: skip
+        member_add(
+            actor=None,
+            household=second,
+            data=MemberData("王建国", decrypt(head.id_encrypted), "other"),
+            reason="错误录入",
+        )
     assert second.members.count() == 3
 
 
@@ -87,8 +91,13 @@ def test_it_refuses_a_stale_edit(register: RegisterHousehold) -> None:
         actor=None, household=household, version=version, values={"housing_safety": "A"}, reason="改造"
     )
     with pytest.raises(StaleEdit):
-        household_update(actor=None, household=household, version=version, values={"housing_safety": "C"},
-                         reason="另一人同时修改")  # fmt: skip
+        household_update(
+            actor=None,
+            household=household,
+            version=version,
+            values={"housing_safety": "C"},
+            reason="另一人同时修改",
+        )
     household.refresh_from_db()
     assert household.housing_safety == "A"
     change = Change.objects.get(household=household, action="update")
@@ -98,17 +107,28 @@ def test_it_refuses_a_stale_edit(register: RegisterHousehold) -> None:
 def test_it_needs_a_reason_for_every_change(register: RegisterHousehold) -> None:
     household = register("H001")
     with pytest.raises(ValidationError, match="原因"):
-        household_update(actor=None, household=household, version=household.version,
-                         values={"housing_safety": "A"}, reason=" ")  # fmt: skip
+        household_update(
+            actor=None,
+            household=household,
+            version=household.version,
+            values={"housing_safety": "A"},
+            reason=" ",
+        )
 
 
-def test_it_refuses_writes_outside_the_scope_and_by_read_only_roles(register: RegisterHousehold, neighbour: User,
-                                                                    inspector: User) -> None:  # fmt: skip
+def test_it_refuses_writes_outside_the_scope_and_by_read_only_roles(
+    register: RegisterHousehold, neighbour: User, inspector: User
+) -> None:
     household = register("H001")
     for actor in (neighbour, inspector):
         with pytest.raises(PermissionDenied):
-            household_update(actor=actor, household=household, version=household.version,
-                             values={"housing_safety": "D"}, reason="试图修改")  # fmt: skip
+            household_update(
+                actor=actor,
+                household=household,
+                version=household.version,
+                values={"housing_safety": "D"},
+                reason="试图修改",
+            )
     household.refresh_from_db()
     assert household.housing_safety == "B"
     assert not Change.objects.filter(household=household, action="update").exists()
@@ -132,8 +152,12 @@ def test_removing_a_member_keeps_the_record_and_frees_the_person(register: Regis
     son.refresh_from_db()
     assert son.left_on == date(2024, 6, 1)
     other = register("H002", village="130126100202", head="赵大山")
-    member_add(actor=None, household=other, data=MemberData("王小明", decrypt(son.id_encrypted), "son_in_law"),
-               reason="婚入")  # fmt: skip
+    member_add(
+        actor=None,
+        household=other,
+        data=MemberData("王小明", decrypt(son.id_encrypted), "son_in_law"),
+        reason="婚入",
+    )
     assert Member.objects.filter(id_index=son.id_index).count() == 2
 
 
@@ -146,20 +170,31 @@ def test_the_head_cannot_be_removed(register: RegisterHousehold) -> None:
 
 def test_income_derives_net_and_records_history(register: RegisterHousehold) -> None:
     household = register("H001")
-    amounts = {"wage": Decimal("8000"), "business": Decimal("3000"), "property_income": Decimal("200"),
-               "transfer": Decimal("1500"), "costs": Decimal("1700")}  # fmt: skip
+    amounts = {
+        "wage": Decimal("8000"),
+        "business": Decimal("3000"),
+        "property_income": Decimal("200"),
+        "transfer": Decimal("1500"),
+        "costs": Decimal("1700"),
+    }
     income = income_set(actor=None, household=household, year=2019, amounts=amounts, reason="年度收入核算")
     assert income.net == Decimal("11000")
-    income_set(actor=None, household=household, year=2019, amounts={**amounts, "wage": Decimal("9000")},
-               reason="更正")  # fmt: skip
+    income_set(
+        actor=None,
+        household=household,
+        year=2019,
+        amounts={**amounts, "wage": Decimal("9000")},
+        reason="更正",
+    )
     change = Change.objects.get(household=household, action="income_update")
     assert change.fields == {"wage": ["8000.00", "9000.00"]}
     with pytest.raises(ValidationError):
         income_set(actor=None, household=household, year=2020, amounts={"wage": Decimal("-1")}, reason="x")
 
 
-def test_key_rotation_reencrypts_every_id_and_keeps_lookups(register: RegisterHousehold, settings: object,
-                                                            tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_key_rotation_reencrypts_every_id_and_keeps_lookups(
+    register: RegisterHousehold, settings: object, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from django.core.management import call_command

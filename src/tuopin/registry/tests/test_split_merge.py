@@ -19,8 +19,15 @@ pytestmark = pytest.mark.django_db
 
 def _split_son(household: Household, actor: User | None = None, number: str = "H001-2") -> Household:
     son = household.members.get(relation="son")
-    return household_split(actor=actor, household=household, version=household.version, member_ids=[son.pk],
-                           number=number, head_id=son.pk, reason="子女婚后另立户")  # fmt: skip
+    return household_split(
+        actor=actor,
+        household=household,
+        version=household.version,
+        member_ids=[son.pk],
+        number=number,
+        head_id=son.pk,
+        reason="子女婚后另立户",
+    )
 
 
 def test_a_split_moves_members_into_a_new_household_with_history_on_both(register: RegisterHousehold) -> None:
@@ -74,8 +81,15 @@ def test_a_stale_split_is_refused(register: RegisterHousehold) -> None:
     household = register("H001")
     son = household.members.get(relation="son")
     with pytest.raises(StaleEdit):
-        household_split(actor=None, household=household, version=household.version - 1, member_ids=[son.pk],
-                        number="H001-2", head_id=son.pk, reason="分户")  # fmt: skip
+        household_split(
+            actor=None,
+            household=household,
+            version=household.version - 1,
+            member_ids=[son.pk],
+            number="H001-2",
+            head_id=son.pk,
+            reason="分户",
+        )
     assert not Household.objects.filter(number="H001-2").exists()
 
 
@@ -100,8 +114,15 @@ def test_a_merge_brings_every_member_and_closes_the_other_household(
     son = household.members.filter(relation="son").first()
     assert son is not None
     with pytest.raises(ValidationError, match="已并入户 H001"):
-        household_split(actor=own, household=other, version=other.version, member_ids=[son.pk], number="H9",
-                        head_id=son.pk, reason="分户")  # fmt: skip
+        household_split(
+            actor=own,
+            household=other,
+            version=other.version,
+            member_ids=[son.pk],
+            number="H9",
+            head_id=son.pk,
+            reason="分户",
+        )
 
 
 def test_a_household_outside_the_scope_cannot_be_merged_in(
@@ -113,8 +134,13 @@ def test_a_household_outside_the_scope_cannot_be_merged_in(
             actor=own, household=household, version=household.version, other_number="H900", reason="合户"
         )
     with pytest.raises(PermissionDenied):
-        household_merge(actor=neighbour, household=household, version=household.version, other_number="H900",
-                        reason="合户")  # fmt: skip
+        household_merge(
+            actor=neighbour,
+            household=household,
+            version=household.version,
+            other_number="H900",
+            reason="合户",
+        )
     assert Member.objects.filter(household=theirs).count() == 3
 
 
@@ -125,15 +151,26 @@ def test_split_and_merge_through_the_pages(register: RegisterHousehold, own: Use
     son = household.members.get(relation="son")
     form = client.get("/registry/households/H001/split/").content.decode()
     assert "王小明" in form and "王建国" not in form.split("分出的成员")[1].split("新户户主")[0]
-    split = client.post("/registry/households/H001/split/", {"version": household.version, "members": [son.pk],
-                        "head": son.pk, "number": "130126100201002", "reason": "子女婚后另立户"})  # fmt: skip
+    split = client.post(
+        "/registry/households/H001/split/",
+        {
+            "version": household.version,
+            "members": [son.pk],
+            "head": son.pk,
+            "number": "130126100201002",
+            "reason": "子女婚后另立户",
+        },
+    )
     assert split.status_code == 302
     household.refresh_from_db()
-    merged = client.post("/registry/households/H001/merge/",
-                         {"version": household.version, "other": "H002", "reason": "合户"})  # fmt: skip
+    merged = client.post(
+        "/registry/households/H001/merge/", {"version": household.version, "other": "H002", "reason": "合户"}
+    )
     assert merged.status_code == 302
-    stale = client.post("/registry/households/H001/merge/",
-                        {"version": household.version, "other": "130126100201002", "reason": "合户"})  # fmt: skip
+    stale = client.post(
+        "/registry/households/H001/merge/",
+        {"version": household.version, "other": "130126100201002", "reason": "合户"},
+    )
     assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
     timeline = client.get("/registry/households/H001/").content.decode()
     assert "分户" in timeline and "合户" in timeline and "赵大山" in timeline

@@ -31,27 +31,37 @@ REFUSED = "不能包含控制字符、零宽字符或文字方向控制字符（
 
 def _api(user: User, method: str, path: str, body: dict[str, Any]) -> Any:
     token = token_create(user=user, name="test")
-    return getattr(Client(), method)(f"/api/v1{path}", json.dumps(body), content_type="application/json",
-                                     HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    return getattr(Client(), method)(
+        f"/api/v1{path}",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 def test_the_import_refuses_such_text_naming_sheet_row_and_column(tree: object, tmp_path: Path) -> None:
     number = "130126100201001"
-    path = workbook(tmp_path / "bidi.xlsx", [household_row(number, "130126\x00100201")],
-                    [member_row(number, REVERSED, HEAD, "户主")])  # fmt: skip
+    path = workbook(
+        tmp_path / "bidi.xlsx",
+        [household_row(number, "130126\x00100201")],
+        [member_row(number, REVERSED, HEAD, "户主")],
+    )
     result = import_registry(path).as_dict()
     assert not result["ok"]
     assert [(e["sheet"], e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
         ("户信息", 2, "村代码", "130126<U+0000>100201", REFUSED % "U+0000"),
         ("成员信息", 2, "姓名", "王<U+202E>国建", REFUSED % "U+202E"),
-    ]  # fmt: skip
+    ]
     assert not Household.objects.exists() and not Member.objects.exists()
 
 
 def test_the_import_never_echoes_a_full_id_number_with_such_a_character(tree: object, tmp_path: Path) -> None:
     number = "130126100201001"
-    path = workbook(tmp_path / "id.xlsx", [household_row(number)],
-                    [member_row(number, "张大勇", HEAD[:6] + "\u200b" + HEAD[6:], "户主")])  # fmt: skip
+    path = workbook(
+        tmp_path / "id.xlsx",
+        [household_row(number)],
+        [member_row(number, "张大勇", HEAD[:6] + "\u200b" + HEAD[6:], "户主")],
+    )
     (error,) = [e for e in import_registry(path).as_dict()["errors"] if e["column"] == "身份证号"]
     assert (
         error["message"] == REFUSED % "U+200B"
@@ -81,8 +91,10 @@ def test_the_member_page_refuses_such_a_name(register: RegisterHousehold, own: U
 
 def test_the_page_refuses_such_a_reason(register: RegisterHousehold, own: User) -> None:
     household = register("H001")
-    response = client_for(own).post("/registry/households/H001/edit/", {
-        "version": household.version, "category": "dibao", "reason": "更正\u2066"})  # fmt: skip
+    response = client_for(own).post(
+        "/registry/households/H001/edit/",
+        {"version": household.version, "category": "dibao", "reason": "更正\u2066"},
+    )
     assert response.status_code == 400 and REFUSED % "U+2066" in response.content.decode()
     household.refresh_from_db()
     assert household.category == "general" and household.version == 1
@@ -94,18 +106,38 @@ def test_the_api_refuses_such_text_in_a_member_and_a_household(
     register("H001")
     baby = make_id("130126", date(2024, 5, 1), 41, female=True)
     for name in (REVERSED, HIDDEN, "王\x00小花", "王小花\n", "\ufeff王小花", "王\u061c小花"):
-        member = _api(own, "post", "/households/H001/members?reason=新生儿",
-                      {"name": name, "id_number": baby, "relation": "daughter"})  # fmt: skip
+        member = _api(
+            own,
+            "post",
+            "/households/H001/members?reason=新生儿",
+            {"name": name, "id_number": baby, "relation": "daughter"},
+        )
         assert member.status_code == 422, name
-    assert _api(own, "post", "/households/H001/members?reason=新生\u202a儿",
-                {"name": "王小花", "id_number": baby, "relation": "daughter"}).status_code == 422  # fmt: skip
+    assert (
+        _api(
+            own,
+            "post",
+            "/households/H001/members?reason=新生\u202a儿",
+            {"name": "王小花", "id_number": baby, "relation": "daughter"},
+        ).status_code
+        == 422
+    )
     head = make_id("130126", date(1975, 1, 2), 31, female=False)
-    household = {"number": "130126100201\u200b001", "village": "130126100201", "population_type": "registered",
-                 "reason": "新识别", "members": [{"name": "孙立", "id_number": head, "relation": "head"}]}  # fmt: skip
+    household = {
+        "number": "130126100201\u200b001",
+        "village": "130126100201",
+        "population_type": "registered",
+        "reason": "新识别",
+        "members": [{"name": "孙立", "id_number": head, "relation": "head"}],
+    }
     assert _api(own, "post", "/households", household).status_code == 422
     assert Member.objects.filter(household__number="H001").count() == 3 and Household.objects.count() == 1
-    added = _api(own, "post", "/households/H001/members?reason=新生儿",
-                 {"name": "王小花", "id_number": baby, "relation": "daughter"})  # fmt: skip
+    added = _api(
+        own,
+        "post",
+        "/households/H001/members?reason=新生儿",
+        {"name": "王小花", "id_number": baby, "relation": "daughter"},
+    )
     assert added.status_code == 201
 
 
@@ -130,6 +162,7 @@ def test_a_workbook_without_data_rows_is_refused(tree: object, own: User, tmp_pa
         result = import_registry(path, actor=own).as_dict()
         assert result["ok"] is False and result["households"] == 0
         assert result["errors"] == [
-            {"sheet": "户信息", "row": 0, "column": "", "value": "", "message": "工作表没有数据行。"}]  # fmt: skip
+            {"sheet": "户信息", "row": 0, "column": "", "value": "", "message": "工作表没有数据行。"}
+        ]
         assert import_registry(path, actor=own, dry_run=True).ok is False
     assert not Household.objects.exists()

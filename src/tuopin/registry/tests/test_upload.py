@@ -25,14 +25,20 @@ def _upload(user: User, path: Path, capture: Any, **extra: str) -> Any:
 
 def good_file(path: Path, number: str = "130126100201001") -> Path:
     """A household of two with two years of income, numbered as a user must number it (its village's code first)."""
-    return workbook(path, [household_row(number)],
-                    [member_row(number, "张大勇", HEAD, "户主"), member_row(number, "刘桂兰", WIFE, "配偶")],
-                    [[number, "2019", "8000", "2000", "0", "1500", "500"],
-                     [number, "2020", "9000", "2500", "100", "1800", "600"]])  # fmt: skip
+    return workbook(
+        path,
+        [household_row(number)],
+        [member_row(number, "张大勇", HEAD, "户主"), member_row(number, "刘桂兰", WIFE, "配偶")],
+        [
+            [number, "2019", "8000", "2000", "0", "1500", "500"],
+            [number, "2020", "9000", "2500", "100", "1800", "600"],
+        ],
+    )
 
 
-def test_an_upload_runs_as_a_job_and_shows_its_result(tree: object, own: User, tmp_path: Path,
-                                                      django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_an_upload_runs_as_a_job_and_shows_its_result(
+    tree: object, own: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     client, response = _upload(own, good_file(tmp_path / "good.xlsx"), django_capture_on_commit_callbacks)
     assert response.status_code == 302
     job = Job.objects.get()
@@ -44,8 +50,9 @@ def test_an_upload_runs_as_a_job_and_shows_its_result(tree: object, own: User, t
     assert not Path(job.params["path"]).exists()  # the uploaded file is not kept
 
 
-def test_a_bad_upload_lists_every_problem_and_writes_nothing(tree: object, own: User, tmp_path: Path,
-                                                             django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_a_bad_upload_lists_every_problem_and_writes_nothing(
+    tree: object, own: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     bad = workbook(
         tmp_path / "bad.xlsx", [household_row(村代码="130126999999")], [member_row("H1", "张", HEAD, "邻居")]
     )
@@ -56,8 +63,9 @@ def test_a_bad_upload_lists_every_problem_and_writes_nothing(tree: object, own: 
     assert Household.objects.count() == 0
 
 
-def test_the_upload_respects_the_scope(tree: object, neighbour: User, tmp_path: Path,
-                                       django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_the_upload_respects_the_scope(
+    tree: object, neighbour: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     client, response = _upload(
         neighbour, good_file(tmp_path / "good.xlsx"), django_capture_on_commit_callbacks
     )
@@ -65,10 +73,12 @@ def test_the_upload_respects_the_scope(tree: object, neighbour: User, tmp_path: 
     assert Household.objects.count() == 0
 
 
-def test_read_only_roles_cannot_upload_and_jobs_are_private(tree: object, own: User, inspector: User, tmp_path: Path,
-                                                            django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_read_only_roles_cannot_upload_and_jobs_are_private(
+    tree: object, own: User, inspector: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     assert client_for(inspector).get("/registry/import/").status_code == 403
-    _client, response = _upload(own, good_file(tmp_path / "good.xlsx"), django_capture_on_commit_callbacks,
-                                dry_run="on")  # fmt: skip
+    _client, response = _upload(
+        own, good_file(tmp_path / "good.xlsx"), django_capture_on_commit_callbacks, dry_run="on"
+    )
     assert client_for(inspector).get(response["Location"]).status_code == 404
     assert Household.objects.count() == 0  # a dry run

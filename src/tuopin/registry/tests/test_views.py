@@ -29,8 +29,9 @@ def test_the_list_shows_only_households_in_scope(households: object, own: User, 
 
 
 @pytest.mark.parametrize(("number", "status"), [("H001", 200), ("H900", 404)])
-def test_household_pages_follow_the_scope(households: object, own: User, inspector: User, number: str,
-                                          status: int) -> None:  # fmt: skip
+def test_household_pages_follow_the_scope(
+    households: object, own: User, inspector: User, number: str, status: int
+) -> None:
     assert client_for(own).get(f"/registry/households/{number}/").status_code == status
     assert client_for(inspector).get(f"/registry/households/{number}/").status_code == status
 
@@ -46,8 +47,9 @@ def test_no_page_shows_a_full_id_number(
             assert not ID_PATTERN.search(body), (user.username, url)
 
 
-def test_search_by_full_id_finds_the_household_and_is_audited(households: tuple[Household, Household],
-                                                              own: User) -> None:  # fmt: skip
+def test_search_by_full_id_finds_the_household_and_is_audited(
+    households: tuple[Household, Household], own: User
+) -> None:
     head = households[0].head
     assert head is not None
     full = decrypt(head.id_encrypted)
@@ -80,8 +82,9 @@ def test_search_by_name_and_filters(households: object, own: User, register: Reg
     assert "H001" in by_cause and "H002" not in by_cause
 
 
-def test_the_list_runs_a_fixed_number_of_queries(register: RegisterHousehold, own: User,
-                                                 django_assert_num_queries: object) -> None:  # fmt: skip
+def test_the_list_runs_a_fixed_number_of_queries(
+    register: RegisterHousehold, own: User, django_assert_num_queries: object
+) -> None:
     for i in range(5):
         register(f"H10{i}")
     client = client_for(own)
@@ -94,8 +97,9 @@ def test_the_list_runs_a_fixed_number_of_queries(register: RegisterHousehold, ow
         client.get("/registry/")
 
 
-def test_reveal_needs_a_reason_and_the_permission_and_is_audited(households: tuple[Household, Household],
-                                                                 own: User, inspector: User) -> None:  # fmt: skip
+def test_reveal_needs_a_reason_and_the_permission_and_is_audited(
+    households: tuple[Household, Household], own: User, inspector: User
+) -> None:
     head = households[0].head
     assert head is not None
     url = f"/registry/members/{head.pk}/reveal/"
@@ -115,8 +119,14 @@ def test_reveal_outside_the_scope_is_404(households: tuple[Household, Household]
 
 
 def _edit(client: Client, version: int, safety: str) -> int:
-    data = {"version": version, "category": "general", "main_cause": "illness", "housing_safety": safety,
-            "water_safe": "true", "reason": "危房改造验收"}  # fmt: skip
+    data = {
+        "version": version,
+        "category": "general",
+        "main_cause": "illness",
+        "housing_safety": safety,
+        "water_safe": "true",
+        "reason": "危房改造验收",
+    }
     return client.post("/registry/households/H001/edit/", data).status_code
 
 
@@ -135,8 +145,9 @@ def test_a_stale_edit_is_refused_with_a_clear_message(
     client = client_for(own)
     version = households[0].version
     assert _edit(client, version, "A") == 302
-    response = client.post("/registry/households/H001/edit/", {"version": version, "housing_safety": "D",
-                                                                "reason": "晚到的修改"})  # fmt: skip
+    response = client.post(
+        "/registry/households/H001/edit/", {"version": version, "housing_safety": "D", "reason": "晚到的修改"}
+    )
     assert response.status_code == 400
     assert "已被他人修改" in response.content.decode()
     households[0].refresh_from_db()
@@ -159,15 +170,31 @@ def test_a_member_is_added_and_removed_through_the_pages(
 
     client = client_for(own)
     baby = make_id("130126", date(2024, 5, 1), 41, female=True)
-    added = client.post("/registry/households/H001/members/new/", {
-        "name": "王小花", "id_number": baby, "relation": "daughter", "ethnicity": "01", "health": "healthy",
-        "reason": "新生儿"})  # fmt: skip
+    added = client.post(
+        "/registry/households/H001/members/new/",
+        {
+            "name": "王小花",
+            "id_number": baby,
+            "relation": "daughter",
+            "ethnicity": "01",
+            "health": "healthy",
+            "reason": "新生儿",
+        },
+    )
     assert added.status_code == 302
     member = households[0].members.get(name="王小花")
     assert (member.sex, member.birth_date) == ("F", date(2024, 5, 1))
-    again = client.post("/registry/households/H001/members/new/", {
-        "name": "王小花", "id_number": baby, "relation": "daughter", "ethnicity": "01", "health": "healthy",
-        "reason": "重复录入"})  # fmt: skip
+    again = client.post(
+        "/registry/households/H001/members/new/",
+        {
+            "name": "王小花",
+            "id_number": baby,
+            "relation": "daughter",
+            "ethnicity": "01",
+            "health": "healthy",
+            "reason": "重复录入",
+        },
+    )
     assert again.status_code == 400 and "一人只能属于一户" in again.content.decode()
     removed = client.post(
         f"/registry/members/{member.pk}/remove/", {"left_on": "2025-01-02", "reason": "迁出"}
@@ -195,12 +222,19 @@ def test_a_move_to_a_village_outside_the_scope_is_refused(
     assert households[0].village_id == "130126100202"
 
 
-def test_pages_follow_village_then_number_and_end_without_a_next_link(register: RegisterHousehold, own: User,
-                                                                      neighbour: User) -> None:  # fmt: skip
+def test_pages_follow_village_then_number_and_end_without_a_next_link(
+    register: RegisterHousehold, own: User, neighbour: User
+) -> None:
     from tuopin.registry.selectors import HouseholdFilter, household_list_for
 
-    for number, village in (("K5", "130126100202"), ("K1", "130126100202"), ("K9", "130126100201"),
-                            ("K3", "130126100201"), ("K7", "130126100202"), ("K2", "130127100201")):  # fmt: skip
+    for number, village in (
+        ("K5", "130126100202"),
+        ("K1", "130126100202"),
+        ("K9", "130126100201"),
+        ("K3", "130126100201"),
+        ("K7", "130126100202"),
+        ("K2", "130127100201"),
+    ):
         register(number, village=village)
     expected = ["K3", "K9", "K1", "K5", "K7"]  # village 201 first, then 202; K2 is the neighbour county's
     seen, after, pages = [], "", 0

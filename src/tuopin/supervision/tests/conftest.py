@@ -39,10 +39,17 @@ def make_item(tree: object) -> MakeItem:
 
     def make(area: str = VILLAGE, deadline: date = date(2019, 9, 30), **values: Any) -> Item:
         fields: dict[str, Any] = {
-            "number": f"ZG-{next(serial):03d}", "source": "national", "category": "idle_funds", "area_code": area,
-            "description": "扶贫资金闲置", "unit": "灵寿镇政府", "person": "张三", "found_on": date(2019, 6, 1),
-            "deadline": deadline, **values,
-        }  # fmt: skip
+            "number": f"ZG-{next(serial):03d}",
+            "source": "national",
+            "category": "idle_funds",
+            "area_code": area,
+            "description": "扶贫资金闲置",
+            "unit": "灵寿镇政府",
+            "person": "张三",
+            "found_on": date(2019, 6, 1),
+            "deadline": deadline,
+            **values,
+        }
         return item_create(actor=None, data=ItemData(**fields))
 
     return make

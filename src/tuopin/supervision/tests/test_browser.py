@@ -34,8 +34,19 @@ def test_a_finding_becomes_an_item_that_the_township_submits_and_the_county_clos
 ) -> None:
     today = timezone.localdate()
     checklist = Checklist.objects.get(code="baikan-bacha")
-    inspection = round_create(actor=own, data=RoundData("灵寿县八看八查督查", "inspection", "县第一督查组", "李四、王五",
-                                                        "130126", checklist.pk, today - timedelta(days=3), today))  # fmt: skip
+    inspection = round_create(
+        actor=own,
+        data=RoundData(
+            "灵寿县八看八查督查",
+            "inspection",
+            "县第一督查组",
+            "李四、王五",
+            "130126",
+            checklist.pk,
+            today - timedelta(days=3),
+            today,
+        ),
+    )
     _as(page, own)
     page.click("nav >> text=督查整改")
     page.click("[data-testid=supervision-tabs] >> text=督查巡视")

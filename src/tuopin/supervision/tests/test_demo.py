@@ -23,7 +23,7 @@ def test_the_demo_fills_every_supervision_ledger_once(
         ("township", "township", "130126100"),
         ("village", "village", "130126100201"),
     ):
-        make_user(username, role, area)  # fmt: skip
+        make_user(username, role, area)
     counts = supervision_demo(scale=0.002)
     assert counts == {"items": 50, "findings": 16, "listed": 3, "questions": 5}
     statuses = dict(Item.objects.values_list("status").annotate(n=Count("id")))

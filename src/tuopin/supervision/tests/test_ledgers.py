@@ -75,8 +75,21 @@ def _ok(inspection: Round, position: int, area: str = VILLAGE) -> list[Any]:
 
 
 def _problem(inspection: Round, position: int, area: str = VILLAGE) -> list[Any]:
-    return [inspection.pk, "县级督查", "第二督查组", "baikan-bacha", position, area, "发现问题", "主体责任不实",
-            "2019-05-08", "其他", "灵寿镇党委", "王书记", "2019-06-30"]  # fmt: skip
+    return [
+        inspection.pk,
+        "县级督查",
+        "第二督查组",
+        "baikan-bacha",
+        position,
+        area,
+        "发现问题",
+        "主体责任不实",
+        "2019-05-08",
+        "其他",
+        "灵寿镇党委",
+        "王书记",
+        "2019-06-30",
+    ]
 
 
 # --- inspections -------------------------------------------------------------------------------------------------
@@ -88,8 +101,14 @@ def test_it_records_findings_and_a_problem_becomes_an_item(
     by_name = ["", "县级督查", "", "八看八查", 3, OTHER_VILLAGE, "无问题", "已核实", "", "", "", "", ""]
     path = _findings(tmp_path / "f.xlsx", [_ok(inspection, 1), _problem(inspection, 2), by_name])
     result = ledger_import("inspections", path, actor=own)
-    assert result.as_dict() == {"ledger": "inspections", "ok": True, "rows": 3, "created": 3, "dry_run": False,
-                                "errors": []}  # fmt: skip
+    assert result.as_dict() == {
+        "ledger": "inspections",
+        "ok": True,
+        "rows": 3,
+        "created": 3,
+        "dry_run": False,
+        "errors": [],
+    }
     found = Finding.objects.order_by("checklist_item__position")
     assert [(f.checklist_item.position, f.area_id, f.result, f.note) for f in found] == [
         (1, VILLAGE, "ok", ""),
@@ -99,7 +118,11 @@ def test_it_records_findings_and_a_problem_becomes_an_item(
     item = Item.objects.get()
     assert item.finding == found[1] and item.source == "inspection" and item.category == "other"
     assert (item.unit, item.person, item.found_on, item.deadline) == (
-        "灵寿镇党委", "王书记", date(2019, 5, 8), date(2019, 6, 30))  # fmt: skip
+        "灵寿镇党委",
+        "王书记",
+        date(2019, 5, 8),
+        date(2019, 6, 30),
+    )
     assert item.description.endswith("主体责任不实") and item.created_by == own.username
     assert AuditEvent.objects.filter(action="inspection.finding", actor=own.username).count() == 3
     assert AuditEvent.objects.filter(action="rectify.create").count() == 1
@@ -116,8 +139,16 @@ def test_the_exported_findings_import_again_and_add_nothing(
     response = client_for(own).post("/ledgers/inspections/export/", {"reason": "核对"})
     rows = _sheet(tmp_path / "e.xlsx", response.content, "检查发现")
     assert rows[0] == FINDINGS and len(rows) == 3
-    assert rows[2][:8] == [inspection.pk, "县级督查", "第二督查组", "baikan-bacha", 2, VILLAGE, "发现问题",
-                           "主体责任不实"]  # fmt: skip
+    assert rows[2][:8] == [
+        inspection.pk,
+        "县级督查",
+        "第二督查组",
+        "baikan-bacha",
+        2,
+        VILLAGE,
+        "发现问题",
+        "主体责任不实",
+    ]
     assert rows[2][9:12] == ["其他", "灵寿镇党委", "王书记"]
     again = ledger_import("inspections", tmp_path / "e.xlsx", actor=own)
     assert again.ok and again.rows == 2 and again.created == 0
@@ -132,8 +163,9 @@ def test_the_exported_findings_import_again_and_add_nothing(
     assert Finding.objects.count() == 2 and Item.objects.get().deadline == date(2019, 6, 30)
 
 
-def test_every_problem_of_a_findings_file_at_once_and_nothing_written(inspection: Round, own: User,
-                                                                      tmp_path: Path) -> None:  # fmt: skip
+def test_every_problem_of_a_findings_file_at_once_and_nothing_written(
+    inspection: Round, own: User, tmp_path: Path
+) -> None:
     village_round = _round(own, area=VILLAGE, name="村级督查")
     no_unit = [*_problem(inspection, 4)[:10], "", "", "2019-06-30"]
     rows = [
@@ -175,8 +207,9 @@ def test_every_problem_of_a_findings_file_at_once_and_nothing_written(inspection
     assert not AuditEvent.objects.filter(action="inspection.finding").exists()
 
 
-def test_one_bad_row_means_no_finding_and_a_dry_run_writes_nothing(inspection: Round, own: User,
-                                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_one_bad_row_means_no_finding_and_a_dry_run_writes_nothing(
+    inspection: Round, own: User, tmp_path: Path
+) -> None:
     good = [_ok(inspection, 1), _problem(inspection, 2), _ok(inspection, 3, area=OTHER_VILLAGE)]
     bad = _findings(tmp_path / "bad.xlsx", [*good, _ok(inspection, 12)])
     result = ledger_import("inspections", bad, actor=own)
@@ -187,14 +220,26 @@ def test_one_bad_row_means_no_finding_and_a_dry_run_writes_nothing(inspection: R
     assert ledger_import("inspections", tmp_path / "good.xlsx", actor=own).created == 3
 
 
-def test_a_township_imports_and_exports_only_its_own_findings(inspection: Round, own: User, neighbour: User,
-                                                              township: User, tmp_path: Path) -> None:  # fmt: skip
+def test_a_township_imports_and_exports_only_its_own_findings(
+    inspection: Round, own: User, neighbour: User, township: User, tmp_path: Path
+) -> None:
     theirs = _round(neighbour, area="130127", name="高邑督查")
-    finding_record(actor=neighbour, round=theirs, checklist_item=theirs.checklist.items.get(position=1),
-                   area_code="130127100201", result="ok", note="")  # fmt: skip
-    outside = ledger_import("inspections", _findings(tmp_path / "o.xlsx", [
-        _ok(inspection, 1), _ok(inspection, 2, area="130127100201"), _ok(theirs, 3, area=TOWNSHIP)]),
-        actor=township)  # fmt: skip
+    finding_record(
+        actor=neighbour,
+        round=theirs,
+        checklist_item=theirs.checklist.items.get(position=1),
+        area_code="130127100201",
+        result="ok",
+        note="",
+    )
+    outside = ledger_import(
+        "inspections",
+        _findings(
+            tmp_path / "o.xlsx",
+            [_ok(inspection, 1), _ok(inspection, 2, area="130127100201"), _ok(theirs, 3, area=TOWNSHIP)],
+        ),
+        actor=township,
+    )
     assert [(e["row"], e["column"], e["message"]) for e in outside.errors] == [
         (3, "区域代码", "不在您的管辖范围内。"),
         (4, "轮次编号", "没有这个督查轮次。"),  # the neighbour's round is not one the township sees
@@ -203,8 +248,14 @@ def test_a_township_imports_and_exports_only_its_own_findings(inspection: Round,
     assert ledger_import(
         "inspections", _findings(tmp_path / "t.xlsx", [_ok(inspection, 1)]), actor=township
     ).ok
-    finding_record(actor=own, round=inspection, checklist_item=inspection.checklist.items.get(position=2),
-                   area_code="130126", result="ok", note="县本级")  # fmt: skip
+    finding_record(
+        actor=own,
+        round=inspection,
+        checklist_item=inspection.checklist.items.get(position=2),
+        area_code="130126",
+        result="ok",
+        note="县本级",
+    )
     seen = _sheet(
         tmp_path / "e.xlsx",
         client_for(township).post("/ledgers/inspections/export/", {"reason": "核对"}).content,
@@ -217,28 +268,52 @@ def test_a_township_imports_and_exports_only_its_own_findings(inspection: Round,
         "检查发现",
     )
     assert [(row[4], row[5]) for row in county[1:]] == [(1, VILLAGE), (2, "130126")]
-    other = _sheet(tmp_path / "n.xlsx", client_for(neighbour).post("/ledgers/inspections/export/", {"reason": "核对"}).content,
-                   "检查发现")  # fmt: skip
+    other = _sheet(
+        tmp_path / "n.xlsx",
+        client_for(neighbour).post("/ledgers/inspections/export/", {"reason": "核对"}).content,
+        "检查发现",
+    )
     assert [(row[0], row[5]) for row in other[1:]] == [(theirs.pk, "130127100201")]
 
 
-def test_the_import_command_prints_the_json_shape(inspection: Round, own: User, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_the_import_command_prints_the_json_shape(
+    inspection: Round, own: User, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = _findings(tmp_path / "g.xlsx", [_problem(inspection, 2)])
     call_command("import", "ledger", "inspections", str(good), "--json", "--username", own.username)
-    assert json.loads(capsys.readouterr().out) == {"ledger": "inspections", "ok": True, "rows": 1, "created": 1,
-                                                   "dry_run": False, "errors": []}  # fmt: skip
+    assert json.loads(capsys.readouterr().out) == {
+        "ledger": "inspections",
+        "ok": True,
+        "rows": 1,
+        "created": 1,
+        "dry_run": False,
+        "errors": [],
+    }
     bad = _findings(tmp_path / "b.xlsx", [_ok(inspection, 1), _ok(inspection, 42)])
     with pytest.raises(CommandError, match="1 problem"):
         call_command("import", "ledger", "inspections", str(bad), "--json", "--username", own.username)
-    assert json.loads(capsys.readouterr().out) == {"ledger": "inspections", "ok": False, "rows": 2, "created": 0,
-                                                   "dry_run": False, "errors": [
-        {"sheet": "检查发现", "row": 3, "column": "条目序号", "value": "42", "message": "该轮次的清单没有这个序号。"}]}  # fmt: skip
+    assert json.loads(capsys.readouterr().out) == {
+        "ledger": "inspections",
+        "ok": False,
+        "rows": 2,
+        "created": 0,
+        "dry_run": False,
+        "errors": [
+            {
+                "sheet": "检查发现",
+                "row": 3,
+                "column": "条目序号",
+                "value": "42",
+                "message": "该轮次的清单没有这个序号。",
+            }
+        ],
+    }
     assert Finding.objects.count() == 1 and Item.objects.count() == 1
 
 
-def test_the_templates_have_the_headers_and_the_pages_link_the_ledgers(inspection: Round, own: User,
-                                                                       inspector: User, tmp_path: Path) -> None:  # fmt: skip
+def test_the_templates_have_the_headers_and_the_pages_link_the_ledgers(
+    inspection: Round, own: User, inspector: User, tmp_path: Path
+) -> None:
     for name, sheet, headers in (("inspections", "检查发现", FINDINGS), ("questions", "问答", QA)):
         call_command("export", "template", "--ledger", name, "-o", str(tmp_path / f"{name}.xlsx"))
         book = CalamineWorkbook.from_path(str(tmp_path / f"{name}.xlsx"))
@@ -258,8 +333,9 @@ def village(make_user: MakeUser) -> User:
     return make_user("cundong", "village", VILLAGE)
 
 
-def test_a_row_without_a_number_asks_and_an_office_publishes_the_answer(tree: object, own: User, village: User,
-                                                                       tmp_path: Path) -> None:  # fmt: skip
+def test_a_row_without_a_number_asks_and_an_office_publishes_the_answer(
+    tree: object, own: User, village: User, tmp_path: Path
+) -> None:
     asked = _questions(tmp_path / "q.xlsx", [[None, VILLAGE, "光伏收益怎么分配？", "", "", "", ""]])
     assert ledger_import("questions", asked, actor=village).created == 1
     question = Question.objects.get()
@@ -297,8 +373,9 @@ def test_a_row_without_a_number_asks_and_an_office_publishes_the_answer(tree: ob
     assert AuditEvent.objects.filter(action__in=("qa.ask", "qa.answer")).count() == 2
 
 
-def test_every_problem_of_a_qa_file_at_once_and_nothing_written(tree: object, own: User, village: User,
-                                                                tmp_path: Path) -> None:  # fmt: skip
+def test_every_problem_of_a_qa_file_at_once_and_nothing_written(
+    tree: object, own: User, village: User, tmp_path: Path
+) -> None:
     question = question_ask(actor=village, area_code=VILLAGE, text="危房改造补助标准？")
     rows = [
         [None, VILLAGE, "新问题", "", "", "", ""],  # good, but the file is taken whole or not at all
@@ -326,12 +403,17 @@ def test_every_problem_of_a_qa_file_at_once_and_nothing_written(tree: object, ow
     assert Question.objects.count() == 1 and not Answer.objects.exists()
 
 
-def test_the_exported_qa_imports_again_and_shows_only_what_the_user_sees(tree: object, own: User, village: User,
-                                                                         neighbour: User, make_user: MakeUser,
-                                                                         tmp_path: Path) -> None:  # fmt: skip
+def test_the_exported_qa_imports_again_and_shows_only_what_the_user_sees(
+    tree: object, own: User, village: User, neighbour: User, make_user: MakeUser, tmp_path: Path
+) -> None:
     answered = question_ask(actor=village, area_code=VILLAGE, text="=光伏收益怎么分配？")
-    answer_publish(actor=own, question=answered, text="按村集体收益分配办法。", office="灵寿县扶贫办",
-                   area_codes=["130126"])  # fmt: skip
+    answer_publish(
+        actor=own,
+        question=answered,
+        text="按村集体收益分配办法。",
+        office="灵寿县扶贫办",
+        area_codes=["130126"],
+    )
     open_question = question_ask(actor=village, area_code=VILLAGE, text="小额信贷贴息比例？")
     question_ask(actor=neighbour, area_code="130127100201", text="邻县的问题")
     rows = _sheet(
@@ -341,8 +423,11 @@ def test_the_exported_qa_imports_again_and_shows_only_what_the_user_sees(tree: o
     )
     today = timezone.localdate().isoformat()
     assert [row[:2] for row in rows[1:]] == [[answered.pk, VILLAGE], [open_question.pk, VILLAGE]]
-    assert rows[1][2] == "'=光伏收益怎么分配？" and rows[1][4:] == ["按村集体收益分配办法。", "灵寿县扶贫办",
-                                                                 f"130126、{VILLAGE}"]  # fmt: skip
+    assert rows[1][2] == "'=光伏收益怎么分配？" and rows[1][4:] == [
+        "按村集体收益分配办法。",
+        "灵寿县扶贫办",
+        f"130126、{VILLAGE}",
+    ]
     assert str(rows[1][3])[:10] == today
     again = ledger_import("questions", tmp_path / "e.xlsx", actor=own)
     assert again.ok and again.rows == 2 and again.created == 0
@@ -365,10 +450,13 @@ def test_the_exported_qa_imports_again_and_shows_only_what_the_user_sees(tree: o
     assert Question.objects.count() == 3 and Answer.objects.count() == 1
 
 
-def test_a_new_question_with_an_answer_is_asked_and_answered_once(tree: object, own: User,
-                                                                  tmp_path: Path) -> None:  # fmt: skip
-    path = _questions(tmp_path / "q.xlsx", [[None, VILLAGE, "雨露计划怎么申请？", "", "向乡镇提交申请。", "灵寿县扶贫办",
-                                             "130126100"]])  # fmt: skip
+def test_a_new_question_with_an_answer_is_asked_and_answered_once(
+    tree: object, own: User, tmp_path: Path
+) -> None:
+    path = _questions(
+        tmp_path / "q.xlsx",
+        [[None, VILLAGE, "雨露计划怎么申请？", "", "向乡镇提交申请。", "灵寿县扶贫办", "130126100"]],
+    )
     assert ledger_import("questions", path, actor=own).created == 2
     assert ledger_import("questions", path, actor=own).created == 0
     answer = Answer.objects.get()
@@ -377,9 +465,15 @@ def test_a_new_question_with_an_answer_is_asked_and_answered_once(tree: object, 
 
 def test_the_exports_read_in_a_bounded_number_of_queries(inspection: Round, own: User, village: User) -> None:
     for position in range(1, 9):
-        finding_record(actor=own, round=inspection, checklist_item=inspection.checklist.items.get(position=position),
-                       area_code=VILLAGE, result="problem", note=f"问题{position}",
-                       rectify=Rectify("other", "灵寿镇党委", "王书记", date(2019, 6, 30)))  # fmt: skip
+        finding_record(
+            actor=own,
+            round=inspection,
+            checklist_item=inspection.checklist.items.get(position=position),
+            area_code=VILLAGE,
+            result="problem",
+            note=f"问题{position}",
+            rectify=Rectify("other", "灵寿镇党委", "王书记", date(2019, 6, 30)),
+        )
         question = question_ask(actor=village, area_code=VILLAGE, text=f"问题{position}")
         answer_publish(
             actor=own, question=question, text=f"答复{position}", office="县扶贫办", area_codes=["130126"]

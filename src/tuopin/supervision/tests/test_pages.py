@@ -30,20 +30,27 @@ from tuopin.supervision.services import (
 from tuopin.supervision.tests.conftest import VILLAGE, MakeItem
 
 pytestmark = pytest.mark.django_db
-PAGES = ["/supervision/", "/supervision/reconcile/", "/supervision/rounds/", "/supervision/listed/",
-         "/supervision/qa/"]  # fmt: skip
+PAGES = [
+    "/supervision/",
+    "/supervision/reconcile/",
+    "/supervision/rounds/",
+    "/supervision/listed/",
+    "/supervision/qa/",
+]
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_every_list_page_answers_each_persona(url: str, make_item: MakeItem, own: User, neighbour: User,
-                                              inspector: User) -> None:  # fmt: skip
+def test_every_list_page_answers_each_persona(
+    url: str, make_item: MakeItem, own: User, neighbour: User, inspector: User
+) -> None:
     make_item()
     for user in (own, neighbour, inspector):
         assert client_for(user).get(url).status_code == 200
 
 
-def test_the_ledger_shows_the_scope_in_a_bounded_number_of_queries(make_item: MakeItem, own: User,
-                                                                   neighbour: User) -> None:  # fmt: skip
+def test_the_ledger_shows_the_scope_in_a_bounded_number_of_queries(
+    make_item: MakeItem, own: User, neighbour: User
+) -> None:
     for n in range(30):
         make_item(area=VILLAGE if n % 2 else "130126100202", deadline=date(2019, 9, 1) + timedelta(days=n))
     make_item(area="130127100201")
@@ -58,8 +65,9 @@ def test_the_ledger_shows_the_scope_in_a_bounded_number_of_queries(make_item: Ma
     assert other.count("data-number=") == 1
 
 
-def test_an_item_page_by_persona(make_item: MakeItem, own: User, neighbour: User, inspector: User,
-                                 township: User) -> None:  # fmt: skip
+def test_an_item_page_by_persona(
+    make_item: MakeItem, own: User, neighbour: User, inspector: User, township: User
+) -> None:
     item = make_item()
     assert client_for(neighbour).get(f"/supervision/items/{item.pk}/").status_code == 404
     assert AuditEvent.objects.filter(action="access.not_found", object_type="item").exists()
@@ -94,8 +102,17 @@ def test_the_pages_offer_no_edit_or_delete(make_item: MakeItem, township: User) 
 
 def test_a_new_item_outside_the_scope_is_refused_on_the_form(tree: object, own: User) -> None:
     client = client_for(own)
-    data = {"number": "ZG-9", "source": "self", "category": "other", "area_code": "130127100201", "unit": "u",
-            "person": "p", "found_on": "2019-06-01", "deadline": "2019-07-01", "description": "d"}  # fmt: skip
+    data = {
+        "number": "ZG-9",
+        "source": "self",
+        "category": "other",
+        "area_code": "130127100201",
+        "unit": "u",
+        "person": "p",
+        "found_on": "2019-06-01",
+        "deadline": "2019-07-01",
+        "description": "d",
+    }
     response = client.post("/supervision/items/new/", data)
     assert response.status_code == 400 and not Item.objects.exists()
     assert AuditEvent.objects.filter(action="rectify.create", result="denied").exists()
@@ -103,8 +120,9 @@ def test_a_new_item_outside_the_scope_is_refused_on_the_form(tree: object, own: 
     assert response.status_code == 302 and Item.objects.get().created_by == "lingshou"
 
 
-def test_evidence_is_checked_kept_and_served_only_in_scope(make_item: MakeItem, township: User,
-                                                           neighbour: User, tmp_path: Path) -> None:  # fmt: skip
+def test_evidence_is_checked_kept_and_served_only_in_scope(
+    make_item: MakeItem, township: User, neighbour: User, tmp_path: Path
+) -> None:
     item = make_item()
     client = client_for(township)
     fake = SimpleUploadedFile("照片.jpg", b"MZ\x90\x00not an image")
@@ -132,13 +150,20 @@ def test_the_reconciliation_page_and_its_excel(make_item: MakeItem, own: User, t
     response = client.get("/supervision/reconcile/?area=130126&format=xlsx")
     (tmp_path / "r.xlsx").write_bytes(response.content)
     rows = CalamineWorkbook.from_path(str(tmp_path / "r.xlsx")).get_sheet_by_name("按区划").to_python()
-    assert rows[0][:4] == ["问题来源", "区划代码", "区划", "发现问题"] and rows[1][:6] == ["合计", "130126100", "灵寿镇",
-                                                                                 2, 1, 0]  # fmt: skip
+    assert rows[0][:4] == ["问题来源", "区划代码", "区划", "发现问题"] and rows[1][:6] == [
+        "合计",
+        "130126100",
+        "灵寿镇",
+        2,
+        1,
+        0,
+    ]
     assert AuditEvent.objects.filter(action="rectify.reconcile_export").count() == 1
 
 
-def test_the_reconciliation_of_an_area_out_of_scope_is_not_found_as_page_or_workbook(make_item: MakeItem, own: User,
-                                                                                      neighbour: User) -> None:  # fmt: skip
+def test_the_reconciliation_of_an_area_out_of_scope_is_not_found_as_page_or_workbook(
+    make_item: MakeItem, own: User, neighbour: User
+) -> None:
     make_item()
     client = client_for(neighbour)
     assert client.get("/supervision/reconcile/?area=130126").status_code == 404
@@ -149,27 +174,77 @@ def test_the_reconciliation_of_an_area_out_of_scope_is_not_found_as_page_or_work
     )
 
 
-LEDGER_HEADERS = ["编号", "问题来源", "问题类别", "区域代码", "问题描述", "责任单位", "责任人", "发现日期", "整改时限", "状态",
-                  "整改措施"]  # fmt: skip
+LEDGER_HEADERS = [
+    "编号",
+    "问题来源",
+    "问题类别",
+    "区域代码",
+    "问题描述",
+    "责任单位",
+    "责任人",
+    "发现日期",
+    "整改时限",
+    "状态",
+    "整改措施",
+]
 
 
 def _ledger_file(path: Path, rows: list[list[str]]) -> Path:
     return write_workbook(path, {"整改台账": [LEDGER_HEADERS, *rows]})
 
 
-ROW = ["GK-001", "国家考核", "资金闲置", VILLAGE, "2018年度资金闲置", "灵寿镇政府", "张三", "2019-06-01", "2019-09-30",
-       "待整改", "三个月内拨付"]  # fmt: skip
+ROW = [
+    "GK-001",
+    "国家考核",
+    "资金闲置",
+    VILLAGE,
+    "2018年度资金闲置",
+    "灵寿镇政府",
+    "张三",
+    "2019-06-01",
+    "2019-09-30",
+    "待整改",
+    "三个月内拨付",
+]
 
 
-def test_the_rectification_ledger_imports_all_or_nothing(tree: object, own: User, township: User,
-                                                         tmp_path: Path) -> None:  # fmt: skip
-    bad = _ledger_file(tmp_path / "bad.xlsx", [
-        ROW,
-        ["GK-002", "群众举报", "资金闲置", "130127100201", "x", "u", "p", "2019-06-01", "2019-05-01", "待整改", ""],
-        ["GK-001", "国家考核", "其他", VILLAGE, "x", "u", "p", "2019-06-01", "2019-05-01", "已销号", ""],
-        ["GK-003", "审计", "其他", VILLAGE, "x", "u", "p", "2019-06-01", "2019-09-01", "已销号", ""],
-        ["GK-004", "审计", "其他", VILLAGE, "x", "单" * 101, "p", "2019-06-01", "2019-09-01", "待整改", ""],
-    ])  # fmt: skip
+def test_the_rectification_ledger_imports_all_or_nothing(
+    tree: object, own: User, township: User, tmp_path: Path
+) -> None:
+    bad = _ledger_file(
+        tmp_path / "bad.xlsx",
+        [
+            ROW,
+            [
+                "GK-002",
+                "群众举报",
+                "资金闲置",
+                "130127100201",
+                "x",
+                "u",
+                "p",
+                "2019-06-01",
+                "2019-05-01",
+                "待整改",
+                "",
+            ],
+            ["GK-001", "国家考核", "其他", VILLAGE, "x", "u", "p", "2019-06-01", "2019-05-01", "已销号", ""],
+            ["GK-003", "审计", "其他", VILLAGE, "x", "u", "p", "2019-06-01", "2019-09-01", "已销号", ""],
+            [
+                "GK-004",
+                "审计",
+                "其他",
+                VILLAGE,
+                "x",
+                "单" * 101,
+                "p",
+                "2019-06-01",
+                "2019-09-01",
+                "待整改",
+                "",
+            ],
+        ],
+    )
     result = ledger_import("rectification", bad, actor=township)
     found = [(e["row"], e["column"], e["value"]) for e in result.errors]
     assert found == [
@@ -179,9 +254,14 @@ def test_the_rectification_ledger_imports_all_or_nothing(tree: object, own: User
         (6, "责任单位", "单" * 50),
     ]
     assert not Item.objects.exists()
-    good = _ledger_file(tmp_path / "good.xlsx", [ROW, [*ROW[:9], "已销号", ""][:0] or
-                                                 ["GK-003", "审计", "其他", VILLAGE, "x", "u", "p", "2019-06-01",
-                                                  "2019-09-01", "已销号", ""]])  # fmt: skip
+    good = _ledger_file(
+        tmp_path / "good.xlsx",
+        [
+            ROW,
+            [*ROW[:9], "已销号", ""][:0]
+            or ["GK-003", "审计", "其他", VILLAGE, "x", "u", "p", "2019-06-01", "2019-09-01", "已销号", ""],
+        ],
+    )
     result = ledger_import(
         "rectification", good, actor=own
     )  # the county may import closed items of its townships
@@ -198,8 +278,9 @@ def test_the_rectification_ledger_imports_all_or_nothing(tree: object, own: User
     assert [e["column"] for e in result.errors] == ["编号"] and Item.objects.count() == 2
 
 
-def test_the_rectification_export_round_trips(make_item: MakeItem, own: User, neighbour: User,
-                                              tmp_path: Path) -> None:  # fmt: skip
+def test_the_rectification_export_round_trips(
+    make_item: MakeItem, own: User, neighbour: User, tmp_path: Path
+) -> None:
     make_item()
     make_item(area="130127100201")
     response = client_for(own).post("/ledgers/rectification/export/", {"reason": "核对"})
@@ -214,21 +295,43 @@ def test_the_rectification_export_round_trips(make_item: MakeItem, own: User, ne
     assert result.ok and result.created == 0  # the export is the ledger: importing it again adds nothing
 
 
-def test_a_round_page_records_a_problem_as_an_item(tree: object, own: User, neighbour: User,
-                                                   inspector: User) -> None:  # fmt: skip
+def test_a_round_page_records_a_problem_as_an_item(
+    tree: object, own: User, neighbour: User, inspector: User
+) -> None:
     checklist = Checklist.objects.get(code="baikan-bacha")
-    inspection = round_create(actor=own, data=RoundData("县级督查", "inspection", "第二督查组", "李四", "130126",
-                                                        checklist.pk, date(2019, 5, 6), date(2019, 5, 9)))  # fmt: skip
+    inspection = round_create(
+        actor=own,
+        data=RoundData(
+            "县级督查",
+            "inspection",
+            "第二督查组",
+            "李四",
+            "130126",
+            checklist.pk,
+            date(2019, 5, 6),
+            date(2019, 5, 9),
+        ),
+    )
     assert client_for(neighbour).get(f"/supervision/rounds/{inspection.pk}/").status_code == 404
     page = client_for(inspector).get(f"/supervision/rounds/{inspection.pk}/").content.decode()
     assert "finding-form" not in page and page.count("未记录") == 8
     item = checklist.items.get(position=2)
     client = client_for(own)
-    missing = client.post(f"/supervision/rounds/{inspection.pk}/", {"checklist_item": item.pk, "area_code": VILLAGE,
-                                                                   "result": "problem", "note": "主体责任不实"})  # fmt: skip
+    missing = client.post(
+        f"/supervision/rounds/{inspection.pk}/",
+        {"checklist_item": item.pk, "area_code": VILLAGE, "result": "problem", "note": "主体责任不实"},
+    )
     assert missing.status_code == 400 and not Finding.objects.exists()
-    data = {"checklist_item": item.pk, "area_code": VILLAGE, "result": "problem", "note": "主体责任不实",
-            "category": "other", "unit": "灵寿镇党委", "person": "王书记", "deadline": "2019-06-30"}  # fmt: skip
+    data = {
+        "checklist_item": item.pk,
+        "area_code": VILLAGE,
+        "result": "problem",
+        "note": "主体责任不实",
+        "category": "other",
+        "unit": "灵寿镇党委",
+        "person": "王书记",
+        "deadline": "2019-06-30",
+    }
     assert client.post(f"/supervision/rounds/{inspection.pk}/", data).status_code == 302
     created = Item.objects.get()
     assert created.source == "inspection" and created.finding is not None and created.unit == "灵寿镇党委"
@@ -237,8 +340,9 @@ def test_a_round_page_records_a_problem_as_an_item(tree: object, own: User, neig
     assert len(queries) <= 12 and created.number in page
 
 
-def test_a_listed_village_page_records_measures_and_clearance(register: RegisterHousehold, own: User,
-                                                              township: User, neighbour: User) -> None:  # fmt: skip
+def test_a_listed_village_page_records_measures_and_clearance(
+    register: RegisterHousehold, own: User, township: User, neighbour: User
+) -> None:
     register("H1")
     listing = listing_create(actor=own, name="挂牌督战", year=2020, area_code="130126")
     listed = listing_add_area(actor=own, listing=listing, area_code=VILLAGE, leader="副县长")
@@ -269,11 +373,15 @@ def test_the_qa_pages_search_ask_and_answer(
     assert response.status_code == 302 and question.asker == "cundong"
     assert client_for(neighbour).get(f"/supervision/qa/{question.pk}/").status_code == 404
     county = client_for(own)
-    bad = county.post(f"/supervision/qa/{question.pk}/", {"office": "灵寿县扶贫办", "text": "按村集体收益分配办法。",
-                                                         "areas": "130127"})  # fmt: skip
+    bad = county.post(
+        f"/supervision/qa/{question.pk}/",
+        {"office": "灵寿县扶贫办", "text": "按村集体收益分配办法。", "areas": "130127"},
+    )
     assert bad.status_code == 400
-    county.post(f"/supervision/qa/{question.pk}/", {"office": "灵寿县扶贫办", "text": "按村集体收益分配办法。",
-                                                   "areas": "130126"})  # fmt: skip
+    county.post(
+        f"/supervision/qa/{question.pk}/",
+        {"office": "灵寿县扶贫办", "text": "按村集体收益分配办法。", "areas": "130126"},
+    )
     assert "收益分配办法" in client.get(f"/supervision/qa/{question.pk}/").content.decode()
     for n in range(10):
         q = question_ask(actor=village, area_code=VILLAGE, text=f"问题{n}")
@@ -291,16 +399,19 @@ def test_a_malformed_area_code_in_a_filter_is_ignored(make_item: MakeItem, own: 
     assert client.get(f"/supervision/?area={area}").status_code == 200
 
 
-def test_the_listed_ledger_imports_measures_and_clearances(register: RegisterHousehold, own: User,
-                                                          township: User, tmp_path: Path) -> None:  # fmt: skip
+def test_the_listed_ledger_imports_measures_and_clearances(
+    register: RegisterHousehold, own: User, township: User, tmp_path: Path
+) -> None:
     register("H1")
     listing = listing_create(actor=own, name="挂牌督战", year=2020, area_code="130126")
     listing_add_area(actor=own, listing=listing, area_code=VILLAGE, leader="副县长")
     headers = ["名单编号", "村代码", "户编号", "姓名", "类型", "内容", "日期"]
-    rows = [[listing.pk, VILLAGE, "H1", "王建国", "帮扶措施", "安排公益岗位", "2020-03-01"],
-            [listing.pk, VILLAGE, "H1", "王建国", "销号", "收入达标", "2020-10-01"],
-            [listing.pk, VILLAGE, "H1", "王小红", "销号", "收入达标", "2020-10-01"],
-            [listing.pk, VILLAGE, "H1", "李秀英", "销号", "x", "2099-01-01"]]  # fmt: skip
+    rows = [
+        [listing.pk, VILLAGE, "H1", "王建国", "帮扶措施", "安排公益岗位", "2020-03-01"],
+        [listing.pk, VILLAGE, "H1", "王建国", "销号", "收入达标", "2020-10-01"],
+        [listing.pk, VILLAGE, "H1", "王小红", "销号", "收入达标", "2020-10-01"],
+        [listing.pk, VILLAGE, "H1", "李秀英", "销号", "x", "2099-01-01"],
+    ]
     write_workbook(tmp_path / "l.xlsx", {"挂牌督战台账": [headers, *rows]})
     failed = ledger_import("listed", tmp_path / "l.xlsx", actor=township)
     assert [(e["row"], e["column"]) for e in failed.errors] == [(4, "姓名"), (5, "日期")]
@@ -323,8 +434,12 @@ def test_an_inspector_changes_nothing_anywhere(make_item: MakeItem, own: User, i
     )  # no admin: the pages and services are the only writers
     item = make_item()
     checklist = Checklist.objects.get(code="baikan-bacha")
-    inspection = round_create(actor=own, data=RoundData("督查", "inspection", "组", "人", "130126", checklist.pk,
-                                                        date(2019, 5, 6), date(2019, 5, 9)))  # fmt: skip
+    inspection = round_create(
+        actor=own,
+        data=RoundData(
+            "督查", "inspection", "组", "人", "130126", checklist.pk, date(2019, 5, 6), date(2019, 5, 9)
+        ),
+    )
     listing = listing_create(actor=own, name="名单", year=2020, area_code="130126")
     client = client_for(inspector)
     posts = [
@@ -332,13 +447,19 @@ def test_an_inspector_changes_nothing_anywhere(make_item: MakeItem, own: User, i
         ("/supervision/items/new/", {"number": "X", "area_code": "130126"}),
         (f"/supervision/items/{item.pk}/evidence/", {}),
         ("/supervision/rounds/", {"name": "x", "area_code": "130126"}),
-        (f"/supervision/rounds/{inspection.pk}/", {"checklist_item": checklist.items.first().pk,  # type: ignore[union-attr]
-                                                   "area_code": VILLAGE, "result": "ok"}),
+        (
+            f"/supervision/rounds/{inspection.pk}/",
+            {
+                "checklist_item": checklist.items.first().pk,  # type: ignore[union-attr]
+                "area_code": VILLAGE,
+                "result": "ok",
+            },
+        ),
         ("/supervision/listed/", {"name": "x", "year": 2020, "area_code": "130126"}),
         (f"/supervision/listed/{listing.pk}/", {"area_code": VILLAGE, "leader": "x"}),
         ("/supervision/qa/", {"area_code": "130126", "text": "问"}),
         ("/ledgers/rectification/import/", {}),
-    ]  # fmt: skip
+    ]
     for url, data in posts:
         assert client.post(url, data).status_code in (400, 403, 404), url
     assert Item.objects.count() == 1 and item.steps.count() == 1 and not Finding.objects.exists()

@@ -61,26 +61,42 @@ def test_an_item_is_overdue_only_after_its_deadline(
     call_command("rectify", "overdue", "--as-of", AS_OF.isoformat(), "--json")
     assert json.loads(capsys.readouterr().out) == {
         "overdue": 1,
-        "items": [{"number": late.number, "area": VILLAGE, "deadline": "2019-09-30", "status": "待整改",
-                   "days_overdue": 1}],
-    }  # fmt: skip
+        "items": [
+            {
+                "number": late.number,
+                "area": VILLAGE,
+                "deadline": "2019-09-30",
+                "status": "待整改",
+                "days_overdue": 1,
+            }
+        ],
+    }
 
 
-def test_a_verified_but_not_closed_item_is_still_overdue(make_item: MakeItem,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_a_verified_but_not_closed_item_is_still_overdue(
+    make_item: MakeItem, capsys: pytest.CaptureFixture[str]
+) -> None:
     item = make_item(deadline=date(2019, 9, 1))
     for action in ("start", "submit", "verify"):
         item_act(actor=None, item=item, action=action, on=date(2019, 8, 1))
     call_command("rectify", "overdue", "--as-of", "2019-10-01", "--area", "130126", "--json")
     data = json.loads(capsys.readouterr().out)
-    assert data["items"] == [{"number": item.number, "area": VILLAGE, "deadline": "2019-09-01", "status": "已验收",
-                              "days_overdue": 30}]  # fmt: skip
+    assert data["items"] == [
+        {
+            "number": item.number,
+            "area": VILLAGE,
+            "deadline": "2019-09-01",
+            "status": "已验收",
+            "days_overdue": 30,
+        }
+    ]
     call_command("rectify", "overdue", "--as-of", "2019-10-01", "--area", "130127", "--json")
     assert json.loads(capsys.readouterr().out) == {"overdue": 0, "items": []}
 
 
-def test_the_township_works_and_the_county_verifies_and_closes(make_item: MakeItem, township: User, own: User,
-                                                              inspector: User) -> None:  # fmt: skip
+def test_the_township_works_and_the_county_verifies_and_closes(
+    make_item: MakeItem, township: User, own: User, inspector: User
+) -> None:
     item = make_item()
     with pytest.raises(PermissionDenied):
         item_act(actor=own, item=item, action="start")  # the county verifies; the township works
@@ -101,10 +117,15 @@ def test_the_township_works_and_the_county_verifies_and_closes(make_item: MakeIt
     item.refresh_from_db()
     assert item.status == Status.CLOSED
     steps = list(item.steps.values_list("before", "after", "actor"))
-    assert steps == [("", "open", "system"), ("open", "rectifying", "lingshouzhen"),
-                     ("rectifying", "submitted", "lingshouzhen"), ("submitted", "rectifying", "lingshou"),
-                     ("rectifying", "submitted", "lingshouzhen"), ("submitted", "verified", "lingshou"),
-                     ("verified", "closed", "lingshou")]  # fmt: skip
+    assert steps == [
+        ("", "open", "system"),
+        ("open", "rectifying", "lingshouzhen"),
+        ("rectifying", "submitted", "lingshouzhen"),
+        ("submitted", "rectifying", "lingshou"),
+        ("rectifying", "submitted", "lingshouzhen"),
+        ("submitted", "verified", "lingshou"),
+        ("verified", "closed", "lingshou"),
+    ]
     assert AuditEvent.objects.filter(action="rectify.start", result="denied").count() == 2
     assert AuditEvent.objects.filter(action="rectify.close", result="ok").count() == 1
 
@@ -139,8 +160,9 @@ def test_the_ledgers_are_append_only() -> None:
     assert not [name for name in dir(services) if name.endswith(("_update", "_delete", "_edit", "_remove"))]
 
 
-def test_escalation_shows_an_overdue_township_item_to_the_county(make_item: MakeItem, own: User, township: User,
-                                                                 city: User) -> None:  # fmt: skip
+def test_escalation_shows_an_overdue_township_item_to_the_county(
+    make_item: MakeItem, own: User, township: User, city: User
+) -> None:
     late = make_item(deadline=AS_OF - timedelta(days=3))
     make_item(deadline=AS_OF)
     county_item = make_item(area="130126", deadline=AS_OF - timedelta(days=1))
@@ -160,23 +182,40 @@ def test_reconciliation_counts_per_source_and_area(make_item: MakeItem, own: Use
         ("1301", 3, 1, 2, 33.3)
     ]
     county = reconcile(own, within="130126", as_of=AS_OF)
-    assert [(r.source, r.found, r.closed, r.overdue) for r in county.rows] == [("国家考核", 1, 0, 1),
-                                                                               ("审计", 1, 1, 0)]  # fmt: skip
+    assert [(r.source, r.found, r.closed, r.overdue) for r in county.rows] == [
+        ("国家考核", 1, 0, 1),
+        ("审计", 1, 1, 0),
+    ]
     assert county.chart() == {"names": ["灵寿镇"], "rates": [50.0]}
 
 
 def test_a_problem_finding_becomes_an_item_in_one_step(tree: object, own: User, inspector: User) -> None:
     checklist = Checklist.objects.get(code="baikan-bacha")
     assert checklist.items.count() == 8
-    data = RoundData(name="2019年第一轮督查", kind="patrol", team="第一督查组", members="李四、王五", area_code="130126",
-                     checklist_id=checklist.pk, starts_on=date(2019, 5, 6), ends_on=date(2019, 5, 20))  # fmt: skip
+    data = RoundData(
+        name="2019年第一轮督查",
+        kind="patrol",
+        team="第一督查组",
+        members="李四、王五",
+        area_code="130126",
+        checklist_id=checklist.pk,
+        starts_on=date(2019, 5, 6),
+        ends_on=date(2019, 5, 20),
+    )
     with pytest.raises(PermissionDenied):
         round_create(actor=inspector, data=data)
     inspection = round_create(actor=own, data=data)
     fifth = checklist.items.get(position=5)
-    finding = finding_record(actor=own, round=inspection, checklist_item=fifth, area_code=VILLAGE,
-                             result="problem", note="国考反馈问题整改台账不全",
-                             rectify=Rectify("other", "灵寿镇政府", "赵六", date(2019, 7, 1)), on=date(2019, 5, 8))  # fmt: skip
+    finding = finding_record(
+        actor=own,
+        round=inspection,
+        checklist_item=fifth,
+        area_code=VILLAGE,
+        result="problem",
+        note="国考反馈问题整改台账不全",
+        rectify=Rectify("other", "灵寿镇政府", "赵六", date(2019, 7, 1)),
+        on=date(2019, 5, 8),
+    )
     item = Item.objects.get(finding=finding)
     assert item.source == "patrol" and item.area_id == VILLAGE and item.status == "open"
     assert (
@@ -189,15 +228,23 @@ def test_a_problem_finding_becomes_an_item_in_one_step(tree: object, own: User, 
             actor=own, round=inspection, checklist_item=fifth, area_code=VILLAGE, result="ok", note=""
         )
     with pytest.raises(PermissionDenied):
-        finding_record(actor=own, round=inspection, checklist_item=fifth, area_code="130127100201", result="ok",
-                       note="")  # fmt: skip
-    finding_record(actor=own, round=inspection, checklist_item=checklist.items.get(position=1), area_code=VILLAGE,
-                   result="ok", note="")  # fmt: skip
+        finding_record(
+            actor=own, round=inspection, checklist_item=fifth, area_code="130127100201", result="ok", note=""
+        )
+    finding_record(
+        actor=own,
+        round=inspection,
+        checklist_item=checklist.items.get(position=1),
+        area_code=VILLAGE,
+        result="ok",
+        note="",
+    )
     assert Finding.objects.count() == 2 and Item.objects.count() == 1
 
 
-def test_a_listed_village_gets_a_ledger_of_its_remaining_poor(register: RegisterHousehold, own: User,
-                                                              township: User, make_user: MakeUser) -> None:  # fmt: skip
+def test_a_listed_village_gets_a_ledger_of_its_remaining_poor(
+    register: RegisterHousehold, own: User, township: User, make_user: MakeUser
+) -> None:
     register("H1")
     register("H2", status="exited")
     listing = listing_create(actor=own, name="挂牌督战名单", year=2020, area_code="130126")
@@ -227,8 +274,9 @@ def test_a_listed_village_gets_a_ledger_of_its_remaining_poor(register: Register
         listed_entry_add(actor=outsider, person=persons[1], kind="measure", text="x")
 
 
-def test_an_answer_is_seen_where_it_is_published(tree: object, own: User, neighbour: User, township: User,
-                                                 make_user: MakeUser) -> None:  # fmt: skip
+def test_an_answer_is_seen_where_it_is_published(
+    tree: object, own: User, neighbour: User, township: User, make_user: MakeUser
+) -> None:
     village = make_user("cundong", "village", VILLAGE)
     question = question_ask(actor=village, area_code=VILLAGE, text="易地搬迁户还能享受产业奖补吗？")
     assert question_for(neighbour, question.pk) is None
@@ -237,8 +285,13 @@ def test_an_answer_is_seen_where_it_is_published(tree: object, own: User, neighb
     with pytest.raises(PermissionDenied):
         answer_publish(actor=township, question=question, text="x", office="镇", area_codes=["130126"])
     province = make_user("hebei", "province", "13")
-    answer_publish(actor=province, question=question, text="可以，按省扶贫办文件执行。", office="省扶贫办",
-                   area_codes=["13"])  # fmt: skip
+    answer_publish(
+        actor=province,
+        question=question,
+        text="可以，按省扶贫办文件执行。",
+        office="省扶贫办",
+        area_codes=["13"],
+    )
     seen = question_for(neighbour, question.pk)
     assert seen is not None and [a.text for a in seen.visible] == ["可以，按省扶贫办文件执行。"]  # type: ignore[attr-defined]
     assert [q.pk for q in questions_for(neighbour, query="省扶贫办文件")] == [question.pk]
@@ -277,7 +330,18 @@ def test_the_rectification_template_has_the_issues_headers_and_drop_downs(
     call_command("export", "template", "--ledger", "rectification", "-o", str(tmp_path / "t.xlsx"))
     book = CalamineWorkbook.from_path(str(tmp_path / "t.xlsx"))
     assert book.get_sheet_by_name("整改台账").to_python()[0] == [
-        "编号", "问题来源", "问题类别", "区域代码", "问题描述", "责任单位", "责任人", "发现日期", "整改时限", "状态", "整改措施"]  # fmt: skip
+        "编号",
+        "问题来源",
+        "问题类别",
+        "区域代码",
+        "问题描述",
+        "责任单位",
+        "责任人",
+        "发现日期",
+        "整改时限",
+        "状态",
+        "整改措施",
+    ]
     options = book.get_sheet_by_name("选项").to_python()
     assert [row[0] for row in options][:7] == [
         "问题来源",

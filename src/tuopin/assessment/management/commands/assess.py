@@ -12,17 +12,23 @@ from tuopin.registry.models import Household
 
 
 class Command(TuopinCommand):
-    help = ("Assess households for exit: `tuopin assess --year Y [--area CODE] [--engine duckdb|db|spark]` for an "
-            "area and every area below it, `tuopin assess household NUMBER --year Y` for one household with its "
-            "reasons.")  # fmt: skip
+    help = (
+        "Assess households for exit: `tuopin assess --year Y [--area CODE] [--engine duckdb|db|spark]` for an "
+        "area and every area below it, `tuopin assess household NUMBER --year Y` for one household with its "
+        "reasons."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", nargs="*", help="`household NUMBER` for one household")
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--area", default="", help="an area code (default: the whole registry)")
-        parser.add_argument("--engine", choices=ENGINES, default="duckdb",
-                            help="duckdb (default) or spark (the extra tuopin[spark]) over the Parquet snapshot, "
-                                 "db on the database of record")  # fmt: skip
+        parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            default="duckdb",
+            help="duckdb (default) or spark (the extra tuopin[spark]) over the Parquet snapshot, "
+            "db on the database of record",
+        )
         parser.add_argument(
             "--what-if",
             action="append",
@@ -42,10 +48,13 @@ class Command(TuopinCommand):
                 raise CommandError(f"no such household: {what[1]}")
             decision = assess_household(household, options["year"])
             data = decision.as_dict()
-            human = "\n".join([f"{decision.household} {decision.year}: "
-                               + ("may exit" if decision.may_exit else "may not exit")]
-                              + [f"  {'ok ' if r['ok'] else 'NO '} {r['rule']:10} {r['detail']}"
-                                 for r in decision.reasons])  # fmt: skip
+            human = "\n".join(
+                [
+                    f"{decision.household} {decision.year}: "
+                    + ("may exit" if decision.may_exit else "may not exit")
+                ]
+                + [f"  {'ok ' if r['ok'] else 'NO '} {r['rule']:10} {r['detail']}" for r in decision.reasons]
+            )
             self.emit(options, data, human)
             return
         if options["what_if"]:
@@ -59,8 +68,10 @@ class Command(TuopinCommand):
             raise CommandError(str(error)) from error
         data = result.as_dict()
         counts = data["households"]
-        human = (f"{result.year} ({result.engine}): {counts['assessed']} households assessed, {counts['may_exit']} may "
-                 f"exit, {counts['remain_poor']} remain poor; {len(result.areas)} areas")  # fmt: skip
+        human = (
+            f"{result.year} ({result.engine}): {counts['assessed']} households assessed, {counts['may_exit']} may "
+            f"exit, {counts['remain_poor']} remain poor; {len(result.areas)} areas"
+        )
         self.emit(options, data, human)
 
     def _what_if(self, options: dict[str, Any]) -> None:
@@ -74,6 +85,8 @@ class Command(TuopinCommand):
         except (ValidationError, ValueError) as error:
             raise CommandError(str(error)) from error
         real, other = data["households"]["real"], data["households"]["what_if"]
-        human = (f"{data['year']}: may exit {real['may_exit']} of {real['assessed']} now, {other['may_exit']} of "
-                 f"{other['assessed']} under {data['values']}; {data['changed_count']} households change")  # fmt: skip
+        human = (
+            f"{data['year']}: may exit {real['may_exit']} of {real['assessed']} now, {other['may_exit']} of "
+            f"{other['assessed']} under {data['values']}; {data['changed_count']} households change"
+        )
         self.emit(options, data, human)

@@ -41,9 +41,17 @@ class Command(TuopinCommand):
             .prefetch_related("members__user")
             .order_by("name")
         )
-        data: list[dict[str, Any]] = [{"name": u.name, "kind": u.kind, "parent": u.parent.name if u.parent else None,
-                 "group": u.group.name if u.group else None, "area": u.area_id,
-                 "users": sorted(m.user.username for m in u.members.all())} for u in units]  # fmt: skip
+        data: list[dict[str, Any]] = [
+            {
+                "name": u.name,
+                "kind": u.kind,
+                "parent": u.parent.name if u.parent else None,
+                "group": u.group.name if u.group else None,
+                "area": u.area_id,
+                "users": sorted(m.user.username for m in u.members.all()),
+            }
+            for u in units
+        ]
         self.emit(
             options, data, "\n".join(f"{d['name']:<24} {d['kind']:<10} {', '.join(d['users'])}" for d in data)
         )
@@ -52,8 +60,9 @@ class Command(TuopinCommand):
         parent = HelpingUnit.objects.filter(name=options["parent"]).first() if options["parent"] else None
         if options["parent"] and parent is None:
             raise CommandError(f"no unit {options['parent']}")
-        unit = unit_create(actor=None, name=options["name"], kind=options["kind"], parent=parent,
-                           area_code=options["area"])  # fmt: skip
+        unit = unit_create(
+            actor=None, name=options["name"], kind=options["kind"], parent=parent, area_code=options["area"]
+        )
         self.emit(options, {"name": unit.name, "id": unit.pk}, f"unit {unit.name} added")
 
     def _link(self, options: dict[str, Any]) -> None:

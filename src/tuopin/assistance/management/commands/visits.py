@@ -38,6 +38,8 @@ class Command(TuopinCommand):
                 raise CommandError(f"no active user {options['username']}")
         report = compliance_for(viewer, period, as_of=as_of, within=options["area"])
         lines = [f"{report.period}: {report.met} of {report.duties} duty periods met"]
-        lines += [f"  {m['period']:<8} {m['who']:<12} {m['target']:<20} {m['done']}/{m['required']}"
-                  for m in report.missed]  # fmt: skip
+        lines += [
+            f"  {m['period']:<8} {m['who']:<12} {m['target']:<20} {m['done']}/{m['required']}"
+            for m in report.missed
+        ]
         self.emit(options, report.as_dict(), "\n".join(lines))

@@ -27,11 +27,18 @@ class Command(TuopinCommand):
         registry.add_argument(
             "--households", type=int, default=10_000, help="households in the imported workbook"
         )
-        registry.add_argument("--list-households", type=int, default=0,
-                              help="households in the database when the pages are timed (default: --households; "
-                                   "the difference is generated through the bulk path)")  # fmt: skip
-        registry.add_argument("--database-url", default="", help="a PostgreSQL server to bench on (a temporary "
-                                                                  "database is created there and dropped)")  # fmt: skip
+        registry.add_argument(
+            "--list-households",
+            type=int,
+            default=0,
+            help="households in the database when the pages are timed (default: --households; "
+            "the difference is generated through the bulk path)",
+        )
+        registry.add_argument(
+            "--database-url",
+            default="",
+            help="a PostgreSQL server to bench on (a temporary database is created there and dropped)",
+        )
         registry.add_argument("--json", action="store_true", help="(the output is always JSON)")
         registry.add_argument(
             "--step", choices=["generate", "import", "fill", "pages"], help=argparse_hidden()
@@ -46,8 +53,11 @@ class Command(TuopinCommand):
             "--spark", action="store_true", help="time the Spark engine too (the extra tuopin[spark])"
         )
         assess.add_argument("--step", choices=["fill", "measure"], help=argparse_hidden())
-        screen = sub.add_parser("screen", help="the screening rules over the registry and a medical feed, against a "
-                                               "hand-written query; the feed import")  # fmt: skip
+        screen = sub.add_parser(
+            "screen",
+            help="the screening rules over the registry and a medical feed, against a "
+            "hand-written query; the feed import",
+        )
         screen.add_argument("--households", type=int, default=100_000, help="households in the registry")
         screen.add_argument("--claims", type=int, default=1_000_000, help="rows of the medical feed")
         screen.add_argument("--json", action="store_true", help="(the output is always JSON)")
@@ -79,9 +89,21 @@ class Command(TuopinCommand):
             figures["list_households"] = listed
             for step in ("generate", "import", "fill", "pages"):
                 self.stderr.write(f"bench: {step} …")
-                figures.update(_child(env, "bench", "registry", "--step", step, "--workbook", str(workbook),
-                                      "--households", str(options["households"]),
-                                      "--list-households", str(listed)))  # fmt: skip
+                figures.update(
+                    _child(
+                        env,
+                        "bench",
+                        "registry",
+                        "--step",
+                        step,
+                        "--workbook",
+                        str(workbook),
+                        "--households",
+                        str(options["households"]),
+                        "--list-households",
+                        str(listed),
+                    )
+                )
                 self.stderr.write(f"bench: {json.dumps(figures)}")
             self.stdout.write(json.dumps(figures))
         finally:
@@ -142,8 +164,19 @@ class Command(TuopinCommand):
             figures: dict[str, Any] = {}
             for step in ("fill", "measure"):
                 self.stderr.write(f"bench: {step} …")
-                figures.update(_child(env, "bench", "screen", "--step", step, "--households",
-                                      str(options["households"]), "--claims", str(options["claims"])))  # fmt: skip
+                figures.update(
+                    _child(
+                        env,
+                        "bench",
+                        "screen",
+                        "--step",
+                        step,
+                        "--households",
+                        str(options["households"]),
+                        "--claims",
+                        str(options["claims"]),
+                    )
+                )
                 self.stderr.write(f"bench: {json.dumps(figures)}")
             self.stdout.write(json.dumps(figures))
         finally:
@@ -170,8 +203,13 @@ def argparse_hidden() -> str:
 
 
 def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
-    result = subprocess.run([sys.executable, "-m", "tuopin.cli", *args], env=env, capture_output=True, text=True,  # noqa: S603
-                            check=False)  # fmt: skip
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "tuopin.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise CommandError(f"bench step {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "{}"

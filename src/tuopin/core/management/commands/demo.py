@@ -55,9 +55,13 @@ class Command(TuopinCommand):
     help = "Build the demo: data directory, divisions, one account per role and level; prints the accounts."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", type=float, default=DEFAULT_SCALE,
-                            help=f"size of the province outside Langfang as a share of {FULL_SIZE:,} registered "
-                                 f"households (default {DEFAULT_SCALE}); Langfang is always exact")  # fmt: skip
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=DEFAULT_SCALE,
+            help=f"size of the province outside Langfang as a share of {FULL_SIZE:,} registered "
+            f"households (default {DEFAULT_SCALE}); Langfang is always exact",
+        )
         add_json_flag(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:

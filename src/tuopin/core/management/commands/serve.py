@@ -34,12 +34,23 @@ class Command(TuopinCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         web_command = [
-            sys.executable, "-m", "gunicorn", "tuopin.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]), "--threads", "4",
-            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
-            "--graceful-timeout", "10",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tuopin.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
+            "--graceful-timeout",
+            "10",
+        ]
         worker_command = [sys.executable, "-m", "tuopin.cli", "db_worker", "--interval", "1"]
         self._fail_abandoned()  # left running by an earlier server that was killed
         # Fixed argument lists built from our own interpreter path and validated options.

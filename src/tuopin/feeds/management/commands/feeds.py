@@ -31,8 +31,11 @@ class Command(TuopinCommand):
         load.add_argument("--source", required=True, choices=sorted(SOURCES))
         load.add_argument("file", type=Path)
         load.add_argument("--period", default="", help="the month the data belongs to, YYYY-MM")
-        load.add_argument("--accept-valid", action="store_true",
-                          help="store the valid rows of a file with problems (the others are reported)")  # fmt: skip
+        load.add_argument(
+            "--accept-valid",
+            action="store_true",
+            help="store the valid rows of a file with problems (the others are reported)",
+        )
         load.add_argument("--username", default="", help="import as this user (recorded with the batch)")
         add_json_flag(load)
         bench = sub.add_parser(
@@ -56,9 +59,14 @@ class Command(TuopinCommand):
                 raise CommandError(f"no active user {options['username']} who may write")
         try:
             with progress_bar(f"feeds {options['source']}", enabled=not options["json"]) as advance:
-                report = feed_import(actor=actor, source=options["source"], path=path, period=options["period"],
-                                     accept_valid=options["accept_valid"],
-                                     progress=lambda done, total, phase: advance(done, total))  # fmt: skip
+                report = feed_import(
+                    actor=actor,
+                    source=options["source"],
+                    path=path,
+                    period=options["period"],
+                    accept_valid=options["accept_valid"],
+                    progress=lambda done, total, phase: advance(done, total),
+                )
         except (UploadRejected, ValueError) as error:
             raise CommandError(str(error)) from error
         if options["json"]:
@@ -70,10 +78,15 @@ class Command(TuopinCommand):
                 )
             if report.problem_count > len(report.errors):
                 self.stdout.write(f"… {report.problem_count - len(report.errors)} more problem(s)")
-            state = "duplicate of an earlier batch, nothing done" if report.duplicate else (
-                "nothing imported" if report.failed else f"batch {report.batch}")  # fmt: skip
-            self.stdout.write(f"{report.source}: {report.rows} rows, {report.accepted} accepted, "
-                              f"{report.rejected} rejected; {state}")  # fmt: skip
+            state = (
+                "duplicate of an earlier batch, nothing done"
+                if report.duplicate
+                else ("nothing imported" if report.failed else f"batch {report.batch}")
+            )
+            self.stdout.write(
+                f"{report.source}: {report.rows} rows, {report.accepted} accepted, "
+                f"{report.rejected} rejected; {state}"
+            )
         if report.failed:
             raise CommandError(f"{report.problem_count} problem(s), nothing imported")
 
@@ -88,8 +101,13 @@ class Command(TuopinCommand):
         env.pop("DATABASE_URL", None)  # end to end on the embedded database
         try:
             for args in (["init"], ["feeds", "bench", "--step", "measure", "--rows", str(options["rows"])]):
-                done = subprocess.run([sys.executable, "-m", "tuopin.cli", *args], env=env, capture_output=True,  # noqa: S603
-                                      text=True, check=False)  # fmt: skip
+                done = subprocess.run(  # noqa: S603
+                    [sys.executable, "-m", "tuopin.cli", *args],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 if done.returncode != 0:
                     raise CommandError(f"bench step {' '.join(args)} failed:\n{done.stderr[-3000:]}")
             self.stdout.write(done.stdout.strip().splitlines()[-1])

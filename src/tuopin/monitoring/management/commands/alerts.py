@@ -30,9 +30,21 @@ class Command(TuopinCommand):
                 raise CommandError(f"no active user {options['username']}")
         filters = AlertFilter(area=options["area"], status="" if options["all"] else "open")
         alerts = alerts_for(viewer, filters).order_by("first_check_due", "id")
-        data = [{"household": a.household.number if a.household else None, "person": a.person_masked or None,
-                 "area": a.area_id, "rule": a.rule, "evidence": a.evidence, "status": a.status,
-                 "due": (d.isoformat() if (d := due(a)) else None)} for a in alerts]  # fmt: skip
-        lines = [f"{row['due'] or '-':<10}  {row['rule']:<13} {row['household'] or row['person']:<20} "
-                 f"{row['area']}  {row['status']}" for row in data]  # fmt: skip
+        data = [
+            {
+                "household": a.household.number if a.household else None,
+                "person": a.person_masked or None,
+                "area": a.area_id,
+                "rule": a.rule,
+                "evidence": a.evidence,
+                "status": a.status,
+                "due": (d.isoformat() if (d := due(a)) else None),
+            }
+            for a in alerts
+        ]
+        lines = [
+            f"{row['due'] or '-':<10}  {row['rule']:<13} {row['household'] or row['person']:<20} "
+            f"{row['area']}  {row['status']}"
+            for row in data
+        ]
         self.emit(options, data, "\n".join(lines) or "no alerts")

@@ -11,13 +11,19 @@ from tuopin.monitoring.services import screening_run
 
 
 class Command(TuopinCommand):
-    help = ("Screen the registry and the department feeds for households at risk of falling back into poverty; "
-            "new alerts get their deadlines, alerts already open are updated.")  # fmt: skip
+    help = (
+        "Screen the registry and the department feeds for households at risk of falling back into poverty; "
+        "new alerts get their deadlines, alerts already open are updated."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", default="", help="the screening date YYYY-MM-DD (default: today)")
-        parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
-                            help="duckdb (default) or spark (the extra tuopin[spark]) over the snapshot and feeds")  # fmt: skip
+        parser.add_argument(
+            "--engine",
+            choices=["duckdb", "spark"],
+            default="duckdb",
+            help="duckdb (default) or spark (the extra tuopin[spark]) over the snapshot and feeds",
+        )
         add_json_flag(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -34,19 +34,36 @@ class Command(TuopinCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "show":
             profile = policy_for(options["year"], options["province"])
-            data = {"year": profile.year, "province": profile.province or None,
-                    "values": {key: s.as_dict() for key, s in sorted(profile.items())}}  # fmt: skip
-            human = "\n".join(f"{key:28} {s.value:>10}  ({s.province or 'national'} {s.since})  {s.source}"
-                              for key, s in sorted(profile.items()))  # fmt: skip
+            data = {
+                "year": profile.year,
+                "province": profile.province or None,
+                "values": {key: s.as_dict() for key, s in sorted(profile.items())},
+            }
+            human = "\n".join(
+                f"{key:28} {s.value:>10}  ({s.province or 'national'} {s.since})  {s.source}"
+                for key, s in sorted(profile.items())
+            )
             self.emit(options, data, human)
             return
         try:
-            row = policy_set(actor=None, key=options["key"], year=options["year"], value=options["value"],
-                             source=options["source"], province=options["province"], note=options["note"])  # fmt: skip
+            row = policy_set(
+                actor=None,
+                key=options["key"],
+                year=options["year"],
+                value=options["value"],
+                source=options["source"],
+                province=options["province"],
+                note=options["note"],
+            )
         except ValidationError as error:
             raise CommandError(
                 "; ".join(f"{field}: {' '.join(m)}" for field, m in error.message_dict.items())
             ) from error
-        data = {"key": row.key, "year": row.year, "province": row.province or None, "value": row.value,
-                "version": row.version}  # fmt: skip
+        data = {
+            "key": row.key,
+            "year": row.year,
+            "province": row.province or None,
+            "value": row.value,
+            "version": row.version,
+        }
         self.emit(options, data, f"{row.key} = {row.value} from {row.year} ({row.province or 'national'})")

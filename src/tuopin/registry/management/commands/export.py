@@ -69,6 +69,11 @@ class Command(TuopinCommand):
             raise CommandError(f"{user.username} may not export full ID numbers")
         households = households_for(user, within=options["area"])
         written = write_workbook(output, registry_rows(households, reveal=options["reveal"]))
-        audit_record(action="registry.export", actor=user, object_type="area", object_id=options["area"],
-                     details={"reason": options["reason"], "reveal": options["reveal"], "rows": written})  # fmt: skip
+        audit_record(
+            action="registry.export",
+            actor=user,
+            object_type="area",
+            object_id=options["area"],
+            details={"reason": options["reason"], "reveal": options["reveal"], "rows": written},
+        )
         self.emit(options, {"file": str(output), "rows": written}, f"exported {written} to {output}")

@@ -50,9 +50,13 @@ class Command(TuopinCommand):
         data = result.as_dict()
         if result.ok:
             verb = "checked (dry run)" if options["dry_run"] else "imported"
-            self.emit(options, data, f"{verb}: {result.households} households, {result.members} members, "
-                                     f"{result.incomes} incomes; {result.created} created, {result.updated} "
-                                     f"updated, {result.unchanged} unchanged")  # fmt: skip
+            self.emit(
+                options,
+                data,
+                f"{verb}: {result.households} households, {result.members} members, "
+                f"{result.incomes} incomes; {result.created} created, {result.updated} "
+                f"updated, {result.unchanged} unchanged",
+            )
             return
         if options["json"]:
             self.emit(options, data, "")

@@ -43,8 +43,11 @@ class Command(TuopinCommand):
             raise CommandError(str(error)) from error
         counts = {model._meta.label: _reencrypt(model, fields) for model, fields in encrypted_fields()}
         audit_record(action="keys.rotate", object_type="key", object_id=key_id, details=counts)
-        self.emit(options, {"key": key_id, "reencrypted": counts},
-                  f"key {key_id} is current; re-encrypted {sum(counts.values())} records")  # fmt: skip
+        self.emit(
+            options,
+            {"key": key_id, "reencrypted": counts},
+            f"key {key_id} is current; re-encrypted {sum(counts.values())} records",
+        )
 
 
 def _reencrypt(model: Any, fields: tuple[str, ...]) -> int:

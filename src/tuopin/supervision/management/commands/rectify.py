@@ -52,13 +52,24 @@ class Command(TuopinCommand):
     def _overdue(self, viewer: User | None, options: dict[str, Any]) -> None:
         as_of = _date(options["as_of"]) if options["as_of"] else timezone.localdate()
         report = overdue_report(viewer, as_of=as_of, within=options["area"])
-        lines = [f"{r['deadline']}  {r['days_overdue']:>4}d  {r['number']:<20} {r['area']}  {r['status']}"
-                 for r in report["items"]]  # fmt: skip
+        lines = [
+            f"{r['deadline']}  {r['days_overdue']:>4}d  {r['number']:<20} {r['area']}  {r['status']}"
+            for r in report["items"]
+        ]
         self.emit(options, report, "\n".join(lines) or "no overdue items")
 
     def _list(self, viewer: User | None, options: dict[str, Any]) -> None:
         items = items_for(viewer, within=options["area"], status=options["status"]).order_by("number")
-        rows = [{"number": i.number, "area": i.area_id, "source": i.source, "category": i.category,
-                 "deadline": i.deadline.isoformat(), "status": status_label(i.status)} for i in items]  # fmt: skip
+        rows = [
+            {
+                "number": i.number,
+                "area": i.area_id,
+                "source": i.source,
+                "category": i.category,
+                "deadline": i.deadline.isoformat(),
+                "status": status_label(i.status),
+            }
+            for i in items
+        ]
         lines = [f"{r['number']:<20} {r['area']}  {r['deadline']}  {r['status']}" for r in rows]
         self.emit(options, {"items": rows}, "\n".join(lines) or "no items")
