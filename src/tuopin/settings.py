@@ -50,7 +50,9 @@ INSTALLED_APPS = [
     "tuopin.feeds",
     "tuopin.supervision",
     "tuopin.assistance",
+    "tuopin.administration",
     "tuopin.api",
+    "tuopin.site",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tuopin.core.context.shell",
+                "tuopin.site.context.shell",
             ],
         },
     },
@@ -130,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
 
 # Sessions: idle timeout (cookie age renewed on every request) and an absolute limit checked by
 # SessionLimitsMiddleware.
@@ -174,7 +176,7 @@ AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Per-user limits on searches by ID number, reveals of full numbers and exports (SECURITY.md F2): at most COUNT in
-# any window of MINUTES, counted from the user's own audit rows (tuopin.core.throttle). 0 refuses every one.
+# any window of MINUTES, counted from the user's own audit rows (tuopin.accounts.throttle). 0 refuses every one.
 TUOPIN_THROTTLE_ID_SEARCHES = env_int("TUOPIN_THROTTLE_ID_SEARCHES", 30)
 TUOPIN_THROTTLE_ID_SEARCH_MINUTES = env_int("TUOPIN_THROTTLE_ID_SEARCH_MINUTES", 10)
 TUOPIN_THROTTLE_REVEALS = env_int("TUOPIN_THROTTLE_REVEALS", 20)

@@ -3,10 +3,10 @@ from django.urls import include, path
 from tuopin.monitoring import public
 
 urlpatterns = [
-    path("", include("tuopin.core.urls")),
+    path("", include("tuopin.site.urls")),
     path("accounts/", include("tuopin.accounts.urls")),
-    path("areas/", include("tuopin.areas.urls")),
-    path("policy/", include("tuopin.policy.urls")),
+    path("areas/", include("tuopin.administration.area_urls")),
+    path("policy/", include("tuopin.administration.policy_urls")),
     path("assessment/", include("tuopin.assessment.urls")),
     path("procedures/", include("tuopin.procedures.urls")),
     path("monitoring/", include("tuopin.monitoring.urls")),
@@ -15,7 +15,7 @@ urlpatterns = [
     path("supervision/", include("tuopin.supervision.urls")),
     path("report/", public.report, name="report"),
     path("report/areas/", public.report_areas, name="report_areas"),
-    path("audit/", include("tuopin.audit.urls")),
+    path("audit/", include("tuopin.administration.audit_urls")),
     path("registry/", include("tuopin.registry.urls")),
     path("api/v1/", include(("tuopin.api.urls", "api-v1"), namespace="api-v1")),
 ]

@@ -42,6 +42,12 @@ class User(AbstractUser):
         ordering = ["username"]
         verbose_name = _("用户")
 
+    def audit_area(self) -> str:
+        """The area codes held, as an audit row records them (tuopin.audit.services.Actor)."""
+        from tuopin.accounts.scope import area_codes
+
+        return ",".join(area_codes(self))
+
     def can(self, capability: str) -> bool:
         return self.is_active and capability in role_capabilities(
             self.role, can_manage_users=self.can_manage_users

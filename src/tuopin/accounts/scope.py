@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from tuopin.areas.codes import LENGTHS
+from tuopin.areas.codes import area_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -56,11 +56,6 @@ def code_in(code: str, roots: Iterable[str]) -> bool:
 
 def in_scope(user: User | AnonymousUser, code: str) -> bool:
     return code_in(code, area_codes(user))
-
-
-def area_q(field: str, code: str) -> Q:
-    """A filter matching rows whose `field` (an area code) is `code` or a code below it."""
-    return Q(**{f"{field}__gte": code, f"{field}__lte": code.ljust(LENGTHS[-1], "9")})
 
 
 def scope_q(user: User | AnonymousUser, field: str, *, within: str = "") -> Q:

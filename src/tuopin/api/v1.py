@@ -23,6 +23,7 @@ from pydantic import Field
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.services import token_user
+from tuopin.accounts.throttle import Throttled, carries_id_number, compact, throttle_check
 from tuopin.api.schemas import (
     NO_NUL,
     AlertOut,
@@ -43,9 +44,8 @@ from tuopin.api.schemas import (
 )
 from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.errors import StaleEdit
-from tuopin.core.ledgers import LEDGERS, Ledger, ledger_import, ledger_may_import
-from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check
 from tuopin.core.uploads import UploadRejected, upload_keep
+from tuopin.ledgers.framework import LEDGERS, Ledger, ledger_import, ledger_may_import
 from tuopin.registry.idnumbers import ID_PATTERN
 from tuopin.registry.models import Household, Income, Member
 from tuopin.registry.selectors import PAGE_SIZE, HouseholdFilter, household_for, household_list_for
@@ -62,7 +62,7 @@ NumberPath = Annotated[str, Path(min_length=1, max_length=32, pattern=NO_NUL)]
 YearPath = Annotated[int, Path(ge=1990, le=2100)]
 Reason = Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)]
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
-LIMITED = {**ERRORS, 429: Problem}  # the operations limited per user (tuopin.core.throttle)
+LIMITED = {**ERRORS, 429: Problem}  # the operations limited per user (tuopin.accounts.throttle)
 SEARCH_PATH = "/api/v1/households/search"
 
 

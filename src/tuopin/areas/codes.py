@@ -5,10 +5,13 @@ shorter level length is its ancestor's code, so the parent is the prefix one lev
 codes of the next length that start with the code. Everything that reasons about levels by the length of a code
 (the division loader, the rules' SQL, dashboards, offices by level) reads it here.
 
-Stdlib only: no model, nothing else of Tuopin, so the build script, the Ibis rules and the loader share it.
+No model and nothing else of Tuopin (Django's Q for the prefix filter only), so the build script, the Ibis rules,
+the loader and the scope share it.
 """
 
 from __future__ import annotations
+
+from django.db.models import Q
 
 LEVELS = ("province", "city", "county", "township", "village")
 LENGTHS = (2, 4, 6, 9, 12)
@@ -52,3 +55,9 @@ def code_at(code: str, level: str) -> str:
     """The code of the `level` area that holds `code`: its prefix of that level's length (the code itself, when it is
     no longer; a village's province is `code_at(village, "province")`)."""
     return code[: LENGTH_OF_LEVEL[level]]
+
+
+def area_q(field: str, code: str) -> Q:
+    """A filter matching rows whose `field` (an area code) is `code` or a code below it: the range from the code to
+    the code padded with 9s to a village's length, which every database answers from the column's index."""
+    return Q(**{f"{field}__gte": code, f"{field}__lte": code.ljust(LENGTHS[-1], "9")})

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tuopin.accounts.areas import breadcrumbs_for
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes, in_scope
 from tuopin.areas.codes import LENGTH_OF_LEVEL, child_level, code_at
 from tuopin.areas.models import Area
-from tuopin.areas.selectors import breadcrumbs_for
 from tuopin.assessment.rules import PARAM_KEYS
 from tuopin.assessment.selectors import (
     child_results_for,
@@ -63,7 +63,7 @@ def runs(request: HttpRequest) -> HttpResponse:
                 params=params,
                 enqueue=lambda job_id: assessment_what_if_job.enqueue(job_id=job_id),
             )
-            return redirect("core:job", job_id=job.pk)
+            return redirect("site:job", job_id=job.pk)
     elif request.method == "POST":
         if not request.user.can(Capability.WRITE):  # type: ignore[union-attr]
             raise PermissionDenied
@@ -79,7 +79,7 @@ def runs(request: HttpRequest) -> HttpResponse:
                 params=params,
                 enqueue=lambda job_id: assessment_run_job.enqueue(job_id=job_id),
             )
-            return redirect("core:job", job_id=job.pk)
+            return redirect("site:job", job_id=job.pk)
     context = {
         "runs": runs_for(request.user)[:50],
         "form": form,

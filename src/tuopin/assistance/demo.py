@@ -35,8 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tuopin.accounts.models import User
-from tuopin.accounts.scope import area_q
-from tuopin.areas.codes import code_at
+from tuopin.areas.codes import area_q, code_at
 from tuopin.areas.models import Area, AreaYear
 from tuopin.assistance.catalogue import LABOUR_GROUPS, labour_group
 from tuopin.assistance.funds import (

@@ -1,4 +1,4 @@
-"""The assistance ledgers' Excel sheets (tuopin.core.ledgers): duties, visits, pairings, projects, funds and loans.
+"""The assistance ledgers' Excel sheets (tuopin.ledgers.framework): duties, visits, pairings, projects, funds and loans.
 
 Each `apply` checks what only it can see (an unknown household or project, a row the user may not write, what the
 services refuse) for every row, raises ImportFailed with all of it, and otherwise writes each row through the
@@ -48,7 +48,7 @@ from tuopin.assistance.services import (
     unit_ensure,
 )
 from tuopin.assistance.visits import duty_record, person_key, unit_named, visit_record
-from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow, SheetProblems, ledger_register
+from tuopin.ledgers.framework import Ledger, LedgerColumn, LedgerRow, SheetProblems, ledger_register
 from tuopin.registry.models import Household
 
 

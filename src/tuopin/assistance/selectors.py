@@ -12,8 +12,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from tuopin.accounts.scope import area_q, ledger_q
-from tuopin.areas.codes import code_at
+from tuopin.accounts.scope import ledger_q
+from tuopin.areas.codes import area_q, code_at
 from tuopin.areas.models import AreaYear
 from tuopin.assistance import periods
 from tuopin.assistance.funds import FundPosition, fund_position, idle_policy, loan_rate, loan_status

@@ -60,8 +60,8 @@ from tuopin.assistance.services import (
 from tuopin.assistance.services import plan_record as plan_save
 from tuopin.assistance.visits import PHOTO_FOLDER, duty_record, visit_record
 from tuopin.core.forms import add_service_errors
-from tuopin.core.ledgers import LEDGERS, ledger_may_import
 from tuopin.core.uploads import stored_path
+from tuopin.ledgers.framework import LEDGERS, ledger_may_import
 
 PAGE = 50
 

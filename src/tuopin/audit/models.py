@@ -12,7 +12,6 @@ from typing import Any, NoReturn
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tuopin.accounts.roles import Role
 from tuopin.audit.actions import ACTION_LABELS, RESULT_LABELS
 from tuopin.audit.chain import GENESIS
 
@@ -55,7 +54,7 @@ class AuditEvent(models.Model):
         ordering = ["-seq"]
         verbose_name = _("审计记录")
         indexes = [
-            # A user's own recent rows of an action: the per-user limits (tuopin.core.throttle) count them.
+            # A user's own recent rows of an action: the per-user limits (tuopin.accounts.throttle) count them.
             models.Index(fields=["actor_id", "action", "at"], name="audit_actor_action_at"),
         ]
 
@@ -78,10 +77,6 @@ class AuditEvent(models.Model):
     @property
     def result_label(self) -> str:
         return str(RESULT_LABELS.get(self.result, self.result))
-
-    @property
-    def role_label(self) -> str:
-        return str(Role(self.role).label) if self.role in Role.values else self.role
 
 
 class AuditHead(models.Model):

@@ -5,18 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from tuopin.audit.chain import GENESIS, mask_id_numbers, row_hash
 from tuopin.audit.models import AuditEvent, AuditHead
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
-    from tuopin.accounts.models import User
+
+class Actor(Protocol):
+    """What the log records of whoever acts (the accounts app's User is one): the log knows nothing more of users,
+    so it sits below accounts."""
+
+    pk: Any
+    role: str
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    def get_username(self) -> str: ...
+
+    def audit_area(self) -> str:
+        """The area codes the actor holds, as the row records them."""
+        ...
+
 
 HASHED_FIELDS = (
     "actor_id",
@@ -42,7 +58,7 @@ def _client_address(request: HttpRequest | None) -> str:
 def audit_record(
     *,
     action: str,
-    actor: User | AnonymousUser | None = None,
+    actor: Actor | AnonymousUser | None = None,
     request: HttpRequest | None = None,
     username: str = "",
     object_type: str = "",
@@ -66,14 +82,12 @@ def audit_record(
         "result": result,
         "details": mask_id_numbers(details or {}),
     }
-    if actor is not None and actor.is_authenticated:
-        from tuopin.accounts.scope import area_codes
-
+    if actor is not None and not isinstance(actor, AnonymousUser) and actor.is_authenticated:
         fields.update(
             actor_id=actor.pk,
             actor=actor.get_username(),
             role=actor.role,
-            area=",".join(area_codes(actor))[:200],
+            area=actor.audit_area()[:200],
         )
     head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
     at = datetime.now(UTC)
@@ -123,7 +137,7 @@ def _events_in_order() -> Iterator[AuditEvent]:
 def import_refusal_record(
     *,
     action: str,
-    actor: User | AnonymousUser | None,
+    actor: Actor | AnonymousUser | None,
     filename: str,
     ledger: str = "",
     request: HttpRequest | None = None,

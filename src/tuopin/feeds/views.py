@@ -81,7 +81,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         params=params,
         enqueue=lambda job_id: feeds_import_job.enqueue(job_id=job_id),
     )
-    return redirect("core:job", job_id=job.pk)
+    return redirect("site:job", job_id=job.pk)
 
 
 @signed_in
@@ -91,7 +91,7 @@ def job_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         request, lambda: job_for(request.user, str(job_id)), what="job", key=str(job_id)
     )
     if job.kind != "feeds.import":
-        return redirect("core:job", job_id=job.pk)
+        return redirect("site:job", job_id=job.pk)
     return render(
         request,
         "feeds/job.html",

@@ -114,12 +114,12 @@ def reference_sql(p: ScreenParams, within: str) -> str:
 
 def measure(claims: int) -> dict[str, Any]:
     """Write and import the claims, snapshot the registry, then time the engine and the reference query."""
+    from tuopin.administration.policy_services import policy_set
     from tuopin.assessment.engine import sql_for
     from tuopin.assessment.snapshot import snapshot_write
     from tuopin.feeds.services import feed_import
     from tuopin.monitoring.rules import RULES, tables
     from tuopin.monitoring.services import _connection, params_for
-    from tuopin.policy.services import policy_set
     from tuopin.registry.models import Household, Member
 
     policy_set(

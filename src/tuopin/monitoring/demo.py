@@ -19,12 +19,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tuopin.administration.policy_services import policy_set
 from tuopin.core.crypto import decrypt
 from tuopin.monitoring.cases import Verification, case_open, measure_record
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, Screening
 from tuopin.monitoring.services import alert_check, alert_dismiss, screening_run
 from tuopin.policy.selectors import policy_for
-from tuopin.policy.services import policy_set
 from tuopin.registry.idnumbers import make_id
 from tuopin.registry.models import Member
 

@@ -11,7 +11,8 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tuopin.accounts.scope import area_q, scope_q
+from tuopin.accounts.scope import scope_q
+from tuopin.areas.codes import area_q
 from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.calendar import window_start
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening, SelfReport

@@ -20,12 +20,12 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import scope_q
+from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
 from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import decrypt
 from tuopin.core.forms import RevealForm, TextCheckedForm, add_service_errors, blank_choices
 from tuopin.core.jobs import job_start
-from tuopin.core.throttle import Throttled, throttle_check, throttled_response
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
 from tuopin.monitoring.models import OPEN_STATUSES, AlertStatus, CaseState, CaseType, RiskType, Rule
 from tuopin.monitoring.selectors import (
@@ -127,7 +127,7 @@ def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | Non
             params={"name": _("返贫监测筛查")},
             enqueue=lambda job_id: screening_job.enqueue(job_id=job_id),
         )
-        return redirect("core:job", job_id=job.pk)
+        return redirect("site:job", job_id=job.pk)
     ids = [int(pk) for pk in request.POST.getlist("chosen") if pk.isdigit()]
     alerts = list(alerts_for(user).filter(pk__in=ids))
     assignee = next((u for u in _checkers(user) if str(u.pk) == request.POST.get("assignee")), None)

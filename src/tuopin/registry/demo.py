@@ -35,8 +35,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
-from tuopin.accounts.scope import area_q
-from tuopin.areas.codes import code_at, level_of
+from tuopin.areas.codes import area_q, code_at, level_of
 from tuopin.areas.models import Area, AreaYear
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import insert_rows, reserve_ids, update_rows

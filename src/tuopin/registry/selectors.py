@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 
 from tuopin.accounts.scope import scope_q
+from tuopin.accounts.throttle import throttle_check
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import lookup_chunk
 from tuopin.core.crypto import blind_index
-from tuopin.core.throttle import throttle_check
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Change, Household, Income, Member
 

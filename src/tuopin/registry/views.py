@@ -16,16 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tuopin.accounts.areas import area_for, breadcrumbs_for
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
-from tuopin.areas.selectors import area_for, breadcrumbs_for
+from tuopin.accounts.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
 from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.crypto import blind_index, decrypt, encrypt
 from tuopin.core.forms import RevealForm
 from tuopin.core.jobs import job_start
-from tuopin.core.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
 from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.registry.forms import (
     HouseholdEditForm,
@@ -381,7 +381,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
                 params=params,
                 enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id),
             )
-            return redirect("core:job", job_id=job.pk)
+            return redirect("site:job", job_id=job.pk)
     return render(request, "registry/import.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -8,7 +8,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("督查整改")
 
     def ready(self) -> None:
-        from tuopin.core.ledgers import ledger_register
+        from tuopin.ledgers.framework import ledger_register
         from tuopin.supervision.ledgers import INSPECTIONS, LISTED, QUESTIONS, RECTIFICATION
         from tuopin.supervision.seed import checklists_seed
 

@@ -1,4 +1,4 @@
-"""The supervision ledgers in Excel, through the ledger framework of tuopin.core.ledgers: rectification items (sheet
+"""The supervision ledgers in Excel, through the ledger framework of tuopin.ledgers.framework: rectification items (sheet
 整改台账), the listed-supervision per-person ledger (挂牌督战台账), inspection findings (检查发现) and questions with
 their answers (问答).
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.models import User
 from tuopin.accounts.scope import code_in, in_scope, scope_q
 from tuopin.areas.models import Area
-from tuopin.core.ledgers import Ledger, LedgerColumn, LedgerRow, SheetProblems
+from tuopin.ledgers.framework import Ledger, LedgerColumn, LedgerRow, SheetProblems
 from tuopin.supervision.models import (
     Answer,
     Category,

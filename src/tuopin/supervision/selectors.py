@@ -11,8 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import translation
 
-from tuopin.accounts.scope import area_codes, area_q, scope_q
-from tuopin.areas.codes import LENGTH_OF_LEVEL, ancestor_codes, child_length, code_at
+from tuopin.accounts.scope import area_codes, scope_q
+from tuopin.areas.codes import LENGTH_OF_LEVEL, ancestor_codes, area_q, child_length, code_at
 from tuopin.areas.models import Area
 from tuopin.supervision.models import (
     Answer,

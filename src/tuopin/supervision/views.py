@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tuopin.accounts.areas import area_for
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.codes import code_at
-from tuopin.areas.selectors import area_for
 from tuopin.audit.services import audit_record
 from tuopin.core.forms import add_service_errors
 from tuopin.core.uploads import UploadRejected, stored_path

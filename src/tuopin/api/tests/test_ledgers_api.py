@@ -16,7 +16,7 @@ from tuopin.accounts.models import User
 from tuopin.accounts.services import token_create
 from tuopin.assistance.visits import duty_record, visit_record
 from tuopin.audit.models import AuditEvent
-from tuopin.core.ledgers import ledger_get, ledger_write
+from tuopin.ledgers.framework import ledger_get, ledger_write
 from tuopin.supervision.models import Item
 from tuopin.supervision.services import ItemData, item_create
 

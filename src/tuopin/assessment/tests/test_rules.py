@@ -147,7 +147,7 @@ def test_medical_housing_and_water(register: RegisterHousehold, engine: str, tmp
 
 
 def test_the_policy_profile_drives_the_rules(register: RegisterHousehold) -> None:
-    from tuopin.policy.services import policy_set
+    from tuopin.administration.policy_services import policy_set
 
     household = _ready(register, net="9654.01")
     assert assess_household(household, YEAR).may_exit is True

@@ -9,7 +9,7 @@ import pytest
 
 from tuopin.accounts.models import User
 from tuopin.assistance.tests.conftest import OWN_VILLAGE, Ledger
-from tuopin.core.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

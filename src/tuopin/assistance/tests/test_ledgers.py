@@ -20,7 +20,7 @@ from tuopin.accounts.models import User
 from tuopin.assistance.models import Duty, FundEntry, Loan, Pairing, PairingEnd, Project, Visit
 from tuopin.assistance.tests.conftest import OTHER_VILLAGE, OWN_VILLAGE, Ledger
 from tuopin.conftest import write_workbook
-from tuopin.core.ledgers import ledger_export, ledger_import
+from tuopin.ledgers.framework import ledger_export, ledger_import
 
 pytestmark = pytest.mark.django_db
 

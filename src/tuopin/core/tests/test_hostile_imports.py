@@ -20,9 +20,9 @@ from tuopin.accounts.models import User
 from tuopin.accounts.services import token_create
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import client_for
-from tuopin.core.jobs import jobs_abandoned_fail
 from tuopin.core.models import Job, JobStatus
 from tuopin.core.tests.hostile import far_cell_workbook
+from tuopin.site.jobs import jobs_abandoned_fail
 
 pytestmark = pytest.mark.django_db
 FAR = "A1:XFD1048576"
@@ -165,7 +165,7 @@ def test_a_file_refused_at_the_door_leaves_an_audit_row_on_every_path(
 def test_a_job_whose_user_lost_the_right_to_import_is_refused_and_audited(
     tree: object, own: User, sparse: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tuopin.core.tasks import ledger_import_job
+    from tuopin.ledgers.tasks import ledger_import_job
 
     job = Job.objects.create(
         kind="ledger.import",

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from tuopin.administration.policy_services import policy_set
 from tuopin.conftest import MakeUser
-from tuopin.core.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 from tuopin.monitoring.models import Alert, Case
 from tuopin.monitoring.services import screening_run
-from tuopin.policy.services import policy_set
 from tuopin.procedures.models import Procedure
 from tuopin.procedures.services import notice_start, procedure_act
 from tuopin.registry.models import Income

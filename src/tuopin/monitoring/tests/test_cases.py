@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from tuopin.accounts.models import User
+from tuopin.administration.policy_services import policy_set
 from tuopin.conftest import MakeUser, RegisterHousehold
 from tuopin.monitoring.cases import Verification, case_open, elimination_check, measure_record
 from tuopin.monitoring.models import Alert, AlertStatus, Case, CaseState
 from tuopin.monitoring.services import screening_run
-from tuopin.policy.services import policy_set
 from tuopin.procedures.flows import Kind, State
 from tuopin.procedures.services import Proposal, notice_start, procedure_act, procedure_propose
 from tuopin.registry.models import Change, Household, Income, Member

@@ -14,11 +14,11 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from tuopin.accounts.models import User
+from tuopin.administration.policy_services import policy_set
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, RegisterHousehold, client_for
 from tuopin.monitoring.models import Alert, AlertStatus
 from tuopin.monitoring.services import screening_run
-from tuopin.policy.services import policy_set
 from tuopin.registry.models import Income
 
 pytestmark = pytest.mark.django_db

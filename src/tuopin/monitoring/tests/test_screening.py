@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.test import override_settings
 
+from tuopin.administration.policy_services import policy_set
 from tuopin.conftest import RegisterHousehold
 from tuopin.core.crypto import blind_index, index_key
 from tuopin.core.errors import StaleEdit
@@ -22,7 +23,6 @@ from tuopin.monitoring.calendar import add_working_days, working_days_between
 from tuopin.monitoring.models import Alert, AlertStatus
 from tuopin.monitoring.rules import FEED_SCHEMAS
 from tuopin.monitoring.services import alert_check, alert_dismiss, screening_run
-from tuopin.policy.services import policy_set
 from tuopin.registry.idnumbers import make_id, mask_id
 from tuopin.registry.models import Household, Income, Member
 from tuopin.registry.services import income_set

@@ -15,11 +15,11 @@ pytest.importorskip("pyspark")
 if shutil.which("java") is None:
     pytest.skip("the Spark engine needs Java", allow_module_level=True)
 
+from tuopin.administration.policy_services import policy_set
 from tuopin.assessment import engine
 from tuopin.conftest import RegisterHousehold
 from tuopin.monitoring.services import screen_rows
 from tuopin.monitoring.tests.test_screening import _exited, _feed, _person
-from tuopin.policy.services import policy_set
 from tuopin.registry.idnumbers import make_id
 from tuopin.registry.models import Income, Member
 

@@ -13,13 +13,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tuopin.accounts.models import User
+from tuopin.administration.policy_services import policy_set
 from tuopin.areas.models import Area
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, client_for
 from tuopin.core.errors import StaleEdit
 from tuopin.policy.models import PolicyChange, PolicyValue
 from tuopin.policy.selectors import policy_for
-from tuopin.policy.services import policy_set
 
 pytestmark = pytest.mark.django_db
 

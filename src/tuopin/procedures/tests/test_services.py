@@ -12,12 +12,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tuopin.accounts.models import User
+from tuopin.administration.policy_services import policy_set
 from tuopin.areas.models import Area, AreaYear
 from tuopin.assessment.services import evaluation_record
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, RegisterHousehold
 from tuopin.core.errors import StaleEdit
-from tuopin.policy.services import policy_set
 from tuopin.procedures.flows import Kind, State
 from tuopin.procedures.models import Procedure, Step
 from tuopin.procedures.services import (

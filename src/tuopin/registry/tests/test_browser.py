@@ -8,7 +8,7 @@ import pytest
 
 from tuopin.accounts.models import User
 from tuopin.core.crypto import decrypt
-from tuopin.core.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 from tuopin.registry.tests.conftest import RegisterHousehold
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tuopin.accounts.models import User
-from tuopin.core.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 from tuopin.supervision.models import Checklist, Item
 from tuopin.supervision.services import RoundData, round_create
 from tuopin.supervision.tests.conftest import VILLAGE

@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, client_for, write_workbook
-from tuopin.core.ledgers import ledger_get, ledger_import
+from tuopin.ledgers.framework import ledger_get, ledger_import
 from tuopin.supervision.ledgers import FINDINGS_COLUMNS, QA_COLUMNS
 from tuopin.supervision.models import Answer, Checklist, Finding, Item, Question, Round
 from tuopin.supervision.services import (

@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, RegisterHousehold, client_for, write_workbook
-from tuopin.core.ledgers import ledger_import
+from tuopin.ledgers.framework import ledger_import
 from tuopin.supervision.models import Checklist, Evidence, Finding, Item, ItemStep, ListedPerson, Question
 from tuopin.supervision.services import (
     RoundData,

@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from tuopin.accounts.models import User
 from tuopin.conftest import client_for, write_workbook
-from tuopin.core.ledgers import ledger_get, ledger_import, ledger_write
+from tuopin.ledgers.framework import ledger_get, ledger_import, ledger_write
 from tuopin.supervision.models import Category, Item
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from tuopin.registry.importers import import_registry
 class Command(TuopinCommand):
     help = (
         "Import data from Excel: `tuopin import registry FILE.xlsx` (the official registration workbook), "
-        "`tuopin import ledger NAME FILE.xlsx` (a ledger, tuopin.core.ledgers)."
+        "`tuopin import ledger NAME FILE.xlsx` (a ledger, tuopin.ledgers.framework)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,7 +26,7 @@ class Command(TuopinCommand):
         )
         add_json_flag(registry)
         ledger = sub.add_parser(
-            "ledger", help="a ledger (tuopin.core.ledgers): rectification, duties, visits …"
+            "ledger", help="a ledger (tuopin.ledgers.framework): rectification, duties, visits …"
         )
         ledger.add_argument("name", help="the ledger's name")
         ledger.add_argument("file", type=Path)
@@ -39,7 +39,7 @@ class Command(TuopinCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         if options["what"] == "ledger":
-            from tuopin.core.ledger_commands import import_ledger
+            from tuopin.ledgers.commands import import_ledger
 
             import_ledger(self, options)
             return

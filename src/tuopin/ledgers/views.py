@@ -1,0 +1,129 @@
+"""The pages every ledger shares: upload (a background job with progress and the problems table), the empty
+template and the Excel export of what the user may see. Each ledger's own page links here.
+
+The upload is for those who may write, and for `unit` users on the ledgers marked `units_may_import`
+(core.ledgers.ledger_may_import); anyone else is refused (403, audited by the account middleware) as before."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+
+from tuopin.accounts.permissions import require
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
+from tuopin.audit.services import import_refusal_record
+from tuopin.core.forms import TextCheckedForm
+from tuopin.core.jobs import job_start
+from tuopin.core.uploads import UploadRejected, upload_keep
+from tuopin.ledgers.framework import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
+from tuopin.ledgers.tasks import ledger_import_job
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class LedgerUploadForm(TextCheckedForm):
+    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+    dry_run = forms.BooleanField(label=gettext_lazy("只校验，不写入"), required=False)
+
+
+def _ledger(name: str) -> Ledger:
+    ledger = LEDGERS.get(name)
+    if ledger is None:
+        raise Http404
+    return ledger
+
+
+def _workbook(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require(Capability.READ)
+def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
+    user: Any = request.user
+    known = LEDGERS.get(name)
+    if not (ledger_may_import(user, known) if known else user.can(Capability.WRITE)):
+        raise PermissionDenied(f"needs {Capability.WRITE}")  # the refusal the write requirement gave before
+    ledger = _ledger(name)
+    form = LedgerUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        filename = Path(upload.name or "upload.xlsx").name[:100]
+        try:
+            path = upload_keep(upload)
+        except UploadRejected as error:
+            form.add_error("file", str(error))
+            import_refusal_record(
+                action="ledger.import",
+                actor=request.user,
+                request=request,
+                ledger=name,
+                filename=filename,
+                message=str(error),
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        else:
+            params = {
+                "path": str(path),
+                "name": filename,
+                "ledger": name,
+                "dry_run": form.cleaned_data["dry_run"],
+                "page": ledger.page,
+            }
+            job = job_start(
+                kind="ledger.import",
+                user=request.user,
+                params=params,
+                enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id),
+            )
+            return redirect("site:job", job_id=job.pk)
+    status = 400 if form.errors else 200
+    return render(request, "core/ledger_upload.html", {"form": form, "ledger": ledger}, status=status)
+
+
+@require(Capability.READ)
+def ledger_template(request: HttpRequest, name: str) -> HttpResponse:
+    ledger = _ledger(name)
+    buffer = io.BytesIO()
+    ledger_write(ledger, buffer)
+    return _workbook(buffer.getvalue(), f"{ledger.sheet}模板.xlsx")
+
+
+class LedgerExportForm(TextCheckedForm):
+    reason = forms.CharField(
+        label=gettext_lazy("导出原因"),
+        max_length=200,
+        help_text=gettext_lazy("台账含农户和干部的姓名等个人信息，导出原因将记入审计日志。"),
+    )
+
+
+@require(Capability.READ)
+def ledger_download(request: HttpRequest, name: str) -> HttpResponse:
+    """The Excel of what the user may see, for a stated reason (GET: the form; POST: the file)."""
+    ledger = _ledger(name)
+    if ledger.export is None:
+        raise Http404
+    form = LedgerExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            throttle_check(
+                request.user, "ledger.export", request=request, object_type="ledger", object_id=name
+            )
+        except Throttled as error:
+            return throttled_response(request, error)
+        buffer = io.BytesIO()
+        ledger_export(name, buffer, user=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        return _workbook(buffer.getvalue(), f"{ledger.sheet}.xlsx")
+    status = 400 if form.errors else 200
+    return render(request, "core/ledger_export.html", {"form": form, "ledger": ledger}, status=status)

@@ -1,9 +1,0 @@
-from django.urls import path
-
-from tuopin.policy import views
-
-app_name = "policy"
-urlpatterns = [
-    path("", views.profile, name="profile"),
-    path("<str:key>/", views.key_detail, name="key"),
-]

@@ -1,0 +1,217 @@
+"""Every account `tuopin demo` prints can sign in with what it prints, and walks the demo without meeting a full ID
+number or phone (SECURITY.md B2)."""
+
+from __future__ import annotations
+
+import json
+import re
+from base64 import b32decode
+from collections import Counter, deque
+from html import unescape
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.test import Client
+from django_otp.oath import TOTP
+
+from tuopin.accounts.models import User
+from tuopin.accounts.services import token_create
+from tuopin.areas.models import Area, AreaYear
+from tuopin.conftest import client_for
+from tuopin.ledgers.framework import LEDGERS
+from tuopin.registry.idnumbers import ID_PATTERN
+from tuopin.registry.models import Household, Member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo", "--json", "--scale", "0.002")
+    accounts = json.loads(capsys.readouterr().out)
+    roles = {account["role"] for account in accounts}
+    assert roles == {"admin", "province", "city", "county", "township", "village", "unit", "inspector"}
+    for account in accounts:
+        client = Client()
+        response = client.post(
+            "/accounts/login/", {"username": account["username"], "password": account["password"]}
+        )
+        assert response.status_code == 302, account["username"]
+        if "totp_secret" in account:
+            assert response["Location"] == "/accounts/login/verify/"
+            token = f"{TOTP(b32decode(account['totp_secret'])).token():06d}"
+            response = client.post("/accounts/login/verify/", {"token": token})
+            assert response.status_code == 302, account["username"]
+        home = client.get("/")
+        assert home.status_code == 200, account["username"]
+        assert account["area"] in home.content.decode()
+        _crawl(client, account["username"])
+    _check_demo_registry()
+    _check_demo_procedures()
+    _check_demo_monitoring()
+
+
+FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+LINK = re.compile(r'href="(/[^"#]*)')
+SKIPPED = (
+    "/static/",
+    "/accounts/logout",
+    "/i18n/",
+    "/reveal/",
+    "/phone/",
+    ".xlsx",
+    "/export",
+    "/template",
+    "/evidence/",
+    "/photo/",
+)
+PAGES_PER_ROLE, PAGES_PER_SHAPE = 150, 2
+
+
+def _crawl(client: Client, who: str) -> None:
+    """SECURITY.md B2: every page a role reaches from its home page by following links (a few of each URL shape,
+    e.g. two households' pages), and the API's lists, never show a full ID number or phone; none is a server error."""
+    seen: set[str] = set()
+    shapes: Counter[str] = Counter()
+    queue = deque(["/"])
+    while queue and len(seen) < PAGES_PER_ROLE:
+        url = unescape(queue.popleft())
+        shape = re.sub(r"\d+", "N", url.split("?")[0]) + ("?" if "?" in url else "")
+        if url in seen or shapes[shape] >= PAGES_PER_SHAPE or any(part in url for part in SKIPPED):
+            continue
+        seen.add(url)
+        shapes[shape] += 1
+        response = client.get(url)
+        assert response.status_code < 500, (who, url)
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        body = response.content.decode()
+        assert not ID_PATTERN.search(body), (who, url)
+        assert not FULL_PHONE.search(body), (who, url, FULL_PHONE.search(body))
+        queue.extend(LINK.findall(body))
+    assert len(seen) > 20, (who, len(seen))  # the crawl really walked the site
+    user = User.objects.get(username=who)
+    token = token_create(user=user, name="crawl")
+    api = [
+        "/api/v1/households",
+        "/api/v1/alerts?status=",
+        *(f"/api/v1/ledgers/{name}?reason=crawl" for name in sorted(LEDGERS)),
+    ]
+    for url in api:
+        response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code in (200, 403), (who, url)
+        body = response.content.decode()
+        assert not ID_PATTERN.search(body) and not FULL_PHONE.search(body), (who, url)
+
+
+def _check_demo_monitoring() -> None:
+    """A believable inbox and case board: open alerts of today's screening, overdue ones of a screening still being
+    worked (escalated), alerts checked and awaiting their conclusion, cases monitored and eliminated."""
+    from django.utils import timezone
+
+    from tuopin.monitoring.models import Alert, Case
+    from tuopin.monitoring.services import overdue_q
+
+    today = timezone.localdate()
+    open_alerts = Alert.objects.filter(status__in=("new", "checking"))
+    assert open_alerts.filter(first_seen=today).exists()
+    assert open_alerts.filter(overdue_q(today)).exists()
+    assert open_alerts.filter(status="checking", conclusion_due__gte=today).exists()
+    assert {"monitoring", "eliminated"} <= set(Case.objects.values_list("state", flat=True))
+
+
+def _check_demo_procedures() -> None:
+    """The demo village's exit announced in 2019 by its township and county."""
+    from tuopin.procedures.models import Procedure
+
+    exit_ = Procedure.objects.get(kind="village_exit")
+    assert (exit_.state, exit_.year, exit_.started_by) == ("announced", 2019, "township")
+    assert [s.actor for s in exit_.steps.all()] == ["township", "county", "county"]
+
+
+def _check_demo_registry() -> None:
+    """The demo province: Langfang exactly as seed 003 counts it, the rest at scale, exits on Hebei's path."""
+    langfang = Household.objects.filter(village__code__prefix="1310")
+    assert langfang.count() == 2327
+    assert Member.objects.filter(household__in=langfang).count() == 6274
+    assert dict(langfang.values_list("category").annotate(n=Count("id"))) == {
+        "general": 1789,
+        "dibao": 489,
+        "tekun": 49,
+    }
+    four = langfang.filter(main_cause__in=["illness", "disability", "labour", "schooling"]).count()
+    assert four / 2327 >= 0.95
+    others = Household.objects.exclude(village__code__prefix="1310")
+    assert others.filter(population_type="registered").count() == 2000  # scale 0.002 of one million
+    assert others.filter(population_type="monitored", status="", identification_year__gte=2021).count() == 82
+    assert all(Household.objects.filter(village__code__prefix=c).exists() for c in ("130126", "130127"))
+    assert not Household.objects.filter(head__isnull=True).exists()
+    exits = set(Household.objects.filter(population_type="registered").values_list("exit_year", flat=True))
+    assert exits <= set(range(2015, 2021))
+    ill = others.filter(main_cause="illness", population_type="registered").count() / 2000
+    assert 0.35 < ill < 0.5
+    members = Member.objects.count()
+    assert Member.objects.values("id_index").distinct().count() == members
+    heads = Member.objects.filter(relation="head").count()
+    assert heads == Household.objects.count()
+    _check_demo_area_years()
+
+
+def _check_demo_area_years() -> None:
+    """Rural population per area and year: 9.84% incidence in 2014 outside Langfang, sums up the tree."""
+    years = AreaYear.objects.filter(year=2014)
+    poor = Member.objects.filter(household__population_type="registered").exclude(
+        household__village__code__prefix="1310"
+    )
+    rural = sum(
+        years.filter(area__level="city").exclude(area="1310").values_list("rural_population", flat=True)
+    )
+    assert abs(poor.count() / rural - 0.0984) < 0.0001
+    villages = Area.objects.filter(level="village").count()
+    assert years.filter(area__level="village", rural_population__isnull=False).count() == villages
+    province = dict(AreaYear.objects.filter(area="13").values_list("year", "rural_population"))
+    assert sorted(province) == list(range(2014, 2026)) and province[2025] < province[2014]
+    county = years.filter(area__level="county").first()
+    assert county is not None
+    inside = years.filter(area__level="village", area__code__prefix=county.area_id)
+    assert county.rural_population == sum(inside.values_list("rural_population", flat=True))
+    assert years.filter(poor_county=True).count() == 62
+    assert years.filter(poor_village=True).count() == min(7746, villages)
+    assert not AreaYear.objects.filter(western=True).exists()
+
+
+def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    call_command("demo", "--json", "--scale", "0")
+    accounts = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
+    client = client_for(User.objects.get(username="province"))
+    page = client.get("/registry/dashboard/", {"area": "13"})
+    assert "廊坊市" in page.content.decode()
+    page = client.get("/registry/dashboard/", {"area": "1310"}).content.decode().replace(",", "")
+    assert '<div class="stat" data-testid="kpi-households">2327</div>' in page
+    assert '<div class="stat" data-testid="kpi-persons">6274</div>' in page
+    for label, count in (("一般贫困户", "1789"), ("低保贫困户", "489"), ("特困供养贫困户", "49")):
+        assert f"{label} <strong>{count}</strong>" in page
+    assert accounts["province"]["area"] == "13"
+    # Each year of the poverty period was assessed; the dashboard draws the incidence of those runs.
+    from tuopin.assessment.models import Run
+
+    assert sorted(Run.objects.filter(status="done", area="13").values_list("year", flat=True)) == list(
+        range(2015, 2021)
+    )
+    yearly = page[page.index('data-testid="incidence-by-year"') :]
+    assert all(f">{year}</a>" in yearly for year in range(2015, 2021))
+
+
+def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo", "--json", "--scale", "0")
+    first = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
+    call_command("demo", "--json", "--scale", "0")
+    second = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
+    assert first["county"]["password"] != second["county"]["password"]
+    assert first["admin"]["totp_secret"] == second["admin"]["totp_secret"]
+    login = Client().post(
+        "/accounts/login/", {"username": "county", "password": second["county"]["password"]}
+    )
+    assert login.status_code == 302

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.i18n import set_language as django_set_language
+
+from tuopin.accounts.areas import scope_roots_for
+from tuopin.accounts.permissions import get_in_scope_or_404, public, signed_in
+from tuopin.core.jobs import job_for
+
+
+@public
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@public
+def set_language(request: HttpRequest) -> HttpResponse:
+    return django_set_language(request)
+
+
+@signed_in
+def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = get_in_scope_or_404(
+        request, lambda: job_for(request.user, str(job_id)), what="job", key=str(job_id)
+    )
+    template = "core/_job.html" if request.headers.get("HX-Request") else "core/job.html"
+    errors = job.result.get("errors", []) if job.result else []
+    return render(request, template, {"job": job, "errors": errors[:2000], "error_count": len(errors)})
+
+
+@signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"roots": scope_roots_for(request.user)})
