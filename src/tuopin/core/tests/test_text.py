@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
 from tuopin.core.forms import TextCheckedForm
-from tuopin.ledgers.tests.test_ledgers import ENTRY, GOOD, HEADERS, TEST_LEDGER, sheet
 from tuopin.core.text import (
     SINGLE_LINE_PATTERN,
     text_problem,
@@ -23,6 +22,7 @@ from tuopin.core.text import (
     text_visible,
 )
 from tuopin.ledgers.framework import LEDGERS, Ledger, ledger_import, ledger_register
+from tuopin.ledgers.tests.test_ledgers import ENTRY, GOOD, HEADERS, TEST_LEDGER, sheet
 
 REFUSED_EVERYWHERE = [
     "\x00",

@@ -14,13 +14,13 @@ from django.test import override_settings
 
 from tuopin.administration.policy_services import policy_set
 from tuopin.conftest import MakeUser
-from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 from tuopin.monitoring.models import Alert, Case
 from tuopin.monitoring.services import screening_run
 from tuopin.procedures.models import Procedure
 from tuopin.procedures.services import notice_start, procedure_act
 from tuopin.registry.models import Income
 from tuopin.registry.tests.conftest import RegisterHousehold
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 VILLAGE = "130126100201"

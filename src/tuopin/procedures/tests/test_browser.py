@@ -10,10 +10,10 @@ import pytest
 
 from tuopin.accounts.models import User
 from tuopin.conftest import MakeUser
-from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 from tuopin.procedures.models import Procedure, Step
 from tuopin.registry.models import Income
 from tuopin.registry.tests.conftest import RegisterHousehold
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 VILLAGE = "130126100201"

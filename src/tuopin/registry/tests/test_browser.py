@@ -8,8 +8,8 @@ import pytest
 
 from tuopin.accounts.models import User
 from tuopin.core.crypto import decrypt
-from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 from tuopin.registry.tests.conftest import RegisterHousehold
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

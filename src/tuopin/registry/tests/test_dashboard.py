@@ -8,9 +8,9 @@ import pytest
 
 from tuopin.accounts.models import User
 from tuopin.conftest import MakeUser, client_for
-from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 from tuopin.registry.stats import dashboard_for
 from tuopin.registry.tests.conftest import RegisterHousehold
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 
 
 @pytest.fixture
