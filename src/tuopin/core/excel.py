@@ -121,20 +121,28 @@ def iter_sheet(
     header = next(data, None)
     if not header:
         raise ImportFailed([Problem(name, 1, "", "", _("工作表是空的。"))])
+    positions = header_positions([cell_text(cell) for cell in header], columns)
+    missing = [column for column in required if column not in positions]
+    if missing:
+        raise ImportFailed([Problem(name, first, column, "", _("缺少必需的列。")) for column in missing])
+    return name, _rows(data, positions, first + 1)
+
+
+def header_positions(header: list[str], columns: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
+    """THE header match of every import (workbooks here, CSV files in the feeds): each canonical (Chinese) header →
+    its position in `header`, found by the header itself or one of its aliases, ignoring case and surrounding
+    blanks; the first matching column wins; headers not found are absent."""
     lookup = {
         alias.strip().lower(): canonical
         for canonical, aliases in columns.items()
         for alias in (canonical, *aliases)
     }
     positions: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        canonical = lookup.get(cell_text(cell).lower())
+    for index, name in enumerate(header):
+        canonical = lookup.get(name.strip().lower())
         if canonical is not None and canonical not in positions:
             positions[canonical] = index
-    missing = [column for column in required if column not in positions]
-    if missing:
-        raise ImportFailed([Problem(name, first, column, "", _("缺少必需的列。")) for column in missing])
-    return name, _rows(data, positions, first + 1)
+    return positions
 
 
 def _rows(data: Iterator[list[Any]], positions: dict[str, int], start: int) -> Iterator[SheetRow]:

@@ -33,11 +33,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tuopin.core.crypto import INDEX_KEY_SQL, load_keyring
-from tuopin.core.excel import ImportFailed, cell_text, iter_sheet
+from tuopin.core.excel import ImportFailed, cell_text, header_positions, iter_sheet
 from tuopin.core.idmask import mask_id_sql
 from tuopin.core.uploads import UploadRejected
 from tuopin.feeds.sources import TEXT_MAX, FeedColumn, Source
-from tuopin.registry.idnumbers import CHECK_CHARS, EARLIEST_BIRTH, ID_PATTERN, WEIGHTS, mask_id
+from tuopin.registry.idnumbers import EARLIEST_BIRTH, ID_PATTERN, ID_PROBLEMS, id_checks_sql, mask_id
 from tuopin.registry.services import region_known
 
 ERROR_CAP = 1000  # problems listed; the counts stay exact
@@ -82,12 +82,7 @@ def _messages() -> dict[str, str]:
     return {
         "required": _("必填。"),
         "masked": _("身份证号已脱敏，不能用于导入。"),
-        "id15": _("15位旧身份证号，请使用18位号码"),
-        "id_length": _("长度应为18位"),
-        "id_chars": _("含有非法字符"),
-        "id_birth": _("出生日期无效"),
-        "id_check": _("校验位错误"),
-        "id_region": _("行政区划代码不存在"),
+        **{code: _(message) for code, message in ID_PROBLEMS.items()},
         "date": _("日期无效，应为“2024-03-01”的格式。"),
         "date_future": _("日期不能晚于今天。"),
         "date_early": _("日期早于1900年。"),
@@ -416,16 +411,8 @@ def _header(head: str) -> tuple[list[str], str]:
 
 def _positions(source: Source, header: list[str]) -> dict[int, int]:
     """Column index in `source.columns` → position in the file; a missing required column is a problem."""
-    lookup = {
-        alias.strip().lower(): j
-        for j, column in enumerate(source.columns)
-        for alias in (column.header, column.field, *column.aliases)
-    }
-    positions: dict[int, int] = {}
-    for position, name in enumerate(header):
-        j = lookup.get(name.lower())
-        if j is not None and j not in positions:
-            positions[j] = position
+    found = header_positions(header, source.header_map())
+    positions = {j: found[column.header] for j, column in enumerate(source.columns) if column.header in found}
     missing = [
         column.header for j, column in enumerate(source.columns) if column.required and j not in positions
     ]
@@ -454,17 +441,9 @@ def _renumber(con: Any) -> None:
 
 def _check_ids(con: Any) -> None:
     today = timezone.localdate()
-    total = " + ".join(f"(ascii(substr(norm, {p + 1}, 1)) - 48) * {w}" for p, w in enumerate(WEIGHTS))
     con.execute(f"""CREATE TEMP TABLE ids AS SELECT raw, norm, CASE
             WHEN norm = '' THEN 'required'
-            WHEN contains(norm, '*') THEN 'masked'
-            WHEN length(norm) = 15 AND regexp_full_match(norm, '[0-9]{{15}}') THEN 'id15'
-            WHEN length(norm) <> 18 THEN 'id_length'
-            WHEN NOT regexp_full_match(norm, '[0-9]{{17}}[0-9X]') THEN 'id_chars'
-            WHEN try_strptime(substr(norm, 7, 8), '%Y%m%d') IS NULL
-              OR CAST(try_strptime(substr(norm, 7, 8), '%Y%m%d') AS DATE)
-                 NOT BETWEEN DATE {quote(EARLIEST_BIRTH.isoformat())} AND DATE {quote(today.isoformat())} THEN 'id_birth'
-            WHEN substr({quote(CHECK_CHARS)}, (({total}) % 11)::INTEGER + 1, 1) <> substr(norm, 18, 1) THEN 'id_check'
+            WHEN contains(norm, '*') THEN 'masked'{id_checks_sql("norm", today=today)}
             END AS err
         FROM (SELECT raw, upper(regexp_replace(raw, {quote(WHITESPACE)}, '', 'g')) AS norm FROM (SELECT DISTINCT c0 AS raw FROM checked))""")  # noqa: S608
     regions = [
