@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -10,6 +10,9 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from tuopin.audit.services import audit_record
+
+if TYPE_CHECKING:
+    from tuopin.accounts.models import User
 
 
 def _area_of(username: str) -> str:
@@ -22,14 +25,14 @@ def _area_of(username: str) -> str:
 
 
 @receiver(user_logged_in, dispatch_uid="tuopin.audit.login")
-def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit_record(
         action="auth.login", actor=user, request=request, object_type="user", object_id=user.username
     )
 
 
 @receiver(user_logged_out, dispatch_uid="tuopin.audit.logout")
-def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit_record(
             action="auth.logout", actor=user, request=request, object_type="user", object_id=user.username

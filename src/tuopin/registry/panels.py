@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
+    from tuopin.accounts.models import User
     from tuopin.registry.models import Household
 
 
@@ -52,7 +54,7 @@ def household_panels(asked: PanelRequest) -> list[dict[str, Any]]:
 
 # Figures of an area that other apps compute, for the registry's dashboard: name -> provider(user, area code). The
 # assessment registers "yearly" (the incidence of each year from its runs).
-AreaFigures = Callable[[Any, str], Any]
+AreaFigures: TypeAlias = "Callable[[User | AnonymousUser, str], Any]"
 AREA_FIGURES: dict[str, AreaFigures] = {}
 
 
@@ -60,7 +62,7 @@ def area_figures_register(name: str, provider: AreaFigures) -> None:
     AREA_FIGURES[name] = provider
 
 
-def area_figure(name: str, user: Any, code: str, default: Any = None) -> Any:
+def area_figure(name: str, user: User | AnonymousUser, code: str, default: Any = None) -> Any:
     """A registered figure of the area, or `default` when no app provides it."""
     provider = AREA_FIGURES.get(name)
     return default if provider is None else provider(user, code)
