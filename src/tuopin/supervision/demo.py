@@ -14,7 +14,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from tuopin.accounts.models import User
-from tuopin.areas.codes import code_at
+from tuopin.areas.codes import LENGTH_OF_LEVEL, code_at
 from tuopin.areas.models import Area
 from tuopin.registry.models import Household
 from tuopin.supervision.models import Category, Checklist, EntryKind, Item, ListedPerson, Source, Status
@@ -102,7 +102,7 @@ def supervision_demo(*, scale: float, seed: int = 2019) -> dict[str, int]:
     rng = random.Random(seed)  # noqa: S311 - synthetic data
     users = _users()
     counties = sorted(
-        Household.objects.annotate(county=Substr("village_id", 1, 6))
+        Household.objects.annotate(county=Substr("village_id", 1, LENGTH_OF_LEVEL["county"]))
         .values_list("county", flat=True)
         .distinct()
     )
