@@ -164,7 +164,7 @@ def throttled_response(request: HttpRequest, error: Throttled) -> HttpResponse:
             status=429,
         )
     else:
-        response = render(request, "core/throttled.html", {"message": error.message}, status=429)
+        response = render(request, "accounts/throttled.html", {"message": error.message}, status=429)
     response["Retry-After"] = str(error.retry_after)
     response["Cache-Control"] = "no-store"
     return response

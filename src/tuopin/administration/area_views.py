@@ -17,14 +17,14 @@ from tuopin.accounts.roles import Capability
 
 @require(Capability.READ)
 def browse(request: HttpRequest) -> HttpResponse:
-    return render(request, "areas/browse.html", {"roots": scope_roots_for(request.user)})
+    return render(request, "administration/areas/browse.html", {"roots": scope_roots_for(request.user)})
 
 
 @require(Capability.READ)
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     results = search_areas_for(request.user, query)
-    template = "areas/_results.html" if request.headers.get("HX-Request") else "areas/search.html"
+    template = "administration/areas/_results.html" if request.headers.get("HX-Request") else "administration/areas/search.html"
     return render(request, template, {"results": results, "q": query})
 
 
@@ -37,4 +37,4 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "children": children_for(request.user, area),
         "years": years_for(request.user, area),
     }
-    return render(request, "areas/detail.html", context)
+    return render(request, "administration/areas/detail.html", context)

@@ -34,4 +34,4 @@ def search(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     roles = dict(Role.choices)
     rows = [(event, roles.get(event.role, event.role)) for event in page]
-    return render(request, "audit/search.html", {"form": form, "page": page, "rows": rows})
+    return render(request, "administration/audit/search.html", {"form": form, "page": page, "rows": rows})

@@ -65,7 +65,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "groups": groups,
         "years": range(2014, timezone.localdate().year + 2),
     }
-    return render(request, "policy/profile.html", context)
+    return render(request, "administration/policy/profile.html", context)
 
 
 class ValueForm(TextCheckedForm):
@@ -125,4 +125,4 @@ def key_detail(request: HttpRequest, key: str) -> HttpResponse:
         "form": form,
         "editable": editable,
     }
-    return render(request, "policy/key.html", context)
+    return render(request, "administration/policy/key.html", context)

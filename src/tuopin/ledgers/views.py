@@ -89,7 +89,7 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
             )
             return redirect("site:job", job_id=job.pk)
     status = 400 if form.errors else 200
-    return render(request, "core/ledger_upload.html", {"form": form, "ledger": ledger}, status=status)
+    return render(request, "ledgers/upload.html", {"form": form, "ledger": ledger}, status=status)
 
 
 @require(Capability.READ)
@@ -126,4 +126,4 @@ def ledger_download(request: HttpRequest, name: str) -> HttpResponse:
         ledger_export(name, buffer, user=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
         return _workbook(buffer.getvalue(), f"{ledger.sheet}.xlsx")
     status = 400 if form.errors else 200
-    return render(request, "core/ledger_export.html", {"form": form, "ledger": ledger}, status=status)
+    return render(request, "ledgers/export.html", {"form": form, "ledger": ledger}, status=status)

@@ -29,11 +29,11 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = get_in_scope_or_404(
         request, lambda: job_for(request.user, str(job_id)), what="job", key=str(job_id)
     )
-    template = "core/_job.html" if request.headers.get("HX-Request") else "core/job.html"
+    template = "site/_job.html" if request.headers.get("HX-Request") else "site/job.html"
     errors = job.result.get("errors", []) if job.result else []
     return render(request, template, {"job": job, "errors": errors[:2000], "error_count": len(errors)})
 
 
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"roots": scope_roots_for(request.user)})
+    return render(request, "site/home.html", {"roots": scope_roots_for(request.user)})
