@@ -24,7 +24,11 @@ def browse(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     results = search_areas_for(request.user, query)
-    template = "administration/areas/_results.html" if request.headers.get("HX-Request") else "administration/areas/search.html"
+    template = (
+        "administration/areas/_results.html"
+        if request.headers.get("HX-Request")
+        else "administration/areas/search.html"
+    )
     return render(request, template, {"results": results, "q": query})
 
 
