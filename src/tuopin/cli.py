@@ -23,6 +23,7 @@ COMMANDS = {
     "visits": "visit duties: compliance --period 2019H2|2019Q3|2019-07|2019W27 [--username U] [--json]",
     "units": "helping units: list, add --name N --kind K, link --username U --unit N",
     "rectify": "rectification ledger: overdue --as-of DATE [--area CODE] [--json], list",
+    "contest": "arena contests: rank --input ROUND.json | rank ROUND_ID [--json]",
     "bench": "benchmarks (JSON): registry, assess, screen",
 }
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tuopin.supervision",
     "tuopin.assistance",
     "tuopin.administration",
+    "tuopin.contest",
     "tuopin.api",
     "tuopin.site",
 ]

@@ -4,7 +4,7 @@ own tokens."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from tuopin.accounts.models import Token, User, UserArea
 from tuopin.accounts.scope import area_codes, scope_q
@@ -25,6 +25,19 @@ def users_for(actor: User | AnonymousUser) -> QuerySet[User]:
 
 def user_for(actor: User | AnonymousUser, user_id: int) -> User | None:
     return users_for(actor).filter(pk=user_id).first()
+
+
+def users_listed(actor: User | AnonymousUser, *, query: str = "", limit: int = 500) -> list[User]:
+    """users_for whose username or full name contains `query` (all when blank), at most `limit`."""
+    users = users_for(actor)
+    if query:
+        users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
+    return list(users[:limit])
+
+
+def pending_sign_in_user(user_id: int | None) -> User | None:
+    """The active user a sign-in waiting for its second factor names (the session holds the id)."""
+    return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
 
 
 def user_area_codes(user: User) -> list[str]:

@@ -23,7 +23,14 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, public, require, signed_in
 from tuopin.accounts.roles import Capability, grantable_roles
 from tuopin.accounts.scope import ACTIVE_SCOPE_SESSION_KEY, held_area_codes
-from tuopin.accounts.selectors import token_for, tokens_for, user_area_codes, user_for, users_for
+from tuopin.accounts.selectors import (
+    pending_sign_in_user,
+    token_for,
+    tokens_for,
+    user_area_codes,
+    user_for,
+    users_listed,
+)
 from tuopin.accounts.services import (
     UserFields,
     token_revoke,
@@ -75,7 +82,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def login_verify(request: HttpRequest) -> HttpResponse:
     """Second step: a TOTP code from a confirmed device, or enrolment of a first device where one is required."""
     pending = request.session.get(PENDING_USER_KEY)
-    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
+    user = pending_sign_in_user(pending)
     if user is None:
         return redirect("accounts:login")
     confirmed = otp.confirmed_device(user)
@@ -147,11 +154,8 @@ def scope_switch(request: HttpRequest) -> HttpResponse:
 @require(Capability.MANAGE_USERS)
 def user_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    users = users_for(actor)
     query = request.GET.get("q", "").strip()
-    if query:
-        users = users.filter(username__icontains=query) | users.filter(full_name__icontains=query)
-    shown = list(users[:500])
+    shown = users_listed(actor, query=query, limit=500)
     manageable = {user.pk for user in shown if user_may_manage(actor, user)}
     return render(request, "accounts/user_list.html", {"users": shown, "manageable": manageable, "q": query})
 

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tuopin.accounts.models import User
 from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import held_area_codes
+from tuopin.administration.policy_selectors import province_names
 from tuopin.administration.policy_services import FIRST_YEAR, LAST_YEAR, may_edit, policy_set
 from tuopin.areas.codes import code_at
-from tuopin.areas.models import Area
 from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.policy.keys import KEYS
 from tuopin.policy.selectors import changes_of, policy_for, values_of
@@ -43,13 +44,9 @@ def _province(request: HttpRequest, provinces: dict[str, str]) -> str:
     return province if province in provinces else ""
 
 
-def _provinces() -> dict[str, str]:
-    return dict(Area.objects.filter(level="province").values_list("code", "name"))
-
-
 @require(Capability.READ)
 def profile(request: HttpRequest) -> HttpResponse:
-    provinces = _provinces()
+    provinces = province_names()
     year, province = _year(request), _province(request, provinces)
     settings = policy_for(year, province)
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -82,9 +79,10 @@ class ValueForm(TextCheckedForm):
 def key_detail(request: HttpRequest, key: str) -> HttpResponse:
     if key not in KEYS:
         raise Http404
-    provinces = _provinces()
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
+    provinces = province_names()
     province = _province(request, provinces)
-    editable = may_edit(request.user, province)  # type: ignore[arg-type]
+    editable = may_edit(user, province)
     year = _year(request)
     rows = list(values_of(key, province))
     own = next((r for r in rows if r.province == province and r.year == year), None)
@@ -99,7 +97,7 @@ def key_detail(request: HttpRequest, key: str) -> HttpResponse:
             data = form.cleaned_data
             try:
                 policy_set(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=user,
                     key=key,
                     year=data["year"],
                     value=data["value"],
@@ -121,7 +119,7 @@ def key_detail(request: HttpRequest, key: str) -> HttpResponse:
         "province": province,
         "province_name": provinces.get(province, ""),
         "rows": rows,
-        "changes": changes_of(key, province)[:100],
+        "changes": changes_of(key, province, limit=100),
         "form": form,
         "editable": editable,
     }

@@ -48,7 +48,13 @@ from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.ledgers.framework import LEDGERS, Ledger, ledger_import, ledger_may_import
 from tuopin.registry.idnumbers import ID_PATTERN
 from tuopin.registry.models import Household, Income, Member
-from tuopin.registry.selectors import PAGE_SIZE, HouseholdFilter, household_for, household_list_for
+from tuopin.registry.selectors import (
+    PAGE_SIZE,
+    HouseholdFilter,
+    current_members,
+    household_for,
+    household_list_for,
+)
 from tuopin.registry.services import (
     INCOME_FIELDS,
     MemberData,
@@ -199,7 +205,7 @@ def _income_out(income: Income, persons: int) -> dict[str, Any]:
 
 
 def _detail(household: Household) -> dict[str, Any]:
-    members = [m for m in household.members.all() if m.left_on is None]
+    members = current_members(household)
     return {
         **_household_out(household, len(members)),
         "members": [_member_out(m) for m in members],
@@ -341,7 +347,7 @@ def put_income(request: HttpRequest, number: NumberPath, year: YearPath, payload
     data = {name: Decimal(value) for name, value in payload.dict().items() if name != "reason"}
     reason = payload.reason
     income = income_set(actor=user, household=household, year=year, amounts=data, reason=reason)
-    persons = household.members.filter(left_on__isnull=True).count()
+    persons = len(current_members(household))  # the members household_for read
     return _income_out(income, persons)
 
 
@@ -359,13 +365,11 @@ class AlertFilters(Schema):
     "/alerts", response={200: list[AlertOut], **ERRORS}, summary="Monitoring alerts in the token's scope"
 )
 def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> list[dict[str, Any]]:
-    from tuopin.monitoring.selectors import AlertFilter, alerts_for, due
+    from tuopin.monitoring.selectors import AlertFilter, alerts_listed, due
 
     _require(request, Capability.READ)
     chosen = AlertFilter(rule=filters.rule, status=filters.status, area=filters.area)
-    alerts = alerts_for(request.user, chosen).order_by("first_check_due", "id")[
-        filters.offset : filters.offset + filters.limit
-    ]
+    alerts = alerts_listed(_user(request), chosen, offset=filters.offset, limit=filters.limit)
     return [
         {
             "id": a.pk,

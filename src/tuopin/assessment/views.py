@@ -15,22 +15,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tuopin.accounts.areas import breadcrumbs_for
+from tuopin.accounts.areas import area_for, breadcrumbs_for
+from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
-from tuopin.accounts.roles import Capability
+from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import area_codes, in_scope
 from tuopin.areas.codes import LENGTH_OF_LEVEL, child_level, code_at
-from tuopin.areas.models import Area
 from tuopin.assessment.rules import PARAM_KEYS
 from tuopin.assessment.selectors import (
+    area_names,
     child_results_for,
+    counties_for,
+    evaluations_for,
     household_decisions_for,
+    latest_runs_for,
+    poor_persons_of,
     previous_run_for,
     result_for,
+    run_area_choices,
     run_for,
-    runs_for,
 )
-from tuopin.assessment.services import run_dir
+from tuopin.assessment.services import EVALUATION_FIELDS, evaluation_record, run_dir
 from tuopin.assessment.tasks import assessment_run_job, assessment_what_if_job
 from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.core.jobs import job_for, job_start
@@ -43,11 +48,16 @@ class RunForm(TextCheckedForm):
     area = forms.ChoiceField(label=gettext_lazy("区划"))
 
 
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
+    return user
+
+
 @require(Capability.READ)
 def runs(request: HttpRequest) -> HttpResponse:
-    codes = area_codes(request.user)
-    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
-    choices = [(code, names.get(code, code)) for code in codes]
+    user = _user(request)
+    choices = run_area_choices(user)
+    names = dict(choices)
     form = RunForm(
         request.POST if request.method == "POST" and request.POST.get("form") != "what_if" else None,
         initial={"year": timezone.localdate().year - 1},
@@ -59,13 +69,13 @@ def runs(request: HttpRequest) -> HttpResponse:
             params = {**what_if.cleaned_data, "name": _("假设分析")}
             job = job_start(
                 kind="assessment.what_if",
-                user=request.user,
+                user=user,
                 params=params,
                 enqueue=lambda job_id: assessment_what_if_job.enqueue(job_id=job_id),
             )
             return redirect("site:job", job_id=job.pk)
     elif request.method == "POST":
-        if not request.user.can(Capability.WRITE):  # type: ignore[union-attr]
+        if not user.can(Capability.WRITE):
             raise PermissionDenied
         if form.is_valid():
             params = {
@@ -75,16 +85,16 @@ def runs(request: HttpRequest) -> HttpResponse:
             }
             job = job_start(
                 kind="assessment.run",
-                user=request.user,
+                user=user,
                 params=params,
                 enqueue=lambda job_id: assessment_run_job.enqueue(job_id=job_id),
             )
             return redirect("site:job", job_id=job.pk)
     context = {
-        "runs": runs_for(request.user)[:50],
+        "runs": latest_runs_for(user, limit=50),
         "form": form,
         "what_if": what_if,
-        "can_run": request.user.can(Capability.WRITE),  # type: ignore[union-attr]
+        "can_run": user.can(Capability.WRITE),
     }
     return render(request, "assessment/runs.html", context)
 
@@ -123,7 +133,7 @@ def what_if_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     if job.kind != "assessment.what_if" or job.status != "done":
         raise Http404
     data = job.result
-    names = dict(Area.objects.filter(code__in=[a["code"] for a in data["areas"]]).values_list("code", "name"))
+    names = area_names(a["code"] for a in data["areas"])
     rows = [
         {
             **a,
@@ -147,21 +157,18 @@ def what_if_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 @require(Capability.READ)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_in_scope_or_404(request, lambda: run_for(request.user, run_id), what="run", key=str(run_id))
-    codes = area_codes(request.user)
-    default = run.area if run.area and in_scope(request.user, run.area) else codes[0] if codes else ""
+    user = _user(request)
+    run = get_in_scope_or_404(request, lambda: run_for(user, run_id), what="run", key=str(run_id))
+    codes = area_codes(user)
+    default = run.area if run.area and in_scope(user, run.area) else codes[0] if codes else ""
     code = request.GET.get("area") or default
-    result = get_in_scope_or_404(request, lambda: result_for(request.user, run, code), what="area", key=code)
-    area = Area.objects.filter(code=code).first()
-    children = child_results_for(request.user, run, code)
-    previous = previous_run_for(request.user, run)
+    result = get_in_scope_or_404(request, lambda: result_for(user, run, code), what="area", key=code)
+    area = area_for(user, code)  # in scope: result_for found it
+    children = child_results_for(user, run, code)
+    previous = previous_run_for(user, run)
     before: dict[str, int] = {}
     if previous is not None:
-        before = dict(
-            previous.areas.filter(code__in=[code, *(c.code for c, _ in children)]).values_list(
-                "code", "poor_persons"
-            )
-        )
+        before = poor_persons_of(previous, [code, *(c.code for c, _ in children)])
     profile = policy_for(run.year, code_at(code, "province"))
     children_level = child_level(code) or ""
     key = {"village": "village_exit_incidence", "county": "county_exit_incidence"}.get(children_level)
@@ -189,12 +196,12 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         for c, name in children
     ]
     village = len(code) == LENGTH_OF_LEVEL["village"]
-    households = household_decisions_for(request.user, run, code, run_dir(run.pk)) if village else []
+    households = household_decisions_for(user, run, code, run_dir(run.pk)) if village else []
     context = {
         "run": run,
         "result": result,
         "area": area,
-        "crumbs": breadcrumbs_for(request.user, area) if area else [],
+        "crumbs": breadcrumbs_for(user, area) if area else [],
         "rows": rows,
         "chart": chart,
         "pct": _percent(result.incidence),
@@ -226,11 +233,7 @@ class EvaluationForm(TextCheckedForm):
 
 @require(Capability.READ)
 def evaluations(request: HttpRequest) -> HttpResponse:
-    from tuopin.accounts.roles import Role
-    from tuopin.assessment.selectors import counties_for, evaluations_for
-    from tuopin.assessment.services import EVALUATION_FIELDS, evaluation_record
-
-    user: Any = request.user  # signed in: @require
+    user = _user(request)
     can_record = user.role in {Role.ADMIN, Role.PROVINCE} and user.can(Capability.WRITE)
     form = EvaluationForm(request.POST or None, initial={"year": timezone.localdate().year - 1})
     form.fields["county"].choices = counties_for(user)  # type: ignore[attr-defined]
@@ -262,7 +265,7 @@ def evaluations(request: HttpRequest) -> HttpResponse:
                 _share(e.approving_households, e.surveyed_households),
             ],
         }
-        for e in evaluations_for(user)[:200]
+        for e in evaluations_for(user, limit=200)
     ]
     return render(
         request,

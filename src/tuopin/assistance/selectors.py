@@ -7,17 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from tuopin.accounts.models import User
 from tuopin.accounts.scope import ledger_q
 from tuopin.areas.codes import area_q, code_at
 from tuopin.areas.models import AreaYear
 from tuopin.assistance import periods
 from tuopin.assistance.funds import FundPosition, fund_position, idle_policy, loan_rate, loan_status
 from tuopin.assistance.models import (
+    Acceptance,
     Agreement,
     Duty,
     FundEntry,
@@ -35,8 +37,20 @@ from tuopin.assistance.visits import DutyFacts, Report, VisitFacts, compliance
 from tuopin.registry.models import Household
 from tuopin.registry.vocab import PopulationType, Status
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def _q(user: Any, *, area: str, unit: str | None = None, also_area: str | None = None, within: str = "") -> Q:
+    AnyUser = User | AnonymousUser
+
+
+def _q(
+    user: AnyUser | None,
+    *,
+    area: str,
+    unit: str | None = None,
+    also_area: str | None = None,
+    within: str = "",
+) -> Q:
     if user is None:
         return area_q(area, within) if within else Q()
     return ledger_q(user, area=area, unit=unit, also_area=also_area, within=within)
@@ -52,7 +66,9 @@ def current_q(on: date, prefix: str = "") -> Q:
 # ------------------------------------------------------------------------------------------------- pairings
 
 
-def pairings_for(user: Any, *, kind: str = "", within: str = "", on: date | None = None) -> QuerySet[Pairing]:
+def pairings_for(
+    user: AnyUser | None, *, kind: str = "", within: str = "", on: date | None = None
+) -> QuerySet[Pairing]:
     """Pairings in scope (a county pairing also for the helping county's offices); only those in force `on` when
     given."""
     rows = Pairing.objects.filter(
@@ -65,15 +81,32 @@ def pairings_for(user: Any, *, kind: str = "", within: str = "", on: date | None
     return rows.select_related("area", "helper_area", "unit", "group", "household", "end")
 
 
-def pairing_for(user: Any, pairing_id: int) -> Pairing | None:
+def pairing_for(user: AnyUser | None, pairing_id: int) -> Pairing | None:
     return pairings_for(user).filter(pk=pairing_id).first()
 
 
-def agreements_for(user: Any, pairing: Pairing) -> QuerySet[Agreement]:
+def pairings_listed(
+    user: AnyUser | None, *, kind: str = "", within: str = "", on: date | None = None
+) -> QuerySet[Pairing]:
+    """pairings_for in the order of the pairings page: by area, kind and id."""
+    return pairings_for(user, kind=kind, within=within, on=on).order_by("area_id", "kind", "id")
+
+
+def pairing_counts_by_kind(user: AnyUser | None, *, on: date) -> list[dict[str, Any]]:
+    """`[{"kind", "n"}]`: the pairings in force on a day, per kind."""
+    return [dict(row) for row in pairings_for(user, on=on).order_by().values("kind").annotate(n=Count("id"))]
+
+
+def household_pairings_for(user: AnyUser | None, household: Household) -> QuerySet[Pairing]:
+    """The household's pairings in scope, past and present, oldest first."""
+    return pairings_for(user).filter(household=household).order_by("valid_from", "id")
+
+
+def agreements_for(user: AnyUser | None, pairing: Pairing) -> QuerySet[Agreement]:
     return Agreement.objects.filter(pairing=pairing, successor__isnull=True).order_by("signed_on", "id")
 
 
-def agreement_totals(user: Any, *, within: str = "") -> dict[str, Any]:
+def agreement_totals(user: AnyUser | None, *, within: str = "") -> dict[str, Any]:
     """Outputs of the county pairings' agreements in scope (current rows only)."""
     rows = Agreement.objects.filter(successor__isnull=True, pairing__in=pairings_for(user, within=within))
     totals = rows.aggregate(
@@ -96,7 +129,9 @@ class Coverage:
     villages_total: int
 
 
-def coverage_for(user: Any, *, on: date | None = None, within: str = "", limit: int = 200) -> Coverage:
+def coverage_for(
+    user: AnyUser | None, *, on: date | None = None, within: str = "", limit: int = 200
+) -> Coverage:
     """Who lacks help on a day: every registered-poor household not out of poverty for good, and every monitored
     household (population type, or an open monitoring case), needs a current responsible cadre; every poor village
     of the year a task force and a first secretary. Offices only (a unit's user sees no households)."""
@@ -155,14 +190,32 @@ def coverage_for(user: Any, *, on: date | None = None, within: str = "", limit: 
 # ------------------------------------------------------------------------------------------ plans and measures
 
 
-def plans_for(user: Any, *, within: str = "") -> QuerySet[Plan]:
+def plans_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Plan]:
     """Current plans (those no later plan supersedes) in scope."""
     return Plan.objects.filter(
         _q(user, area="area_id", within=within), successor__isnull=True
     ).select_related("household", "household__head", "area")
 
 
-def household_for(user: Any, number: str) -> Household | None:
+def plan_of(user: AnyUser | None, household: Household) -> Plan | None:
+    """The household's current plan, if any."""
+    return plans_for(user).filter(household=household).first()
+
+
+def plan_counts_by_group(user: AnyUser | None) -> dict[str, int]:
+    """The current plans in scope per labour group."""
+    return dict(plans_for(user).order_by().values_list("labour_group").annotate(n=Count("id")))
+
+
+def plans_listed(user: AnyUser | None, *, group: str = "") -> QuerySet[Plan]:
+    """The current plans in scope (of one labour group when given) by area and household."""
+    rows = plans_for(user)
+    if group:
+        rows = rows.filter(labour_group=group)
+    return rows.order_by("area_id", "household_id", "id")
+
+
+def household_for(user: AnyUser | None, number: str) -> Household | None:
     """A household of the office's scope (a unit's user sees none)."""
     if user is not None and getattr(user, "role", "") == "unit":
         return None
@@ -170,7 +223,7 @@ def household_for(user: Any, number: str) -> Household | None:
 
 
 def measures_for(
-    user: Any, *, household: Household | None = None, within: str = ""
+    user: AnyUser | None, *, household: Household | None = None, within: str = ""
 ) -> QuerySet[MeasureRecord]:
     rows = MeasureRecord.objects.filter(_q(user, area="area_id", within=within), successor__isnull=True)
     if household is not None:
@@ -178,10 +231,15 @@ def measures_for(
     return rows.select_related("household")
 
 
+def household_measures_for(user: AnyUser | None, household: Household) -> QuerySet[MeasureRecord]:
+    """The household's current measure records, newest first."""
+    return measures_for(user, household=household).order_by("-on", "-id")
+
+
 # ------------------------------------------------------------------------------------- projects and funds
 
 
-def projects_for(user: Any, *, year: int | None = None, within: str = "") -> QuerySet[Project]:
+def projects_for(user: AnyUser | None, *, year: int | None = None, within: str = "") -> QuerySet[Project]:
     rows = Project.objects.filter(
         _q(user, area="area_id", unit="unit_id", within=within), successor__isnull=True
     )
@@ -190,11 +248,21 @@ def projects_for(user: Any, *, year: int | None = None, within: str = "") -> Que
     return rows.select_related("area", "unit", "group")
 
 
-def project_for(user: Any, project_id: int) -> Project | None:
+def project_for(user: AnyUser | None, project_id: int) -> Project | None:
     return projects_for(user).filter(pk=project_id).first()
 
 
-def fund_entries_for(user: Any, project: Project) -> QuerySet[FundEntry]:
+def projects_listed(user: AnyUser | None, *, year: int | None = None) -> QuerySet[Project]:
+    """projects_for in the order of the projects page: newest year first, then by area."""
+    return projects_for(user, year=year).order_by("-year", "area_id", "id")
+
+
+def acceptances_of(project: Project) -> QuerySet[Acceptance]:
+    """A project's acceptances, newest first (the project read through projects_for)."""
+    return project.acceptances.order_by("-year", "-id")
+
+
+def fund_entries_for(user: AnyUser | None, project: Project) -> QuerySet[FundEntry]:
     """A project's entries (the project was read through projects_for, so they are in scope)."""
     return FundEntry.objects.filter(project=project).select_related("source", "reverses").order_by("on", "id")
 
@@ -225,7 +293,7 @@ def positions_for(projects: list[Project], *, as_of: date) -> dict[int, FundPosi
 # ---------------------------------------------------------------------------------------------------- loans
 
 
-def loans_for(user: Any, *, within: str = "") -> QuerySet[Loan]:
+def loans_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Loan]:
     if user is not None and getattr(user, "role", "") == "unit":
         return Loan.objects.none()
     return (
@@ -235,8 +303,17 @@ def loans_for(user: Any, *, within: str = "") -> QuerySet[Loan]:
     )
 
 
-def loan_for(user: Any, loan_id: int) -> Loan | None:
+def loan_for(user: AnyUser | None, loan_id: int) -> Loan | None:
     return loans_for(user).filter(pk=loan_id).first()
+
+
+def loans_listed(user: AnyUser | None) -> QuerySet[Loan]:
+    """loans_for in the order of the loans page: by area and issue date."""
+    return loans_for(user).order_by("area_id", "issued_on", "id")
+
+
+def household_loans_for(user: AnyUser | None, household: Household) -> list[Loan]:
+    return list(loans_for(user).filter(household=household))
 
 
 def loan_rows(loans: list[Loan], *, as_of: date) -> list[dict[str, Any]]:
@@ -261,20 +338,35 @@ def loan_rows(loans: list[Loan], *, as_of: date) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------ duties and visits
 
 
-def duties_for(user: Any, *, within: str = "") -> QuerySet[Duty]:
+def duties_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Duty]:
     return Duty.objects.filter(
         _q(user, area="area_id", unit="unit_id", within=within), successor__isnull=True
     ).select_related("area", "unit")
 
 
-def visits_for(user: Any, *, within: str = "") -> QuerySet[Visit]:
+def visits_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Visit]:
     return Visit.objects.filter(
         _q(user, area="area_id", unit="unit_id", within=within), successor__isnull=True
     ).select_related("area", "unit")
 
 
+def duties_listed(user: AnyUser | None) -> QuerySet[Duty]:
+    """duties_for in the order of the duties page: by person and target."""
+    return duties_for(user).order_by("who", "target_code", "id")
+
+
+def visits_listed(user: AnyUser | None) -> QuerySet[Visit]:
+    """visits_for in the order of the visits page: newest first."""
+    return visits_for(user).order_by("-on", "-id")
+
+
+def visit_photo_for(user: AnyUser | None, visit_id: int) -> Visit | None:
+    """A visit the user sees, when it has a photo."""
+    return visits_for(user).filter(pk=visit_id, photo__gt="").first()
+
+
 def compliance_for(
-    user: Any, period: periods.Period, *, as_of: date | None = None, within: str = ""
+    user: AnyUser | None, period: periods.Period, *, as_of: date | None = None, within: str = ""
 ) -> Report:
     """Duty compliance in `period` over the duties the user sees, against the visits made by the same people (any
     visit of theirs, whoever recorded it: a duty is met by the visit, not by who keyed it in)."""
@@ -308,7 +400,7 @@ def compliance_for(
     )
 
 
-def units_for(user: Any) -> QuerySet[HelpingUnit]:
+def units_for(user: AnyUser | None) -> QuerySet[HelpingUnit]:
     """Units a user may pick when recording: its own for a unit's user, all for offices."""
     if user is not None and getattr(user, "role", "") == "unit":
         from tuopin.accounts.scope import held_unit_ids
@@ -317,16 +409,31 @@ def units_for(user: Any) -> QuerySet[HelpingUnit]:
     return HelpingUnit.objects.all()
 
 
-def unit_for(user: Any, unit_id: int) -> HelpingUnit | None:
+def has_units(user: AnyUser | None) -> bool:
+    """Whether the user may pick any unit (a unit's user linked to none may not)."""
+    return units_for(user).exists()
+
+
+def unit_choices_for(user: AnyUser | None, *, limit: int = 500) -> list[HelpingUnit]:
+    """The units a user may pick, by name, for a select (at most `limit`)."""
+    return list(units_for(user).order_by("name")[:limit])
+
+
+def unit_for(user: AnyUser | None, unit_id: int) -> HelpingUnit | None:
     """A helping unit the user may open: its own for a unit's user, any for offices."""
     return units_for(user).select_related("parent", "group", "area").filter(pk=unit_id).first()
 
 
-def units_listed(user: Any) -> QuerySet[HelpingUnit]:
+def units_listed(user: AnyUser | None) -> QuerySet[HelpingUnit]:
     return units_for(user).select_related("parent", "group", "area").order_by("name")
 
 
-def unit_members_for(user: Any, unit: HelpingUnit) -> QuerySet[UnitMember]:
+def unit_children_for(user: AnyUser | None, unit: HelpingUnit) -> QuerySet[HelpingUnit]:
+    """The departments of a unit that the user may open."""
+    return units_listed(user).filter(parent=unit)
+
+
+def unit_members_for(user: AnyUser | None, unit: HelpingUnit) -> QuerySet[UnitMember]:
     """The users linked to the unit that the viewer may see (tuopin.accounts.selectors.users_for: the users inside
     its area scope); the command line sees all."""
     rows = UnitMember.objects.filter(unit=unit)
@@ -337,8 +444,17 @@ def unit_members_for(user: Any, unit: HelpingUnit) -> QuerySet[UnitMember]:
     return rows.select_related("user").order_by("user__username")
 
 
-def linkable_users_for(actor: Any, unit: HelpingUnit) -> QuerySet[Any]:
+def linkable_users_for(actor: AnyUser, unit: HelpingUnit) -> QuerySet[User]:
     """Active users of role unit that the actor manages (users_for) and that are not linked to the unit yet."""
     from tuopin.accounts.selectors import users_for
 
     return users_for(actor).filter(role="unit", is_active=True).exclude(unit_links__unit=unit)
+
+
+def linkable_choices_for(actor: AnyUser, unit: HelpingUnit, *, limit: int = 500) -> list[User]:
+    """linkable_users_for, at most `limit`, for a select."""
+    return list(linkable_users_for(actor, unit)[:limit])
+
+
+def linkable_user_for(actor: AnyUser, unit: HelpingUnit, user_id: int) -> User | None:
+    return linkable_users_for(actor, unit).filter(pk=user_id).first()

@@ -12,12 +12,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability, Role
 from tuopin.assistance import periods, selectors
@@ -66,23 +66,28 @@ from tuopin.ledgers.framework import LEDGERS, ledger_may_import
 PAGE = 50
 
 
-def _writes(user: Any) -> bool:
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
+    return user
+
+
+def _writes(user: User) -> bool:
     """An office user who may write (the services still check the area of each row)."""
     return bool(user.role != Role.UNIT and user.can(Capability.WRITE))
 
 
-def _unit_writes(user: Any) -> bool:
-    return bool(user.role == Role.UNIT and selectors.units_for(user).exists())
+def _unit_writes(user: User) -> bool:
+    return bool(user.role == Role.UNIT and selectors.has_units(user))
 
 
-def _unit_choices(user: Any, *, by: str = "pk") -> list[tuple[str, str]]:
-    units = selectors.units_for(user).order_by("name")[:500]
+def _unit_choices(user: User, *, by: str = "pk") -> list[tuple[str, str]]:
+    units = selectors.unit_choices_for(user, limit=500)
     blank = [] if user.role == Role.UNIT else [("", "—")]
     return blank + [(str(getattr(u, by)), u.name) for u in units]
 
 
-def _unit(user: Any, value: str) -> HelpingUnit | None:
-    return selectors.units_for(user).filter(pk=value).first() if value.isdigit() else None
+def _unit(user: User, value: str) -> HelpingUnit | None:
+    return selectors.unit_for(user, int(value)) if value.isdigit() else None
 
 
 def _saved(request: HttpRequest, target: str, **kwargs: Any) -> HttpResponse:
@@ -91,7 +96,7 @@ def _saved(request: HttpRequest, target: str, **kwargs: Any) -> HttpResponse:
     return response
 
 
-def _ledgers(user: Any, *names: str) -> dict[str, Any]:
+def _ledgers(user: User, *names: str) -> dict[str, Any]:
     """The Excel ledgers a page links to (template, export, and import for those who may import each one: writers,
     and a unit's user for the ledgers of its own rows)."""
     imports = [name for name in names if name in LEDGERS and ledger_may_import(user, LEDGERS[name])]
@@ -113,18 +118,18 @@ def _try(form: forms.Form, action: Any) -> bool:
 
 @require(Capability.READ)
 def pairings(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     filters = PairingFilter(request.GET or None)
     chosen: dict[str, Any] = (
         filters.cleaned_data if filters.is_valid() else {"kind": "", "area": "", "ended": False}
     )
     today = timezone.localdate()
-    rows = selectors.pairings_for(
+    rows = selectors.pairings_listed(
         user, kind=chosen["kind"], within=chosen["area"], on=None if chosen["ended"] else today
     )
-    page = Paginator(rows.order_by("area_id", "kind", "id"), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
     labels = dict(PairingKind.choices)
-    counts = selectors.pairings_for(user, on=today).order_by().values("kind").annotate(n=Count("id"))
+    counts = selectors.pairing_counts_by_kind(user, on=today)
     by_kind = [{"label": str(labels.get(c["kind"], c["kind"])), "households": c["n"]} for c in counts]
     context = {
         "filters": filters,
@@ -141,7 +146,7 @@ def pairings(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def pairing_new(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     form = PairingForm(request.POST or None)
     form.fields["unit"].choices = _unit_choices(user)  # type: ignore[attr-defined]
     if request.method == "POST" and _writes(user) and form.is_valid():
@@ -183,7 +188,7 @@ def pairing_new(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def pairing_detail(request: HttpRequest, pairing_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     pairing = get_in_scope_or_404(
         request, lambda: selectors.pairing_for(user, pairing_id), what="pairing", key=str(pairing_id)
     )
@@ -246,7 +251,7 @@ def pairing_detail(request: HttpRequest, pairing_id: int) -> HttpResponse:
 
 @require(Capability.READ)
 def coverage(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     area = request.GET.get("area", "")[:12]
     result = selectors.coverage_for(user, within=area if area.isdigit() else "")
     return render(request, "assistance/coverage.html", {"coverage": result, "area": area})
@@ -257,7 +262,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def household(request: HttpRequest, number: str) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     found = get_in_scope_or_404(
         request, lambda: selectors.household_for(user, number), what="household", key=number
     )
@@ -312,7 +317,7 @@ def household(request: HttpRequest, number: str) -> HttpResponse:
         )
     if done:
         return _saved(request, "assistance:household", number=found.number)
-    current = selectors.plans_for(user).filter(household=found).first()
+    current = selectors.plan_of(user, found)
     today = timezone.localdate()
     context = {
         "household": found,
@@ -322,9 +327,9 @@ def household(request: HttpRequest, number: str) -> HttpResponse:
         "loan_form": loan,
         "plan_measures": [measure_label(code) for code in current.measures] if current else [],
         "labour_label": LABOUR_GROUPS[current.labour_group][0] if current else "",
-        "measures": selectors.measures_for(user, household=found).order_by("-on", "-id"),
-        "loans": selectors.loan_rows(list(selectors.loans_for(user).filter(household=found)), as_of=today),
-        "pairings": selectors.pairings_for(user).filter(household=found).order_by("valid_from", "id"),
+        "measures": selectors.household_measures_for(user, found),
+        "loans": selectors.loan_rows(selectors.household_loans_for(user, found), as_of=today),
+        "pairings": selectors.household_pairings_for(user, found),
         "writes": _writes(user),
     }
     failed = plan.errors or measure.errors or loan.errors
@@ -334,11 +339,10 @@ def household(request: HttpRequest, number: str) -> HttpResponse:
 @require(Capability.READ)
 def plans(request: HttpRequest) -> HttpResponse:
     """The current plans of the scope grouped by labour capacity (seed 004), each group with its measures."""
-    user: Any = request.user
+    user = _user(request)
     group = request.GET.get("group", "")
     group = group if group in LABOUR_GROUPS else ""
-    rows = selectors.plans_for(user)
-    counts = dict(rows.order_by().values_list("labour_group").annotate(n=Count("id")))
+    counts = selectors.plan_counts_by_group(user)
     groups = [
         {
             "code": code,
@@ -348,8 +352,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         }
         for code, (label, codes) in LABOUR_GROUPS.items()
     ]
-    listed = rows.filter(labour_group=group) if group else rows
-    page = Paginator(listed.order_by("area_id", "household_id", "id"), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.plans_listed(user, group=group), PAGE).get_page(request.GET.get("page"))
     entries = [{"plan": plan, "measures": [measure_label(m) for m in plan.measures]} for plan in page]
     chart = [{"label": str(g["label"]).split("：")[0], "households": g["n"]} for g in groups]
     context = {
@@ -365,11 +368,9 @@ def plans(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def loans(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     today = timezone.localdate()
-    page = Paginator(selectors.loans_for(user).order_by("area_id", "issued_on", "id"), PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.loans_listed(user), PAGE).get_page(request.GET.get("page"))
     rows = selectors.loan_rows(list(page), as_of=today)
     return render(
         request,
@@ -380,7 +381,7 @@ def loans(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     loan = get_in_scope_or_404(
         request, lambda: selectors.loan_for(user, loan_id), what="loan", key=str(loan_id)
     )
@@ -415,7 +416,7 @@ def _year(request: HttpRequest) -> int | None:
 
 @require(Capability.READ)
 def projects(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     year = _year(request)
     form = ProjectForm(request.POST or None, initial={"year": timezone.localdate().year})
     form.fields["unit"].choices = _unit_choices(user)  # type: ignore[attr-defined]
@@ -441,9 +442,7 @@ def projects(request: HttpRequest) -> HttpResponse:
         ):
             return _saved(request, "assistance:project", project_id=made[0].pk)
     today = timezone.localdate()
-    page = Paginator(
-        selectors.projects_for(user, year=year).order_by("-year", "area_id", "id"), PAGE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(selectors.projects_listed(user, year=year), PAGE).get_page(request.GET.get("page"))
     listed = list(page)
     positions = selectors.positions_for(listed, as_of=today)
     rows: list[dict[str, Any]] = [{"project": p, "position": positions[p.pk]} for p in listed]
@@ -470,7 +469,7 @@ def projects(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     project = get_in_scope_or_404(
         request, lambda: selectors.project_for(user, project_id), what="project", key=str(project_id)
     )
@@ -518,7 +517,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "entries": entries,
         "position": position,
         "writes": _writes(user),
-        "acceptances": project.acceptances.order_by("-year", "-id"),
+        "acceptances": selectors.acceptances_of(project),
         "acceptance": acceptance,
         "fund": fund,
         "reverse": reverse,
@@ -530,7 +529,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 @require(Capability.READ)
 def agreement_add(request: HttpRequest, pairing_id: int) -> HttpResponse:
     """Record an agreement of a county pairing (the form sits on the pairing's page)."""
-    user: Any = request.user
+    user = _user(request)
     pairing = get_in_scope_or_404(
         request, lambda: selectors.pairing_for(user, pairing_id), what="pairing", key=str(pairing_id)
     )
@@ -575,7 +574,7 @@ def _decimal(value: str | None) -> Any:
 
 @require(Capability.READ)
 def visits(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     form = VisitForm(request.POST or None, request.FILES or None)
     form.fields["unit_name"].choices = _unit_choices(user, by="name")  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
@@ -597,9 +596,7 @@ def visits(request: HttpRequest) -> HttpResponse:
             ),
         ):
             return _saved(request, "assistance:visits")
-    page = Paginator(selectors.visits_for(user).order_by("-on", "-id"), PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.visits_listed(user), PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "form": form,
@@ -612,10 +609,10 @@ def visits(request: HttpRequest) -> HttpResponse:
 @require(Capability.READ)
 def visit_photo(request: HttpRequest, visit_id: int) -> HttpResponse:
     """A visit's photo, to those who see the visit; never cached."""
-    user: Any = request.user
+    user = _user(request)
     visit = get_in_scope_or_404(
         request,
-        lambda: selectors.visits_for(user).filter(pk=visit_id, photo__gt="").first(),
+        lambda: selectors.visit_photo_for(user, visit_id),
         what="visit",
         key=str(visit_id),
     )
@@ -630,7 +627,7 @@ def visit_photo(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @require(Capability.READ)
 def duties(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     form = DutyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -650,9 +647,7 @@ def duties(request: HttpRequest) -> HttpResponse:
             ),
         ):
             return _saved(request, "assistance:duties")
-    page = Paginator(selectors.duties_for(user).order_by("who", "target_code", "id"), PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.duties_listed(user), PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "assistance/duties.html",
@@ -668,7 +663,7 @@ def _default_period(today: date) -> str:
 
 @require(Capability.READ)
 def compliance(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     label = request.GET.get("period", "") or _default_period(timezone.localdate())
     try:
         period = periods.parse(label)
@@ -697,7 +692,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 @require(Capability.READ)
 def units(request: HttpRequest) -> HttpResponse:
     """The helping units (master data: all of them for offices, its own for a unit's user)."""
-    page = Paginator(selectors.units_listed(request.user), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.units_listed(_user(request)), PAGE).get_page(request.GET.get("page"))
     return render(request, "assistance/units.html", {"page": page, "query": request.GET.copy()})
 
 
@@ -705,7 +700,7 @@ def units(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     """A helping unit and the users linked to it; a user manager links a `unit` user of its scope to it (the link
     is what that user then sees). Links have no dates and are not ended here."""
-    user: Any = request.user
+    user = _user(request)
     unit = get_in_scope_or_404(
         request, lambda: selectors.unit_for(user, unit_id), what="unit", key=str(unit_id)
     )
@@ -714,10 +709,10 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise PermissionDenied(f"needs {Capability.MANAGE_USERS}")
     form = UnitLinkForm(request.POST or None)
     if manages:
-        linkable = selectors.linkable_users_for(user, unit)
-        form.fields["user"].choices = [(u.pk, f"{u.display_name}（{u.username}）") for u in linkable[:500]]  # type: ignore[attr-defined]
+        linkable = selectors.linkable_choices_for(user, unit, limit=500)
+        form.fields["user"].choices = [(u.pk, f"{u.display_name}（{u.username}）") for u in linkable]  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
-            chosen = linkable.filter(pk=form.cleaned_data["user"]).first()
+            chosen = selectors.linkable_user_for(user, unit, form.cleaned_data["user"])
             if chosen is not None and _try(
                 form, lambda: unit_member_link(actor=user, user=chosen, unit=unit)
             ):
@@ -727,6 +722,6 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "members": selectors.unit_members_for(user, unit),
         "form": form,
         "manages": manages,
-        "children": selectors.units_listed(user).filter(parent=unit),
+        "children": selectors.unit_children_for(user, unit),
     }
     return render(request, "assistance/unit.html", context, status=400 if form.errors else 200)

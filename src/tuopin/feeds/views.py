@@ -29,7 +29,7 @@ SUFFIXES = {".csv", ".xlsx"}
 
 def _page(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
     source = request.GET.get("source", "")
-    batches = batches_for(request.user, source=source if source in SOURCES else "")[:SHOWN]
+    batches = batches_for(request.user, source=source if source in SOURCES else "", limit=SHOWN)
     context = {
         "batches": batches,
         "form": form,

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.permissions import public
-from tuopin.areas.models import Area
 from tuopin.core.forms import TextCheckedForm, add_service_errors
+from tuopin.monitoring.selectors import report_areas_under, report_counties
 from tuopin.monitoring.services import self_report
 
 NUMERALS = "零一二三四五六七八九"
@@ -43,10 +43,7 @@ def _challenge(request: HttpRequest) -> str:
 @public
 def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST or None)
-    form.fields["county"].choices = [  # type: ignore[attr-defined]
-        ("", "—"),
-        *Area.objects.filter(level="county").order_by("code").values_list("code", "name"),
-    ]
+    form.fields["county"].choices = [("", "—"), *report_counties()]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         expected = request.session.pop(CHALLENGE, None)
         data = form.cleaned_data
@@ -75,7 +72,4 @@ def report(request: HttpRequest) -> HttpResponse:
 def report_areas(request: HttpRequest) -> HttpResponse:
     """The townships of a county or the villages of a township, as <option>s (names of divisions only)."""
     parent = request.GET.get("county") or request.GET.get("township") or ""
-    areas = Area.objects.filter(parent_id=parent, level__in=["township", "village"]).order_by("code")[:1000]
-    if len(parent) not in (6, 9) or not parent.isdigit():
-        areas = Area.objects.none()
-    return render(request, "monitoring/_area_options.html", {"areas": areas})
+    return render(request, "monitoring/_area_options.html", {"areas": report_areas_under(parent)})

@@ -3,20 +3,31 @@ scope holds its area (the household's village, or the county of a person outside
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tuopin.accounts.models import User
 from tuopin.accounts.scope import scope_q
 from tuopin.areas.codes import area_q
+from tuopin.areas.models import Area
 from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.calendar import window_start
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening, SelfReport
-from tuopin.monitoring.services import overdue_q
+from tuopin.monitoring.services import MONITORING_OFFICES, overdue_q
+from tuopin.procedures.flows import Kind
+from tuopin.procedures.models import Procedure
+from tuopin.procedures.selectors import household_procedures_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    AnyUser = User | AnonymousUser
 
 
 @dataclass
@@ -28,7 +39,7 @@ class AlertFilter:
 
 
 def alerts_for(
-    user: Any, filters: AlertFilter | None = None, *, today: date | None = None
+    user: AnyUser | None, filters: AlertFilter | None = None, *, today: date | None = None
 ) -> QuerySet[Alert]:
     """Alerts in the user's scope; `user` None is the command line run by the server's operator (no scope, as the
     services' actor None)."""
@@ -50,16 +61,44 @@ def alerts_for(
     return alerts.select_related("household", "household__head", "area", "assigned_to")
 
 
-def alert_for(user: Any, alert_id: int) -> Alert | None:
+def alert_for(user: AnyUser, alert_id: int) -> Alert | None:
     return alerts_for(user).filter(pk=alert_id).first()
 
 
-def reports_for(user: Any, alert: Alert) -> QuerySet[SelfReport]:
+def alerts_listed(
+    user: AnyUser,
+    filters: AlertFilter | None = None,
+    *,
+    today: date | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> QuerySet[Alert]:
+    """Alerts in scope in the order of the inbox and the API (the earliest first check due first); `limit` of them
+    from `offset` when a limit is given."""
+    alerts = alerts_for(user, filters, today=today).order_by("first_check_due", "id")
+    return alerts[offset : offset + limit] if limit is not None else alerts
+
+
+def alerts_chosen(user: AnyUser, ids: Iterable[int]) -> list[Alert]:
+    """The alerts of these ids that lie in the user's scope (a bulk action's selection)."""
+    return list(alerts_for(user).filter(pk__in=list(ids)))
+
+
+def checkers_for(user: AnyUser, *, limit: int = 200) -> list[User]:
+    """Office users in the viewer's scope who may check alerts (the choices of a bulk assignment)."""
+    return list(
+        User.objects.filter(scope_q(user, "area_links__area_id"), role__in=MONITORING_OFFICES, is_active=True)
+        .distinct()
+        .order_by("role", "username")[:limit]
+    )
+
+
+def reports_for(user: AnyUser, alert: Alert) -> QuerySet[SelfReport]:
     """The public-form reports behind a self-report alert, in the user's scope (the reporter's village)."""
     return SelfReport.objects.filter(scope_q(user, "village_id"), alert=alert).order_by("id")
 
 
-def report_for(user: Any, report_id: int) -> SelfReport | None:
+def report_for(user: AnyUser, report_id: int) -> SelfReport | None:
     return SelfReport.objects.filter(scope_q(user, "village_id"), pk=report_id).first()
 
 
@@ -89,13 +128,12 @@ class AlertBoard:
     by_child: list[dict[str, Any]]  # open and overdue alerts per area one level below the board's area
 
 
-def board_for(user: Any, area: str = "", today: date | None = None) -> AlertBoard:
+def board_for(user: AnyUser, area: str = "", today: date | None = None) -> AlertBoard:
     from django.db.models import Q
     from django.db.models.functions import Substr
 
     from tuopin.accounts.scope import area_codes
     from tuopin.areas.codes import child_length
-    from tuopin.areas.models import Area
 
     today = today or timezone.localdate()
     alerts = Alert.objects.filter(scope_q(user, "area_id", within=area))
@@ -133,9 +171,13 @@ def board_for(user: Any, area: str = "", today: date | None = None) -> AlertBoar
     )
 
 
-def screenings_for(user: Any) -> QuerySet[Screening]:
+def screenings_for(user: AnyUser) -> QuerySet[Screening]:
     """Screenings cover the whole registry and hold only counts: every signed-in office sees them."""
     return Screening.objects.all()
+
+
+def latest_screenings_for(user: AnyUser, limit: int = 5) -> list[Screening]:
+    return list(screenings_for(user)[:limit])
 
 
 FEED_OF_RULE = {
@@ -202,7 +244,7 @@ def alert_feed_rows(alert: Alert, limit: int = 50) -> list[dict[str, Any]]:
     ]
 
 
-def cases_for(user: Any, *, state: str = "", type: str = "", area: str = "") -> QuerySet[Case]:
+def cases_for(user: AnyUser, *, state: str = "", type: str = "", area: str = "") -> QuerySet[Case]:
     cases = Case.objects.filter(scope_q(user, "area_id", within=area))
     if state:
         cases = cases.filter(state=state)
@@ -211,11 +253,16 @@ def cases_for(user: Any, *, state: str = "", type: str = "", area: str = "") -> 
     return cases.select_related("household", "household__head", "area")
 
 
-def case_for(user: Any, case_id: int) -> Case | None:
+def case_for(user: AnyUser, case_id: int) -> Case | None:
     return cases_for(user).filter(pk=case_id).first()
 
 
-def case_board_for(user: Any, area: str = "") -> dict[str, Any]:
+def elimination_procedures_for(user: AnyUser, case: Case) -> QuerySet[Procedure]:
+    """The risk-elimination procedures of the case's household in the user's scope, newest first."""
+    return household_procedures_for(user, case.household).filter(kind=Kind.RISK_ELIMINATION).order_by("-id")
+
+
+def case_board_for(user: AnyUser, area: str = "") -> dict[str, Any]:
     """Counts for the board: by state, by type and by risk type of the cases under monitoring, eliminated this
     year."""
     cases = Case.objects.filter(scope_q(user, "area_id", within=area))
@@ -230,3 +277,18 @@ def case_board_for(user: Any, area: str = "") -> dict[str, Any]:
         "by_risk": risks,
         "eliminated_this_year": cases.filter(eliminated_on__year=timezone.localdate().year).count(),
     }
+
+
+# --- the public self-report form: names of divisions only ------------------------------------------------------------
+
+
+def report_counties() -> list[tuple[str, str]]:
+    """Every county (code, name), the first choice of the public form."""
+    return list(Area.objects.filter(level="county").order_by("code").values_list("code", "name"))
+
+
+def report_areas_under(parent: str, *, limit: int = 1000) -> QuerySet[Area]:
+    """The townships of a county or the villages of a township (nothing for anything else)."""
+    if len(parent) not in (6, 9) or not parent.isdigit():
+        return Area.objects.none()
+    return Area.objects.filter(parent_id=parent, level__in=["township", "village"]).order_by("code")[:limit]

@@ -3,8 +3,6 @@ an alert with its evidence, the department rows behind it and the forms to recor
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +17,6 @@ from django.views.decorators.http import require_POST
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
-from tuopin.accounts.scope import scope_q
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
 from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
 from tuopin.audit.services import audit_record
@@ -32,22 +29,24 @@ from tuopin.monitoring.selectors import (
     AlertFilter,
     alert_feed_rows,
     alert_for,
-    alerts_for,
+    alerts_chosen,
+    alerts_listed,
     board_for,
     case_board_for,
     case_for,
     cases_for,
+    checkers_for,
     due,
+    elimination_procedures_for,
     escalated_to,
+    latest_screenings_for,
     report_for,
     reports_for,
-    screenings_for,
 )
 from tuopin.monitoring.services import MONITORING_OFFICES as OFFICES
 from tuopin.monitoring.services import alert_check, alert_dismiss, alerts_assign
 from tuopin.monitoring.tasks import screening_job
 from tuopin.procedures.flows import Kind
-from tuopin.procedures.models import Procedure
 from tuopin.procedures.services import Proposal, procedure_propose
 
 SCREENERS = ("county", "city", "province", "admin")
@@ -64,18 +63,14 @@ class AlertFilterForm(TextCheckedForm):
     overdue = forms.BooleanField(label=gettext_lazy("只看超期"), required=False)
 
 
-def _checkers(user: Any) -> list[User]:
-    """Office users in the viewer's scope who may check alerts (the choices of a bulk assignment)."""
-    return list(
-        User.objects.filter(scope_q(user, "area_links__area_id"), role__in=OFFICES, is_active=True)
-        .distinct()
-        .order_by("role", "username")[:200]
-    )
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
+    return user
 
 
 @require(Capability.READ)
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     today = timezone.localdate()
     data = request.GET.copy()
     data.setdefault("status", "open")
@@ -85,9 +80,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         done = _inbox_post(request, chosen)
         if done is not None:
             return done
-    page = Paginator(alerts_for(user, chosen, today=today).order_by("first_check_due", "id"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(alerts_listed(user, chosen, today=today), 50).get_page(request.GET.get("page"))
     rows = [
         {
             "alert": a,
@@ -108,16 +101,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "board": board,
         "charts": charts,
-        "checkers": _checkers(user) if user.can(Capability.WRITE) else [],  # type: ignore[union-attr]
-        "can_screen": user.role in SCREENERS and user.can(Capability.WRITE),  # type: ignore[union-attr]
-        "screenings": screenings_for(user)[:5],
+        "checkers": checkers_for(user) if user.can(Capability.WRITE) else [],
+        "can_screen": user.role in SCREENERS and user.can(Capability.WRITE),
+        "screenings": latest_screenings_for(user, limit=5),
         "query": request.GET.copy(),
     }
     return render(request, "monitoring/inbox.html", context)
 
 
 def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | None:
-    user: Any = request.user
+    user = _user(request)
     if request.POST.get("action") == "screen":
         if user.role not in SCREENERS or not user.can(Capability.WRITE):
             raise PermissionDenied
@@ -129,8 +122,8 @@ def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | Non
         )
         return redirect("site:job", job_id=job.pk)
     ids = [int(pk) for pk in request.POST.getlist("chosen") if pk.isdigit()]
-    alerts = list(alerts_for(user).filter(pk__in=ids))
-    assignee = next((u for u in _checkers(user) if str(u.pk) == request.POST.get("assignee")), None)
+    alerts = alerts_chosen(user, ids)
+    assignee = next((u for u in checkers_for(user) if str(u.pk) == request.POST.get("assignee")), None)
     if not alerts or assignee is None:
         messages.error(request, _("请选择预警和核查人。"))
         return None
@@ -160,7 +153,7 @@ class CheckForm(TextCheckedForm):
 
 @require(Capability.READ)
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     alert = get_in_scope_or_404(request, lambda: alert_for(user, alert_id), what="alert", key=str(alert_id))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     form = CheckForm(request.POST if action else None)
@@ -256,7 +249,7 @@ class CaseForm(TextCheckedForm):
 @require(Capability.READ)
 def alert_open_case(request: HttpRequest, alert_id: int) -> HttpResponse:
     """From a verified alert to a monitoring case (or back under monitoring, for an eliminated one)."""
-    user: Any = request.user
+    user = _user(request)
     alert = get_in_scope_or_404(request, lambda: alert_for(user, alert_id), what="alert", key=str(alert_id))
     if alert.household is None:
         messages.error(request, _("该人员尚未建档：请先作为一般农户登记，再纳入监测。"))
@@ -302,7 +295,7 @@ RULE_RISKS = {
 
 @require(Capability.READ)
 def case_board(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     state = request.GET.get("state", CaseState.MONITORING)
     state = state if state in CaseState.values or state == "" else CaseState.MONITORING
     kind = request.GET.get("type", "")
@@ -349,7 +342,7 @@ class MeasureForm(TextCheckedForm):
 
 @require(Capability.READ)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     case = get_in_scope_or_404(request, lambda: case_for(user, case_id), what="case", key=str(case_id))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     measure = MeasureForm(request.POST if action == "measure" else None)
@@ -381,9 +374,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             return redirect("procedures:detail", procedure_id=procedure.pk)
     check = elimination_check(case) if case.state == CaseState.MONITORING else None
-    procedures = Procedure.objects.filter(household=case.household, kind=Kind.RISK_ELIMINATION).order_by(
-        "-id"
-    )
+    procedures = elimination_procedures_for(user, case)
     context = {
         "case": case,
         "events": case.events.all(),

@@ -87,7 +87,9 @@ def values_of(key: str, province: str = "") -> QuerySet[PolicyValue]:
     return PolicyValue.objects.filter(key=key, province__in={"", province}).order_by("year", "province")
 
 
-def changes_of(key: str, province: str = "") -> QuerySet[PolicyChange]:
-    return PolicyChange.objects.filter(
+def changes_of(key: str, province: str = "", *, limit: int | None = None) -> QuerySet[PolicyChange]:
+    """The changes of `key` in the national profile and the province's, newest first (the last `limit`)."""
+    changes = PolicyChange.objects.filter(
         policy_value__key=key, policy_value__province__in={"", province}
     ).select_related("policy_value")
+    return changes[:limit] if limit is not None else changes

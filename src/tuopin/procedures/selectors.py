@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from tuopin.accounts.areas import areas_for
 from tuopin.accounts.scope import in_scope, scope_q
+from tuopin.areas.models import Area
 from tuopin.procedures.flows import Kind, State
-from tuopin.procedures.models import Procedure
+from tuopin.procedures.models import Objection, Procedure
 from tuopin.registry.models import Household
 from tuopin.registry.vocab import PopulationType, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from tuopin.accounts.models import User
+
+    AnyUser = User | AnonymousUser
 
 
 @dataclass
@@ -22,7 +31,7 @@ class ProcedureFilter:
     area: str = ""
 
 
-def procedures_for(user: Any, filters: ProcedureFilter | None = None) -> QuerySet[Procedure]:
+def procedures_for(user: AnyUser, filters: ProcedureFilter | None = None) -> QuerySet[Procedure]:
     filters = filters or ProcedureFilter()
     procedures = Procedure.objects.filter(scope_q(user, "area_id", within=filters.area))
     if filters.kind:
@@ -34,11 +43,28 @@ def procedures_for(user: Any, filters: ProcedureFilter | None = None) -> QuerySe
     return procedures.select_related("area", "household", "household__head")
 
 
-def procedure_for(user: Any, procedure_id: int) -> Procedure | None:
-    return procedures_for(user).filter(pk=procedure_id).first()
+def procedure_for(user: AnyUser, procedure_id: int) -> Procedure | None:
+    """One procedure in scope, with its steps and objections (its page shows both)."""
+    return procedures_for(user).prefetch_related("steps", "objections").filter(pk=procedure_id).first()
 
 
-def household_procedures_for(user: Any, household: Household) -> QuerySet[Procedure]:
+def objection_for(procedure: Procedure, objection_id: int) -> Objection | None:
+    """One of the objections of a procedure read through procedure_for."""
+    return Objection.objects.filter(procedure=procedure, pk=objection_id).first()
+
+
+def area_choices_for(user: AnyUser, level: str, *, limit: int = 500) -> list[tuple[str, str]]:
+    """The areas of one level in the user's scope, for a select (at most `limit`)."""
+    areas = areas_for(user).filter(level=level).order_by("code")[:limit]
+    return [(a.code, f"{a.name}（{a.code}）") for a in areas]
+
+
+def village_for(user: AnyUser, code: str) -> Area | None:
+    """A village in the user's scope."""
+    return areas_for(user).filter(code=code, level="village").first()
+
+
+def household_procedures_for(user: AnyUser, household: Household) -> QuerySet[Procedure]:
     return procedures_for(user).filter(household=household)
 
 
@@ -60,7 +86,7 @@ class VillageList:
     open_procedures: list[Procedure] = field(default_factory=list)
 
 
-def village_list_for(user: Any, village: str, kind: str, year: int) -> VillageList:
+def village_list_for(user: AnyUser, village: str, kind: str, year: int) -> VillageList:
     """A village's candidates for a household procedure with their live decision of `year` (one run of the rules
     for the whole list) and their open procedure of any kind; empty outside the scope."""
     from tuopin.assessment.engine import run_db

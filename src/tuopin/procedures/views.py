@@ -16,10 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
-from tuopin.accounts.scope import scope_q
-from tuopin.areas.models import Area
 from tuopin.core.forms import add_service_errors
 from tuopin.procedures.flows import FLOWS, PROPOSER, Kind, StepType
 from tuopin.procedures.forms import (
@@ -33,7 +32,15 @@ from tuopin.procedures.forms import (
     step_form,
 )
 from tuopin.procedures.models import Procedure
-from tuopin.procedures.selectors import ProcedureFilter, procedure_for, procedures_for, village_list_for
+from tuopin.procedures.selectors import (
+    ProcedureFilter,
+    area_choices_for,
+    objection_for,
+    procedure_for,
+    procedures_for,
+    village_for,
+    village_list_for,
+)
 from tuopin.procedures.services import (
     Proposal,
     may_act,
@@ -47,17 +54,12 @@ from tuopin.procedures.services import (
     procedures_act,
     procedures_propose,
 )
-from tuopin.registry.selectors import household_for
+from tuopin.registry.selectors import household_for, latest_income_year
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.user
-
-
-def _areas_of_level(user: Any, level: str) -> list[tuple[str, str]]:
-    """The areas of one level in the user's scope, for a select (at most 500)."""
-    areas = Area.objects.filter(scope_q(user, "code"), level=level).order_by("code")[:500]
-    return [(a.code, f"{a.name}（{a.code}）") for a in areas]
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
+    return user
 
 
 @require(Capability.READ)
@@ -78,7 +80,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         )
         propose.fields["kind"].choices = [(kind, Kind(kind).label)]  # type: ignore[attr-defined]
         level = "village" if kind == Kind.VILLAGE_EXIT else "county"
-        propose.fields["area"].choices = _areas_of_level(user, level)  # type: ignore[attr-defined]
+        propose.fields["area"].choices = area_choices_for(user, level)  # type: ignore[attr-defined]
         if request.method == "POST" and propose.is_valid():
             data = propose.cleaned_data
             try:
@@ -92,7 +94,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已提出。"))
                 return redirect("procedures:detail", procedure_id=procedure.pk)
-    villages = _areas_of_level(user, "village")
+    villages = area_choices_for(user, "village")
     village_form = VillageForm(initial={"year": timezone.localdate().year - 1})
     village_form.fields["village"].choices = villages  # type: ignore[attr-defined]
     context = {
@@ -196,7 +198,7 @@ def _detail_post(
                 raised_by=data["raised_by"],
             )
         elif action == "resolve":
-            target = procedure.objections.filter(pk=data["objection"]).first()
+            target = objection_for(procedure, data["objection"])
             if target is None:
                 raise ValidationError(_("异议不存在。"))
             objection_resolve(
@@ -226,7 +228,7 @@ def household_propose(request: HttpRequest, number: str) -> HttpResponse:
     kind = request.GET.get("kind") or request.POST.get("kind") or Kind.HOUSEHOLD_EXIT
     if kind not in (Kind.HOUSEHOLD_EXIT, Kind.HOUSEHOLD_IDENTIFICATION):
         kind = Kind.HOUSEHOLD_EXIT
-    latest = household.incomes.order_by("-year").values_list("year", flat=True).first()
+    latest = latest_income_year(household)
     form = ProposeForm(request.POST or None, initial={"year": latest or timezone.localdate().year - 1})
     if request.method == "POST" and form.is_valid():
         try:
@@ -267,7 +269,7 @@ def village(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     area = get_in_scope_or_404(
         request,
-        lambda: Area.objects.filter(scope_q(user, "code"), code=code, level="village").first(),
+        lambda: village_for(user, code),
         what="area",
         key=code,
     )

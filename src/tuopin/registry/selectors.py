@@ -173,5 +173,17 @@ def member_for(user: User | AnonymousUser, member_id: int) -> Member | None:
     )
 
 
-def timeline_for(household: Household) -> QuerySet[Change]:
-    return Change.objects.filter(household=household).order_by("-at", "-id")
+def timeline_for(household: Household, *, limit: int | None = None) -> QuerySet[Change]:
+    """A household's changes, newest first (the last `limit` of them when given)."""
+    changes = Change.objects.filter(household=household).order_by("-at", "-id")
+    return changes[:limit] if limit is not None else changes
+
+
+def latest_income_year(household: Household) -> int | None:
+    """The latest year of the household's incomes, from those household_for prefetched."""
+    return max((income.year for income in household.incomes.all()), default=None)
+
+
+def current_members(household: Household) -> list[Member]:
+    """The household's members who have not left, from those household_for prefetched."""
+    return [member for member in household.members.all() if member.left_on is None]

@@ -176,7 +176,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
         "left": [m for m in members if m.left_on],
         "panels": panels,
         "incomes": incomes,
-        "timeline": describe(timeline_for(household)[:200]),
+        "timeline": describe(timeline_for(household, limit=200)),
         "can_write": user.can(Capability.WRITE),
         "can_reveal": user.can(Capability.REVEAL),
         "chart": [

@@ -80,6 +80,33 @@ def items_for(
     return items.select_related("area")
 
 
+def items_listed(
+    user: AnyUser,
+    *,
+    within: str = "",
+    status: str = "",
+    source: str = "",
+    category: str = "",
+    overdue_as_of: date | None = None,
+    query: str = "",
+) -> QuerySet[Item]:
+    """items_for in the order of the ledger page: the nearest deadline first."""
+    found = items_for(
+        user,
+        within=within,
+        status=status,
+        source=source,
+        category=category,
+        overdue_as_of=overdue_as_of,
+        query=query,
+    )
+    return found.order_by("deadline", "number")
+
+
+def overdue_count(user: AnyUser, *, within: str = "", as_of: date) -> int:
+    return items_for(user, within=within, overdue_as_of=as_of).count()
+
+
 def status_label(status: str) -> str:
     """A state's Chinese label, as the ledger sheet and the JSON contracts write it."""
     with translation.override("zh-hans"):
@@ -120,8 +147,9 @@ def evidence_for(user: AnyUser, evidence_id: int) -> Evidence | None:
     )
 
 
-def escalated_for(user: AnyUser, as_of: date) -> QuerySet[Item]:
-    """Overdue items that the user's office verifies: the level above sees what its level below let slip."""
+def escalated_for(user: AnyUser, as_of: date, *, limit: int | None = None) -> QuerySet[Item]:
+    """Overdue items that the user's office verifies: the level above sees what its level below let slip (the
+    first `limit` of them when given)."""
     lengths = [
         LENGTH_OF_LEVEL[level]
         for level, office in RESPONSIBLE.items()
@@ -129,13 +157,14 @@ def escalated_for(user: AnyUser, as_of: date) -> QuerySet[Item]:
     ]
     if not lengths:
         return Item.objects.none()
-    return (
+    items = (
         items_for(user, overdue_as_of=as_of)
         .annotate(code_length=Length("area_id"))
         .filter(code_length__in=lengths)
         .exclude(area_id__in=area_codes(user))
         .order_by("deadline", "number")
     )
+    return items[:limit] if limit is not None else items
 
 
 def status_counts(items: QuerySet[Item]) -> dict[str, int]:
@@ -222,6 +251,10 @@ def round_for(user: AnyUser, round_id: int) -> Round | None:
     return rounds_for(user).filter(pk=round_id).first()
 
 
+def latest_rounds_for(user: AnyUser, limit: int = 100) -> list[Round]:
+    return list(rounds_for(user)[:limit])
+
+
 def findings_for(user: AnyUser, inspection: Round | None = None) -> QuerySet[Finding]:
     """Findings in the user's scope, of one round or (None) of every round (its area contains the finding's, so
     the round is one the user sees)."""
@@ -242,6 +275,10 @@ def listings_for(user: AnyUser) -> QuerySet[ListedList]:
 
 def listing_for(user: AnyUser, listing_id: int) -> ListedList | None:
     return listings_for(user).filter(pk=listing_id).first()
+
+
+def latest_listings_for(user: AnyUser, limit: int = 100) -> list[ListedList]:
+    return list(listings_for(user)[:limit])
 
 
 @dataclass

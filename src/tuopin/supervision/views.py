@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tuopin.accounts.areas import area_for
+from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
@@ -77,11 +78,16 @@ def _refused(form: Any, error: ValidationError | PermissionDenied) -> None:
         form.add_error(None, str(error))
 
 
-def _writes(user: Any) -> bool:
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
+    return user
+
+
+def _writes(user: User) -> bool:
     return bool(user.can(Capability.WRITE))
 
 
-def _organises(user: Any) -> bool:
+def _organises(user: User) -> bool:
     return _writes(user) and user.role in (*OFFICES, "admin")
 
 
@@ -90,11 +96,11 @@ def _organises(user: Any) -> bool:
 
 @require(Capability.READ)
 def items(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     today = timezone.localdate()
     filters = ItemFilterForm(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    found = selectors.items_for(
+    found = selectors.items_listed(
         user,
         within=chosen.get("area", ""),
         status=chosen.get("status", ""),
@@ -103,12 +109,12 @@ def items(request: HttpRequest) -> HttpResponse:
         overdue_as_of=today if chosen.get("overdue") else None,
         query=chosen.get("q", ""),
     )
-    page = Paginator(found.order_by("deadline", "number"), 50).get_page(request.GET.get("page"))
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
     rows = [{"item": item, "days": days_overdue(item, today)} for item in page]
     counts = selectors.status_counts(selectors.items_for(user, within=chosen.get("area", "")))
-    overdue = selectors.items_for(user, within=chosen.get("area", ""), overdue_as_of=today).count()
+    overdue = selectors.overdue_count(user, within=chosen.get("area", ""), as_of=today)
     escalated = [
-        {"item": i, "days": days_overdue(i, today)} for i in selectors.escalated_for(user, today)[:50]
+        {"item": i, "days": days_overdue(i, today)} for i in selectors.escalated_for(user, today, limit=50)
     ]
     context = {
         "filters": filters,
@@ -125,7 +131,7 @@ def items(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.WRITE)
 def item_new(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     codes = area_codes(user)
     form = ItemForm(
         request.POST or None,
@@ -159,7 +165,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     item = get_in_scope_or_404(
         request, lambda: selectors.item_for(user, item_id), what="item", key=str(item_id)
     )
@@ -196,7 +202,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 @require(Capability.WRITE)
 @require_POST
 def item_evidence(request: HttpRequest, item_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     item = get_in_scope_or_404(
         request, lambda: selectors.item_for(user, item_id), what="item", key=str(item_id)
     )
@@ -216,7 +222,7 @@ def item_evidence(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require(Capability.READ)
 def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     evidence = get_in_scope_or_404(
         request, lambda: selectors.evidence_for(user, evidence_id), what="evidence", key=str(evidence_id)
     )
@@ -239,7 +245,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
 
 @require(Capability.READ)
 def reconcile(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     form = ReconcileForm(request.GET)
     chosen = form.cleaned_data if form.is_valid() else {}
     codes = area_codes(user)
@@ -292,7 +298,7 @@ def _reconcile_workbook(result: selectors.Reconciliation) -> HttpResponse:
 
 @require(Capability.READ)
 def rounds(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     choices = [(c.pk, str(c.name)) for c in selectors.checklists()]
     form = RoundForm(
         request.POST or None, checklists=choices, initial={"area_code": (area_codes(user) or [""])[0]}
@@ -321,7 +327,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("supervision:round", round_id=found.pk)
     context = {
-        "rounds": selectors.rounds_for(user)[:100],
+        "rounds": selectors.latest_rounds_for(user, limit=100),
         "form": form,
         "may_organise": _organises(user),
         "may_write": _writes(user),
@@ -332,7 +338,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     found = get_in_scope_or_404(
         request, lambda: selectors.round_for(user, round_id), what="round", key=str(round_id)
     )
@@ -378,7 +384,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require(Capability.READ)
 def listings(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     form = ListingForm(
         request.POST or None,
         initial={"year": timezone.localdate().year, "area_code": (area_codes(user) or [""])[0]},
@@ -395,7 +401,7 @@ def listings(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("supervision:listing", listing_id=listing.pk)
     context = {
-        "listings": selectors.listings_for(user)[:100],
+        "listings": selectors.latest_listings_for(user, limit=100),
         "form": form,
         "may_organise": _organises(user),
         "may_write": _writes(user),
@@ -405,7 +411,7 @@ def listings(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     listing = get_in_scope_or_404(
         request, lambda: selectors.listing_for(user, listing_id), what="listing", key=str(listing_id)
     )
@@ -435,7 +441,7 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 @require(Capability.READ)
 def listed_area(request: HttpRequest, listed_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     listed = get_in_scope_or_404(
         request, lambda: selectors.listed_area_for(user, listed_id), what="listed_area", key=str(listed_id)
     )
@@ -472,7 +478,7 @@ def listed_area(request: HttpRequest, listed_id: int) -> HttpResponse:
 
 @require(Capability.READ)
 def questions(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     query = request.GET.get("q", "").strip()[:50]
     form = QuestionForm(request.POST or None, initial={"area_code": (area_codes(user) or [""])[0]})
     if request.method == "POST" and form.is_valid():
@@ -492,7 +498,7 @@ def questions(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     question = get_in_scope_or_404(
         request, lambda: selectors.question_for(user, question_id), what="question", key=str(question_id)
     )
