@@ -13,6 +13,7 @@ urlpatterns = [
     path("feeds/", include("tuopin.feeds.urls")),
     path("assistance/", include("tuopin.assistance.urls")),
     path("supervision/", include("tuopin.supervision.urls")),
+    path("contest/", include("tuopin.contest.urls")),
     path("report/", public.report, name="report"),
     path("report/areas/", public.report_areas, name="report_areas"),
     path("audit/", include("tuopin.administration.audit_urls")),
