@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from tuopin.accounts.permissions import WriteRefused
 from tuopin.accounts.scope import ACTIVE_SCOPE_SESSION_KEY
 from tuopin.audit.services import audit_record
 
@@ -40,9 +41,12 @@ class AccountMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
-        """Every refusal is audited here, after the refused operation's transaction has rolled back, so the row
-        survives; the views and services only raise PermissionDenied."""
-        if isinstance(exception, PermissionDenied):
+        """Every refusal leaves one audit row. A refused write (WriteRefused) wrote its own where it was refused:
+        it is written here again only if a transaction around the write rolled it back. Any other refusal (a view's
+        gate) is audited here, after the refused operation's transaction has rolled back, so the row survives."""
+        if isinstance(exception, WriteRefused):
+            exception.record(request)
+        elif isinstance(exception, PermissionDenied):
             audit_record(
                 action="access.denied",
                 request=request,

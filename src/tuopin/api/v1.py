@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from tuopin.accounts.models import User
+from tuopin.accounts.permissions import WriteRefused
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.services import token_user
 from tuopin.accounts.throttle import Throttled, carries_id_number, compact, throttle_check
@@ -104,14 +105,17 @@ def _require(request: HttpRequest, capability: str) -> User:
 
 @api.exception_handler(PermissionDenied)
 def _denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
-    audit_record(
-        action="access.denied",
-        request=request,
-        object_type="api",
-        object_id=request.path[:64],
-        result="denied",
-        details={"reason": str(error)} if str(error) else {},
-    )
+    if isinstance(error, WriteRefused):
+        error.record(request)  # a refused write audited itself: again only if a rollback took its row
+    else:
+        audit_record(
+            action="access.denied",
+            request=request,
+            object_type="api",
+            object_id=request.path[:64],
+            result="denied",
+            details={"reason": str(error)} if str(error) else {},
+        )
     return api.create_response(request, {"detail": "forbidden"}, status=403)
 
 
