@@ -1,6 +1,6 @@
 """Writes on the registry. Each checks the actor's right (capability and area scope, source and target for a
-move), keeps the history row (who, when, old → new, why) and the audit row in the same transaction, and refuses a
-stale edit (optimistic locking on `version`)."""
+move) before its transaction opens (a refusal leaves one denial row), keeps the history row (who, when, old → new,
+why) and the audit row in the same transaction, and refuses a stale edit (optimistic locking on `version`)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import User
-from tuopin.accounts.roles import Capability
+from tuopin.accounts.permissions import write_required
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
@@ -126,11 +126,18 @@ GB2260_PROVINCES = frozenset(
 )
 
 
-def _check_write(actor: User | None, *codes: str) -> None:
-    if actor is None:  # the command line, run by whoever controls the server
-        return
-    if not actor.can(Capability.WRITE) or not all(in_scope(actor, code) for code in codes):
-        raise PermissionDenied(_("您无权修改该区划的数据。"))
+def _check_write(actor: User | None, number: str, *codes: str) -> None:
+    """The write capability and every code in scope (the command line, actor None, may). Call it before the write's
+    transaction opens, so the denial row survives."""
+    message = _("您无权修改该区划的数据。")
+    write_required(
+        actor,
+        area_codes=codes,
+        object_type="household",
+        object_id=number,
+        message=message,
+        details={"reason": message},
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -260,6 +267,8 @@ def household_register(
     phone: str = "",
 ) -> Household:
     """Register a household with its members; exactly one member is the head (户主)."""
+    reason = _require_reason(reason)
+    _check_write(actor, number.strip(), village_code)
     with _person_refusal_audited(actor, "register", number.strip()):
         return _household_register(
             actor=actor,
@@ -283,8 +292,6 @@ def _household_register(
     reason: str,
     phone: str,
 ) -> Household:
-    reason = _require_reason(reason)
-    _check_write(actor, village_code)
     village = Area.objects.filter(code=village_code, level="village").first()
     if village is None:
         raise ValidationError(_("村代码不存在：%(code)s") % {"code": village_code})
@@ -347,18 +354,18 @@ def _apply(
     return diff
 
 
-@transaction.atomic
 def household_update(
     *, actor: User | None, household: Household, version: int, values: dict[str, Any], reason: str
 ) -> Household:
     reason = _require_reason(reason)
-    _check_write(actor, household.village_id)
-    if set(values) & set(STATUS_FIELDS):
-        raise ValidationError(_("人口类型、识别年度、脱贫状态和脱贫年度只能通过识别和退出程序变更。"))
-    diff = _apply(household, version, _only(values, EDITABLE_FIELDS))
-    if diff:
-        _record(household, actor, "update", household, diff, reason)
-    return household
+    _check_write(actor, household.number, household.village_id)
+    with transaction.atomic():
+        if set(values) & set(STATUS_FIELDS):
+            raise ValidationError(_("人口类型、识别年度、脱贫状态和脱贫年度只能通过识别和退出程序变更。"))
+        diff = _apply(household, version, _only(values, EDITABLE_FIELDS))
+        if diff:
+            _record(household, actor, "update", household, diff, reason)
+        return household
 
 
 def household_status_record(
@@ -372,18 +379,18 @@ def household_status_record(
     return household
 
 
-@transaction.atomic
 def household_move(*, actor: User | None, household: Household, village_code: str, reason: str) -> Household:
     """Move a household to another village: the actor needs both villages in scope (SECURITY.md A3)."""
     reason = _require_reason(reason)
-    _check_write(actor, household.village_id, village_code)
-    if not Area.objects.filter(code=village_code, level="village").exists():
-        raise ValidationError(_("村代码不存在：%(code)s") % {"code": village_code})
-    old = household.village_id
-    Household.objects.filter(pk=household.pk).update(village_id=village_code, version=F("version") + 1)
-    household.refresh_from_db()
-    _record(household, actor, "move", household, {"village_id": (old, village_code)}, reason)
-    return household
+    _check_write(actor, household.number, household.village_id, village_code)
+    with transaction.atomic():
+        if not Area.objects.filter(code=village_code, level="village").exists():
+            raise ValidationError(_("村代码不存在：%(code)s") % {"code": village_code})
+        old = household.village_id
+        Household.objects.filter(pk=household.pk).update(village_id=village_code, version=F("version") + 1)
+        household.refresh_from_db()
+        _record(household, actor, "move", household, {"village_id": (old, village_code)}, reason)
+        return household
 
 
 def member_add(*, actor: User | None, household: Household, data: MemberData, reason: str) -> Member:
@@ -393,60 +400,61 @@ def member_add(*, actor: User | None, household: Household, data: MemberData, re
         return _member_add(actor=actor, household=household, data=data, reason=reason)
 
 
-@transaction.atomic
 def _member_add(*, actor: User | None, household: Household, data: MemberData, reason: str) -> Member:
     reason = _require_reason(reason)
-    _check_write(actor, household.village_id)
-    if data.relation == Relation.HEAD:
-        raise ValidationError(_("该户已有户主；请先变更户主。"))
-    member = Member.objects.create(household=household, **_person(data, actor))
-    _record(
-        household,
-        actor,
-        "member_add",
-        member,
-        {
-            "name": (None, member.name),
-            "id_masked": (None, member.id_masked),
-            "relation": (None, member.relation),
-        },
-        reason,
-    )
-    return member
+    _check_write(actor, household.number, household.village_id)
+    with transaction.atomic():
+        if data.relation == Relation.HEAD:
+            raise ValidationError(_("该户已有户主；请先变更户主。"))
+        member = Member.objects.create(household=household, **_person(data, actor))
+        _record(
+            household,
+            actor,
+            "member_add",
+            member,
+            {
+                "name": (None, member.name),
+                "id_masked": (None, member.id_masked),
+                "relation": (None, member.relation),
+            },
+            reason,
+        )
+        return member
 
 
-@transaction.atomic
 def member_update(
     *, actor: User | None, member: Member, version: int, values: dict[str, Any], reason: str
 ) -> Member:
     reason = _require_reason(reason)
     household = member.household
-    _check_write(actor, household.village_id)
-    if values.get("relation") == Relation.HEAD and member.relation != Relation.HEAD:
-        raise ValidationError(_("该户已有户主；请先变更户主。"))
-    diff = _apply(member, version, _only(values, MEMBER_FIELDS))
-    if diff:
-        _record(household, actor, "member_update", member, diff, reason)
-    return member
+    _check_write(actor, household.number, household.village_id)
+    with transaction.atomic():
+        if values.get("relation") == Relation.HEAD and member.relation != Relation.HEAD:
+            raise ValidationError(_("该户已有户主；请先变更户主。"))
+        diff = _apply(member, version, _only(values, MEMBER_FIELDS))
+        if diff:
+            _record(household, actor, "member_update", member, diff, reason)
+        return member
 
 
-@transaction.atomic
 def member_remove(*, actor: User | None, member: Member, left_on: date, reason: str) -> Member:
     """Take a member off the household (death, marriage, moving away); the record and its history stay."""
     reason = _require_reason(reason)
     household = member.household
-    _check_write(actor, household.village_id)
-    if member.relation == Relation.HEAD:
-        raise ValidationError(_("不能减去户主；请先变更户主。"))
-    if member.left_on is not None:
-        raise ValidationError(_("该成员已减员。"))
-    Member.objects.filter(pk=member.pk).update(left_on=left_on, left_reason=reason, version=F("version") + 1)
-    member.refresh_from_db()
-    _record(household, actor, "member_remove", member, {"left_on": (None, left_on)}, reason)
-    return member
+    _check_write(actor, household.number, household.village_id)
+    with transaction.atomic():
+        if member.relation == Relation.HEAD:
+            raise ValidationError(_("不能减去户主；请先变更户主。"))
+        if member.left_on is not None:
+            raise ValidationError(_("该成员已减员。"))
+        Member.objects.filter(pk=member.pk).update(
+            left_on=left_on, left_reason=reason, version=F("version") + 1
+        )
+        member.refresh_from_db()
+        _record(household, actor, "member_remove", member, {"left_on": (None, left_on)}, reason)
+        return member
 
 
-@transaction.atomic
 def income_set(
     *,
     actor: User | None,
@@ -458,19 +466,22 @@ def income_set(
 ) -> Income:
     """Record or correct a year's income; net and per-capita net income are derived from it, never typed."""
     reason = _require_reason(reason)
-    _check_write(actor, household.village_id)
-    _only(amounts, INCOME_FIELDS)
-    if any(value < 0 for value in amounts.values()):
-        raise ValidationError(_("收入和支出不能为负数。"))
-    income = Income.objects.filter(household=household, year=year).first()
-    if income is None:
-        income = Income.objects.create(household=household, year=year, **amounts)
-        _record(household, actor, "income_add", income, {k: (None, v) for k, v in amounts.items()}, reason)
+    _check_write(actor, household.number, household.village_id)
+    with transaction.atomic():
+        _only(amounts, INCOME_FIELDS)
+        if any(value < 0 for value in amounts.values()):
+            raise ValidationError(_("收入和支出不能为负数。"))
+        income = Income.objects.filter(household=household, year=year).first()
+        if income is None:
+            income = Income.objects.create(household=household, year=year, **amounts)
+            _record(
+                household, actor, "income_add", income, {k: (None, v) for k, v in amounts.items()}, reason
+            )
+            return income
+        diff = _apply(income, income.version if version is None else version, amounts)
+        if diff:
+            _record(household, actor, "income_update", income, diff, reason)
         return income
-    diff = _apply(income, income.version if version is None else version, amounts)
-    if diff:
-        _record(household, actor, "income_update", income, diff, reason)
-    return income
 
 
 # What a household split off another takes over from it; housing and the phone are the new household's own.
@@ -504,7 +515,6 @@ def _lock(household: Household, version: int) -> None:
     household.version = version + 1
 
 
-@transaction.atomic
 def household_split(
     *,
     actor: User | None,
@@ -519,54 +529,54 @@ def household_split(
 
     The original head stays; the people keep their records (and history), now in the new household."""
     reason = _require_reason(reason)
-    _check_write(actor, household.village_id)
-    _refuse_merged(household)
-    number = household_number_check(actor=actor, number=number, village_code=household.village_id)
-    if not number or Household.objects.filter(number=number).exists():
-        raise ValidationError(_("户编号已存在：%(number)s") % {"number": number})
-    current = {m.pk: m for m in Member.objects.filter(household=household, left_on__isnull=True)}
-    chosen = [current[pk] for pk in dict.fromkeys(member_ids) if pk in current]
-    if not chosen or len(chosen) != len(set(member_ids)):
-        raise ValidationError(_("请选择本户在册的成员。"))
-    if household.head_id in member_ids:
-        raise ValidationError(_("户主不能分出；请先变更户主。"))
-    if head_id not in member_ids:
-        raise ValidationError(_("新户户主须是分出的成员之一。"))
-    _lock(household, version)
-    new = Household(
-        number=number,
-        village_id=household.village_id,
-        **{name: getattr(household, name) for name in SPLIT_COPIED},
-    )
-    new.full_clean(exclude=["head", "merged_into"])
-    new.save()
-    Member.objects.filter(pk__in=list(current.keys() & set(member_ids))).update(
-        household=new, version=F("version") + 1
-    )
-    Member.objects.filter(pk=head_id).update(relation=Relation.HEAD)
-    new.head_id = head_id
-    new.save(update_fields=["head"])
-    people = [str(m) for m in chosen]
-    _record(
-        household,
-        actor,
-        "split",
-        household,
-        {"members": (people, None), "new_household": (None, number)},
-        reason,
-    )
-    _record(
-        new,
-        actor,
-        "split_from",
-        new,
-        {"from_household": (None, household.number), "members": (None, people)},
-        reason,
-    )
-    return new
+    _check_write(actor, household.number, household.village_id)
+    with transaction.atomic():
+        _refuse_merged(household)
+        number = household_number_check(actor=actor, number=number, village_code=household.village_id)
+        if not number or Household.objects.filter(number=number).exists():
+            raise ValidationError(_("户编号已存在：%(number)s") % {"number": number})
+        current = {m.pk: m for m in Member.objects.filter(household=household, left_on__isnull=True)}
+        chosen = [current[pk] for pk in dict.fromkeys(member_ids) if pk in current]
+        if not chosen or len(chosen) != len(set(member_ids)):
+            raise ValidationError(_("请选择本户在册的成员。"))
+        if household.head_id in member_ids:
+            raise ValidationError(_("户主不能分出；请先变更户主。"))
+        if head_id not in member_ids:
+            raise ValidationError(_("新户户主须是分出的成员之一。"))
+        _lock(household, version)
+        new = Household(
+            number=number,
+            village_id=household.village_id,
+            **{name: getattr(household, name) for name in SPLIT_COPIED},
+        )
+        new.full_clean(exclude=["head", "merged_into"])
+        new.save()
+        Member.objects.filter(pk__in=list(current.keys() & set(member_ids))).update(
+            household=new, version=F("version") + 1
+        )
+        Member.objects.filter(pk=head_id).update(relation=Relation.HEAD)
+        new.head_id = head_id
+        new.save(update_fields=["head"])
+        people = [str(m) for m in chosen]
+        _record(
+            household,
+            actor,
+            "split",
+            household,
+            {"members": (people, None), "new_household": (None, number)},
+            reason,
+        )
+        _record(
+            new,
+            actor,
+            "split_from",
+            new,
+            {"from_household": (None, household.number), "members": (None, people)},
+            reason,
+        )
+        return new
 
 
-@transaction.atomic
 def household_merge(
     *, actor: User | None, household: Household, version: int, other_number: str, reason: str
 ) -> Household:
@@ -575,36 +585,39 @@ def household_merge(
     from tuopin.registry.selectors import households_for
 
     reason = _require_reason(reason)
-    _check_write(actor, household.village_id)
+    _check_write(actor, household.number, household.village_id)
     candidates = (
         households_for(actor) if actor is not None else Household.objects.filter(merged_into__isnull=True)
     )
     other = candidates.filter(number=other_number.strip()).first()
     if other is None or other.pk == household.pk:
         raise ValidationError(_("找不到要并入的户：%(number)s") % {"number": other_number})
-    _check_write(actor, other.village_id)
-    _lock(household, version)
-    _lock(other, other.version)
-    moved = list(Member.objects.filter(household=other, left_on__isnull=True))
-    Member.objects.filter(pk__in=[m.pk for m in moved]).update(household=household, version=F("version") + 1)
-    if other.head_id is not None:
-        Member.objects.filter(pk=other.head_id).update(relation=Relation.OTHER)
-    Household.objects.filter(pk=other.pk).update(merged_into=household, head=None)
-    people = [str(m) for m in moved]
-    _record(
-        household,
-        actor,
-        "merge",
-        household,
-        {"merged_household": (None, other.number), "members": (None, people)},
-        reason,
-    )
-    _record(
-        other,
-        actor,
-        "merged_into",
-        other,
-        {"merged_into": (None, household.number), "members": (people, None)},
-        reason,
-    )
-    return household
+    _check_write(actor, other.number, other.village_id)
+    with transaction.atomic():
+        _lock(household, version)
+        _lock(other, other.version)
+        moved = list(Member.objects.filter(household=other, left_on__isnull=True))
+        Member.objects.filter(pk__in=[m.pk for m in moved]).update(
+            household=household, version=F("version") + 1
+        )
+        if other.head_id is not None:
+            Member.objects.filter(pk=other.head_id).update(relation=Relation.OTHER)
+        Household.objects.filter(pk=other.pk).update(merged_into=household, head=None)
+        people = [str(m) for m in moved]
+        _record(
+            household,
+            actor,
+            "merge",
+            household,
+            {"merged_household": (None, other.number), "members": (None, people)},
+            reason,
+        )
+        _record(
+            other,
+            actor,
+            "merged_into",
+            other,
+            {"merged_into": (None, household.number), "members": (people, None)},
+            reason,
+        )
+        return household

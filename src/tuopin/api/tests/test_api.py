@@ -118,7 +118,12 @@ def test_it_refuses_writes_outside_the_scope_and_for_read_only_tokens(
     }
     assert Api(inspector).send("post", "/households", body_in_scope).status_code == 403
     assert not Household.objects.filter(number="H555").exists()
-    assert AuditEvent.objects.filter(action="access.denied", object_type="api").count() == 2
+    # One denial row each: the registry refused the write outside the scope, the API the read-only token.
+    denials = AuditEvent.objects.filter(action="access.denied", result="denied").order_by("seq")
+    assert [(e.actor, e.object_type, e.object_id) for e in denials] == [
+        (own.username, "household", "H555"),
+        (inspector.username, "api", "/api/v1/households"),
+    ]
 
 
 def test_a_stale_patch_is_a_conflict(households: None, own: User) -> None:
