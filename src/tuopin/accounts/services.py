@@ -3,7 +3,8 @@ audit row in the same transaction. `actor=None` means the command line, run by w
 
 A manager changes only the users it could have created (`user_may_manage`): that is checked before anything else, on
 the target as it is now, and a refusal is audited (outside the write transaction, so the row survives) by
-`_refuse`. What the change would make of the target is checked by `_check_grant`."""
+`tuopin.accounts.permissions.write_required`. What the change would make of the target is checked by `_check_grant`,
+refused and audited the same way."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NoReturn
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import Token, User, UserArea
+from tuopin.accounts.permissions import write_required
 from tuopin.accounts.roles import OFFICE_CODE_LENGTH, Capability, Role, grantable_roles
 from tuopin.accounts.scope import code_in, held_area_codes
 from tuopin.accounts.selectors import user_area_codes
@@ -61,25 +62,39 @@ def user_manage_refusal(actor: User | None, target: User) -> str:
     return _("您不能修改该用户：其角色或管辖区划超出您可授予的范围。")
 
 
-def _refuse(actor: User | None, action: str, object_type: str, object_id: str, message: str) -> NoReturn:
-    audit_record(
+def _refuse_unless(
+    actor: User | None, message: str, *, action: str, object_type: str, object_id: str
+) -> None:
+    """Refuse (one denial row, its reason the message) when there is a `message`, the reason it may not."""
+    write_required(
+        actor,
+        allowed=not message,
         action=action,
-        actor=actor,
         object_type=object_type,
-        object_id=object_id[:64],
-        result="denied",
+        object_id=object_id,
+        message=message,
         details={"reason": message},
     )
-    raise PermissionDenied(message)
 
 
 def _require_manage(actor: User | None, target: User, action: str) -> None:
     message = user_manage_refusal(actor, target)
-    if message:
-        _refuse(actor, action, "user", target.username, message)
+    _refuse_unless(actor, message, action=action, object_type="user", object_id=target.username)
 
 
-def _check_grant(actor: User | None, fields: UserFields) -> list[Area]:
+def _grant_refusal(actor: User, fields: UserFields, codes: list[str]) -> str:
+    """Why `actor` may not give these fields, or "" when it may."""
+    if fields.role not in grantable_roles(actor.role, can_manage_users=actor.can_manage_users):
+        return _("您不能授予该角色。")
+    if fields.can_manage_users and not actor.can("manage_users"):
+        return _("您不能授予用户管理权限。")
+    own = held_area_codes(actor)
+    if not all(code_in(code, own) for code in codes):
+        return _("只能在本人管辖范围内分配区划。")
+    return ""
+
+
+def _check_grant(actor: User | None, fields: UserFields, username: str) -> list[Area]:
     if fields.role not in Role.values:
         raise ValidationError(_("未知角色：%(role)s") % {"role": fields.role})
     codes = sorted(set(fields.area_codes))
@@ -93,13 +108,8 @@ def _check_grant(actor: User | None, fields: UserFields) -> list[Area]:
     if length is not None and any(len(code) != length for code in codes):
         raise ValidationError(_("该角色的管辖区划必须是%(digits)s位代码。") % {"digits": length})
     if actor is not None:
-        if fields.role not in grantable_roles(actor.role, can_manage_users=actor.can_manage_users):
-            raise PermissionDenied(_("您不能授予该角色。"))
-        if fields.can_manage_users and not actor.can("manage_users"):
-            raise PermissionDenied(_("您不能授予用户管理权限。"))
-        own = held_area_codes(actor)
-        if not all(code_in(code, own) for code in codes):
-            raise PermissionDenied(_("只能在本人管辖范围内分配区划。"))
+        message = _grant_refusal(actor, fields, codes)
+        _refuse_unless(actor, message, action="access.denied", object_type="user", object_id=username)
     return areas
 
 
@@ -115,7 +125,7 @@ def _snapshot(user: User) -> dict[str, object]:
 
 
 def user_create(*, actor: User | None, username: str, password: str, fields: UserFields) -> User:
-    areas = _check_grant(actor, fields)  # a refusal is audited by AccountMiddleware
+    areas = _check_grant(actor, fields, username)
     with transaction.atomic():
         return _create(actor, username, password, fields, areas)
 
@@ -149,7 +159,7 @@ def _create(actor: User | None, username: str, password: str, fields: UserFields
 def user_update(*, actor: User | None, user: User, fields: UserFields) -> User:
     """Change a user's role, areas, names and status. Disabling a user revokes all its tokens."""
     _require_manage(actor, user, "user.update")
-    areas = _check_grant(actor, fields)
+    areas = _check_grant(actor, fields, user.username)
     with transaction.atomic():
         return _update(actor, user, fields, areas)
 
@@ -224,8 +234,7 @@ def token_revoke(*, actor: User | None, token: Token) -> Token:
     refused by the API from the next request on (`token_user`)."""
     if actor is None or actor.pk != token.user_id:
         message = user_manage_refusal(actor, token.user)
-        if message:
-            _refuse(actor, "token.revoke", "token", str(token.pk), message)
+        _refuse_unless(actor, message, action="token.revoke", object_type="token", object_id=str(token.pk))
     with transaction.atomic():
         locked = Token.objects.select_for_update().select_related("user").get(pk=token.pk)
         if locked.revoked_at is not None:

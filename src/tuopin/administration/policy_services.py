@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tuopin.accounts.permissions import write_required
 from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import held_area_codes
 from tuopin.areas.models import Area
@@ -72,16 +73,14 @@ def policy_set(
         problems["province"] = [_("省份代码不存在：%(code)s") % {"code": province}]
     if problems:
         raise ValidationError(problems)
-    if not may_edit(actor, province):
-        audit_record(
-            action="policy.set",
-            actor=actor,
-            object_type="policy",
-            object_id=f"{province or 'national'}:{key}",
-            result="denied",
-            area=province,
-        )
-        raise PermissionDenied(_("无权修改该政策参数。"))  # the denial is recorded: no transaction to undo it
+    write_required(
+        actor,
+        allowed=may_edit(actor, province),
+        action="policy.set",
+        object_type="policy",
+        object_id=f"{province or 'national'}:{key}",
+        message=_("无权修改该政策参数。"),
+    )
     with transaction.atomic():
         return _write(actor, key, year, canonical, source, province, note, version)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,10 @@ from tuopin.assessment.rules import RULES, Params, area_incidence, assessed_hous
 from tuopin.assessment.snapshot import snapshot_dir, snapshot_refresh
 from tuopin.policy.selectors import policy_for
 from tuopin.registry.models import Household
+
+if TYPE_CHECKING:
+    from tuopin.accounts.models import User
+    from tuopin.assessment.models import CountyEvaluation, Run
 
 
 @dataclass
@@ -283,13 +288,13 @@ def _checksum(snapshot: Path) -> str:
 
 def assessment_run(
     *,
-    actor: Any,
+    actor: User | None,
     year: int,
     area: str = "",
     engine: str = "duckdb",
     progress: Callable[[int, int, str], None] | None = None,
     snapshot: Path | None = None,
-) -> Any:
+) -> Run:
     """Run the assessment and store it: its policy values, the checksum of its input snapshot, the result of every
     area and (as Parquet beside it) the decision of every assessed household. Audited.
 
@@ -300,26 +305,24 @@ def assessment_run(
     from django.db import transaction
     from django.utils import timezone
 
+    from tuopin.accounts.permissions import write_required
     from tuopin.accounts.roles import Role
     from tuopin.accounts.scope import in_scope
     from tuopin.assessment.models import AreaResult, Run, RunStatus
     from tuopin.audit.services import audit_record
     from tuopin.core.bulk import insert_rows
 
-    if actor is not None and not (
-        in_scope(actor, area) if area else actor.role in {Role.ADMIN, Role.PROVINCE}
-    ):
-        from django.core.exceptions import PermissionDenied
-
-        audit_record(
-            action="assessment.run",
-            actor=actor,
-            object_type="area",
-            object_id=area,
-            result="denied",
-            area=area,
-        )
-        raise PermissionDenied(_("无权评估该区划。"))
+    # A run changes no household, so no write capability is asked: anyone whose scope holds the area may run it;
+    # the whole country only the province offices and the administrators.
+    write_required(
+        actor,
+        allowed=actor is None
+        or (in_scope(actor, area) if area else actor.role in {Role.ADMIN, Role.PROVINCE}),
+        action="assessment.run",
+        object_type="area",
+        object_id=area,
+        message=_("无权评估该区划。"),
+    )
     run = Run.objects.create(year=year, area=area, engine=engine, started_by=actor)
     started = time.perf_counter()
     own_snapshot = snapshot is None and engine in SNAPSHOT_ENGINES
@@ -462,38 +465,33 @@ EVALUATION_FIELDS = (
 
 def evaluation_record(
     *,
-    actor: Any,
+    actor: User | None,
     county: str,
     year: int,
     counts: dict[str, int],
-    evaluated_on: Any,
+    evaluated_on: date,
     evaluator: str,
     version: int | None = None,
-) -> Any:
+) -> CountyEvaluation:
     """Record (or correct) a county's special exit evaluation. Province offices of that county and administrators
     only; parts may not exceed their samples; a stale correction is refused; audited."""
-    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.core.exceptions import ValidationError
     from django.db import transaction
 
-    from tuopin.accounts.roles import Capability, Role
-    from tuopin.accounts.scope import in_scope
+    from tuopin.accounts.permissions import can_write, write_required
+    from tuopin.accounts.roles import Role
     from tuopin.assessment.models import CountyEvaluation
     from tuopin.audit.services import audit_record
     from tuopin.core.errors import StaleEdit
 
-    allowed = actor is None or (
-        actor.role in {Role.ADMIN, Role.PROVINCE} and actor.can(Capability.WRITE) and in_scope(actor, county)
+    write_required(
+        actor,
+        allowed=actor is None or (actor.role in {Role.ADMIN, Role.PROVINCE} and can_write(actor, county)),
+        action="assessment.evaluation",
+        object_type="county",
+        object_id=county,
+        message=_("只有省级用户可以录入县级退出专项评估。"),
     )
-    if not allowed:
-        audit_record(
-            action="assessment.evaluation",
-            actor=actor,
-            object_type="county",
-            object_id=county,
-            result="denied",
-            area=county,
-        )
-        raise PermissionDenied(_("只有省级用户可以录入县级退出专项评估。"))
     problems: dict[str, list[str]] = {}
     if not Area.objects.filter(code=county, level="county").exists():
         problems["county"] = [_("县代码不存在：%(code)s") % {"code": county}]

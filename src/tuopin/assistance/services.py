@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import User
+from tuopin.accounts.permissions import can_write, write_required
 from tuopin.accounts.roles import Capability, Role
-from tuopin.accounts.scope import in_scope, in_units
+from tuopin.accounts.scope import in_units
 from tuopin.areas.models import Area
 from tuopin.assistance.catalogue import MEASURES, labour_group
 from tuopin.assistance.models import (
@@ -58,24 +59,12 @@ def actor_name(actor: User | None) -> str:
     return actor.get_username() if actor else "system"
 
 
-def refuse(actor: User, *, what: str, object_id: str, area: str, message: str) -> NoReturn:
-    audit_record(
-        action=f"assistance.{what}",
-        actor=actor,
-        object_type=what,
-        object_id=object_id[:64],
-        result="denied",
-        area=area,
-    )
-    raise PermissionDenied(message)
-
-
 def may_write(actor: User | None, *, area: str, unit_id: int | None = None, unit_may: bool = False) -> bool:
     if actor is None:
         return True
     if actor.role == Role.UNIT:
         return unit_may and actor.is_active and in_units(actor, unit_id)
-    return actor.can(Capability.WRITE) and in_scope(actor, area)
+    return can_write(actor, area)
 
 
 def check_write(
@@ -88,9 +77,14 @@ def check_write(
     unit_may: bool = False,
 ) -> None:
     """Refuse (audited) unless the actor may write this row: see the module notes."""
-    if actor is None or may_write(actor, area=area, unit_id=unit_id, unit_may=unit_may):
-        return
-    refuse(actor, what=what, object_id=object_id, area=area, message=_("您无权录入该帮扶记录。"))
+    write_required(
+        actor,
+        allowed=may_write(actor, area=area, unit_id=unit_id, unit_may=unit_may),
+        action=f"assistance.{what}",
+        object_type=what,
+        object_id=object_id,
+        message=_("您无权录入该帮扶记录。"),
+    )
 
 
 def area_of(code: str, level: str | None = None) -> Area:
@@ -122,7 +116,6 @@ def _required(value: str, message: str) -> str:
 # ---------------------------------------------------------------------------------------------------- units
 
 
-@transaction.atomic
 def unit_create(
     *,
     actor: User | None,
@@ -132,16 +125,23 @@ def unit_create(
     group: WorkingGroup | None = None,
     area_code: str = "",
 ) -> HelpingUnit:
-    if actor is not None and not actor.can(Capability.MANAGE_USERS):
-        raise PermissionDenied(_("只有管理员可以登记帮扶单位。"))
-    unit = HelpingUnit.objects.create(
-        name=_required(name, _("请填写单位名称。"))[:100],
-        kind=kind,
-        parent=parent,
-        group=group,
-        area=area_of(area_code) if area_code else None,
+    write_required(
+        actor,
+        allowed=actor is None or actor.can(Capability.MANAGE_USERS),
+        action="assistance.unit_create",
+        object_type="unit",
+        object_id=name,
+        message=_("只有管理员可以登记帮扶单位。"),
     )
-    audit_record(action="assistance.unit_create", actor=actor, object_type="unit", object_id=str(unit.pk))
+    with transaction.atomic():
+        unit = HelpingUnit.objects.create(
+            name=_required(name, _("请填写单位名称。"))[:100],
+            kind=kind,
+            parent=parent,
+            group=group,
+            area=area_of(area_code) if area_code else None,
+        )
+        audit_record(action="assistance.unit_create", actor=actor, object_type="unit", object_id=str(unit.pk))
     return unit
 
 
@@ -177,8 +177,14 @@ def unit_member_link(*, actor: User | None, user: User, unit: HelpingUnit) -> Un
     if actor is not None:
         from tuopin.accounts.selectors import users_for
 
-        if not actor.can(Capability.MANAGE_USERS) or not users_for(actor).filter(pk=user.pk).exists():
-            refuse(actor, what="unit_link", object_id=str(user.pk), area="", message=_("您无权管理该用户。"))
+        write_required(
+            actor,
+            allowed=actor.can(Capability.MANAGE_USERS) and users_for(actor).filter(pk=user.pk).exists(),
+            action="assistance.unit_link",
+            object_type="unit_link",
+            object_id=str(user.pk),
+            message=_("您无权管理该用户。"),
+        )
     with transaction.atomic():
         link, created = UnitMember.objects.get_or_create(
             user=user, unit=unit, defaults={"linked_by": actor_name(actor)}

@@ -5,15 +5,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in
+from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in, write_required
 from tuopin.accounts.roles import Capability
-from tuopin.audit.services import audit_record
 from tuopin.core.jobs import job_for, job_start
 from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.feeds.forms import UploadForm
@@ -49,11 +47,14 @@ def batches(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     """Store the upload and import it as a background job whose page shows the progress."""
-    if not can_upload(request.user):
-        audit_record(
-            action="access.denied", request=request, object_type="feeds", object_id="upload", result="denied"
-        )
-        raise PermissionDenied("only province, city and county offices upload department data")
+    write_required(
+        request.user,  # type: ignore[arg-type]  # signed in: @require
+        allowed=can_upload(request.user),
+        object_type="feeds",
+        object_id="upload",
+        message="only province, city and county offices upload department data",
+        request=request,
+    )
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form, status=400)

@@ -2,7 +2,7 @@
 template and the Excel export of what the user may see. Each ledger's own page links here.
 
 The upload is for those who may write, and for `unit` users on the ledgers marked `units_may_import`
-(core.ledgers.ledger_may_import); anyone else is refused (403, audited by the account middleware) as before."""
+(core.ledgers.ledger_may_import); anyone else is refused (403, one denial row) as before."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from typing import Any
 from urllib.parse import quote
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
-from tuopin.accounts.permissions import require
+from tuopin.accounts.permissions import require, write_required
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
 from tuopin.audit.services import import_refusal_record
@@ -53,8 +52,16 @@ def _workbook(data: bytes, filename: str) -> HttpResponse:
 def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
     user: Any = request.user
     known = LEDGERS.get(name)
-    if not (ledger_may_import(user, known) if known else user.can(Capability.WRITE)):
-        raise PermissionDenied(f"needs {Capability.WRITE}")  # the refusal the write requirement gave before
+    needs = f"needs {Capability.WRITE}"  # the refusal the write requirement gave before
+    write_required(
+        user,
+        allowed=ledger_may_import(user, known) if known else user.can(Capability.WRITE),
+        object_type="view",
+        object_id=request.path,
+        message=needs,
+        details={"reason": needs},
+        request=request,
+    )
     ledger = _ledger(name)
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -16,13 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import User
+from tuopin.accounts.permissions import can_write, write_required
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.codes import code_at
@@ -293,18 +294,14 @@ MONITORING_OFFICES = ("village", "township", "county")
 def may_work(actor: User | None, area: str, *, what: str, object_id: str) -> None:
     """Alerts and cases are worked by the village, township and county offices of their area (the command line,
     actor None, may do anything); a refusal is audited."""
-    if actor is None:
-        return
-    if not actor.can(Capability.WRITE) or not in_scope(actor, area) or actor.role not in MONITORING_OFFICES:
-        audit_record(
-            action=f"monitoring.{what}",
-            actor=actor,
-            object_type=what,
-            object_id=object_id,
-            result="denied",
-            area=area,
-        )
-        raise PermissionDenied(_("只有管辖该区划的村、乡镇、县级用户可以核查预警。"))
+    write_required(
+        actor,
+        allowed=can_write(actor, area) and actor is not None and actor.role in MONITORING_OFFICES,
+        action=f"monitoring.{what}",
+        object_type=what,
+        object_id=object_id,
+        message=_("只有管辖该区划的村、乡镇、县级用户可以核查预警。"),
+    )
 
 
 def _may_work(actor: User | None, alert: Alert) -> None:

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import User
-from tuopin.accounts.roles import Capability, Role
-from tuopin.accounts.scope import in_scope
+from tuopin.accounts.permissions import can_write, write_required
+from tuopin.accounts.roles import Role
 from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
@@ -59,24 +59,19 @@ def _name(actor: User | None) -> str:
 
 def may_act(actor: User | None, level: str, code: str) -> bool:
     """The office of `level` over `code` (the command line, actor None, may do anything)."""
-    if actor is None:
-        return True
-    return actor.role == level and actor.can(Capability.WRITE) and in_scope(actor, code)
+    return actor is None or (actor.role == level and can_write(actor, code))
 
 
 def _require_office(actor: User | None, level: str, code: str, action: str, object_id: str) -> None:
-    if not may_act(actor, level, code):
-        audit_record(
-            action=f"procedure.{action}",
-            actor=actor,
-            object_type="procedure",
-            object_id=object_id,
-            result="denied",
-            area=code,
-        )
-        raise PermissionDenied(
-            _("此步骤由%(office)s办理，且须在您的管辖区划内。") % {"office": Role(level).label}
-        )
+    """Refuse (one denial row) unless the actor is that office; before the write's transaction opens."""
+    write_required(
+        actor,
+        allowed=may_act(actor, level, code),
+        action=f"procedure.{action}",
+        object_type="procedure",
+        object_id=object_id,
+        message=_("此步骤由%(office)s办理，且须在您的管辖区划内。") % {"office": Role(level).label},
+    )
 
 
 def _check_date(on: date, *, after: date | None = None) -> None:
@@ -565,9 +560,13 @@ def _all_or_nothing(items: Iterable[Any], label: Callable[[Any], str], do: Calla
 def procedures_propose(
     *, actor: User | None, kind: str, year: int, households: list[Household], on: date | None = None
 ) -> list[Procedure]:
-    """Propose many households at once (a village's list)."""
+    """Propose many households at once (a village's list). A list holding a household outside the actor's office is
+    refused before anything is written (so the denial's audit row is kept)."""
     if not households:
         raise ValidationError(_("请选择至少一户。"))
+    if kind in HOUSEHOLD_KINDS:
+        for household in households:
+            _require_office(actor, PROPOSER[kind], household.village_id, "propose", household.village_id)
     return _all_or_nothing(
         households,
         lambda h: h.number,

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
-from tuopin.accounts.roles import Capability, Role
-from tuopin.accounts.scope import code_in, in_scope
+from tuopin.accounts.permissions import can_write, write_required
+from tuopin.accounts.roles import Role
+from tuopin.accounts.scope import code_in
 from tuopin.areas.codes import LEVEL_OF_LENGTH, level_of
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
@@ -113,20 +114,13 @@ def _name(actor: User | None) -> str:
     return actor.get_username() if actor else "system"
 
 
-def _deny(actor: User | None, action: str, object_type: str, object_id: str, area: str, message: str) -> None:
-    audit_record(
-        action=action,
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id[:64],
-        result="denied",
-        area=area,
-    )
-    raise PermissionDenied(message)
-
-
 def _writes(actor: User | None, code: str) -> bool:
-    return actor is None or (actor.can(Capability.WRITE) and in_scope(actor, code))
+    return can_write(actor, code)
+
+
+def _organises(actor: User | None, code: str) -> bool:
+    """An office or the admin writing inside its scope: who organises inspections and listed supervision."""
+    return _writes(actor, code) and (actor is None or actor.role in (*OFFICES, Role.ADMIN))
 
 
 def responsible_office(code: str) -> str:
@@ -188,19 +182,19 @@ def item_create(
 ) -> Item:
     """Record a rectification item (open). `status` past open is for a ledger imported from Excel: one step takes
     it there, with the import as its note; setting it verified or closed needs the verifying office."""
-    if not _writes(actor, data.area_code) or (
-        status in (Status.VERIFIED, Status.CLOSED)
-        and actor is not None
-        and actor.role != verifying_office(data.area_code)
-    ):
-        _deny(
-            actor,
-            "rectify.create",
-            "item",
-            data.number,
-            data.area_code,
-            _("只能在您的管辖区划内登记整改事项；已验收或已销号的事项须由上一级办理。"),
-        )
+    write_required(
+        actor,
+        allowed=_writes(actor, data.area_code)
+        and not (
+            status in (Status.VERIFIED, Status.CLOSED)
+            and actor is not None
+            and actor.role != verifying_office(data.area_code)
+        ),
+        action="rectify.create",
+        object_type="item",
+        object_id=data.number,
+        message=_("只能在您的管辖区划内登记整改事项；已验收或已销号的事项须由上一级办理。"),
+    )
     errors = _item_checks(data)
     if errors:
         raise ValidationError(errors)
@@ -258,16 +252,15 @@ def item_act(
     step = ACTIONS.get(action)
     if step is None:
         raise ValidationError(_("未知的办理操作。"))
-    if not may_act(actor, item, step.by):
-        office = responsible_office(item.area_id) if step.by == "work" else verifying_office(item.area_id)
-        _deny(
-            actor,
-            f"rectify.{action}",
-            "item",
-            item.number,
-            item.area_id,
-            _("此操作由%(office)s办理，且须在您的管辖区划内。") % {"office": Role(office).label},
-        )
+    office = responsible_office(item.area_id) if step.by == "work" else verifying_office(item.area_id)
+    write_required(
+        actor,
+        allowed=may_act(actor, item, step.by),
+        action=f"rectify.{action}",
+        object_type="item",
+        object_id=item.number,
+        message=_("此操作由%(office)s办理，且须在您的管辖区划内。") % {"office": Role(office).label},
+    )
     if item.status not in step.before:
         raise ValidationError(
             _("当前状态“%(status)s”不能办理“%(action)s”。")
@@ -311,15 +304,14 @@ def evidence_add(*, actor: User | None, item: Item, name: str, data: bytes) -> E
     """Keep a file of evidence for an item under the data directory (the responsible or the verifying office)."""
     from tuopin.core.uploads import file_store
 
-    if not (may_act(actor, item, "work") or may_act(actor, item, "verify")):
-        _deny(
-            actor,
-            "rectify.evidence",
-            "item",
-            item.number,
-            item.area_id,
-            _("只有责任单位和验收单位可以上传佐证材料。"),
-        )
+    write_required(
+        actor,
+        allowed=may_act(actor, item, "work") or may_act(actor, item, "verify"),
+        action="rectify.evidence",
+        object_type="item",
+        object_id=item.number,
+        message=_("只有责任单位和验收单位可以上传佐证材料。"),
+    )
     stored = file_store(
         EVIDENCE_FOLDER,
         name,
@@ -370,15 +362,14 @@ class RoundData:
 
 
 def round_create(*, actor: User | None, data: RoundData) -> Round:
-    if not _writes(actor, data.area_code) or (actor is not None and actor.role not in (*OFFICES, Role.ADMIN)):
-        _deny(
-            actor,
-            "inspection.create",
-            "round",
-            data.name,
-            data.area_code,
-            _("只能在您的管辖区划内组织督查。"),
-        )
+    write_required(
+        actor,
+        allowed=_organises(actor, data.area_code),
+        action="inspection.create",
+        object_type="round",
+        object_id=data.name,
+        message=_("只能在您的管辖区划内组织督查。"),
+    )
     if data.ends_on < data.starts_on:
         raise ValidationError({"ends_on": [_("结束日期不能早于开始日期。")]})
     with transaction.atomic():
@@ -427,15 +418,14 @@ def finding_record(
 ) -> Finding:
     """Record a round's finding for one checklist item in one area. A problem becomes a rectification item in the
     same transaction (source 督查 or 巡视 by the round's kind, the finding's area and note), linked back to it."""
-    if not _writes(actor, area_code) or not code_in(area_code, [round.area_id]):
-        _deny(
-            actor,
-            "inspection.finding",
-            "round",
-            str(round.pk),
-            area_code,
-            _("只能在督查范围和您的管辖区划内记录发现。"),
-        )
+    write_required(
+        actor,
+        allowed=_writes(actor, area_code) and code_in(area_code, [round.area_id]),
+        action="inspection.finding",
+        object_type="round",
+        object_id=str(round.pk),
+        message=_("只能在督查范围和您的管辖区划内记录发现。"),
+    )
     if checklist_item.checklist_id != round.checklist_id:
         raise ValidationError(_("该条目不属于本轮督查的清单。"))
     if Finding.objects.filter(round=round, checklist_item=checklist_item, area_id=area_code).exists():
@@ -483,8 +473,14 @@ def finding_record(
 
 
 def listing_create(*, actor: User | None, name: str, year: int, area_code: str) -> ListedList:
-    if not _writes(actor, area_code) or (actor is not None and actor.role not in (*OFFICES, Role.ADMIN)):
-        _deny(actor, "listed.create", "listing", name, area_code, _("只能在您的管辖区划内发布挂牌督战名单。"))
+    write_required(
+        actor,
+        allowed=_organises(actor, area_code),
+        action="listed.create",
+        object_type="listing",
+        object_id=name,
+        message=_("只能在您的管辖区划内发布挂牌督战名单。"),
+    )
     with transaction.atomic():
         listing = ListedList.objects.create(name=name, year=year, area_id=area_code, created_by=_name(actor))
         audit_record(
@@ -506,15 +502,14 @@ def listing_add_area(*, actor: User | None, listing: ListedList, area_code: str,
     from tuopin.registry.vocab import PopulationType
     from tuopin.registry.vocab import Status as PovertyStatus
 
-    if not _writes(actor, area_code) or not code_in(area_code, [listing.area_id]):
-        _deny(
-            actor,
-            "listed.add",
-            "listing",
-            str(listing.pk),
-            area_code,
-            _("只能列入名单发布范围和您的管辖区划内的县村。"),
-        )
+    write_required(
+        actor,
+        allowed=_writes(actor, area_code) and code_in(area_code, [listing.area_id]),
+        action="listed.add",
+        object_type="listing",
+        object_id=str(listing.pk),
+        message=_("只能列入名单发布范围和您的管辖区划内的县村。"),
+    )
     listable = LEVEL_OF_LENGTH.get(len(area_code)) in ("county", "village")
     if not listable or not Area.objects.filter(code=area_code).exists():
         raise ValidationError({"area_code": [_("挂牌督战的对象是县或村，请填写县或村的区划代码。")]})
@@ -552,15 +547,14 @@ def listed_entry_add(
     *, actor: User | None, person: ListedPerson, kind: str, text: str, on: date | None = None
 ) -> ListedEntry:
     """A measure for a listed person, their clearance, or the clearance withdrawn (a superseding entry)."""
-    if not _writes(actor, person.village_id):
-        _deny(
-            actor,
-            "listed.entry",
-            "listed_person",
-            str(person.pk),
-            person.village_id,
-            _("只能办理您的管辖区划内的挂牌督战对象。"),
-        )
+    write_required(
+        actor,
+        area_codes=[person.village_id],
+        action="listed.entry",
+        object_type="listed_person",
+        object_id=str(person.pk),
+        message=_("只能办理您的管辖区划内的挂牌督战对象。"),
+    )
     on = on or timezone.localdate()
     text = text.strip()
     if not text:
@@ -597,8 +591,13 @@ def listed_entry_add(
 
 
 def question_ask(*, actor: User | None, area_code: str, text: str) -> Question:
-    if not _writes(actor, area_code):
-        _deny(actor, "qa.ask", "question", "", area_code, _("只能就您的管辖区划提问。"))
+    write_required(
+        actor,
+        area_codes=[area_code],
+        action="qa.ask",
+        object_type="question",
+        message=_("只能就您的管辖区划提问。"),
+    )
     if not text.strip():
         raise ValidationError({"text": [_("请填写问题。")]})
     with transaction.atomic():
@@ -623,15 +622,14 @@ def answer_publish(
 ) -> Answer:
     """An office answers a question and publishes the answer to areas of its scope (at least the asker's)."""
     codes = sorted(set(area_codes) | {question.area_id})
-    if not may_answer(actor, question, codes):
-        _deny(
-            actor,
-            "qa.answer",
-            "question",
-            str(question.pk),
-            ",".join(codes),
-            _("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"),
-        )
+    write_required(
+        actor,
+        allowed=may_answer(actor, question, codes),
+        action="qa.answer",
+        object_type="question",
+        object_id=str(question.pk),
+        message=_("只有管辖该区划的乡镇及以上部门可以答复，并只能发布到其管辖区划。"),
+    )
     if not text.strip():
         raise ValidationError({"text": [_("请填写答复。")]})
     if Area.objects.filter(code__in=codes).count() != len(codes):
