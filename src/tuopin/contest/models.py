@@ -221,6 +221,8 @@ class Round(models.Model):
     created_by = models.CharField(_("创建人"), max_length=150)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     published_at = models.DateTimeField(_("通报时间"), null=True, blank=True)
+    # The ranking frozen at publication (contest.services.round_publish): what a published round shows for ever.
+    placings = models.JSONField(_("通报名次"), default=list, blank=True)
 
     PRIVACY = dict.fromkeys(
         (
@@ -242,6 +244,7 @@ class Round(models.Model):
             "reason",
             "created_at",
             "published_at",
+            "placings",
         ),
         "public",
     ) | {"created_by": "personal"}
