@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     VILLAGE = "village", _("村级(驻村工作队)")
     UNIT = "unit", _("帮扶单位")
     INSPECTOR = "inspector", _("督查/审计(只读)")
+    JUDGE = "judge", _("擂台赛评委")
     ADMIN = "admin", _("系统管理员")
 
 
@@ -42,6 +43,9 @@ _ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VILLAGE: frozenset({Capability.READ, Capability.WRITE, Capability.REVEAL}),
     Role.UNIT: frozenset({Capability.READ}),
     Role.INSPECTOR: frozenset({Capability.READ, Capability.AUDIT}),
+    # A judge-only account reads the rounds it judges and nothing of any area: its scope is empty
+    # (scope.held_area_codes), whatever area it was registered under (which says only who manages it).
+    Role.JUDGE: frozenset({Capability.READ}),
 }
 
 
@@ -60,4 +64,4 @@ def grantable_roles(role: str, *, can_manage_users: bool) -> list[str]:
         return []
     depth = OFFICE_DEPTH[Role(role)]
     offices = [r.value for r, d in OFFICE_DEPTH.items() if d >= depth]
-    return [*offices, Role.UNIT.value, Role.INSPECTOR.value]
+    return [*offices, Role.UNIT.value, Role.INSPECTOR.value, Role.JUDGE.value]

@@ -30,9 +30,13 @@ _M = TypeVar("_M", bound=Model)
 ACTIVE_SCOPE_SESSION_KEY = "tuopin_scope"
 
 
+JUDGE_ROLE = "judge"
+
+
 def held_area_codes(user: User | AnonymousUser) -> list[str]:
-    """All area codes the user holds, whatever is active, sorted."""
-    if not user.is_authenticated or not user.is_active:
+    """All area codes the user holds, whatever is active, sorted. None for a judge-only account: it reads the
+    contest rounds it judges (through its judge rows), never an area's data."""
+    if not user.is_authenticated or not user.is_active or getattr(user, "role", "") == JUDGE_ROLE:
         return []
     cached: list[str] | None = getattr(user, "_held_area_codes", None)
     if cached is None:
