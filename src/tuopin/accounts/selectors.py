@@ -1,13 +1,15 @@
 """Scoped reads of users (a manager sees the users whose every area lies inside the manager's scope) and of a user's
-own tokens."""
+own tokens; whether a manager may change a user (`user_may_manage`, the rule the user services check)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import Token, User, UserArea
-from tuopin.accounts.scope import area_codes, scope_q
+from tuopin.accounts.roles import Capability, grantable_roles
+from tuopin.accounts.scope import area_codes, code_in, held_area_codes, scope_q
 
 
 def users_for(actor: User | AnonymousUser) -> QuerySet[User]:
@@ -55,3 +57,27 @@ def tokens_for(user: User | AnonymousUser) -> QuerySet[Token]:
 
 def token_for(user: User | AnonymousUser, token_id: int) -> Token | None:
     return tokens_for(user).filter(pk=token_id).first()
+
+
+def user_may_manage(actor: User | None, target: User) -> bool:
+    """Whether `actor` may change `target` at all (its role, areas, status, password or tokens): the command line
+    may; a manager only when it could grant the target's current role and every area the target holds now lies
+    inside the manager's own. Nobody manages itself; a user's own password and tokens have their own paths."""
+    if actor is None:
+        return True
+    if target.pk == actor.pk or not actor.can(Capability.MANAGE_USERS):
+        return False
+    if target.role not in grantable_roles(actor.role, can_manage_users=actor.can_manage_users):
+        return False
+    own = held_area_codes(actor)
+    codes = user_area_codes(target)  # what it holds even when disabled, where held_area_codes is empty
+    return bool(codes) and all(code_in(code, own) for code in codes)
+
+
+def user_manage_refusal(actor: User | None, target: User) -> str:
+    """Why `actor` may not change `target`, or "" when it may."""
+    if user_may_manage(actor, target):
+        return ""
+    if actor is not None and target.pk == actor.pk:
+        return _("不能修改自己的角色和区划。")
+    return _("您不能修改该用户：其角色或管辖区划超出您可授予的范围。")

@@ -1,7 +1,7 @@
 """Writes on users and their tokens. Every one checks the actor's right to make it (SECURITY.md A2) and writes its
 audit row in the same transaction. `actor=None` means the command line, run by whoever controls the server.
 
-A manager changes only the users it could have created (`user_may_manage`): that is checked before anything else, on
+A manager changes only the users it could have created (`selectors.user_may_manage`): that is checked before anything else, on
 the target as it is now, and a refusal is audited (outside the write transaction, so the row survives) by
 `tuopin.accounts.permissions.write_required`. What the change would make of the target is checked by `_check_grant`,
 refused and audited the same way."""
@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import Token, User, UserArea
 from tuopin.accounts.permissions import write_required
-from tuopin.accounts.roles import OFFICE_CODE_LENGTH, Capability, Role, grantable_roles
+from tuopin.accounts.roles import OFFICE_CODE_LENGTH, Role, grantable_roles
 from tuopin.accounts.scope import code_in, held_area_codes
-from tuopin.accounts.selectors import user_area_codes
+from tuopin.accounts.selectors import user_manage_refusal
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 
@@ -36,30 +36,6 @@ class UserFields:
     organisation: str = ""
     can_manage_users: bool = False
     is_active: bool = True
-
-
-def user_may_manage(actor: User | None, target: User) -> bool:
-    """Whether `actor` may change `target` at all (its role, areas, status, password or tokens): the command line
-    may; a manager only when it could grant the target's current role and every area the target holds now lies
-    inside the manager's own. Nobody manages itself; a user's own password and tokens have their own paths."""
-    if actor is None:
-        return True
-    if target.pk == actor.pk or not actor.can(Capability.MANAGE_USERS):
-        return False
-    if target.role not in grantable_roles(actor.role, can_manage_users=actor.can_manage_users):
-        return False
-    own = held_area_codes(actor)
-    codes = user_area_codes(target)  # what it holds even when disabled, where held_area_codes is empty
-    return bool(codes) and all(code_in(code, own) for code in codes)
-
-
-def user_manage_refusal(actor: User | None, target: User) -> str:
-    """Why `actor` may not change `target`, or "" when it may."""
-    if user_may_manage(actor, target):
-        return ""
-    if actor is not None and target.pk == actor.pk:
-        return _("不能修改自己的角色和区划。")
-    return _("您不能修改该用户：其角色或管辖区划超出您可授予的范围。")
 
 
 def _refuse_unless(

@@ -29,16 +29,11 @@ from tuopin.accounts.selectors import (
     tokens_for,
     user_area_codes,
     user_for,
-    users_listed,
-)
-from tuopin.accounts.services import (
-    UserFields,
-    token_revoke,
-    user_create,
     user_manage_refusal,
     user_may_manage,
-    user_update,
+    users_listed,
 )
+from tuopin.accounts.services import UserFields, token_revoke, user_create, user_update
 
 PENDING_USER_KEY = "tuopin_pending_user"
 PENDING_NEXT_KEY = "tuopin_pending_next"

@@ -12,8 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.permissions import write_required
-from tuopin.accounts.roles import Capability, Role
-from tuopin.accounts.scope import held_area_codes
+from tuopin.administration.policy_selectors import may_edit
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
@@ -24,21 +23,6 @@ if TYPE_CHECKING:
     from tuopin.accounts.models import User
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-def may_edit(user: User | None, province: str) -> bool:
-    if user is None:
-        return True
-    if not user.is_active:
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    return (
-        bool(province)
-        and user.role == Role.PROVINCE
-        and user.can(Capability.WRITE)
-        and (province in held_area_codes(user))
-    )
 
 
 def policy_set(

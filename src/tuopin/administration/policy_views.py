@@ -19,8 +19,8 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import held_area_codes
-from tuopin.administration.policy_selectors import province_names
-from tuopin.administration.policy_services import FIRST_YEAR, LAST_YEAR, may_edit, policy_set
+from tuopin.administration.policy_selectors import may_edit, province_names
+from tuopin.administration.policy_services import FIRST_YEAR, LAST_YEAR, policy_set
 from tuopin.areas.codes import code_at
 from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.policy.keys import KEYS

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuopin.procedures.selectors import household_procedures_for
-from tuopin.procedures.services import may_act
+from tuopin.procedures.selectors import household_procedures_for, may_act
 from tuopin.registry.panels import HouseholdPanel, PanelRequest
 
 

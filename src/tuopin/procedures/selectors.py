@@ -1,4 +1,5 @@
-"""Scoped reads of procedures (SECURITY.md A: one selector layer): a user sees the procedures of areas in scope."""
+"""Scoped reads of procedures (SECURITY.md A: one selector layer): a user sees the procedures of areas in scope; and
+who does a step (`may_act`, the rule the procedure services check)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 
 from tuopin.accounts.areas import areas_for
+from tuopin.accounts.permissions import can_write
 from tuopin.accounts.scope import in_scope, scope_q
 from tuopin.areas.models import Area
 from tuopin.procedures.flows import Kind, State
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
     from tuopin.accounts.models import User
 
     AnyUser = User | AnonymousUser
+
+
+def may_act(actor: User | None, level: str, code: str) -> bool:
+    """The office of `level` over `code` (the command line, actor None, may do anything)."""
+    return actor is None or (actor.role == level and can_write(actor, code))
 
 
 @dataclass

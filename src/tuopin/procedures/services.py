@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.models import User
-from tuopin.accounts.permissions import can_write, write_required
+from tuopin.accounts.permissions import write_required
 from tuopin.accounts.roles import Role
 from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
@@ -41,6 +41,7 @@ from tuopin.procedures.flows import (
 )
 from tuopin.procedures.flows import Step as StepDef
 from tuopin.procedures.models import Objection, Procedure, Step
+from tuopin.procedures.selectors import may_act
 from tuopin.registry.models import Household
 from tuopin.registry.services import household_status_record
 from tuopin.registry.vocab import PopulationType, Status
@@ -55,11 +56,6 @@ EFFECTS: dict[str, Callable[[User | None, Procedure, str], None]] = {}
 
 def _name(actor: User | None) -> str:
     return actor.get_username() if actor else "system"
-
-
-def may_act(actor: User | None, level: str, code: str) -> bool:
-    """The office of `level` over `code` (the command line, actor None, may do anything)."""
-    return actor is None or (actor.role == level and can_write(actor, code))
 
 
 def _require_office(actor: User | None, level: str, code: str, action: str, object_id: str) -> None:

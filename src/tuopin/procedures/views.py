@@ -35,6 +35,7 @@ from tuopin.procedures.models import Procedure
 from tuopin.procedures.selectors import (
     ProcedureFilter,
     area_choices_for,
+    may_act,
     objection_for,
     procedure_for,
     procedures_for,
@@ -43,7 +44,6 @@ from tuopin.procedures.selectors import (
 )
 from tuopin.procedures.services import (
     Proposal,
-    may_act,
     notice_start,
     notices_start,
     objection_record,

@@ -11,14 +11,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from tuopin.accounts.models import Token, User
-from tuopin.accounts.services import (
-    UserFields,
-    token_create,
-    token_revoke,
-    user_may_manage,
-    user_set_password,
-    user_update,
-)
+from tuopin.accounts.selectors import user_may_manage
+from tuopin.accounts.services import UserFields, token_create, token_revoke, user_set_password, user_update
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import PASSWORD, MakeUser, client_for
 
