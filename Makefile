@@ -26,13 +26,16 @@ demo: $(STAMP)
 	$(BIN)/tuopin demo
 	$(BIN)/tuopin serve --host 127.0.0.1 --port 8000
 
-## Debian packages the suite needs: Chromium and CJK fonts for the browser tests, gettext for messages.
+## Debian packages the suite needs: Chromium and CJK fonts for the browser tests, gettext for messages, Pango for
+## the contest report's PDF (WeasyPrint) and poppler-utils to check it (pdftoppm, pdftotext, pdffonts).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ] || ! command -v msgfmt >/dev/null; then \
-	  echo "installing chromium, fonts-noto-cjk, gettext (apt)"; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ] || ! command -v msgfmt >/dev/null \
+	  || ! command -v pdftoppm >/dev/null || ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  echo "installing chromium, fonts-noto-cjk, gettext, libpango-1.0-0, libpangoft2-1.0-0, poppler-utils (apt)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk gettext >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk \
+	    gettext libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null; \
 	fi
 
 ## make test: the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)

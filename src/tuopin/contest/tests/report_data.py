@@ -1,0 +1,156 @@
+"""A stored round for the report's and the API's tests, built with the ORM: 灵寿县's township contest (four
+townships, five judges, 汇报 100 + 答问 20, trimmed, judges 0.6 and indicators 0.4 from a run of two indicators)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from tuopin.accounts.models import User
+from tuopin.areas.models import Area
+from tuopin.conftest import MakeUser
+from tuopin.contest.models import (
+    Contestant,
+    IndicatorRun,
+    IndicatorSystem,
+    IndicatorValue,
+    Judge,
+    Round,
+    RoundState,
+    Sheet,
+    SpeechType,
+)
+
+TOWNSHIPS = {
+    "130126100": ("灵寿镇", "赵志刚"),
+    "130126101": ("青同镇", "钱文斌"),
+    "130126102": ("塔上镇", "孙丽华"),
+    "130126103": ("陈庄镇", "李国强"),
+}
+# judge n's (汇报, 答问) for each township: 灵寿镇 first, 陈庄镇 last, 青同镇 and 塔上镇 tied
+SCORES = {
+    "130126100": [(92, 18), (95, 19), (90, 17), (98, 20), (85, 15)],
+    "130126101": [(85, 16), (88, 17), (80, 15), (90, 18), (78, 14)],
+    "130126102": [(85, 16), (88, 17), (80, 15), (90, 18), (78, 14)],
+    "130126103": [(70, 12), (72, 13), (65, 10), (75, 14), (60, 9)],
+}
+INDICATOR_SCORES = {"130126100": "90", "130126101": "80", "130126102": "80", "130126103": "60"}
+JUDGE_NAMES = ["周评审", "吴评审", "郑评审", "王评审", "冯评审"]
+THIRDS = {"method": "shares", "grades": [["好", 0.25], ["较好", 0.5], ["一般", 0.25]]}
+
+
+def township_areas() -> None:
+    """The three townships the shared tree lacks (it has 灵寿镇)."""
+    for code, (name, _speaker) in TOWNSHIPS.items():
+        Area.objects.get_or_create(
+            code=code, defaults={"name": name, "level": "township", "parent_id": "130126"}
+        )
+
+
+def judges(make_user: MakeUser) -> list[User]:
+    return [make_user(f"judge{n}", "judge", "130126") for n in range(1, 6)]
+
+
+def make_round(
+    judge_users: list[User],
+    *,
+    state: str = RoundState.PUBLISHED,
+    name_judges: bool = False,
+    organiser: str = "130126",
+    with_run: bool = True,
+) -> Round:
+    township_areas()
+    for user, name in zip(judge_users, JUDGE_NAMES, strict=True):
+        user.full_name = name
+        user.save(update_fields=["full_name"])
+    run = _run(organiser) if with_run else None
+    contest_round = Round.objects.create(
+        title="灵寿县2019年第二次乡镇党委书记擂台赛",
+        level="county",
+        held_on=date(2019, 6, 20),
+        organiser_id=organiser,
+        items=[{"name": "汇报", "max": 100}, {"name": "答问", "max": 20}],
+        trim=True,
+        w_judges=Decimal("0.6"),
+        w_indicators=Decimal("0.4"),
+        grading=THIRDS,
+        run=run,
+        name_judges=name_judges,
+        state=state,
+        created_by="lingshou",
+        published_at=datetime(2019, 6, 21, 2, tzinfo=UTC) if state == RoundState.PUBLISHED else None,
+    )
+    contestants = [
+        Contestant.objects.create(
+            round=contest_round,
+            area_id=code,
+            speaker=speaker,
+            speech=SpeechType.EXCHANGE if position < 3 else SpeechType.REVIEW,
+            position=position,
+            indicator_score=Decimal(INDICATOR_SCORES[code]),
+        )
+        for position, (code, (_name, speaker)) in enumerate(TOWNSHIPS.items(), 1)
+    ]
+    panel = [
+        Judge.objects.create(round=contest_round, user=user, label=f"评委{n}")
+        for n, user in enumerate(judge_users, 1)
+    ]
+    for contestant in contestants:
+        for judge, (talk, answers) in zip(panel, SCORES[contestant.area_id], strict=True):
+            Sheet.objects.create(
+                judge=judge, contestant=contestant, scores={"汇报": str(talk), "答问": str(answers)}
+            )
+    return contest_round
+
+
+def _run(organiser: str) -> IndicatorRun:
+    system, _created = IndicatorSystem.objects.get_or_create(
+        key="county-townships", defaults={"name": "乡镇脱贫攻坚考核", "level": "township"}
+    )
+    version = system.versions.first() or system.versions.create(
+        version=1,
+        source="灵寿县脱贫攻坚考核办法（2019）",
+        definition={
+            "groups": [
+                {
+                    "name": "减贫成效",
+                    "weight": 60,
+                    "indicators": [
+                        {"key": "exit_rate", "name": "计划脱贫户退出率", "unit": "%", "weight": 1}
+                    ],
+                },
+                {
+                    "name": "精准帮扶",
+                    "weight": 40,
+                    "indicators": [
+                        {"key": "visit_compliance", "name": "走访达标率", "unit": "%", "weight": 1}
+                    ],
+                },
+            ]
+        },
+    )
+    run = IndicatorRun.objects.create(
+        version=version,
+        organiser_id=organiser,
+        year=2019,
+        as_of=date(2019, 5, 31),
+        checksum="ab" * 32,
+        created_by="lingshou",
+    )
+    for code, score in INDICATOR_SCORES.items():
+        IndicatorValue.objects.create(
+            run=run,
+            area_id=code,
+            indicator="exit_rate",
+            value=Decimal(score),
+            score=Decimal(score),
+            details={
+                "numerator": int(score),
+                "denominator": 100,
+                "source": "建档立卡数据库（2019-05-31快照）",
+            },
+        )
+        IndicatorValue.objects.create(
+            run=run, area_id=code, indicator="visit_compliance", value=None, score=Decimal(0), details={}
+        )
+    return run
