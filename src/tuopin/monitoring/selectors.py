@@ -253,6 +253,11 @@ def cases_for(user: AnyUser, *, state: str = "", type: str = "", area: str = "")
     return cases.select_related("household", "household__head", "area")
 
 
+def cases_listed(user: AnyUser, *, state: str = "", type: str = "") -> QuerySet[Case]:
+    """cases_for in the order of the case board: the latest opened first."""
+    return cases_for(user, state=state, type=type).order_by("-opened_on", "-id")
+
+
 def case_for(user: AnyUser, case_id: int) -> Case | None:
     return cases_for(user).filter(pk=case_id).first()
 

@@ -34,7 +34,7 @@ from tuopin.monitoring.selectors import (
     board_for,
     case_board_for,
     case_for,
-    cases_for,
+    cases_listed,
     checkers_for,
     due,
     elimination_procedures_for,
@@ -300,9 +300,7 @@ def case_board(request: HttpRequest) -> HttpResponse:
     state = state if state in CaseState.values or state == "" else CaseState.MONITORING
     kind = request.GET.get("type", "")
     kind = kind if kind in CaseType.values else ""
-    page = Paginator(cases_for(user, state=state, type=kind).order_by("-opened_on", "-id"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(cases_listed(user, state=state, type=kind), 50).get_page(request.GET.get("page"))
     board = case_board_for(user)
     risk_labels, type_labels = dict(RiskType.choices), dict(CaseType.choices)
     charts = {

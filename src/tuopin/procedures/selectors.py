@@ -50,6 +50,11 @@ def procedures_for(user: AnyUser, filters: ProcedureFilter | None = None) -> Que
     return procedures.select_related("area", "household", "household__head")
 
 
+def procedures_listed(user: AnyUser, filters: ProcedureFilter | None = None) -> QuerySet[Procedure]:
+    """procedures_for in the order of the list page: the newest first."""
+    return procedures_for(user, filters).order_by("-id")
+
+
 def procedure_for(user: AnyUser, procedure_id: int) -> Procedure | None:
     """One procedure in scope, with its steps and objections (its page shows both)."""
     return procedures_for(user).prefetch_related("steps", "objections").filter(pk=procedure_id).first()

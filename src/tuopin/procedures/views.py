@@ -38,7 +38,7 @@ from tuopin.procedures.selectors import (
     may_act,
     objection_for,
     procedure_for,
-    procedures_for,
+    procedures_listed,
     village_for,
     village_list_for,
 )
@@ -67,7 +67,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     filters = FilterForm(request.GET or None)
     chosen = ProcedureFilter(**filters.cleaned_data) if filters.is_valid() else ProcedureFilter()
-    page = Paginator(procedures_for(user, chosen).order_by("-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(procedures_listed(user, chosen), 50).get_page(request.GET.get("page"))
     propose = None
     proposer_level = {
         PROPOSER[Kind.VILLAGE_EXIT]: Kind.VILLAGE_EXIT,
