@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from django import forms
@@ -16,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
+from tuopin.accounts.models import User
 from tuopin.accounts.permissions import require, write_required
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
@@ -50,7 +50,7 @@ def _workbook(data: bytes, filename: str) -> HttpResponse:
 
 @require(Capability.READ)
 def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
     known = LEDGERS.get(name)
     needs = f"needs {Capability.WRITE}"  # the refusal the write requirement gave before
     write_required(
@@ -130,7 +130,8 @@ def ledger_download(request: HttpRequest, name: str) -> HttpResponse:
         except Throttled as error:
             return throttled_response(request, error)
         buffer = io.BytesIO()
-        ledger_export(name, buffer, user=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        user: User = request.user  # type: ignore[assignment]  # signed in: @require
+        ledger_export(name, buffer, user=user, reason=form.cleaned_data["reason"])
         return _workbook(buffer.getvalue(), f"{ledger.sheet}.xlsx")
     status = 400 if form.errors else 200
     return render(request, "ledgers/export.html", {"form": form, "ledger": ledger}, status=status)
