@@ -3,6 +3,7 @@ from typing import Any
 from django.urls import URLPattern, URLResolver
 
 from tuopin.accounts.permissions import ACCESS_ATTRIBUTE
+from tuopin.api.contest import router as contest_router
 from tuopin.api.v1 import api
 
 
@@ -15,5 +16,6 @@ def _marked(patterns: list[Any]) -> list[URLPattern | URLResolver]:
     return patterns
 
 
+api.add_router("/contest", contest_router)  # the arena contests (tuopin.api.contest)
 v1_patterns, app_name, namespace = api.urls
 urlpatterns = _marked(list(v1_patterns))
