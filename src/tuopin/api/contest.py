@@ -23,7 +23,13 @@ from tuopin.accounts.roles import Capability
 from tuopin.api.schemas import NO_NUL, Problem
 from tuopin.contest.models import IndicatorRun, Round
 from tuopin.contest.ranking import RankingError
-from tuopin.contest.report import report_round_for, run_values, runs_for, visible_rounds_for
+from tuopin.contest.report import (
+    report_round_for,
+    rounds_listed_for,
+    run_for,
+    run_values,
+    visible_round_for,
+)
 from tuopin.contest.selectors import round_ranking
 
 router = Router(tags=["contest"])
@@ -133,29 +139,29 @@ def _round_out(contest_round: Round) -> dict[str, Any]:
 
 
 @router.get(
-    "/rounds", response={200: list[RoundOut], **ERRORS}, summary="Contest rounds in the token's scope"
+    "/rounds",
+    response={200: list[RoundOut], **ERRORS},
+    summary="Contest rounds in the token's scope",
+    url_name="contest_rounds",
 )
 def list_rounds(request: HttpRequest, filters: Query[RoundFilters]) -> list[dict[str, Any]]:
-    rounds = visible_rounds_for(_reader(request)).order_by("-held_on", "-id")
-    if filters.state:
-        rounds = rounds.filter(state=filters.state)
-    return [_round_out(r) for r in rounds[filters.offset : filters.offset + filters.limit]]
+    rounds = rounds_listed_for(
+        _reader(request), state=filters.state, offset=filters.offset, limit=filters.limit
+    )
+    return [_round_out(r) for r in rounds]
 
 
 @router.get(
     "/rounds/{round_id}",
     response={200: RoundDetailOut, **ERRORS},
     summary="A round: its score sheet, weights, grading, contestants and state",
+    url_name="contest_round",
 )
 def get_round(request: HttpRequest, round_id: Id) -> dict[str, Any]:
     user = _reader(request)
     contest_round = get_in_scope_or_404(
-        request,
-        lambda: visible_rounds_for(user).filter(pk=round_id).first(),
-        what="contest_round",
-        key=str(round_id),
+        request, lambda: visible_round_for(user, round_id), what="contest_round", key=str(round_id)
     )
-    contestants = contest_round.contestants.select_related("area").order_by("position")
     return {
         **_round_out(contest_round),
         "items": [{"name": str(i["name"]), "max": Decimal(str(i["max"]))} for i in contest_round.items],
@@ -164,7 +170,7 @@ def get_round(request: HttpRequest, round_id: Id) -> dict[str, Any]:
         "w_indicators": contest_round.w_indicators,
         "grading": contest_round.grading or {},
         "run": contest_round.run_id,
-        "judges": contest_round.judges.count(),
+        "judges": contest_round.judge_count,  # type: ignore[attr-defined]
         "contestants": [
             {
                 "area": c.area_id,
@@ -173,7 +179,7 @@ def get_round(request: HttpRequest, round_id: Id) -> dict[str, Any]:
                 "speech": c.speech,
                 "position": c.position,
             }
-            for c in contestants
+            for c in contest_round.contestants.all()
         ],
     }
 
@@ -183,6 +189,7 @@ def get_round(request: HttpRequest, round_id: Id) -> dict[str, Any]:
     response={200: RankingOut, 409: Problem, **ERRORS},
     summary="A round's ranking, as `tuopin contest rank ROUND_ID --json` prints it: once published, or for the "
     "organiser's office (409 while its sheets are incomplete)",
+    url_name="contest_ranking",
 )
 def round_ranking_read(request: HttpRequest, round_id: Id) -> Any:
     user = _reader(request)
@@ -200,11 +207,12 @@ def round_ranking_read(request: HttpRequest, round_id: Id) -> Any:
     "/runs/{run_id}/values",
     response={200: RunValuesOut, **ERRORS},
     summary="The indicator values of a run: organised in the token's scope, or behind a round circulated to it",
+    url_name="contest_run_values",
 )
 def run_values_read(request: HttpRequest, run_id: Id) -> dict[str, Any]:
     user = _reader(request)
     run: IndicatorRun = get_in_scope_or_404(
-        request, lambda: runs_for(user).filter(pk=run_id).first(), what="indicator_run", key=str(run_id)
+        request, lambda: run_for(user, run_id), what="indicator_run", key=str(run_id)
     )
     return {
         "run": {

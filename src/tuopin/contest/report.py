@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import xlsxwriter
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -76,6 +76,27 @@ def visible_rounds_for(user: AnyUser) -> QuerySet[Round]:
     )
 
 
+def rounds_listed_for(user: AnyUser, *, state: str = "", offset: int = 0, limit: int = 100) -> list[Round]:
+    """A page of the rounds the user may see, newest first, optionally of one state."""
+    rounds = visible_rounds_for(user).order_by("-held_on", "-id")
+    if state:
+        rounds = rounds.filter(state=state)
+    return list(rounds[offset : offset + limit])
+
+
+def visible_round_for(user: AnyUser, pk: int) -> Round | None:
+    """One round the user may see, with its contestants (and their areas) and its number of judges."""
+    return (
+        visible_rounds_for(user)
+        .annotate(judge_count=Count("judges", distinct=True))
+        .prefetch_related(
+            Prefetch("contestants", Contestant.objects.select_related("area").order_by("position"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def report_round_for(user: AnyUser, pk: int) -> Round | None:
     """The round whose ranking and report the user may read: published and circulated to it (or judged by it), or not
     yet published and organised by its office (a preview), unless it judges the round."""
@@ -85,7 +106,8 @@ def report_round_for(user: AnyUser, pk: int) -> Round | None:
     judged = Q(pk__in=judging.values("round_id"))
     published = _circulated(user) | (Q(state=RoundState.PUBLISHED) & judged)
     preview = _organising(user) & ~Q(state=RoundState.PUBLISHED) & ~judged
-    return Round.objects.filter(published | preview).select_related("organiser").filter(pk=pk).first()
+    rounds = Round.objects.filter(published | preview).select_related("organiser", "run__version__system")
+    return rounds.filter(pk=pk).first()
 
 
 def runs_for(user: AnyUser) -> QuerySet[IndicatorRun]:
@@ -96,6 +118,10 @@ def runs_for(user: AnyUser) -> QuerySet[IndicatorRun]:
         .select_related("version__system", "organiser")
         .distinct()
     )
+
+
+def run_for(user: AnyUser, pk: int) -> IndicatorRun | None:
+    return runs_for(user).filter(pk=pk).first()
 
 
 def run_values(run: IndicatorRun) -> QuerySet[IndicatorValue]:

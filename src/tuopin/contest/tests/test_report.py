@@ -19,6 +19,7 @@ from tuopin.contest.report import RANKING_FIRST_ROW, report_build, report_pdf, r
 from tuopin.contest.tests.report_data import JUDGE_NAMES, judges, make_round
 
 pytestmark = pytest.mark.django_db
+QUERIES = 19  # the session and user (3), the round, its ranking and report (8), the audit row (5), the session (3)
 POPPLER = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed")
 
 
@@ -157,7 +158,9 @@ def test_a_user_in_scope_downloads_the_report_and_the_download_is_audited(
     from django.urls import reverse
 
     for user in (own, inspector):
-        response = client_for(user).get(reverse(name, args=[published.pk]))
+        client = client_for(user)
+        with django_assert_max_num_queries(QUERIES):  # type: ignore[operator]
+            response = client.get(reverse(name, args=[published.pk]))
         assert response.status_code == 200
         assert kind in response["Content-Type"]
         assert "no-store" in response["Cache-Control"]
