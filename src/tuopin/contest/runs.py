@@ -191,6 +191,7 @@ def indicator_run(
             details={
                 "system": version.system.key,
                 "version": version.version,
+                "organiser": organiser.code,
                 "year": year,
                 "as_of": as_of.isoformat(),
                 "areas": len(codes),

@@ -342,21 +342,22 @@ def score_rank(values: Mapping[str, Decimal | None], *, direction: str) -> dict[
 
 
 def indicator_scores(indicator: Indicator, values: Mapping[str, Decimal | None]) -> dict[str, Decimal]:
-    """Every area's 0–100 score of one indicator from the areas' values (None: no data, scored 0)."""
+    """Every area's 0–100 score of one indicator from the areas' values (None: no data, scored 0), to two places."""
     if indicator.method == "rank":
-        return score_rank(values, direction=indicator.direction)
+        return {
+            area: rounded(score) for area, score in score_rank(values, direction=indicator.direction).items()
+        }
     scores: dict[str, Decimal] = {}
     for area, value in values.items():
         if value is None:
-            scores[area] = Decimal(0)
+            score = Decimal(0)
         elif indicator.method == "linear":
             assert indicator.floor is not None and indicator.target is not None
-            scores[area] = score_linear(value, floor=indicator.floor, target=indicator.target)
+            score = score_linear(value, floor=indicator.floor, target=indicator.target)
         else:
             assert indicator.threshold is not None
-            scores[area] = score_pass_fail(
-                value, threshold=indicator.threshold, direction=indicator.direction
-            )
+            score = score_pass_fail(value, threshold=indicator.threshold, direction=indicator.direction)
+        scores[area] = rounded(score)
     return scores
 
 
