@@ -213,6 +213,16 @@ class Report:
     run_label: str
     grade_counts: tuple[tuple[str, int], ...]
     bars: tuple[Bar, ...] = field(default=())
+    revision_note: str = ""
+
+    @property
+    def indicator_note(self) -> str:
+        """Where the indicator scores come from, in one sentence."""
+        if self.indicators:
+            return self.run_label
+        if self.round.w_indicators > 0:
+            return _("指标得分由组织单位录入，未关联指标计算。")
+        return _("本轮不计指标得分。")
 
     chart_left: ClassVar[int] = CHART_LEFT
 
@@ -275,7 +285,22 @@ def report_build(contest_round: Round) -> Report:
         run_label=_run_label(contest_round.run),
         grade_counts=_grade_counts(contest_round, placings),
         bars=tuple(_bars(rows)),
+        revision_note=_revision_note(contest_round),
     )
+
+
+def _revision_note(contest_round: Round) -> str:
+    """A revised round says so and why; a round a later revision corrected points to it."""
+    notes = []
+    if contest_round.revision > 1:
+        notes.append(
+            _("本通报为第%(revision)s版（修订原因：%(reason)s）。")
+            % {"revision": contest_round.revision, "reason": contest_round.reason}
+        )
+    later = Round.objects.filter(supersedes=contest_round).values_list("revision", flat=True).first()
+    if later is not None:
+        notes.append(_("本轮已有修订版（第%(revision)s版），以修订版为准。") % {"revision": later})
+    return "".join(notes)
 
 
 def _judge_scores(
@@ -446,7 +471,7 @@ RANKING_FIRST_ROW = 3  # the header row of 排名; rows above it: the title and 
 def _ranking_sheet(book: Any, formats: _Formats, report: Report) -> None:
     sheet = book.add_worksheet(_("排名"))
     sheet.write_string(0, 0, _text(_report_title(report)), formats.title)
-    sheet.write_string(1, 0, _text(_meta_line(report)))
+    sheet.write_string(1, 0, _text(_meta_line(report) + report.revision_note))
     headers = [_("名次"), _("区划代码"), _("参赛单位"), _("发言人"), _("发言类型")]
     headers += [_("评委评分"), _("指标得分"), _("总分"), _("等次")]
     _write_row(sheet, RANKING_FIRST_ROW, headers, formats)
@@ -520,10 +545,7 @@ def _indicators_sheet(book: Any, formats: _Formats, report: Report) -> None:
     for number, line in enumerate(report.indicators, 1):
         values = [line.area, line.area_name, line.group, line.indicator, line.name]
         _write_row(sheet, number, [*values, line.value, line.unit, line.score, line.source], formats)
-    if not report.indicators:
-        sheet.write_string(1, 0, _("本轮不计指标得分。"))
-    elif report.run_label:
-        sheet.write_string(len(report.indicators) + 2, 0, _text(report.run_label))
+    sheet.write_string(len(report.indicators) + 2, 0, _text(report.indicator_note))
     sheet.set_column(0, 4, 14)
     sheet.set_column(5, 7, 10)
     sheet.set_column(8, 8, 40)

@@ -19,7 +19,9 @@ from tuopin.contest.report import RANKING_FIRST_ROW, report_build, report_pdf, r
 from tuopin.contest.tests.report_data import JUDGE_NAMES, judges, make_round
 
 pytestmark = pytest.mark.django_db
-QUERIES = 19  # the session and user (3), the round, its ranking and report (8), the audit row (5), the session (3)
+QUERIES = (
+    19  # the session and user (3), the round, its ranking and report (8), the audit row (5), the session (3)
+)
 POPPLER = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed")
 
 
@@ -230,3 +232,21 @@ def test_a_preview_of_a_round_still_being_scored_lists_what_is_missing(panel: li
     assert response.status_code == 409
     assert "130126101" in response.content.decode()
     assert not AuditEvent.objects.filter(action="contest.report").exists()
+
+
+def test_a_revision_says_why_and_the_round_it_corrected_points_to_it(panel: list[User]) -> None:
+    first = make_round(panel, with_run=False)
+    second = make_round(panel, with_run=False)
+    Round.objects.filter(pk=second.pk).update(revision=2, supersedes=first, reason="评委3的答问分录入有误")
+    second.refresh_from_db()
+    assert (
+        "第2版（修订原因：评委3的答问分录入有误）"
+        in _sheets(report_workbook(report_build(second)))["排名"][1][0]
+    )
+    assert "以修订版为准" in _sheets(report_workbook(report_build(first)))["排名"][1][0]
+
+
+def test_without_a_run_the_indicator_sheet_says_where_the_scores_come_from(panel: list[User]) -> None:
+    contest_round = make_round(panel, with_run=False)
+    rows = _sheets(report_workbook(report_build(contest_round)))["指标"]
+    assert rows[2][0] == "指标得分由组织单位录入，未关联指标计算。"
