@@ -448,6 +448,9 @@ def _move(actor: User | None, contest_round: Round, move: str, problems_of: Any)
             locked.published_at = datetime.now(UTC)
             details["ranking"] = [[p.area, str(p.total), p.rank, p.grade] for p in placings]
         locked.save(update_fields=["state", "placings", "published_at"])
+        # the caller's instance follows, so that it never holds a state the round has left
+        contest_round.state, contest_round.placings = locked.state, locked.placings
+        contest_round.published_at = locked.published_at
         audit_record(
             action=action,
             actor=actor,
