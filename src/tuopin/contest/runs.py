@@ -1,7 +1,8 @@
 """Indicator runs: every indicator of one system version computed for a set of areas, stored, and reproducible.
 
-A run reads its input once (the computed indicators through tuopin.contest.indicators, the entered values of the
-system, the policy profiles of the areas' provinces), takes the sha256 of a canonical JSON of that input as its
+A run reads its input once, in one transaction that sees one state of the data (`frozen`): the computed indicators
+through tuopin.contest.indicators, the entered values of the system, the policy profiles of the areas' provinces. It
+takes the sha256 of a canonical JSON of that input as its
 checksum (the same data gives the same checksum; any change of a value, a numerator or a policy value changes it),
 scores each value with the version's definition and stores the run with one IndicatorValue per area and indicator in
 one transaction, audited. The stored values are what a ranking uses: `run_scores` totals them, `run_reproduce`
@@ -12,14 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from tuopin.accounts.permissions import write_required
@@ -108,6 +110,20 @@ def run_input(
     return RunInput(values, policy)
 
 
+@contextmanager
+def frozen() -> Iterator[None]:
+    """One transaction for the reads of a run, so that they see one state of the data: on PostgreSQL a repeatable
+    read (every statement reads the snapshot of the first), on SQLite the transaction's own snapshot. The writes
+    come after it in their own transaction (the audit chain's head must be read as it is then). Inside a transaction
+    already open (a test, a caller's own) the reads join it."""
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if not outer and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def checksum_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -153,7 +169,8 @@ def indicator_run(
     if problems:
         raise ValidationError(problems)
     definition = definition_parse(version.definition)
-    read = run_input(definition, version=version, areas=codes, year=year, as_of=as_of)
+    with frozen():
+        read = run_input(definition, version=version, areas=codes, year=year, as_of=as_of)
     stored = {
         key: {area: _stored(value) for area, (value, _d) in by_area.items()}
         for key, by_area in read.values.items()
