@@ -17,7 +17,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tuopin.accounts.areas import areas_for
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability, Role
@@ -123,12 +122,11 @@ def _ranking(user: User, contest_round: Round) -> tuple[list[dict[str, Any]], st
 
 
 def _form_context(user: User, level: str) -> dict[str, Any]:
-    areas = areas_for(user).order_by("code")
+    organisers = selectors.areas_of_level_for(user, ORGANISER_LEVEL[RoundLevel(level)])
+    candidates = selectors.areas_of_level_for(user, CONTESTANT_LEVEL[RoundLevel(level)])
     return {
-        "organisers": [(a.code, a.name) for a in areas.filter(level=ORGANISER_LEVEL[RoundLevel(level)])],
-        "candidates": [
-            (a.code, f"{a.name}（{a.code}）") for a in areas.filter(level=CONTESTANT_LEVEL[RoundLevel(level)])
-        ],
+        "organisers": [(a.code, a.name) for a in organisers],
+        "candidates": [(a.code, f"{a.name}（{a.code}）") for a in candidates],
         "judges": [(u.pk, f"{u.display_name}（{u.username}）") for u in users_listed(user) if u.is_active],
     }
 

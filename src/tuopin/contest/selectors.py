@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, QuerySet
 
+from tuopin.accounts.areas import areas_for
 from tuopin.accounts.scope import area_codes, code_in, scope_q
+from tuopin.areas.models import Area
 from tuopin.contest.models import Contestant, Judge, Round, RoundState, Sheet
 from tuopin.contest.ranking import Contestant as RankedContestant
 from tuopin.contest.ranking import Grading, Item, Placing, RoundInput, Score, rank_round
@@ -98,6 +100,11 @@ def placings_from_json(rows: list[dict[str, Any]]) -> list[Placing]:
 
 
 # --- rounds for their organisers ----------------------------------------------------------------------------------
+
+
+def areas_of_level_for(user: User | AnonymousUser, level: str) -> list[Area]:
+    """The areas of one level in the user's scope, by code (the round form's organisers and contestants)."""
+    return list(areas_for(user).filter(level=level).order_by("code"))
 
 
 def round_for(user: User | AnonymousUser, round_id: int) -> Round | None:
