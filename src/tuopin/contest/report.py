@@ -1,10 +1,10 @@
 """The circulated report (通报) of a contest round: who may read it, what it holds, and its two renderings.
 
-Who may read it. A published round is circulated to the organiser's scope: every user whose area lies at or below
-the organiser's (the counties of a province's round), and the offices above the organiser (`rounds_for`). Before
-publication only the organiser's office may preview it (a user holding the organiser's area with the write
-capability, and not a judge of the round: a judge sees no ranking before publication); for everyone else the round
-has no report (404). The pages and the API read rounds and runs only through these selectors.
+Who may read it: whoever may see the round's ranking (`selectors.ranking_visible_to`, the one rule). A published
+round is circulated to the organiser's scope: every user whose area lies at or below the organiser's (the counties
+of a province's round), the offices above the organiser, and its judges. A closed round, not yet published, is
+previewed (marked 草稿/预览) by the offices of the organiser's scope that do not judge it; a draft or open round has
+no report for anyone (404). The pages and the API read rounds and runs only through these selectors.
 
 What it holds. The ranking is THE ranking (`selectors.round_ranking`, the same function the CLI and the big screen
 use): rank, grade, judges' score, indicator score, total; each contestant's scores by item and by judge, the judges
@@ -32,12 +32,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes, scope_q
 from tuopin.areas.codes import ancestor_codes
 from tuopin.contest.models import Contestant, IndicatorRun, IndicatorValue, Judge, Round, RoundState, Sheet
 from tuopin.contest.ranking import Placing
-from tuopin.contest.selectors import round_ranking
+from tuopin.contest.selectors import ranking_visible_to, round_ranking
 from tuopin.ledgers.framework import FORMULA_STARTS
 
 if TYPE_CHECKING:
@@ -49,13 +48,6 @@ if TYPE_CHECKING:
 
 
 # Who may read a round and its report ------------------------------------------------------------------------------
-
-
-def _organising(user: AnyUser) -> Q:
-    """The rounds the user's office organises: its own area (not one above or below it), with the write capability."""
-    if not user.is_authenticated or not user.can(Capability.WRITE):
-        return Q(pk__in=[])
-    return Q(organiser_id__in=area_codes(user))
 
 
 def _circulated(user: AnyUser) -> Q:
@@ -98,16 +90,12 @@ def visible_round_for(user: AnyUser, pk: int) -> Round | None:
 
 
 def report_round_for(user: AnyUser, pk: int) -> Round | None:
-    """The round whose ranking and report the user may read: published and circulated to it (or judged by it), or not
-    yet published and organised by its office (a preview), unless it judges the round."""
-    judging = (
-        Judge.objects.filter(round_id=pk, user_id=user.pk) if user.is_authenticated else Judge.objects.none()
-    )
-    judged = Q(pk__in=judging.values("round_id"))
-    published = _circulated(user) | (Q(state=RoundState.PUBLISHED) & judged)
-    preview = _organising(user) & ~Q(state=RoundState.PUBLISHED) & ~judged
-    rounds = Round.objects.filter(published | preview).select_related("organiser", "run__version__system")
-    return rounds.filter(pk=pk).first()
+    """The round whose ranking and report the user may read: one it may see whose ranking it may see
+    (`selectors.ranking_visible_to`, the one rule of the pages, the API and the report)."""
+    contest_round = visible_rounds_for(user).select_related("run__version__system").filter(pk=pk).first()
+    if contest_round is None or not ranking_visible_to(user, contest_round):
+        return None
+    return contest_round
 
 
 def runs_for(user: AnyUser) -> QuerySet[IndicatorRun]:

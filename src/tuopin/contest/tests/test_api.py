@@ -16,7 +16,8 @@ from tuopin.accounts.services import token_create
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser
 from tuopin.contest.models import Round, RoundState
-from tuopin.contest.tests.report_data import judges, make_round
+from tuopin.contest.services import round_publish
+from tuopin.contest.tests.report_data import judges, make_round, province_round
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_the_ranking_is_hidden_before_publication_and_the_cli_s_after(
         _get(own, path).status_code == 200
     )  # the organiser's office checks the closed round before publication
 
-    Round.objects.filter(pk=contest_round.pk).update(state=RoundState.PUBLISHED)
+    contest_round = round_publish(actor=None, contest_round=contest_round)
     expected = _cli_ranking(contest_round)
     assert [row["area"] for row in expected["ranking"]] == [
         "130126100",
@@ -106,12 +107,12 @@ def test_a_round_shows_its_contestants_and_state_and_another_county_gets_404(
 
 
 def test_a_province_round_is_circulated_to_the_counties_once_published(
-    panel: list[User], neighbour: User
+    make_user: MakeUser, neighbour: User
 ) -> None:
-    contest_round = make_round(panel, organiser="13", state=RoundState.CLOSED)
+    contest_round = province_round(make_user, state=RoundState.CLOSED)
     assert _get(neighbour, f"/rounds/{contest_round.pk}").status_code == 404
     assert _get(neighbour, f"/runs/{contest_round.run_id}/values").status_code == 404
-    Round.objects.filter(pk=contest_round.pk).update(state=RoundState.PUBLISHED)
+    round_publish(actor=None, contest_round=contest_round)
     assert _get(neighbour, f"/rounds/{contest_round.pk}").status_code == 200
     assert _get(neighbour, f"/rounds/{contest_round.pk}/ranking").status_code == 200
     assert _get(neighbour, f"/runs/{contest_round.run_id}/values").status_code == 200
@@ -137,10 +138,7 @@ def test_a_run_s_values_are_read_in_scope(panel: list[User], own: User, neighbou
 def test_a_preview_ranking_of_incomplete_sheets_is_a_conflict_naming_what_is_missing(
     panel: list[User], own: User
 ) -> None:
-    from tuopin.contest.models import Sheet
-
-    contest_round = make_round(panel, state=RoundState.CLOSED)
-    Sheet.objects.filter(judge__label="评委3", contestant__area_id="130126101").delete()
+    contest_round = make_round(panel, state=RoundState.CLOSED, missing=(3, "130126101"))
     response = _get(own, f"/rounds/{contest_round.pk}/ranking")
     assert response.status_code == 409
     assert any("130126101" in message for message in response.json()["messages"])
@@ -154,3 +152,10 @@ def test_the_contest_operations_are_in_the_schema() -> None:
         "/api/v1/contest/rounds/{round_id}/ranking",
         "/api/v1/contest/runs/{run_id}/values",
     } <= set(paths)
+
+
+def test_no_one_reads_the_ranking_of_a_round_still_being_scored(panel: list[User], own: User) -> None:
+    contest_round = make_round(panel, state=RoundState.OPEN)
+    for reader in (own, panel[0]):
+        assert _get(reader, f"/rounds/{contest_round.pk}/ranking").status_code == 404
+    assert _get(own, f"/rounds/{contest_round.pk}").json()["state"] == "open"

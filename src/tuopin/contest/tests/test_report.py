@@ -17,6 +17,7 @@ from tuopin.conftest import MakeUser, client_for
 from tuopin.contest.models import Round, RoundState
 from tuopin.contest.report import RANKING_FIRST_ROW, report_build, report_pdf, report_workbook
 from tuopin.contest.tests.report_data import JUDGE_NAMES, judges, make_round
+from tuopin.contest.tests.report_data import province_round as province_round_of
 
 pytestmark = pytest.mark.django_db
 QUERIES = (
@@ -183,11 +184,11 @@ def test_another_county_gets_404_and_a_denial_row(published: Round, neighbour: U
 
 
 def test_a_province_round_is_circulated_to_the_counties_below_it(
-    panel: list[User], make_user: MakeUser, neighbour: User
+    make_user: MakeUser, neighbour: User
 ) -> None:
     from django.urls import reverse
 
-    province_round = make_round(panel, organiser="13", with_run=False)
+    province_round = province_round_of(make_user)
     assert (
         client_for(neighbour).get(reverse("contest:report_workbook", args=[province_round.pk])).status_code
         == 200
@@ -199,35 +200,46 @@ def test_a_province_round_is_circulated_to_the_counties_below_it(
     )
 
 
-@pytest.mark.parametrize("state", [RoundState.DRAFT, RoundState.OPEN, RoundState.CLOSED])
-def test_an_unpublished_report_is_a_preview_for_the_organiser_and_404_for_everyone_else(
-    panel: list[User], own: User, inspector: User, make_user: MakeUser, state: str, tmp_path: Path
+@pytest.mark.parametrize("state", [RoundState.DRAFT, RoundState.OPEN])
+def test_a_round_still_being_prepared_or_scored_has_no_report(
+    panel: list[User], own: User, make_user: MakeUser, state: str
 ) -> None:
     from django.urls import reverse
 
     contest_round = make_round(panel, state=state)
-    url = reverse("contest:report_pdf", args=[contest_round.pk])
     province = make_user("hebei", "province", "13")
-    for outsider in (*panel, inspector, province):
-        assert client_for(outsider).get(url).status_code == 404, outsider.username
-    response = client_for(own).get(url)
-    assert response.status_code == 200
-    assert (
-        "预览" in response["Content-Disposition"] or "%E9%A2%84%E8%A7%88" in response["Content-Disposition"]
-    )
-    if shutil.which("pdftotext"):
-        assert "草稿/预览" in _pdf_text(response.content, tmp_path)
-    row = AuditEvent.objects.get(action="contest.report")
-    assert row.details["preview"] is True
+    for user in (own, province, *panel):
+        assert client_for(user).get(reverse("contest:report_pdf", args=[contest_round.pk])).status_code == 404
+    assert not AuditEvent.objects.filter(action="contest.report").exists()
 
 
-def test_a_preview_of_a_round_still_being_scored_lists_what_is_missing(panel: list[User], own: User) -> None:
+def test_a_closed_round_s_report_is_a_preview_for_its_offices_and_404_for_its_judges_and_others(
+    panel: list[User], own: User, neighbour: User, make_user: MakeUser, tmp_path: Path
+) -> None:
     from django.urls import reverse
 
-    from tuopin.contest.models import Sheet
+    contest_round = make_round(panel, state=RoundState.CLOSED)
+    url = reverse("contest:report_pdf", args=[contest_round.pk])
+    for outsider in (*panel, neighbour):
+        assert client_for(outsider).get(url).status_code == 404, outsider.username
+    province = make_user("hebei", "province", "13")
+    assert client_for(province).get(url).status_code == 200  # an office above the organiser
+    response = client_for(own).get(url)
+    assert response.status_code == 200
+    assert "%E9%A2%84%E8%A7%88" in response["Content-Disposition"]  # 预览
+    if shutil.which("pdftotext"):
+        assert "草稿/预览" in _pdf_text(response.content, tmp_path)
+    rows = AuditEvent.objects.filter(action="contest.report")
+    assert {row.actor for row in rows} == {"hebei", "lingshou"}
+    assert all(row.details["preview"] is True for row in rows)
 
-    contest_round = make_round(panel, state=RoundState.OPEN)
-    Sheet.objects.filter(judge__label="评委3", contestant__area_id="130126101").delete()
+
+def test_a_preview_of_a_round_with_a_sheet_missing_lists_what_is_missing(
+    panel: list[User], own: User
+) -> None:
+    from django.urls import reverse
+
+    contest_round = make_round(panel, state=RoundState.CLOSED, missing=(3, "130126101"))
     response = client_for(own).get(reverse("contest:report_workbook", args=[contest_round.pk]))
     assert response.status_code == 409
     assert "130126101" in response.content.decode()
@@ -235,10 +247,10 @@ def test_a_preview_of_a_round_still_being_scored_lists_what_is_missing(panel: li
 
 
 def test_a_revision_says_why_and_the_round_it_corrected_points_to_it(panel: list[User]) -> None:
+    from tuopin.contest.services import round_revise
+
     first = make_round(panel, with_run=False)
-    second = make_round(panel, with_run=False)
-    Round.objects.filter(pk=second.pk).update(revision=2, supersedes=first, reason="评委3的答问分录入有误")
-    second.refresh_from_db()
+    second = round_revise(actor=None, contest_round=first, reason="评委3的答问分录入有误")
     assert (
         "第2版（修订原因：评委3的答问分录入有误）"
         in _sheets(report_workbook(report_build(second)))["排名"][1][0]
