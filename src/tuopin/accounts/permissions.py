@@ -61,6 +61,17 @@ def require(capability: str | None = None) -> Callable[[View], View]:
 signed_in = require(None)
 
 
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user in a view behind @require or @signed_in: a User (the decorator sent anyone else to the
+    sign-in page), typed as one."""
+    from tuopin.accounts.models import User
+
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("not signed in")
+    return user
+
+
 def get_in_scope_or_404(request: HttpRequest, lookup: Callable[[], T | None], *, what: str, key: str) -> T:
     """Return the object a scoped selector found, or audit the denial and answer 404 (never reveal existence)."""
     found = lookup()

@@ -69,7 +69,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             params = {**what_if.cleaned_data, "name": _("假设分析")}
             job = job_start(
                 kind="assessment.what_if",
-                user=user,
+                user_id=user.pk,
                 params=params,
                 enqueue=lambda job_id: assessment_what_if_job.enqueue(job_id=job_id),
             )
@@ -85,7 +85,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             }
             job = job_start(
                 kind="assessment.run",
-                user=user,
+                user_id=user.pk,
                 params=params,
                 enqueue=lambda job_id: assessment_run_job.enqueue(job_id=job_id),
             )
@@ -128,7 +128,7 @@ def _what_if_form(request: HttpRequest, choices: list[tuple[str, str]]) -> WhatI
 @require(Capability.READ)
 def what_if_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = get_in_scope_or_404(
-        request, lambda: job_for(request.user, str(job_id)), what="job", key=str(job_id)
+        request, lambda: job_for(request.user.pk, str(job_id)), what="job", key=str(job_id)
     )
     if job.kind != "assessment.what_if" or job.status != "done":
         raise Http404

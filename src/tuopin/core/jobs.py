@@ -15,9 +15,10 @@ from tuopin.core.models import Job, JobStatus
 Progress = Callable[[int, int, str], None]
 
 
-def job_start(*, kind: str, user: Any, params: dict[str, Any], enqueue: Callable[[str], object]) -> Job:
-    """Record the job and hand it to the queue once the record is committed."""
-    job = Job.objects.create(kind=kind, user=user, params=params)
+def job_start(*, kind: str, user_id: int, params: dict[str, Any], enqueue: Callable[[str], object]) -> Job:
+    """Record the job of the user `user_id` (the kernel knows users only by their key) and hand it to the queue once
+    the record is committed."""
+    job = Job.objects.create(kind=kind, user_id=user_id, params=params)
     transaction.on_commit(lambda: enqueue(str(job.pk)))
     return job
 
@@ -38,9 +39,11 @@ def job_finish(job_id: str, *, result: dict[str, Any], failed: bool = False) -> 
     )
 
 
-def job_for(user: Any, job_id: str) -> Job | None:
-    """A job is seen only by the user who started it."""
-    return Job.objects.filter(pk=job_id, user=user).first()
+def job_for(user_id: int | None, job_id: str) -> Job | None:
+    """A job is seen only by the user who started it (None, a visitor not signed in, sees none)."""
+    if user_id is None:
+        return None
+    return Job.objects.filter(pk=job_id, user_id=user_id).first()
 
 
 def upload_remove(path: str | None) -> None:

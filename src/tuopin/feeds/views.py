@@ -10,7 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in, write_required
+from tuopin.accounts.permissions import (
+    get_in_scope_or_404,
+    require,
+    signed_in,
+    signed_in_user,
+    write_required,
+)
 from tuopin.accounts.roles import Capability
 from tuopin.core.jobs import job_for, job_start
 from tuopin.core.uploads import UploadRejected, upload_keep
@@ -78,7 +84,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     }
     job = job_start(
         kind="feeds.import",
-        user=request.user,
+        user_id=signed_in_user(request).pk,
         params=params,
         enqueue=lambda job_id: feeds_import_job.enqueue(job_id=job_id),
     )
@@ -89,7 +95,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 def job_result(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """An import's outcome: its counts and every problem found (the first thousand listed)."""
     job = get_in_scope_or_404(
-        request, lambda: job_for(request.user, str(job_id)), what="job", key=str(job_id)
+        request, lambda: job_for(request.user.pk, str(job_id)), what="job", key=str(job_id)
     )
     if job.kind != "feeds.import":
         return redirect("site:job", job_id=job.pk)

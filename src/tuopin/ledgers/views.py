@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
-from tuopin.accounts.permissions import require, write_required
+from tuopin.accounts.permissions import require, signed_in_user, write_required
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
 from tuopin.audit.services import import_refusal_record
@@ -90,7 +90,7 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
             }
             job = job_start(
                 kind="ledger.import",
-                user=request.user,
+                user_id=signed_in_user(request).pk,
                 params=params,
                 enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id),
             )

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tuopin.accounts.models import User
-from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in_user
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
 from tuopin.assistance.catalogue import CHOICES as MEASURE_CHOICES
@@ -63,14 +62,9 @@ class AlertFilterForm(TextCheckedForm):
     overdue = forms.BooleanField(label=gettext_lazy("只看超期"), required=False)
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]  # signed in: @require
-    return user
-
-
 @require(Capability.READ)
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     today = timezone.localdate()
     data = request.GET.copy()
     data.setdefault("status", "open")
@@ -110,13 +104,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _inbox_post(request: HttpRequest, chosen: AlertFilter) -> HttpResponse | None:
-    user = _user(request)
+    user = signed_in_user(request)
     if request.POST.get("action") == "screen":
         if user.role not in SCREENERS or not user.can(Capability.WRITE):
             raise PermissionDenied
         job = job_start(
             kind="monitoring.screen",
-            user=user,
+            user_id=user.pk,
             params={"name": _("返贫监测筛查")},
             enqueue=lambda job_id: screening_job.enqueue(job_id=job_id),
         )
@@ -153,7 +147,7 @@ class CheckForm(TextCheckedForm):
 
 @require(Capability.READ)
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     alert = get_in_scope_or_404(request, lambda: alert_for(user, alert_id), what="alert", key=str(alert_id))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     form = CheckForm(request.POST if action else None)
@@ -249,7 +243,7 @@ class CaseForm(TextCheckedForm):
 @require(Capability.READ)
 def alert_open_case(request: HttpRequest, alert_id: int) -> HttpResponse:
     """From a verified alert to a monitoring case (or back under monitoring, for an eliminated one)."""
-    user = _user(request)
+    user = signed_in_user(request)
     alert = get_in_scope_or_404(request, lambda: alert_for(user, alert_id), what="alert", key=str(alert_id))
     if alert.household is None:
         messages.error(request, _("该人员尚未建档：请先作为一般农户登记，再纳入监测。"))
@@ -295,7 +289,7 @@ RULE_RISKS = {
 
 @require(Capability.READ)
 def case_board(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     state = request.GET.get("state", CaseState.MONITORING)
     state = state if state in CaseState.values or state == "" else CaseState.MONITORING
     kind = request.GET.get("type", "")
@@ -340,7 +334,7 @@ class MeasureForm(TextCheckedForm):
 
 @require(Capability.READ)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = get_in_scope_or_404(request, lambda: case_for(user, case_id), what="case", key=str(case_id))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     measure = MeasureForm(request.POST if action == "measure" else None)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from tuopin.accounts.areas import area_for, breadcrumbs_for
 from tuopin.accounts.models import User
-from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in_user
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.accounts.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
@@ -377,7 +377,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
             params = {"path": str(path), "name": filename, "dry_run": form.cleaned_data["dry_run"]}
             job = job_start(
                 kind="registry.import",
-                user=request.user,
+                user_id=signed_in_user(request).pk,
                 params=params,
                 enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id),
             )

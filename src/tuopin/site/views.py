@@ -27,7 +27,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @signed_in
 def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = get_in_scope_or_404(
-        request, lambda: job_for(request.user, str(job_id)), what="job", key=str(job_id)
+        request, lambda: job_for(request.user.pk, str(job_id)), what="job", key=str(job_id)
     )
     template = "site/_job.html" if request.headers.get("HX-Request") else "site/job.html"
     errors = job.result.get("errors", []) if job.result else []
