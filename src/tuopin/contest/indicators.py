@@ -164,10 +164,9 @@ def incidence_reduction(areas: Sequence[str], year: int, as_of: date) -> Values:
         values[code] = (
             value,
             {
-                "numerator": None if previous is None else format(previous, "f"),
-                "denominator": None if current is None else format(current, "f"),
+                "previous": None if previous is None else format(previous, "f"),
+                "current": None if current is None else format(current, "f"),
                 "previous_year": year - 1,
-                "formula": "incidence(Y-1) - incidence(Y)",
                 "source": "assessment.rules.area_incidence",
             },
         )
@@ -482,6 +481,20 @@ def cases_eliminated(areas: Sequence[str], year: int, as_of: date) -> Values:
         eliminated=Count("id", filter=Q(eliminated_on__gte=start, eliminated_on__lte=as_of)),
     )
     return {code: _rate(c["eliminated"], c["monitored"], "monitoring.Case") for code, c in counts.items()}
+
+
+# What a value's `source` names, in words for the pages and the report.
+SOURCES: dict[str, str | Promise] = {
+    "assessment.rules.area_incidence": _("退出评估规则：贫困发生率（建档立卡数据）"),
+    "procedures.household_exit": _("贫困户退出程序"),
+    "assessment.CountyEvaluation": _("贫困县退出专项评估"),
+    "supervision.Item": _("督查整改台账"),
+    "assistance.funds.fund_position": _("项目资金台账（拨付、支出、闲置）"),
+    "assistance.visits.compliance": _("帮扶责任与走访台账"),
+    "monitoring.Case": _("防止返贫监测对象"),
+    "monitoring.Alert": _("返贫预警"),
+    "contest.EnteredValue": _("导入的录入指标"),
+}
 
 
 def directions() -> dict[str, str]:

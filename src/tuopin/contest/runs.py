@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from tuopin.accounts.permissions import write_required
 from tuopin.areas.codes import code_at
-from tuopin.areas.models import Area
+from tuopin.areas.models import Area, Level
 from tuopin.audit.services import audit_record
 from tuopin.contest.indicators import REGISTRY
 from tuopin.contest.models import EnteredValue, IndicatorRun, IndicatorValue, SystemVersion
@@ -154,16 +154,23 @@ def indicator_run(
         message=_("您无权为该单位计算指标。"),
     )
     problems: dict[str, list[str]] = {}
+    areas_problems = problems.setdefault("areas", [])
     if not codes:
-        problems["areas"] = [_("请选择参加考核的区划。")]
+        areas_problems.append(_("请选择参加考核的区划。"))
     outside = [code for code in codes if code == organiser.code or not code.startswith(organiser.code)]
     if outside:
-        problems["areas"] = [_("不在组织单位之下的区划：%(codes)s") % {"codes": "、".join(outside)}]
-    known = set(Area.objects.filter(code__in=codes).values_list("code", flat=True))
-    if set(codes) - known:
-        problems["areas"] = [
-            _("没有这些区划代码：%(codes)s") % {"codes": "、".join(sorted(set(codes) - known))}
-        ]
+        areas_problems.append(_("不在组织单位之下的区划：%(codes)s") % {"codes": "、".join(outside)})
+    levels = dict(Area.objects.filter(code__in=codes).values_list("code", "level"))
+    unknown = sorted(set(codes) - set(levels))
+    if unknown:
+        areas_problems.append(_("没有这些区划代码：%(codes)s") % {"codes": "、".join(unknown)})
+    if any(level != version.system.level for level in levels.values()):
+        areas_problems.append(
+            _("该指标体系考核的是%(level)s级区划，所选区划不是。")
+            % {"level": Level(version.system.level).label}
+        )
+    if not areas_problems:
+        del problems["areas"]
     if as_of.year < year:
         problems["as_of"] = [_("数据截至日期不能早于考核年度。")]
     if problems:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,14 +21,16 @@ from django.utils.translation import gettext_lazy
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
+from tuopin.areas.models import Level
 from tuopin.contest import system_selectors as selectors
-from tuopin.contest.indicators import REGISTRY
+from tuopin.contest.indicators import REGISTRY, SOURCES
 from tuopin.contest.models import IndicatorRun, IndicatorSystem, IndicatorValue, SystemVersion
 from tuopin.contest.runs import indicator_run, run_scores
 from tuopin.contest.system_services import LEVELS, system_create, system_version_add
 from tuopin.contest.systems import Definition, DefinitionInvalid, definition_parse, group_scores
 from tuopin.core.forms import TextCheckedForm, add_service_errors
 from tuopin.core.text import text_refuse_controls_multiline
+from tuopin.policy.keys import KEYS
 
 
 def _user(request: HttpRequest) -> User:
@@ -68,9 +71,13 @@ def systems(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context = {
         "systems": list(selectors.systems_for(user)),
+        "levels": dict(Level.choices),
         "may_create": bool(selectors.edit_province(user)),
         "may_write": user.can(Capability.WRITE),
-        "registry": sorted(REGISTRY.values(), key=lambda spec: spec.key),
+        "registry": [
+            {"spec": spec, "app": django_apps.get_app_config(spec.source).verbose_name}
+            for spec in sorted(REGISTRY.values(), key=lambda spec: spec.key)
+        ],
     }
     return render(request, "contest/systems/list.html", context)
 
@@ -143,12 +150,7 @@ class SystemForm(VersionForm):
     name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
     level = forms.ChoiceField(
         label=gettext_lazy("考核对象层级"),
-        choices=[
-            ("county", gettext_lazy("县")),
-            ("township", gettext_lazy("乡镇")),
-            ("city", gettext_lazy("市")),
-            ("village", gettext_lazy("村")),
-        ],
+        choices=[(level, label) for level, label in Level.choices if level in LEVELS],
     )
     field_order = ["key", "name", "level", "definition", "source", "note"]
 
@@ -272,7 +274,8 @@ DETAIL_LABELS = {
     "source": gettext_lazy("来源"),
     "year": gettext_lazy("年度"),
     "previous_year": gettext_lazy("上一年度"),
-    "formula": gettext_lazy("公式"),
+    "previous": gettext_lazy("上年贫困发生率（%）"),
+    "current": gettext_lazy("本年贫困发生率（%）"),
     "projects": gettext_lazy("项目数"),
     "idle_projects": gettext_lazy("资金闲置项目数"),
     "policy": gettext_lazy("政策参数"),
@@ -284,10 +287,21 @@ DETAIL_LABELS = {
 }
 
 
+def _detail(key: str, item: Any) -> Any:
+    """A detail as the page shows it: sources and policy keys in words, yes and no for flags."""
+    if key == "source" or key == "entered":
+        return SOURCES.get(str(item), item)
+    if isinstance(item, bool):
+        return _("是") if item else _("否")
+    if isinstance(item, dict):
+        return "；".join(f"{KEYS[k].label if k in KEYS else k}：{v}" for k, v in item.items())
+    return "—" if item is None else item
+
+
 def _cell(value: IndicatorValue | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    details = [(DETAIL_LABELS.get(key, key), item) for key, item in value.details.items()]
+    details = [(DETAIL_LABELS.get(key, key), _detail(key, item)) for key, item in value.details.items()]
     return {"value": value.value, "score": value.score, "details": details}
 
 

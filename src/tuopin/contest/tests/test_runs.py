@@ -193,6 +193,15 @@ def test_a_run_is_refused_outside_the_scope_and_below_nothing(
         indicator_run(
             actor=own, version=version, organiser=registry["130126"], areas=["130126"], year=YEAR, as_of=AS_OF
         )
+    with pytest.raises(ValidationError, match="考核的是县级区划"):
+        indicator_run(
+            actor=own,
+            version=_version("national"),
+            organiser=registry["130126"],
+            areas=["130126100"],
+            year=YEAR,
+            as_of=AS_OF,
+        )
     assert not IndicatorRun.objects.exists()
 
 
