@@ -10,7 +10,9 @@ its formula; the unit and direction are the registry's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -109,13 +111,34 @@ def _year_start(year: int) -> date:
 # ------------------------------------------------------------------------------------- registry and assessment
 
 
+_SHARED: ContextVar[dict[Any, Any] | None] = ContextVar("tuopin_contest_shared", default=None)
+
+
+@contextmanager
+def computing() -> Iterator[None]:
+    """Within it, indicators that read the same thing (the assessment of a year) read it once: a run computes
+    incidence and its reduction from two assessments, not three."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def _incidence_rows(areas: Sequence[str], year: int) -> dict[str, dict[str, Any]]:
     """The assessment's area results of `year` (assessment.services.assess_areas on the database of record: THE
     rule of exit and incidence) for the areas, computed below their common ancestor."""
     from tuopin.assessment.services import assess_areas
 
     root = _common_root(areas)
-    result = assess_areas(year, area=root, engine="db")
+    shared = _SHARED.get()
+    key = ("assessment", root, year)
+    if shared is not None and key in shared:
+        result = shared[key]
+    else:
+        result = assess_areas(year, area=root, engine="db")
+        if shared is not None:
+            shared[key] = result
     wanted = set(areas)
     return {row["code"]: row for row in result.areas if row["code"] in wanted}
 

@@ -28,7 +28,7 @@ from tuopin.accounts.permissions import write_required
 from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area, Level
 from tuopin.audit.services import audit_record
-from tuopin.contest.indicators import REGISTRY
+from tuopin.contest.indicators import REGISTRY, computing
 from tuopin.contest.models import EnteredValue, IndicatorRun, IndicatorValue, SystemVersion
 from tuopin.contest.systems import Definition, definition_parse, scored, system_score
 from tuopin.policy.selectors import policy_for
@@ -176,7 +176,7 @@ def indicator_run(
     if problems:
         raise ValidationError(problems)
     definition = definition_parse(version.definition)
-    with frozen():
+    with frozen(), computing():
         read = run_input(definition, version=version, areas=codes, year=year, as_of=as_of)
     stored = {
         key: {area: _stored(value) for area, (value, _d) in by_area.items()}

@@ -255,3 +255,20 @@ def test_a_run_of_a_system_with_rank_and_two_levels_reproduces(own: User, regist
     assert (exit_score.value, exit_score.score) == (None, Decimal(0))
     assert run_reproduce(run).differences == []
     assert run_reproduce(run).totals == run_scores(run)
+
+
+def test_a_run_assesses_each_year_once(
+    province: User, registry: dict[str, Area], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tuopin.assessment import services
+
+    years: list[int] = []
+    real = services.assess_areas
+
+    def counted(year: int, **options: Any) -> Any:
+        years.append(year)
+        return real(year, **options)
+
+    monkeypatch.setattr(services, "assess_areas", counted)
+    _national_run(province, registry)  # incidence and its reduction: 2019 once, 2018 once
+    assert sorted(years) == [2018, 2019]
