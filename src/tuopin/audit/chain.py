@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 from typing import Any
 
-from tuopin.core.idmask import ID_LENGTH, mask_id
+from tuopin.core.idmask import mask_id_text
 
 GENESIS = "0" * 64
-_ID_NUMBER = re.compile(rf"(?<!\d)\d{{{ID_LENGTH - 1}}}[\dXx](?![\dXx])")
 
 
 def mask_id_numbers(value: Any) -> Any:
     """Mask anything shaped like an 18-character ID number, wherever it sits in the details."""
     if isinstance(value, str):
-        return _ID_NUMBER.sub(lambda found: mask_id(found.group()), value)
+        return mask_id_text(value)
     if isinstance(value, dict):
         return {key: mask_id_numbers(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -34,10 +34,10 @@ from django.utils.translation import gettext as _
 
 from tuopin.core.crypto import INDEX_KEY_SQL, load_keyring
 from tuopin.core.excel import ImportFailed, cell_text, header_positions, iter_sheet
-from tuopin.core.idmask import mask_id_sql
+from tuopin.core.idmask import mask_id_sql, mask_id_text
 from tuopin.core.uploads import UploadRejected
 from tuopin.feeds.sources import TEXT_MAX, FeedColumn, Source
-from tuopin.registry.idnumbers import EARLIEST_BIRTH, ID_PATTERN, ID_PROBLEMS, id_checks_sql, mask_id
+from tuopin.registry.idnumbers import EARLIEST_BIRTH, ID_PROBLEMS, id_checks_sql, mask_id
 from tuopin.registry.services import region_known
 
 ERROR_CAP = 1000  # problems listed; the counts stay exact
@@ -110,7 +110,7 @@ def shown(value: str, *, is_id: bool) -> str:
     value = (value or "")[:200]
     if is_id:
         return mask_id(value)
-    return ID_PATTERN.sub(lambda found: mask_id(found.group()), value)
+    return mask_id_text(value)
 
 
 def quote(value: str) -> str:

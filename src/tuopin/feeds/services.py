@@ -12,10 +12,10 @@ from django.db import IntegrityError, transaction
 
 from tuopin.audit.services import audit_record
 from tuopin.core.bulk import reserve_ids
+from tuopin.core.idmask import mask_id_text
 from tuopin.feeds.importer import ERROR_CAP, FeedProblem, FeedRejected, Progress, check_feed
 from tuopin.feeds.models import FeedBatch
 from tuopin.feeds.sources import SOURCES
-from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 
 if TYPE_CHECKING:
     from tuopin.accounts.models import User
@@ -74,7 +74,7 @@ def file_checksum(path: Path) -> str:
 
 def safe_name(name: str) -> str:
     """A file name as stored and shown: anything ID-shaped in it masked."""
-    return ID_PATTERN.sub(lambda found: mask_id(found.group()), Path(name).name)[:200]
+    return mask_id_text(Path(name).name)[:200]
 
 
 def feed_import(
