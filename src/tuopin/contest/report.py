@@ -223,6 +223,11 @@ class Report:
         return self.chart_height - 6
 
     @property
+    def weights(self) -> tuple[str, str]:
+        """The judges' and the indicators' weights as written (0.6, not 0.6000)."""
+        return _plain(self.round.w_judges), _plain(self.round.w_indicators)
+
+    @property
     def maximum(self) -> Decimal:
         return sum((maximum for _name, maximum in self.items), Decimal(0))
 
@@ -305,6 +310,10 @@ def _judge_scores(
         total=placing.judge_totals[judge.label],
         dropped=judge.label in placing.dropped,
     )
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _natural(text: str) -> tuple[Any, ...]:
@@ -478,7 +487,8 @@ def _ranking_sheet(book: Any, formats: _Formats, report: Report) -> None:
 
 
 def _meta_line(report: Report) -> str:
-    return _("日期：%(held)s　组织单位：%(organiser)s　通报日期：%(issued)s") % {
+    line = _("日期：%(held)s　组织单位：%(organiser)s　预览日期：%(issued)s") if report.preview else None
+    return (line or _("日期：%(held)s　组织单位：%(organiser)s　通报日期：%(issued)s")) % {
         "held": report.held_on.isoformat(),
         "organiser": report.organiser,
         "issued": report.issued_on.isoformat(),

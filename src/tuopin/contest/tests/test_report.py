@@ -65,6 +65,8 @@ def test_it_renders_the_pdf_as_a_real_page_with_its_title_areas_and_grades(
     assert "较好" in text
     assert "草稿" not in text
     assert "2019年6月20日" in text
+    assert "通报日期" in text
+    assert "0.6000" not in text  # the weights as written: ×0.6, ×0.4
 
 
 @POPPLER
@@ -228,7 +230,9 @@ def test_a_closed_round_s_report_is_a_preview_for_its_offices_and_404_for_its_ju
     assert response.status_code == 200
     assert "%E9%A2%84%E8%A7%88" in response["Content-Disposition"]  # 预览
     if shutil.which("pdftotext"):
-        assert "草稿/预览" in _pdf_text(response.content, tmp_path)
+        text = _pdf_text(response.content, tmp_path)
+        assert "草稿/预览" in text
+        assert "预览日期" in text
     rows = AuditEvent.objects.filter(action="contest.report")
     assert {row.actor for row in rows} == {"hebei", "lingshou"}
     assert all(row.details["preview"] is True for row in rows)
