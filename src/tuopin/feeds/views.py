@@ -14,18 +14,16 @@ from tuopin.accounts.permissions import (
     get_in_scope_or_404,
     require,
     signed_in,
-    signed_in_user,
     write_required,
 )
 from tuopin.accounts.roles import Capability
-from tuopin.core.jobs import job_for, job_start
-from tuopin.core.uploads import UploadRejected, upload_keep
+from tuopin.core.jobs import job_for
 from tuopin.feeds.forms import UploadForm
 from tuopin.feeds.permissions import can_upload
 from tuopin.feeds.selectors import batches_for
-from tuopin.feeds.services import safe_name
 from tuopin.feeds.sources import SOURCES
 from tuopin.feeds.tasks import feeds_import_job
+from tuopin.ledgers.uploads import upload_job_start
 
 SHOWN = 200  # batches on the page, newest first
 SUFFIXES = {".csv", ".xlsx"}
@@ -64,30 +62,24 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form, status=400)
-    upload = form.cleaned_data["file"]
-    suffix = Path(upload.name or "").suffix.lower()
+    suffix = Path(form.cleaned_data["file"].name or "").suffix.lower()
     if suffix not in SUFFIXES:
         form.add_error("file", _("只接受 .csv 或 .xlsx 文件。"))
-    else:
-        try:
-            path = upload_keep(upload, suffix)
-        except UploadRejected as error:
-            form.add_error("file", str(error))
-    if form.errors:
         return _page(request, form, status=400)
-    params = {
-        "path": str(path),
-        "name": safe_name(upload.name or f"upload{suffix}")[:100],
-        "source": form.cleaned_data["source"],
-        "period": form.cleaned_data["period"],
-        "accept_valid": form.cleaned_data["accept_valid"],
-    }
-    job = job_start(
+    job = upload_job_start(
+        request,
+        form,
         kind="feeds.import",
-        user_id=signed_in_user(request).pk,
-        params=params,
         enqueue=lambda job_id: feeds_import_job.enqueue(job_id=job_id),
+        params={
+            "source": form.cleaned_data["source"],
+            "period": form.cleaned_data["period"],
+            "accept_valid": form.cleaned_data["accept_valid"],
+        },
+        suffix=suffix,
     )
+    if job is None:
+        return _page(request, form, status=400)
     return redirect("site:job", job_id=job.pk)
 
 

@@ -7,7 +7,6 @@ The upload is for those who may write, and for `unit` users on the ledgers marke
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from urllib.parse import quote
 
 from django import forms
@@ -16,15 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
-from tuopin.accounts.permissions import require, signed_in_user, write_required
+from tuopin.accounts.permissions import require, write_required
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
-from tuopin.audit.services import import_refusal_record
 from tuopin.core.forms import TextCheckedForm
-from tuopin.core.jobs import job_start
-from tuopin.core.uploads import UploadRejected, upload_keep
 from tuopin.ledgers.framework import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
 from tuopin.ledgers.tasks import ledger_import_job
+from tuopin.ledgers.uploads import upload_job_start
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,35 +62,17 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
     ledger = _ledger(name)
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        filename = Path(upload.name or "upload.xlsx").name[:100]
-        try:
-            path = upload_keep(upload)
-        except UploadRejected as error:
-            form.add_error("file", str(error))
-            import_refusal_record(
-                action="ledger.import",
-                actor=request.user,
-                request=request,
-                ledger=name,
-                filename=filename,
-                message=str(error),
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        else:
-            params = {
-                "path": str(path),
-                "name": filename,
-                "ledger": name,
-                "dry_run": form.cleaned_data["dry_run"],
-                "page": ledger.page,
-            }
-            job = job_start(
-                kind="ledger.import",
-                user_id=signed_in_user(request).pk,
-                params=params,
-                enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id),
-            )
+        dry_run = form.cleaned_data["dry_run"]
+        job = upload_job_start(
+            request,
+            form,
+            kind="ledger.import",
+            enqueue=lambda job_id: ledger_import_job.enqueue(job_id=job_id),
+            params={"ledger": name, "dry_run": dry_run, "page": ledger.page},
+            ledger=name,
+            dry_run=dry_run,
+        )
+        if job is not None:
             return redirect("site:job", job_id=job.pk)
     status = 400 if form.errors else 200
     return render(request, "ledgers/upload.html", {"form": form, "ledger": ledger}, status=status)

@@ -4,7 +4,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,15 +17,14 @@ from django.views.decorators.http import require_POST
 
 from tuopin.accounts.areas import area_for, breadcrumbs_for
 from tuopin.accounts.models import User
-from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in_user
+from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.accounts.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
-from tuopin.audit.services import audit_record, import_refusal_record
+from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt, encrypt
 from tuopin.core.forms import RevealForm
-from tuopin.core.jobs import job_start
-from tuopin.core.uploads import UploadRejected, upload_keep
+from tuopin.ledgers.uploads import upload_job_start
 from tuopin.registry.forms import (
     HouseholdEditForm,
     HouseholdFilterForm,
@@ -359,28 +357,16 @@ def registry_import(request: HttpRequest) -> HttpResponse:
     """Upload the registration workbook; the import runs as a background job whose page shows its progress."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        filename = Path(upload.name or "upload.xlsx").name[:100]
-        try:
-            path = upload_keep(upload)
-        except UploadRejected as error:
-            form.add_error("file", str(error))
-            import_refusal_record(
-                action="registry.import",
-                actor=request.user,
-                request=request,
-                filename=filename,
-                message=str(error),
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        else:
-            params = {"path": str(path), "name": filename, "dry_run": form.cleaned_data["dry_run"]}
-            job = job_start(
-                kind="registry.import",
-                user_id=signed_in_user(request).pk,
-                params=params,
-                enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id),
-            )
+        dry_run = form.cleaned_data["dry_run"]
+        job = upload_job_start(
+            request,
+            form,
+            kind="registry.import",
+            enqueue=lambda job_id: registry_import_job.enqueue(job_id=job_id),
+            params={"dry_run": dry_run},
+            dry_run=dry_run,
+        )
+        if job is not None:
             return redirect("site:job", job_id=job.pk)
     return render(request, "registry/import.html", {"form": form}, status=400 if form.errors else 200)
 
