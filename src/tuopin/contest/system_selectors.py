@@ -37,7 +37,7 @@ def systems_for(user: AnyUser | None) -> QuerySet[IndicatorSystem]:
     return (
         IndicatorSystem.objects.filter(_owners_q(user))
         .select_related("owner")
-        .annotate(latest=Max("versions__version"), runs=Count("versions__runs", distinct=True))
+        .annotate(latest=Max("versions__version"))
         .order_by("owner_id", "key")
     )
 
@@ -76,11 +76,12 @@ def may_edit_system(user: AnyUser | None, system: IndicatorSystem) -> bool:
 
 
 def runs_for(user: AnyUser | None) -> QuerySet[IndicatorRun]:
-    runs = (
-        IndicatorRun.objects.all()
-        if user is None
-        else IndicatorRun.objects.filter(scope_q(user, "organiser_id"))
-    )
+    """Runs organised in the user's scope, or over it (a province's run over its counties concerns each county,
+    which sees its own values in it: run_values_of)."""
+    runs = IndicatorRun.objects.all()
+    if user is not None:
+        above = sorted({a for code in area_codes(user) for a in ancestor_codes(code)})
+        runs = runs.filter(scope_q(user, "organiser_id") | Q(organiser_id__in=above))
     return runs.select_related("version", "version__system", "organiser")
 
 
@@ -92,9 +93,12 @@ def runs_of(user: AnyUser | None, system: IndicatorSystem, *, limit: int = 50) -
     return list(runs_for(user).filter(version__system=system).order_by("-created_at", "-id")[:limit])
 
 
-def run_values_of(run: IndicatorRun) -> QuerySet[IndicatorValue]:
-    """A run's values (the run read through run_for), by area and indicator."""
-    return IndicatorValue.objects.filter(run=run).select_related("area").order_by("area_id", "indicator")
+def run_values_of(user: AnyUser | None, run: IndicatorRun) -> QuerySet[IndicatorValue]:
+    """The run's values of the areas in the user's scope (the run read through run_for), by area and indicator."""
+    values = IndicatorValue.objects.filter(run=run)
+    if user is not None:
+        values = values.filter(scope_q(user, "area_id"))
+    return values.select_related("area").order_by("area_id", "indicator")
 
 
 def organiser_choices(user: AnyUser) -> list[Area]:

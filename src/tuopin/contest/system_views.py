@@ -313,12 +313,12 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     definition = _parsed(found.version)
     indicators = definition.indicators() if definition is not None else []
-    values = list(selectors.run_values_of(found))
+    values = list(selectors.run_values_of(user, found))
     by_area: dict[str, dict[str, Any]] = {}
     for value in values:
         entry = by_area.setdefault(value.area_id, {"area": value.area, "cells": {}})
         entry["cells"][value.indicator] = value
-    totals = run_scores(found)
+    totals = run_scores(found)  # every area's; only those in scope are shown
     areas = []
     for code, entry in sorted(by_area.items()):
         scores = {key: cell.score for key, cell in entry["cells"].items()}

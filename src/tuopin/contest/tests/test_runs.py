@@ -272,3 +272,15 @@ def test_a_run_assesses_each_year_once(
     monkeypatch.setattr(services, "assess_areas", counted)
     _national_run(province, registry)  # incidence and its reduction: 2019 once, 2018 once
     assert sorted(years) == [2018, 2019]
+
+
+def test_a_county_reads_its_own_values_in_its_provinces_run(
+    province: User, own: User, neighbour: User, registry: dict[str, Area]
+) -> None:
+    run = _national_run(province, registry)
+    page = client_for(own).get(f"/contest/runs/{run.pk}/")
+    assert page.status_code == 200
+    assert [row["area"].code for row in page.context["areas"]] == ["130126"]
+    assert "高邑县" not in page.content.decode()
+    both = client_for(province).get(f"/contest/runs/{run.pk}/")
+    assert [row["area"].code for row in both.context["areas"]] == ["130126", "130127"]
