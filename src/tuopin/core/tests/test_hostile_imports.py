@@ -148,12 +148,17 @@ def test_a_file_refused_at_the_door_leaves_an_audit_row_on_every_path(
     with sparse.open("rb") as handle:
         assert client.post("/ledgers/rectification/import/", {"file": handle}).status_code == 400
     with sparse.open("rb") as handle:
+        assert client.post("/feeds/upload/", {"source": "medical", "file": handle}).status_code == 400
+    with sparse.open("rb") as handle:
         response = Client().post(
             "/api/v1/ledgers/rectification/import", {"file": handle}, HTTP_AUTHORIZATION=f"Bearer {token}"
         )
     assert response.status_code == 409
-    events = AuditEvent.objects.filter(action__in=["registry.import", "ledger.import"], actor="lingshou")
+    events = AuditEvent.objects.filter(
+        action__in=["registry.import", "ledger.import", "feeds.import"], actor="lingshou"
+    )
     assert sorted(events.values_list("action", "result", "object_id")) == [
+        ("feeds.import", "refused", "户表.xlsx"),
         ("ledger.import", "refused", "rectification"),
         ("ledger.import", "refused", "rectification"),
         ("registry.import", "refused", "户表.xlsx"),
