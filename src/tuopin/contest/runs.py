@@ -46,7 +46,9 @@ class RunInput:
     values: dict[
         str, dict[str, tuple[Decimal | None, dict[str, Any]]]
     ]  # indicator key -> area -> (value, details)
-    policy: dict[str, Any]  # province -> the profile's snapshot
+    policy: dict[
+        str, Any
+    ]  # province -> the profile's snapshot of the year ("13/2020": of the as-of date's year)
 
     def canonical(self, *, version: SystemVersion, areas: Sequence[str], year: int, as_of: date) -> str:
         document = {
@@ -106,7 +108,9 @@ def run_input(
             )
         values[indicator.key] = by_area
     provinces = sorted({code_at(area, "province") for area in areas})
-    policy = {province: policy_for(year, province).snapshot() for province in provinces}
+    policy: dict[str, Any] = {province: policy_for(year, province).snapshot() for province in provinces}
+    if as_of.year != year:  # what is judged on the as-of date (idle funds) reads that year's values
+        policy |= {f"{p}/{as_of.year}": policy_for(as_of.year, p).snapshot() for p in provinces}
     return RunInput(values, policy)
 
 

@@ -83,6 +83,7 @@ def test_a_run_is_stored_audited_and_reproduced(province: User, registry: dict[s
     assert incidence.details["numerator"] == 3 and incidence.details["denominator"] == 600
     assert len(run.checksum) == 64
     assert run.policy_values["13"]["values"]["poverty_line"]["value"] == 3218
+    assert run.policy_values["13/2020"]["values"]["idle_months"]["value"] == 12  # idle funds are judged in 2020
     audit = AuditEvent.objects.get(action="contest.run", object_id=str(run.pk))
     assert (audit.details["organiser"], audit.details["checksum"]) == ("1301", run.checksum)
     totals = run_scores(run)
