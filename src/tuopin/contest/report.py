@@ -37,6 +37,7 @@ from tuopin.areas.codes import ancestor_codes
 from tuopin.contest.models import Contestant, IndicatorRun, IndicatorValue, Judge, Round, RoundState, Sheet
 from tuopin.contest.ranking import Placing
 from tuopin.contest.selectors import ranking_visible_to, round_ranking
+from tuopin.contest.systems import DefinitionInvalid, definition_parse
 from tuopin.ledgers.framework import FORMULA_STARTS
 
 if TYPE_CHECKING:
@@ -152,6 +153,20 @@ class IndicatorLine:
     value: Decimal | None
     score: Decimal
     source: str
+    share: Decimal | None = None  # of the system's total, 0–1
+    numerator: Any = None
+    denominator: Any = None
+
+    @property
+    def share_percent(self) -> str:
+        return "" if self.share is None else f"{(self.share * 100).quantize(Decimal('0.1'))}%"
+
+    @property
+    def basis(self) -> str:
+        """What the value was computed from, e.g. 45/50."""
+        if self.numerator is None or self.denominator is None:
+            return ""
+        return f"{self.numerator}/{self.denominator}"
 
 
 CHART_WIDTH = 480  # the bars' room for a total of 100, in the SVG's units
@@ -357,13 +372,13 @@ def _run_label(run: IndicatorRun | None) -> str:
 def _indicator_lines(run: IndicatorRun | None, contestants: dict[str, Contestant]) -> Iterator[IndicatorLine]:
     if run is None:
         return
-    labels = dict(_indicator_labels(run.version.definition))
+    labels = _indicator_labels(run.version.definition)
     fallback = _("%(system)s 第%(version)s版") % {
         "system": run.version.system.name,
         "version": run.version.version,
     }
     for value in run_values(run).filter(area_id__in=list(contestants)):
-        name, group, unit = labels.get(value.indicator, (value.indicator, "", ""))
+        name, group, unit, share = labels.get(value.indicator, (value.indicator, "", "", None))
         details = value.details if isinstance(value.details, dict) else {}
         yield IndicatorLine(
             area=value.area_id,
@@ -375,24 +390,23 @@ def _indicator_lines(run: IndicatorRun | None, contestants: dict[str, Contestant
             value=value.value,
             score=value.score,
             source=str(details.get("source") or fallback),
+            share=share,
+            numerator=details.get("numerator"),
+            denominator=details.get("denominator"),
         )
 
 
-def _indicator_labels(definition: Any, group: str = "") -> Iterator[tuple[str, tuple[str, str, str]]]:
-    """key → (name, group, unit) of every indicator in a system version's definition (tuopin.contest.systems: groups
-    of `indicators` and sub`groups`, each indicator a dict with its key, name and unit)."""
-    if isinstance(definition, list):
-        for entry in definition:
-            yield from _indicator_labels(entry, group)
-    elif isinstance(definition, dict):
-        children = [definition[key] for key in ("indicators", "groups") if key in definition]
-        if children:
-            name = str(definition.get("name", "")) or group
-            for child in children:
-                yield from _indicator_labels(child, name)
-        elif "key" in definition or "code" in definition:
-            key = str(definition.get("key", definition.get("code")))
-            yield key, (str(definition.get("name", key)), group, str(definition.get("unit", "")))
+def _indicator_labels(definition: Any) -> dict[str, tuple[str, str, str, Decimal | None]]:
+    """key → (name, group path, unit, share of the system's total) of every indicator of a version's definition
+    (THE parse of tuopin.contest.systems; a stored version always parses, else the report shows bare keys)."""
+    try:
+        parsed = definition_parse(definition)
+    except DefinitionInvalid:
+        return {}
+    return {
+        indicator.key: (indicator.name, " / ".join(path), indicator.unit, share)
+        for path, indicator, share in parsed.rows()
+    }
 
 
 # The PDF ----------------------------------------------------------------------------------------------------------
@@ -537,14 +551,22 @@ def _scores_sheet(book: Any, formats: _Formats, report: Report) -> None:
 
 def _indicators_sheet(book: Any, formats: _Formats, report: Report) -> None:
     sheet = book.add_worksheet(_("指标"))
-    headers = [_("区划代码"), _("参赛单位"), _("指标组"), _("指标代码"), _("指标")]
-    headers += [_("数值"), _("单位"), _("得分"), _("来源")]
+    headers = [_("区划代码"), _("参赛单位"), _("指标组"), _("指标代码"), _("指标"), _("权重")]
+    headers += [_("数值"), _("单位"), _("计算依据"), _("得分"), _("来源")]
     _write_row(sheet, 0, headers, formats)
     for number, line in enumerate(report.indicators, 1):
-        values = [line.area, line.area_name, line.group, line.indicator, line.name]
-        _write_row(sheet, number, [*values, line.value, line.unit, line.score, line.source], formats)
+        values: list[Any] = [
+            line.area,
+            line.area_name,
+            line.group,
+            line.indicator,
+            line.name,
+            line.share_percent,
+        ]
+        values += [line.value, line.unit, line.basis, line.score, line.source]
+        _write_row(sheet, number, values, formats)
     sheet.write_string(len(report.indicators) + 2, 0, _text(report.indicator_note))
     sheet.set_column(0, 4, 14)
-    sheet.set_column(5, 7, 10)
-    sheet.set_column(8, 8, 40)
+    sheet.set_column(5, 9, 10)
+    sheet.set_column(10, 10, 40)
     sheet.freeze_panes(1, 0)

@@ -140,14 +140,33 @@ def _run(organiser: str, areas: Iterable[str] = tuple(INDICATOR_SCORES)) -> Indi
                     "name": "减贫成效",
                     "weight": 60,
                     "indicators": [
-                        {"key": "exit_rate", "name": "计划脱贫户退出率", "unit": "%", "weight": 1}
+                        {
+                            "key": "exit_rate",
+                            "name": "计划脱贫户退出率",
+                            "weight": 1,
+                            "direction": "higher",
+                            "unit": "%",
+                            "method": "linear",
+                            "floor": 0,
+                            "target": 100,
+                            "entered": True,
+                        }
                     ],
                 },
                 {
                     "name": "精准帮扶",
                     "weight": 40,
                     "indicators": [
-                        {"key": "visit_compliance", "name": "走访达标率", "unit": "%", "weight": 1}
+                        {
+                            "key": "visit_compliance",
+                            "name": "走访达标率",
+                            "weight": 1,
+                            "direction": "higher",
+                            "unit": "%",
+                            "method": "pass_fail",
+                            "threshold": 90,
+                            "entered": True,
+                        }
                     ],
                 },
             ]

@@ -139,15 +139,38 @@ def test_judges_are_named_only_where_the_round_says_so(panel: list[User], tmp_pa
         assert "周评审" in _pdf_text(report_pdf(report_build(named)), tmp_path)
 
 
-def test_the_indicator_sheet_holds_the_values_and_their_sources(published: Round) -> None:
+def test_the_indicator_sheet_holds_the_values_their_weights_and_sources(published: Round) -> None:
     header, *rows = _sheets(report_workbook(report_build(published)))["指标"]
-    assert header[:5] == ["区划代码", "参赛单位", "指标组", "指标代码", "指标"]
+    assert header == [
+        "区划代码",
+        "参赛单位",
+        "指标组",
+        "指标代码",
+        "指标",
+        "权重",
+        "数值",
+        "单位",
+        "计算依据",
+        "得分",
+        "来源",
+    ]
     exit_rate = [row for row in rows if row[3] == "exit_rate"]
-    assert exit_rate[0][:5] == ["130126100", "灵寿镇", "减贫成效", "exit_rate", "计划脱贫户退出率"]
-    assert exit_rate[0][8] == "建档立卡数据库（2019-05-31快照）"
+    assert exit_rate[0] == [
+        "130126100",
+        "灵寿镇",
+        "减贫成效",
+        "exit_rate",
+        "计划脱贫户退出率",
+        "60.0%",
+        90.0,
+        "%",
+        "90/100",
+        90.0,
+        "建档立卡数据库（2019-05-31快照）",
+    ]
     no_data = [row for row in rows if row[3] == "visit_compliance"]
-    assert no_data[0][5] == ""  # no value
-    assert no_data[0][8] == "乡镇脱贫攻坚考核 第1版"  # no source of its own: the system version
+    assert no_data[0][6] == ""  # no value
+    assert no_data[0][10] == "乡镇脱贫攻坚考核 第1版"  # no source of its own: the system version
 
 
 # The downloads -----------------------------------------------------------------------------------------------------
