@@ -277,12 +277,15 @@ def screen(request: HttpRequest, contest_round_id: int) -> HttpResponse:
 def screen_live(request: HttpRequest, contest_round_id: int) -> HttpResponse:
     """The projected page's live part, polled every few seconds: 204 (nothing to swap) while nothing changed."""
     contest_round = _round_or_404(request, contest_round_id)
-    if request.GET.get("v") == selectors.round_version(contest_round):
+    version = selectors.round_version(contest_round)
+    if request.GET.get("v") == version:
         return HttpResponse(status=204)
-    return render(request, "contest/rounds/_screen_live.html", _screen_context(request, contest_round))
+    return render(
+        request, "contest/rounds/_screen_live.html", _screen_context(request, contest_round, version)
+    )
 
 
-def _screen_context(request: HttpRequest, contest_round: Round) -> dict[str, Any]:
+def _screen_context(request: HttpRequest, contest_round: Round, version: str = "") -> dict[str, Any]:
     user = _user(request)
     ranking, problem = _ranking(user, contest_round)
     chart = [
@@ -295,7 +298,7 @@ def _screen_context(request: HttpRequest, contest_round: Round) -> dict[str, Any
     ]
     return {
         "round": contest_round,
-        "version": selectors.round_version(contest_round),
+        "version": version or selectors.round_version(contest_round),
         "progress": selectors.round_progress(contest_round),
         "ranking": ranking,
         "ranking_problem": problem,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
 
 from tuopin.accounts.areas import areas_for
 from tuopin.accounts.scope import area_codes, code_in, scope_q
@@ -164,12 +164,14 @@ def round_progress(contest_round: Round) -> Progress:
 
 
 def round_version(contest_round: Round) -> str:
-    """Changes whenever what the projected page shows changes: the state, a sheet received or changed."""
+    """Changes whenever what the projected page shows changes: the state, a sheet received or changed, an indicator
+    score set."""
     sheets = Sheet.objects.filter(judge__round=contest_round).aggregate(
         n=Count("pk"), last=Max("submitted_at")
     )
     last = sheets["last"].timestamp() if sheets["last"] else 0
-    return f"{contest_round.state}-{sheets['n']}-{last:.6f}"
+    scores = contest_round.contestants.aggregate(n=Count("indicator_score"), total=Sum("indicator_score"))
+    return f"{contest_round.state}-{sheets['n']}-{last:.6f}-{scores['n']}-{scores['total'] or 0}"
 
 
 def ranking_visible_to(user: User | AnonymousUser, contest_round: Round) -> bool:

@@ -18,7 +18,14 @@ from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, client_for
 from tuopin.contest.models import Round, Sheet
 from tuopin.contest.selectors import ranking_visible_to, sheet_for, sheets_for
-from tuopin.contest.services import round_close, round_create, round_open, round_publish, sheet_submit
+from tuopin.contest.services import (
+    round_close,
+    round_create,
+    round_indicators_set,
+    round_open,
+    round_publish,
+    sheet_submit,
+)
 from tuopin.contest.tests.round_factories import (
     COUNTIES,
     contestant,
@@ -275,3 +282,15 @@ def test_the_projected_page_shows_who_has_scored_and_no_score_while_open(
     assert "/static/vendor/echarts/echarts.min.js" in screen and "http" not in re.sub(
         r"https?://[^\"']*w3\.org[^\"']*", "", screen.split("<body")[0]
     )
+
+
+def test_the_projected_page_swaps_when_an_indicator_score_is_set(office: User, panel: list[User]) -> None:
+    contest_round = open_round(office, panel, w_judges=Decimal("0.6"), w_indicators=Decimal("0.4"))
+    score_all(contest_round, panel)
+    round_close(actor=office, contest_round=contest_round)
+    client = client_for(office)
+    live = f"/contest/rounds/{contest_round.pk}/screen/live/"
+    version = re.search(r'data-version="([^"]+)"', client.get(live).content.decode())
+    assert version is not None
+    round_indicators_set(actor=office, contest_round=contest_round, scores={"130126": Decimal(95)})
+    assert client.get(live, {"v": version.group(1)}).status_code == 200
