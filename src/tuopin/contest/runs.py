@@ -137,7 +137,7 @@ def _stored(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(Decimal("0.0001"))
 
 
-def indicator_run(
+def indicator_run_check(
     *,
     actor: User | None,
     version: SystemVersion,
@@ -145,9 +145,9 @@ def indicator_run(
     areas: Sequence[str],
     year: int,
     as_of: date,
-) -> IndicatorRun:
-    """Compute every indicator of `version` for `areas` (below the organiser) for `year` on the data as of `as_of`,
-    and store it (see the module notes). The actor must hold the write capability over the organiser's area."""
+) -> list[str]:
+    """Refuse a run the actor may not make (audited, WriteRefused) or whose areas or dates are wrong (every problem
+    at once, ValidationError); return the areas' codes, sorted. A page calls it before it starts the run's job."""
     codes = sorted(set(areas))
     write_required(
         actor,
@@ -179,6 +179,23 @@ def indicator_run(
         problems["as_of"] = [_("数据截至日期不能早于考核年度。")]
     if problems:
         raise ValidationError(problems)
+    return codes
+
+
+def indicator_run(
+    *,
+    actor: User | None,
+    version: SystemVersion,
+    organiser: Area,
+    areas: Sequence[str],
+    year: int,
+    as_of: date,
+) -> IndicatorRun:
+    """Compute every indicator of `version` for `areas` (below the organiser) for `year` on the data as of `as_of`,
+    and store it (see the module notes). The actor must hold the write capability over the organiser's area."""
+    codes = indicator_run_check(
+        actor=actor, version=version, organiser=organiser, areas=areas, year=year, as_of=as_of
+    )
     definition = definition_parse(version.definition)
     with frozen(), computing():
         read = run_input(definition, version=version, areas=codes, year=year, as_of=as_of)

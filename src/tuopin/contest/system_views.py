@@ -25,10 +25,12 @@ from tuopin.areas.models import Level
 from tuopin.contest import system_selectors as selectors
 from tuopin.contest.indicators import REGISTRY, SOURCES
 from tuopin.contest.models import IndicatorRun, IndicatorSystem, IndicatorValue, SystemVersion
-from tuopin.contest.runs import indicator_run, run_scores
+from tuopin.contest.runs import indicator_run_check, run_scores
 from tuopin.contest.system_services import LEVELS, system_create, system_version_add
+from tuopin.contest.system_tasks import indicator_run_job
 from tuopin.contest.systems import Definition, DefinitionInvalid, definition_parse, group_scores
 from tuopin.core.forms import TextCheckedForm, add_service_errors
+from tuopin.core.jobs import job_start
 from tuopin.core.text import text_refuse_controls_multiline
 from tuopin.policy.keys import KEYS
 
@@ -251,7 +253,7 @@ def run_start(request: HttpRequest, key: str) -> HttpResponse:
         organiser = next(a for a in organisers if a.code == data["organiser"])
         children = [a.code for a in selectors.child_areas_of(user, organiser)]
         try:
-            run = indicator_run(
+            codes = indicator_run_check(
                 actor=user,
                 version=version,
                 organiser=organiser,
@@ -262,8 +264,21 @@ def run_start(request: HttpRequest, key: str) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("已完成指标计算。"))
-            return redirect("contest:run", run_id=run.pk)
+            params = {
+                "version": version.pk,
+                "organiser": organiser.code,
+                "areas": codes,
+                "year": data["year"],
+                "as_of": data["as_of"].isoformat(),
+                "name": f"{found.name} {organiser.name} {data['year']}",
+            }
+            job = job_start(
+                kind="contest.run",
+                user_id=user.pk,
+                params=params,
+                enqueue=lambda job_id: indicator_run_job.enqueue(job_id=job_id),
+            )
+            return redirect("site:job", job_id=job.pk)
     context = {"system": found, "version": version, "form": form}
     return render(request, "contest/systems/run_start.html", context)
 

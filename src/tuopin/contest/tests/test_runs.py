@@ -20,6 +20,7 @@ from tuopin.conftest import MakeUser, RegisterHousehold, client_for, write_workb
 from tuopin.contest.models import EnteredValue, IndicatorRun, IndicatorSystem, IndicatorValue, SystemVersion
 from tuopin.contest.runs import indicator_run, run_reproduce, run_scores
 from tuopin.contest.systems import definition_parse
+from tuopin.core.models import Job
 from tuopin.ledgers.framework import ledger_import
 from tuopin.registry.models import Income
 
@@ -83,7 +84,9 @@ def test_a_run_is_stored_audited_and_reproduced(province: User, registry: dict[s
     assert incidence.details["numerator"] == 3 and incidence.details["denominator"] == 600
     assert len(run.checksum) == 64
     assert run.policy_values["13"]["values"]["poverty_line"]["value"] == 3218
-    assert run.policy_values["13/2020"]["values"]["idle_months"]["value"] == 12  # idle funds are judged in 2020
+    assert (
+        run.policy_values["13/2020"]["values"]["idle_months"]["value"] == 12
+    )  # idle funds are judged in 2020
     audit = AuditEvent.objects.get(action="contest.run", object_id=str(run.pk))
     assert (audit.details["organiser"], audit.details["checksum"]) == ("1301", run.checksum)
     totals = run_scores(run)
@@ -207,16 +210,24 @@ def test_a_run_is_refused_outside_the_scope_and_below_nothing(
 
 
 def test_the_run_pages_for_the_three_personas(
-    own: User, neighbour: User, inspector: User, registry: dict[str, Area]
+    own: User,
+    neighbour: User,
+    inspector: User,
+    registry: dict[str, Area],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     client = client_for(own)
     page = client.get("/contest/systems/hebei_township/run/")
     assert page.status_code == 200
-    response = client.post(
-        "/contest/systems/hebei_township/run/",
-        {"organiser": "130126", "year": YEAR, "as_of": AS_OF.isoformat()},
-    )
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/contest/systems/hebei_township/run/",
+            {"organiser": "130126", "year": YEAR, "as_of": AS_OF.isoformat()},
+        )
+    job = Job.objects.get(kind="contest.run")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    job.refresh_from_db()
+    assert job.status == "done", job.result
     run = IndicatorRun.objects.get()
     assert (run.organiser_id, sorted(set(run.values.values_list("area_id", flat=True)))) == (
         "130126",
@@ -285,3 +296,14 @@ def test_a_county_reads_its_own_values_in_its_provinces_run(
     assert "高邑县" not in page.content.decode()
     both = client_for(province).get(f"/contest/runs/{run.pk}/")
     assert [row["area"].code for row in both.context["areas"]] == ["130126", "130127"]
+
+
+def test_a_run_of_the_wrong_level_is_refused_on_the_form_before_any_job(
+    own: User, registry: dict[str, Area]
+) -> None:
+    response = client_for(own).post(
+        "/contest/systems/national/run/", {"organiser": "130126", "year": YEAR, "as_of": AS_OF.isoformat()}
+    )
+    assert response.status_code == 200
+    assert "该指标体系考核的是县级区划" in response.content.decode()
+    assert not Job.objects.exists() and not IndicatorRun.objects.exists()
