@@ -34,7 +34,10 @@ def indicator_run_job(job_id: str) -> None:
             year=params["year"],
             as_of=date.fromisoformat(params["as_of"]),
         )
-    except (PermissionDenied, ValidationError) as refused:
+    except ValidationError as refused:  # the data changed since the page checked it
+        job_finish(job_id, result={"refused": "；".join(refused.messages)[:500]}, failed=True)
+        return
+    except PermissionDenied as refused:  # the user's rights changed since (the refusal is audited)
         job_finish(job_id, result={"refused": str(refused)[:500]}, failed=True)
         return
     except Exception as error:  # the job page says what went wrong
