@@ -20,7 +20,7 @@ from pydantic import Field
 
 from tuopin.accounts.permissions import get_in_scope_or_404
 from tuopin.accounts.roles import Capability
-from tuopin.api.schemas import NO_NUL, Problem
+from tuopin.api.schemas import Problem
 from tuopin.contest.models import IndicatorRun, Round
 from tuopin.contest.ranking import RankingError
 from tuopin.contest.report import (
@@ -112,7 +112,9 @@ class RunValuesOut(Schema):
 
 
 class RoundFilters(Schema):
-    state: str = Field(default="", pattern=NO_NUL, max_length=10, description="a state, or '' for all")
+    state: str = Field(
+        default="", pattern=r"^(draft|open|closed|published)?$", description="a state, or '' for all"
+    )
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=1_000_000)
 

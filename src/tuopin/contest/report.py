@@ -61,11 +61,11 @@ def _circulated(user: AnyUser) -> Q:
 def visible_rounds_for(user: AnyUser) -> QuerySet[Round]:
     """The rounds a user may list and open (title, contestants, state): those organised in its scope (the organiser's
     office and the offices above it), the published rounds circulated to it, and the rounds it judges once they open."""
-    judging = Q(judges__user=user) & ~Q(state=RoundState.DRAFT) if user.is_authenticated else Q(pk__in=[])
-    return (
-        Round.objects.filter(scope_q(user, "organiser_id") | _circulated(user) | judging)
-        .select_related("organiser")
-        .distinct()
+    judged = Judge.objects.filter(user_id=user.pk).values("round_id") if user.is_authenticated else []
+    judging = Q(pk__in=judged) & ~Q(state=RoundState.DRAFT)
+    # A subquery, not a join: one row per round, and counts annotated on it count every judge, not the user's.
+    return Round.objects.filter(scope_q(user, "organiser_id") | _circulated(user) | judging).select_related(
+        "organiser"
     )
 
 

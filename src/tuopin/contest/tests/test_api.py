@@ -104,6 +104,9 @@ def test_a_round_shows_its_contestants_and_state_and_another_county_gets_404(
     assert "评委1" not in json.dumps(body, ensure_ascii=False)  # no judge's name or label, no score
     assert _get(neighbour, f"/rounds/{contest_round.pk}").status_code == 404
     assert _get(own, "/rounds/999999").status_code == 404
+    assert (
+        _get(panel[0], f"/rounds/{contest_round.pk}").json()["judges"] == 5
+    )  # a judge counts the whole panel
 
 
 def test_a_province_round_is_circulated_to_the_counties_once_published(
