@@ -96,17 +96,19 @@ def _require_organiser(actor: User | None, contest_round: Round, action: str) ->
 
 
 def _require_unpublished(actor: User | None, contest_round: Round, action: str) -> None:
-    """A published round is immutable: refused for everyone, with one denial row."""
+    """A published round is immutable: refused for everyone, with one denial row. The state is read afresh, so a
+    caller holding an older copy of the round is refused too (each service checks it again under its lock)."""
+    state = Round.objects.filter(pk=contest_round.pk).values_list("state", flat=True).first()
     write_required(
         actor,
-        allowed=contest_round.state != RoundState.PUBLISHED,
+        allowed=state != RoundState.PUBLISHED,
         action=action,
         object_type="contest_round",
         object_id=str(contest_round.pk),
         message=_("已通报的擂台赛不能修改；更正请新建修订。"),
-        details={"state": contest_round.state},
+        details={"state": state},
     )
-    if actor is None and contest_round.state == RoundState.PUBLISHED:
+    if actor is None and state == RoundState.PUBLISHED:
         raise ValidationError(_("已通报的擂台赛不能修改；更正请新建修订。"))
 
 
@@ -324,6 +326,9 @@ def round_indicators_set(*, actor: User | None, contest_round: Round, scores: Ma
     _require_organiser(actor, contest_round, "contest.round_indicators")
     _require_unpublished(actor, contest_round, "contest.round_indicators")
     with transaction.atomic():
+        state = Round.objects.select_for_update().values_list("state", flat=True).get(pk=contest_round.pk)
+        if state == RoundState.PUBLISHED:
+            raise ValidationError(_("已通报的擂台赛不能修改；更正请新建修订。"))
         contestants = {
             c.area_id: c for c in Contestant.objects.select_for_update().filter(round=contest_round)
         }

@@ -415,3 +415,19 @@ def test_a_judge_only_account_reads_no_area(panel: list[User]) -> None:
     assert client.get("/areas/13/").status_code == 404
     assert client.get("/areas/130126/").status_code == 404
     assert "全省" not in client.get("/contest/rounds/").content.decode()
+
+
+def test_an_older_copy_of_a_round_cannot_change_it_once_published(office: User, panel: list[User]) -> None:
+    contest_round = open_round(office, panel)
+    stale = Round.objects.get(pk=contest_round.pk)
+    score_all(contest_round, panel)
+    round_close(actor=office, contest_round=contest_round)
+    round_publish(actor=office, contest_round=contest_round)
+    assert stale.state == RoundState.OPEN
+    with pytest.raises(PermissionDenied):
+        round_indicators_set(actor=office, contest_round=stale, scores={"130126": Decimal(90)})
+    with pytest.raises(PermissionDenied):
+        sheet_submit(
+            judge_user=panel[0], contestant=contestant(stale, "130126"), scores={"汇报": 1, "答问": 1}
+        )
+    assert Round.objects.get(pk=contest_round.pk).contestants.get(area_id="130126").indicator_score is None
