@@ -162,3 +162,19 @@ def test_no_one_reads_the_ranking_of_a_round_still_being_scored(panel: list[User
     for reader in (own, panel[0]):
         assert _get(reader, f"/rounds/{contest_round.pk}/ranking").status_code == 404
     assert _get(own, f"/rounds/{contest_round.pk}").json()["state"] == "open"
+
+
+def test_the_contest_operations_answer_in_a_bounded_number_of_queries(
+    panel: list[User], own: User, django_assert_max_num_queries: Any
+) -> None:
+    """The token and its user, the areas, then one or two reads: never one per contestant, judge or value."""
+    contest_round = make_round(panel)
+    client = Client(headers={"Authorization": f"Bearer {token_create(user=own, name='test')}"})
+    for path in (
+        "/rounds",
+        f"/rounds/{contest_round.pk}",
+        f"/rounds/{contest_round.pk}/ranking",
+        f"/runs/{contest_round.run_id}/values",
+    ):
+        with django_assert_max_num_queries(6):
+            assert client.get(f"/api/v1/contest{path}").status_code == 200
