@@ -58,12 +58,17 @@ def _circulated(user: AnyUser) -> Q:
     return Q(state=RoundState.PUBLISHED) & (Q(organiser_id__in=above) | scope_q(user, "organiser_id"))
 
 
+def _judged(user: AnyUser) -> Q:
+    """The rounds the user judges: a subquery, not a join, so that a round is one row and counts annotated on it
+    count every judge, not the user's."""
+    judged = Judge.objects.filter(user_id=user.pk).values("round_id") if user.is_authenticated else []
+    return Q(pk__in=judged)
+
+
 def visible_rounds_for(user: AnyUser) -> QuerySet[Round]:
     """The rounds a user may list and open (title, contestants, state): those organised in its scope (the organiser's
     office and the offices above it), the published rounds circulated to it, and the rounds it judges once they open."""
-    judged = Judge.objects.filter(user_id=user.pk).values("round_id") if user.is_authenticated else []
-    judging = Q(pk__in=judged) & ~Q(state=RoundState.DRAFT)
-    # A subquery, not a join: one row per round, and counts annotated on it count every judge, not the user's.
+    judging = _judged(user) & ~Q(state=RoundState.DRAFT)
     return Round.objects.filter(scope_q(user, "organiser_id") | _circulated(user) | judging).select_related(
         "organiser"
     )
@@ -100,8 +105,10 @@ def report_round_for(user: AnyUser, pk: int) -> Round | None:
 
 
 def runs_for(user: AnyUser) -> QuerySet[IndicatorRun]:
-    """The indicator runs a user may read: organised in its scope, or behind a published round circulated to it."""
-    circulated = Round.objects.filter(_circulated(user)).values("run_id")
+    """The indicator runs a user may read: organised in its scope, or behind a published round circulated to it or
+    judged by it (what the round's report shows it)."""
+    published = _circulated(user) | (Q(state=RoundState.PUBLISHED) & _judged(user))
+    circulated = Round.objects.filter(published, run__isnull=False).values("run_id")
     return (
         IndicatorRun.objects.filter(scope_q(user, "organiser_id") | Q(pk__in=circulated))
         .select_related("version__system", "organiser")

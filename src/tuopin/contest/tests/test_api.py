@@ -136,6 +136,7 @@ def test_a_run_s_values_are_read_in_scope(panel: list[User], own: User, neighbou
     assert first["details"]["source"] == "建档立卡数据库（2019-05-31快照）"
     assert [v["value"] for v in body["values"] if v["indicator"] == "visit_compliance"] == [None] * 4
     assert _get(neighbour, f"/runs/{contest_round.run_id}/values").status_code == 404
+    assert _get(panel[0], f"/runs/{contest_round.run_id}/values").status_code == 200  # a judge of its round
 
 
 def test_a_preview_ranking_of_incomplete_sheets_is_a_conflict_naming_what_is_missing(
