@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from tuopin.contest.models import SpeechType
+from tuopin.contest.models import IndicatorRun, SpeechType
 from tuopin.contest.ranking import Grading, Item
 from tuopin.core.forms import TextCheckedForm
 
@@ -157,3 +157,31 @@ class SheetForm(TextCheckedForm):
 
 class ReviseForm(TextCheckedForm):
     reason = forms.CharField(label=_("修订原因"), max_length=300)
+
+
+class RunForm(TextCheckedForm):
+    """The indicator run a round scores its indicators from, among the runs the page offers."""
+
+    run = forms.TypedChoiceField(
+        label=_("指标计算"), coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+    )
+
+    def __init__(self, *args: Any, runs: Sequence[IndicatorRun], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.runs = {run.pk: run for run in runs}
+        run = self.fields["run"]
+        assert isinstance(run, forms.TypedChoiceField)
+        run.choices = [(pk, run_label(found)) for pk, found in self.runs.items()]
+
+    def clean_run(self) -> IndicatorRun:
+        return self.runs[self.cleaned_data["run"]]
+
+
+def run_label(run: IndicatorRun) -> str:
+    return _("%(system)s v%(version)s · %(organiser)s · %(year)s年度（数据截至%(as_of)s）") % {
+        "system": run.version.system.name,
+        "version": run.version.version,
+        "organiser": run.organiser.name,
+        "year": run.year,
+        "as_of": run.as_of.isoformat(),
+    }

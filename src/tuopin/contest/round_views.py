@@ -24,7 +24,7 @@ from tuopin.accounts.selectors import users_listed
 from tuopin.contest import selectors
 from tuopin.contest.models import Round, RoundLevel, RoundState, SpeechType
 from tuopin.contest.ranking import RankingError
-from tuopin.contest.round_forms import ContestantFormSet, ReviseForm, RoundForm, SheetForm
+from tuopin.contest.round_forms import ContestantFormSet, ReviseForm, RoundForm, RunForm, SheetForm
 from tuopin.contest.services import (
     CONTESTANT_LEVEL,
     ORGANISER_LEVEL,
@@ -34,6 +34,7 @@ from tuopin.contest.services import (
     round_create,
     round_move,
     round_revise,
+    round_run_set,
     round_update,
     sheet_submit,
 )
@@ -93,7 +94,14 @@ def round_detail(request: HttpRequest, contest_round_id: int) -> HttpResponse:
     contest_round = _round_or_404(request, contest_round_id)
     user = _user(request)
     progress = selectors.round_progress(contest_round)
-    ranking, problem = _ranking(user, contest_round)
+    visible = selectors.ranking_visible_to(user, contest_round)
+    ranking, problem = _ranking(user, contest_round, visible)
+    may_act = user.can(Capability.WRITE) and organises(user, contest_round)
+    runs = (
+        selectors.round_run_choices(user, contest_round)
+        if may_act and contest_round.state != RoundState.PUBLISHED
+        else []
+    )
     return render(
         request,
         "contest/rounds/detail.html",
@@ -102,16 +110,20 @@ def round_detail(request: HttpRequest, contest_round_id: int) -> HttpResponse:
             "progress": progress,
             "ranking": ranking,
             "ranking_problem": problem,
-            "may_act": user.can(Capability.WRITE) and organises(user, contest_round),
+            "may_act": may_act,
             "revise_form": ReviseForm(),
+            "run_form": RunForm(runs=runs, initial={"run": contest_round.run_id}) if runs else None,
+            "report_visible": visible,
             "superseded_by": selectors.round_revision(contest_round),
         },
     )
 
 
-def _ranking(user: User, contest_round: Round) -> tuple[list[dict[str, Any]], str]:
+def _ranking(
+    user: User, contest_round: Round, visible: bool | None = None
+) -> tuple[list[dict[str, Any]], str]:
     """The ranking rows the user may see (with the areas' names), or why there is none yet."""
-    if not selectors.ranking_visible_to(user, contest_round):
+    if not (selectors.ranking_visible_to(user, contest_round) if visible is None else visible):
         return [], ""
     try:
         placings = selectors.round_ranking(contest_round)
@@ -262,6 +274,25 @@ def round_revise_view(request: HttpRequest, contest_round_id: int) -> HttpRespon
         return redirect("contest:round", contest_round_id=contest_round.pk)
     messages.success(request, _("已新建修订。"))
     return redirect("contest:round", contest_round_id=revision.pk)
+
+
+@require(Capability.WRITE)
+@require_POST
+def round_run(request: HttpRequest, contest_round_id: int) -> HttpResponse:
+    """Score the round's indicators from one of the organiser's indicator runs."""
+    contest_round = _round_or_404(request, contest_round_id)
+    user = _user(request)
+    form = RunForm(request.POST, runs=selectors.round_run_choices(user, contest_round))
+    if not form.is_valid():
+        messages.error(request, _("请选择一次指标计算。"))
+        return redirect("contest:round", contest_round_id=contest_round.pk)
+    try:
+        round_run_set(actor=user, contest_round=contest_round, run=form.cleaned_data["run"])
+    except (ValidationError, PermissionDenied) as error:
+        _say(request, error)
+    else:
+        messages.success(request, _("已按所选指标计算设置指标得分。"))
+    return redirect("contest:round", contest_round_id=contest_round.pk)
 
 
 # --- the projected page (大屏) -------------------------------------------------------------------------------------
@@ -419,6 +450,7 @@ urlpatterns: list[URLPattern] = [
     path("rounds/<int:contest_round_id>/edit/", round_edit, name="round_edit"),
     path("rounds/<int:contest_round_id>/state/", round_state, name="round_state"),
     path("rounds/<int:contest_round_id>/revise/", round_revise_view, name="round_revise"),
+    path("rounds/<int:contest_round_id>/run/", round_run, name="round_run"),
     path("rounds/<int:contest_round_id>/screen/", screen, name="round_screen"),
     path("rounds/<int:contest_round_id>/screen/live/", screen_live, name="round_screen_live"),
     path("judging/", judging, name="judging"),

@@ -14,8 +14,9 @@ from django.db.models import Count, Max, QuerySet, Sum
 
 from tuopin.accounts.areas import areas_for
 from tuopin.accounts.scope import area_codes, code_in, scope_q
+from tuopin.areas.codes import ancestor_codes
 from tuopin.areas.models import Area
-from tuopin.contest.models import Contestant, Judge, Round, RoundState, Sheet
+from tuopin.contest.models import Contestant, IndicatorRun, Judge, Round, RoundLevel, RoundState, Sheet
 from tuopin.contest.ranking import Contestant as RankedContestant
 from tuopin.contest.ranking import Grading, Item, Placing, RoundInput, Score, rank_round
 
@@ -108,7 +109,7 @@ def areas_of_level_for(user: User | AnonymousUser, level: str) -> list[Area]:
 
 
 def round_for(user: User | AnonymousUser, round_id: int) -> Round | None:
-    return rounds_for(user).filter(pk=round_id).first()
+    return rounds_for(user).select_related("run__version__system").filter(pk=round_id).first()
 
 
 def rounds_listed(user: User | AnonymousUser, *, limit: int = 200) -> list[Round]:
@@ -136,6 +137,25 @@ def round_contestants(contest_round: Round) -> list[Contestant]:
 
 def round_judges(contest_round: Round) -> list[Judge]:
     return list(contest_round.judges.select_related("user").order_by("label"))
+
+
+def round_run_choices(
+    user: User | AnonymousUser, contest_round: Round, *, limit: int = 50
+) -> list[IndicatorRun]:
+    """The indicator runs a round may score its indicators from: organised by the round's organiser or an office
+    above it, that the user may read (its scope holds the organiser, or the run is organised above it), of the
+    contestants' level (a province's round scores counties, a county's townships), newest first. Whether a run covers every contestant is the service's check."""
+    organiser = contest_round.organiser_id
+    if not code_in(organiser, area_codes(user)):
+        return []
+    level = "county" if contest_round.level == RoundLevel.PROVINCE else "township"
+    return list(
+        IndicatorRun.objects.filter(
+            organiser_id__in=[*ancestor_codes(organiser), organiser], version__system__level=level
+        )
+        .select_related("version__system", "organiser")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,19 @@ from tuopin.accounts.scope import code_in
 from tuopin.accounts.selectors import users_for
 from tuopin.areas.models import Area
 from tuopin.audit.services import audit_record
-from tuopin.contest.models import Contestant, Judge, Round, RoundLevel, RoundState, Sheet, SpeechType
+from tuopin.contest.models import (
+    Contestant,
+    IndicatorRun,
+    Judge,
+    Round,
+    RoundLevel,
+    RoundState,
+    Sheet,
+    SpeechType,
+)
 from tuopin.contest.ranking import Contestant as RankedContestant
 from tuopin.contest.ranking import Grading, Item, RankingError, RoundInput, Score, rank_round
+from tuopin.contest.runs import run_scores
 from tuopin.contest.selectors import placings_to_json, round_input, round_items, round_ranking
 
 # The level of the organiser's area and of its contestants' areas, by the round's level.
@@ -354,6 +364,47 @@ def round_indicators_set(*, actor: User | None, contest_round: Round, scores: Ma
             details={"changes": changes},
         )
     return contest_round
+
+
+def round_run_set(*, actor: User | None, contest_round: Round, run: IndicatorRun) -> Round:
+    """Score the round's indicators from an indicator run, before publication: the run is organised by the round's
+    organiser or an office above it, and it covers every contestant; the round keeps the run (its report shows the
+    values behind the scores) and each contestant's indicator score is its total in the run (`runs.run_scores`)."""
+    _require_organiser(actor, contest_round, "contest.round_run")
+    _require_unpublished(actor, contest_round, "contest.round_run")
+    organiser = contest_round.organiser_id
+    if not code_in(organiser, [run.organiser_id]):
+        raise ValidationError(
+            _("该指标计算的组织单位（%(run)s）不是本擂台赛的组织单位或其上级。") % {"run": run.organiser_id}
+        )
+    totals = run_scores(run)
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=contest_round.pk)
+        if locked.state == RoundState.PUBLISHED:
+            raise ValidationError(_("已通报的擂台赛不能修改；更正请新建修订。"))
+        contestants = list(Contestant.objects.select_for_update().filter(round=locked).order_by("position"))
+        missing = [c.area_id for c in contestants if c.area_id not in totals]
+        if missing:
+            raise ValidationError(_("该指标计算没有这些参赛单位：%(codes)s") % {"codes": "、".join(missing)})
+        changes = {}
+        for contestant in contestants:
+            old = contestant.indicator_score
+            contestant.indicator_score = totals[contestant.area_id]
+            changes[contestant.area_id] = [None if old is None else str(old), str(contestant.indicator_score)]
+        Contestant.objects.bulk_update(contestants, ["indicator_score"])
+        previous = locked.run_id
+        locked.run = run
+        locked.save(update_fields=["run"])
+        contest_round.run = run
+        audit_record(
+            action="contest.round_run",
+            actor=actor,
+            object_type="contest_round",
+            object_id=str(locked.pk),
+            area=organiser,
+            details={"run": run.pk, "previous": previous, "checksum": run.checksum, "changes": changes},
+        )
+    return locked
 
 
 # --- state changes -----------------------------------------------------------------------------------------------

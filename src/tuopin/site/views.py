@@ -4,11 +4,12 @@ import uuid
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.i18n import set_language as django_set_language
 
 from tuopin.accounts.areas import scope_roots_for
 from tuopin.accounts.permissions import get_in_scope_or_404, public, signed_in
+from tuopin.accounts.roles import Role
 from tuopin.core.jobs import job_for
 
 
@@ -36,4 +37,8 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
+    if (
+        getattr(request.user, "role", "") == Role.JUDGE
+    ):  # a judge-only account reads no area: its rounds instead
+        return redirect("contest:judging")
     return render(request, "site/home.html", {"roots": scope_roots_for(request.user)})
