@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp.oath import TOTP
 
 from tuopin.accounts.models import User
@@ -26,6 +26,7 @@ from tuopin.registry.models import Household, Member
 pytestmark = pytest.mark.django_db
 
 
+@override_settings(TUOPIN_THROTTLE_EXPORTS=1000)  # the crawl exports every ledger; the limit has its own tests
 def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", "--json", "--scale", "0.002")
     accounts = json.loads(capsys.readouterr().out)
