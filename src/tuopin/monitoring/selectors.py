@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from tuopin.areas.models import Area
 from tuopin.feeds.selectors import feed_files
 from tuopin.monitoring.calendar import window_start
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, Case, CaseState, Screening, SelfReport
-from tuopin.monitoring.services import MONITORING_OFFICES, overdue_q
+from tuopin.monitoring.services import MONITORING_OFFICES
 from tuopin.procedures.flows import Kind
 from tuopin.procedures.models import Procedure
 from tuopin.procedures.selectors import household_procedures_for
@@ -36,6 +36,13 @@ class AlertFilter:
     status: str = ""
     area: str = ""
     overdue: bool = False
+
+
+def overdue_q(today: date) -> Q:
+    """Open alerts past a deadline: not checked by the first, or not concluded by the second."""
+    return Q(status=AlertStatus.NEW, first_check_due__lt=today) | Q(
+        status__in=OPEN_STATUSES, conclusion_due__lt=today
+    )
 
 
 def alerts_for(

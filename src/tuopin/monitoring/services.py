@@ -394,13 +394,6 @@ def alerts_assign(*, actor: User | None, alerts: list[Alert], assignee: User) ->
     return updated
 
 
-def overdue_q(today: date) -> Q:
-    """Open alerts past a deadline: not checked by the first, or not concluded by the second."""
-    return Q(status=AlertStatus.NEW, first_check_due__lt=today) | Q(
-        status__in=OPEN_STATUSES, conclusion_due__lt=today
-    )
-
-
 # --- self-report -------------------------------------------------------------------------------------------------
 
 REPORTS_PER_CLIENT_HOUR = 3

@@ -111,7 +111,7 @@ def _check_demo_monitoring() -> None:
     from django.utils import timezone
 
     from tuopin.monitoring.models import Alert, Case
-    from tuopin.monitoring.services import overdue_q
+    from tuopin.monitoring.selectors import overdue_q
 
     today = timezone.localdate()
     open_alerts = Alert.objects.filter(status__in=("new", "checking"))
