@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +46,21 @@ from tuopin.assistance.services import (
 )
 from tuopin.assistance.visits import duty_record, visit_record
 from tuopin.conftest import MakeUser, RegisterHousehold, client_for
+from tuopin.contest.models import Contestant, IndicatorRun, IndicatorSystem
+from tuopin.contest.models import Round as ContestRound
+from tuopin.contest.ranking import Grading
+from tuopin.contest.ranking import Item as SheetItem
+from tuopin.contest.runs import indicator_run
+from tuopin.contest.services import (
+    ContestantData,
+    round_close,
+    round_open,
+    round_publish,
+    round_run_set,
+    sheet_submit,
+)
+from tuopin.contest.services import RoundData as ContestRoundData
+from tuopin.contest.services import round_create as contest_round_create
 from tuopin.core.models import Job
 from tuopin.feeds.tests.factories import medical_rows, person, write_csv
 from tuopin.ledgers.framework import LEDGERS
@@ -78,6 +93,7 @@ pytestmark = pytest.mark.django_db
 SMALL, LARGE = 2, 12  # households per village
 MAX_QUERIES = 25
 COUNTY = "130126"
+TOWNSHIP = "130126100"
 VILLAGES = ("130126100201", "130126100202")
 AS_OF = date(2024, 6, 28)  # the screening's day
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -121,6 +137,45 @@ class World:
             listed_entry_add(
                 actor=None, person=listed_person, kind="measure", text="安排公益岗位", on=date(2020, 3, 1)
             )
+        self._contest(size)
+
+    def _contest(self, size: int) -> None:
+        """A township round of the county judged by its office and one village account per household index, scored,
+        its indicators from a run of the township system, published; and a draft beside it."""
+        if "contest_run" not in self.extra:
+            system = IndicatorSystem.objects.get(key="hebei_township")
+            self.extra["contest_run"] = indicator_run(
+                actor=None,
+                version=system.versions.order_by("-version")[0],
+                organiser=self.office.area_links.get().area,
+                areas=[TOWNSHIP],
+                year=2019,
+                as_of=date(2019, 12, 31),
+            )
+        panel = [self.office, *User.objects.filter(username__startswith="cun").order_by("pk")[:size]]
+        data = ContestRoundData(
+            title=f"灵寿县乡镇党委书记擂台赛（{size}）",
+            level="county",
+            held_on=date(2019, 6, 1),
+            organiser_code=COUNTY,
+            items=(SheetItem("汇报", Decimal(100)), SheetItem("答问", Decimal(20))),
+            grading=Grading("thresholds", (("好", Decimal(90)), ("较好", Decimal(80))), "一般"),
+            contestants=(ContestantData(TOWNSHIP, "镇党委书记"),),
+            judges=tuple(judge.pk for judge in panel),
+            w_judges=Decimal("0.7"),
+            w_indicators=Decimal("0.3"),
+        )
+        contest_round_create(actor=None, data=replace(data, title=f"{data.title}草稿"))
+        contest_round = contest_round_create(actor=None, data=data)
+        round_run_set(actor=None, contest_round=contest_round, run=self.extra["contest_run"])
+        round_open(actor=None, contest_round=contest_round)
+        contestant = contest_round.contestants.get()
+        for number, judge in enumerate(panel):
+            sheet_submit(
+                judge_user=judge, contestant=contestant, scores={"汇报": 80 + number % 20, "答问": 15}
+            )
+        round_close(actor=None, contest_round=contest_round)
+        round_publish(actor=None, contest_round=contest_round)
 
     # one household and what hangs on it
 
@@ -442,6 +497,14 @@ def _household() -> str:
     return Household.objects.filter(village_id=VILLAGES[0]).order_by("pk").values_list("number", flat=True)[0]
 
 
+def _contest_round(state: str = "published") -> str:
+    return _latest(ContestRound, state=state)
+
+
+def _contestant() -> str:
+    return _first(Contestant, round_id=_contest_round())
+
+
 def _job(kind: str) -> Callable[[], str]:
     return lambda: _first(Job, kind=kind, status="done")
 
@@ -473,12 +536,25 @@ PARAMS: dict[str, Fill] = {
     "question_id": lambda: _first(Question),
     "name": lambda: sorted(LEDGERS),  # every ledger's pages
     "year": lambda: "2019",
+    "contest_round_id": _contest_round,
+    "contestant_id": _contestant,
 }
 PARAMS_BY_URL: dict[tuple[str, str], Fill] = {
     ("site:job", "job_id"): _job("feeds.import"),
     ("feeds:job", "job_id"): _job("feeds.import"),
     ("assessment:what_if", "job_id"): _job("assessment.what_if"),
     ("api-v1:ledger_rows", "name"): lambda: sorted(name for name, ledger in LEDGERS.items() if ledger.export),
+    # the contest: the county's latest published township round (the office judges it too), its draft, its run
+    ("contest:round_edit", "contest_round_id"): lambda: _contest_round("draft"),
+    ("contest:run", "run_id"): lambda: _latest(IndicatorRun),
+    ("contest:system", "key"): lambda: "hebei_township",
+    ("contest:system_edit", "key"): lambda: "hebei_township",
+    ("contest:run_start", "key"): lambda: "hebei_township",
+    ("contest:report_pdf", "pk"): _contest_round,
+    ("contest:report_workbook", "pk"): _contest_round,
+    ("api-v1:contest_round", "round_id"): _contest_round,
+    ("api-v1:contest_ranking", "round_id"): _contest_round,
+    ("api-v1:contest_run_values", "run_id"): lambda: _latest(IndicatorRun),
 }
 # Query strings some pages need to show their rows (the pattern itself is requested too).
 VARIANTS: dict[str, list[str]] = {
@@ -514,16 +590,16 @@ NOT_A_PAGE: dict[str, tuple[int, str]] = {
     "api-v1:put_income": (405, "PUT only"),
     "api-v1:ledger_upload": (405, "POST only: an import"),
     "api-v1:api-root": (404, "django-ninja's root has no page"),
+    "contest:system_new": (404, "only a province office makes an indicator system; the walk is a county's"),
+    "contest:system_edit": (404, "a shipped system is copied, never edited"),
+    "contest:round_state": (405, "POST only: a round's state change"),
+    "contest:round_revise": (405, "POST only: a published round's revision"),
+    "contest:round_run": (405, "POST only: the run a round scores its indicators from"),
 }
 # Where the bare pattern lacks a required query (the variant above has it): refused as invalid.
 NOT_A_PAGE_VARIANT = {"api-v1:ledger_rows": 422, "api-v1:visits_compliance": 422}
 # URL name, or a namespace ("contest:"), and why it is not requested.
-SKIPPED: dict[str, str] = {
-    "contest:": "the contest app (issue 16) is being built: its pages join the walk with their data's factory",
-    "api-v1:contest_round": "the contest API (issue 16) joins the walk with the rounds' factory",
-    "api-v1:contest_ranking": "the contest API (issue 16) joins the walk with the rounds' factory",
-    "api-v1:contest_run_values": "the contest API (issue 16) joins the walk with the runs' factory",
-}
+SKIPPED: dict[str, str] = {}
 # Pages whose body must be larger with more data: the walk reaches the rows (the rest are forms, files, or pages of
 # one object whose children do not grow here).
 GROWING = [
@@ -557,6 +633,9 @@ GROWING = [
     "/supervision/listed/areas/<listed_id>/",
     "/supervision/qa/",
     "/supervision/qa/<question_id>/",
+    "/contest/rounds/",
+    "/contest/rounds/<contest_round_id>/",
+    "/contest/rounds/<contest_round_id>/screen/",
     "/accounts/users/",
     "/accounts/tokens/",
     "/api/v1/households",
