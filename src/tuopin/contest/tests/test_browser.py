@@ -37,7 +37,7 @@ def _phone(browser: Any, live_server: Any, username: str) -> Any:  # noqa: F811
     phone = context.new_page()
     phone.set_default_timeout(15_000)
     _sign_in(phone, username)
-    phone.wait_for_url(HOME)
+    phone.wait_for_url("**/contest/judging/")  # a judge-only account lands on the rounds it judges
     return phone
 
 
