@@ -26,12 +26,25 @@ from tuopin.registry.models import Household, Member
 pytestmark = pytest.mark.django_db
 
 
-@override_settings(TUOPIN_THROTTLE_EXPORTS=1000)  # the crawl exports every ledger; the limit has its own tests
+@override_settings(
+    TUOPIN_THROTTLE_EXPORTS=1000
+)  # the crawl exports every ledger; the limit has its own tests
 def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", "--json", "--scale", "0.002")
     accounts = json.loads(capsys.readouterr().out)
     roles = {account["role"] for account in accounts}
-    assert roles == {"admin", "province", "city", "county", "township", "village", "unit", "inspector"}
+    assert roles == {
+        "admin",
+        "province",
+        "city",
+        "county",
+        "township",
+        "village",
+        "unit",
+        "inspector",
+        "judge",
+    }
+    crawled_judge = False
     for account in accounts:
         client = Client()
         response = client.post(
@@ -44,12 +57,19 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
             response = client.post("/accounts/login/verify/", {"token": token})
             assert response.status_code == 302, account["username"]
         home = client.get("/")
+        if account["role"] == "judge":  # a judge-only account reads no area: it lands on the rounds it judges
+            assert home.status_code == 302 and home["Location"] == "/contest/judging/", account["username"]
+            if not crawled_judge:
+                _crawl(client, account["username"], start="/contest/judging/", least=5)
+                crawled_judge = True
+            continue
         assert home.status_code == 200, account["username"]
         assert account["area"] in home.content.decode()
         _crawl(client, account["username"])
     _check_demo_registry()
     _check_demo_procedures()
     _check_demo_monitoring()
+    _check_demo_contest()
 
 
 FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -69,12 +89,12 @@ SKIPPED = (
 PAGES_PER_ROLE, PAGES_PER_SHAPE = 150, 2
 
 
-def _crawl(client: Client, who: str) -> None:
+def _crawl(client: Client, who: str, *, start: str = "/", least: int = 20) -> None:
     """SECURITY.md B2: every page a role reaches from its home page by following links (a few of each URL shape,
     e.g. two households' pages), and the API's lists, never show a full ID number or phone; none is a server error."""
     seen: set[str] = set()
     shapes: Counter[str] = Counter()
-    queue = deque(["/"])
+    queue = deque([start])
     while queue and len(seen) < PAGES_PER_ROLE:
         url = unescape(queue.popleft())
         shape = re.sub(r"\d+", "N", url.split("?")[0]) + ("?" if "?" in url else "")
@@ -90,7 +110,7 @@ def _crawl(client: Client, who: str) -> None:
         assert not ID_PATTERN.search(body), (who, url)
         assert not FULL_PHONE.search(body), (who, url, FULL_PHONE.search(body))
         queue.extend(LINK.findall(body))
-    assert len(seen) > 20, (who, len(seen))  # the crawl really walked the site
+    assert len(seen) > least, (who, len(seen))  # the crawl really walked the site
     user = User.objects.get(username=who)
     token = token_create(user=user, name="crawl")
     api = [
@@ -103,6 +123,62 @@ def _crawl(client: Client, who: str) -> None:
         assert response.status_code in (200, 403), (who, url)
         body = response.content.decode()
         assert not ID_PATTERN.search(body) and not FULL_PHONE.search(body), (who, url)
+
+
+def _check_demo_contest() -> None:
+    """Seed 000's and seed 001's county-secretary contests published, their speakers in the seeds' order and speech
+    types, ranked and graded by thirds from judges' scores and an indicator run of the national system; and 灵寿县's
+    township round open, two judges' sheets in, the third judge's sheet page ready on its phone."""
+    from tuopin.contest.models import Round, Sheet
+    from tuopin.contest.runs import run_scores
+
+    third, june = (
+        Round.objects.get(held_on="2018-10-29", state="published"),
+        Round.objects.get(held_on="2019-06-23", state="published"),
+    )
+    assert "第三次" in third.title and "擂台赛" in third.title
+    names = {
+        r: list(r.contestants.order_by("position").values_list("area__name", "speech")) for r in (third, june)
+    }
+    assert [name for name, _speech in names[third]] == [
+        "平泉市", "青龙满族自治县", "阜平县", "万全区", "承德县", "尚义县", "唐县", "临漳县"
+    ]  # fmt: skip
+    assert third.contestants.get(area__name="万全区").area.parent_id == "1307"  # 张家口市万全区
+    assert names[june] == [
+        ("承德县", "exchange"), ("赤城县", "exchange"), ("魏县", "exchange"),
+        ("围场满族蒙古族自治县", "review"), ("博野县", "review"), ("任泽区", "review"),  # 任县, renamed in 2020
+    ]  # fmt: skip
+    for contest_round, grades in ((third, [2, 3, 3]), (june, [2, 2, 2])):
+        assert contest_round.judges.count() == 5 and contest_round.trim
+        assert Sheet.objects.filter(judge__round=contest_round).count() == 5 * len(names[contest_round])
+        placings = contest_round.placings
+        assert [p["rank"] for p in placings] == sorted(p["rank"] for p in placings)
+        counted = Counter(p["grade"] for p in placings)
+        assert [counted["好"], counted["较好"], counted["一般"]] == grades, placings
+        assert all(60 < float(p["judges_score"]) <= 100 for p in placings)
+        assert contest_round.run is not None and contest_round.run.version.system.key == "national"
+        assert contest_round.run.year == contest_round.held_on.year - 1
+        totals = run_scores(contest_round.run)
+        scores = dict(contest_round.contestants.values_list("area_id", "indicator_score"))
+        assert scores == {code: totals[code] for code in scores}
+        assert all(0 < score <= 100 for score in scores.values())
+    township = Round.objects.get(organiser_id="130126", level="county")
+    assert township.state == "open" and township.contestants.count() == 5
+    sheets = Counter(
+        Sheet.objects.filter(judge__round=township).values_list("judge__user__username", flat=True)
+    )
+    assert sheets == {"judge7": 5, "judge8": 3}
+    judge = User.objects.get(username="judge6")
+    client = client_for(judge)
+    assert township.title in client.get("/contest/judging/").content.decode()
+    first = township.contestants.order_by("position").first()
+    assert first is not None
+    page = client.get(f"/contest/judging/{township.pk}/{first.pk}/")
+    assert page.status_code == 200 and "汇报" in page.content.decode()
+    assert (
+        client_for(User.objects.get(username="judge1")).get(f"/contest/judging/{township.pk}/").status_code
+        == 404
+    )
 
 
 def _check_demo_monitoring() -> None:
@@ -206,10 +282,14 @@ def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
 
 
 def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:
+    from tuopin.contest.models import IndicatorRun, Round, Sheet
+
     call_command("demo", "--json", "--scale", "0")
     first = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
+    contest = [model.objects.count() for model in (Round, Sheet, IndicatorRun)]
     call_command("demo", "--json", "--scale", "0")
     second = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
+    assert contest[0] == 3 and [model.objects.count() for model in (Round, Sheet, IndicatorRun)] == contest
     assert first["county"]["password"] != second["county"]["password"]
     assert first["admin"]["totp_secret"] == second["admin"]["totp_secret"]
     login = Client().post(

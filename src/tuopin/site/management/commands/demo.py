@@ -31,6 +31,9 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, bool]] = [
     ("village", "village", ">>130126", "驻村工作队", False),
     ("unit", "unit", "130126", "帮扶单位", False),
     ("inspector", "inspector", "130126", "督查组", False),
+    # Judge-only accounts of the arena contest (tuopin.contest.demo): five of the province's rounds, three of 灵寿县's.
+    *((f"judge{n}", "judge", "13", f"省擂台赛评委{n}", False) for n in range(1, 6)),
+    *((f"judge{n}", "judge", "130126", f"灵寿县擂台赛评委{n - 5}", False) for n in range(6, 9)),
 ]
 
 
@@ -96,6 +99,9 @@ class Command(TuopinCommand):
             from tuopin.supervision.demo import supervision_demo
 
             supervision_demo(scale=options["scale"])
+        from tuopin.contest.demo import contest_demo
+
+        contest_demo()  # after the other apps' demos: its indicator runs read their data; builds only what is missing
         axes_reset()
         lines = [
             init_output.getvalue().strip(),
