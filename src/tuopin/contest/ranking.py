@@ -9,8 +9,8 @@ The rules (issue 16, POLICY.md §6):
 - the total is `w_judges × judges' score + w_indicators × indicator score`, rounded half up to 2 decimals;
 - equal totals share a rank (standard competition ranking: 1, 2, 2, 4) and are listed by area code;
 - grades by thresholds (the first grade whose threshold the total meets, `total ≥ t`, else the `else` grade) or by
-  shares of the field (the first grade whose cumulative share × the number of contestants reaches the rank), so tied
-  contestants always get the same, better grade.
+  shares of the field (the first grade whose cumulative share × the number of contestants reaches the rank, a share
+  written rounded such as 0.3333 read as the third it means), so tied contestants always get the same, better grade.
 
 Stdlib only, exact decimal arithmetic throughout (the input's numbers are read as decimals, not floats), so the same
 input gives the same ranking on every machine and a past round is reproduced to the cent.
@@ -155,7 +155,9 @@ def _grade(grading: Grading, *, total: Decimal, rank: int, field: int) -> str:
     cumulative = Decimal(0)
     for grade, share in grading.grades:
         cumulative += share
-        if cumulative * field >= rank:
+        # Shares are written rounded (0.3333 for a third): within SHARE_TOLERANCE of the rank's share counts, so six
+        # contestants split in thirds are 2 / 2 / 2 and not 1 / 2 / 3 (0.3333 × 6 = 1.9998).
+        if (cumulative + SHARE_TOLERANCE) * field >= rank:
             return grade
     return grading.grades[-1][0]
 

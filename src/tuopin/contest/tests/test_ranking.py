@@ -126,6 +126,12 @@ def test_shares_of_eight_contestants_split_in_thirds_and_a_tie_across_a_boundary
     assert tied["4"] == (4, "较好")
 
 
+def test_six_contestants_split_in_thirds_written_to_four_places_are_two_two_two() -> None:
+    field = {str(n): [100 - n] for n in range(1, 7)}
+    grades = [p["grade"] for p in _rank(_round(field, trim=False, grading=THIRDS))]
+    assert grades == ["好", "好", "较好", "较好", "一般", "一般"]
+
+
 def test_every_problem_of_a_round_is_named_at_once() -> None:
     data = _round({"130881": [90, 80], "130882": [70]}, trim=False)
     data["scores"].append({"judge": "J1", "area": "130999", "item": "汇报", "score": 50})
