@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tuopin.assistance",
     "tuopin.administration",
     "tuopin.contest",
+    "tuopin.measures",
     "tuopin.api",
     "tuopin.site",
 ]
