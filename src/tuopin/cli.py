@@ -24,6 +24,7 @@ COMMANDS = {
     "units": "helping units: list, add --name N --kind K, link --username U --unit N",
     "rectify": "rectification ledger: overdue --as-of DATE [--area CODE] [--json], list",
     "contest": "arena contests: rank --input ROUND.json | rank ROUND_ID [--json]",
+    "measures": "poverty measures of a CSV file: fgt --input F --line Z | mpi --input F --weights W --k K [--json]",
     "bench": "benchmarks (JSON): registry, assess, screen",
 }
 
