@@ -274,16 +274,19 @@ def test_a_run_assesses_each_year_once(
 ) -> None:
     from tuopin.assessment import services
 
-    years: list[int] = []
+    calls: list[tuple[int, str]] = []
     real = services.assess_areas
 
     def counted(year: int, **options: Any) -> Any:
-        years.append(year)
+        calls.append((year, options["area"]))
         return real(year, **options)
 
     monkeypatch.setattr(services, "assess_areas", counted)
-    _national_run(province, registry)  # incidence and its reduction: 2019 once, 2018 once
-    assert sorted(years) == [2018, 2019]
+    run = _national_run(
+        province, registry
+    )  # incidence and its reduction: each area in 2019 once, in 2018 once
+    areas = sorted(set(run.values.values_list("area_id", flat=True)))
+    assert sorted(calls) == sorted((year, area) for year in (2018, 2019) for area in areas)
 
 
 def test_a_county_reads_its_own_values_in_its_provinces_run(
