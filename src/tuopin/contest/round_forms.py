@@ -156,7 +156,11 @@ class SheetForm(TextCheckedForm):
 
 
 class ReviseForm(TextCheckedForm):
-    reason = forms.CharField(label=_("修订原因"), max_length=300)
+    reason = forms.CharField(
+        label=_("修订原因"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("修订原因")}),
+    )
 
 
 class RunForm(TextCheckedForm):
