@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tuopin.accounts.models import User
-from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in_user
 from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.selectors import users_listed
 from tuopin.contest import selectors
@@ -42,12 +42,6 @@ from tuopin.core.forms import add_service_errors
 
 LEVEL_OF_ROLE: dict[str, str] = {Role.PROVINCE: RoundLevel.PROVINCE, Role.COUNTY: RoundLevel.COUNTY}
 POLL_SECONDS = 4
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _round_or_404(request: HttpRequest, contest_round_id: int) -> Round:
@@ -77,7 +71,7 @@ def _say(request: HttpRequest, error: ValidationError | PermissionDenied) -> Non
 
 @require(Capability.READ)
 def rounds(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     return render(
         request,
         "contest/rounds/list.html",
@@ -92,7 +86,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
 @require(Capability.READ)
 def round_detail(request: HttpRequest, contest_round_id: int) -> HttpResponse:
     contest_round = _round_or_404(request, contest_round_id)
-    user = _user(request)
+    user = signed_in_user(request)
     progress = selectors.round_progress(contest_round)
     visible = selectors.ranking_visible_to(user, contest_round)
     ranking, problem = _ranking(user, contest_round, visible)
@@ -166,7 +160,7 @@ def _round_data(form: RoundForm, level: str, contestants: Any) -> RoundData:
 
 
 def _edit(request: HttpRequest, contest_round: Round | None) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     level = contest_round.level if contest_round is not None else LEVEL_OF_ROLE.get(user.role, "")
     if not level:
         raise PermissionDenied(_("只有省级和县级扶贫部门组织擂台赛。"))
@@ -249,7 +243,9 @@ def round_edit(request: HttpRequest, contest_round_id: int) -> HttpResponse:
 def round_state(request: HttpRequest, contest_round_id: int) -> HttpResponse:
     contest_round = _round_or_404(request, contest_round_id)
     try:
-        round_move(actor=_user(request), contest_round=contest_round, move=request.POST.get("move", ""))
+        round_move(
+            actor=signed_in_user(request), contest_round=contest_round, move=request.POST.get("move", "")
+        )
     except (ValidationError, PermissionDenied) as error:
         _say(request, error)
     else:
@@ -267,7 +263,7 @@ def round_revise_view(request: HttpRequest, contest_round_id: int) -> HttpRespon
         return redirect("contest:round", contest_round_id=contest_round.pk)
     try:
         revision = round_revise(
-            actor=_user(request), contest_round=contest_round, reason=form.cleaned_data["reason"]
+            actor=signed_in_user(request), contest_round=contest_round, reason=form.cleaned_data["reason"]
         )
     except (ValidationError, PermissionDenied) as error:
         _say(request, error)
@@ -281,7 +277,7 @@ def round_revise_view(request: HttpRequest, contest_round_id: int) -> HttpRespon
 def round_run(request: HttpRequest, contest_round_id: int) -> HttpResponse:
     """Score the round's indicators from one of the organiser's indicator runs."""
     contest_round = _round_or_404(request, contest_round_id)
-    user = _user(request)
+    user = signed_in_user(request)
     form = RunForm(request.POST, runs=selectors.round_run_choices(user, contest_round))
     if not form.is_valid():
         messages.error(request, _("请选择一次指标计算。"))
@@ -317,7 +313,7 @@ def screen_live(request: HttpRequest, contest_round_id: int) -> HttpResponse:
 
 
 def _screen_context(request: HttpRequest, contest_round: Round, version: str = "") -> dict[str, Any]:
-    user = _user(request)
+    user = signed_in_user(request)
     ranking, problem = _ranking(user, contest_round)
     chart = [
         {
@@ -362,7 +358,7 @@ def judging_round(request: HttpRequest, contest_round_id: int) -> HttpResponse:
     judge = _judging_or_404(request, contest_round_id)
     sheets = selectors.own_sheets(judge)
     contestants = selectors.round_contestants(judge.round)
-    ranking, _problem = _ranking(_user(request), judge.round)
+    ranking, _problem = _ranking(signed_in_user(request), judge.round)
     return render(
         request,
         "contest/rounds/judging_round.html",
@@ -398,7 +394,7 @@ def judging_sheet(request: HttpRequest, contest_round_id: int, contestant_id: in
     following = contestants[position + 1] if position + 1 < len(contestants) else None
     if request.method == "POST" and form.is_valid():
         try:
-            sheet_submit(judge_user=_user(request), contestant=contestant, scores=form.scores())
+            sheet_submit(judge_user=signed_in_user(request), contestant=contestant, scores=form.scores())
         except (ValidationError, PermissionDenied) as error:
             _sheet_refused(form, error)
         else:

@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tuopin.accounts.models import User
-from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in_user
 from tuopin.accounts.roles import Capability
 from tuopin.areas.models import Level
 from tuopin.contest import system_selectors as selectors
@@ -35,13 +34,9 @@ from tuopin.core.text import text_refuse_controls_multiline
 from tuopin.policy.keys import KEYS
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]  # signed in: @require
-
-
 def _system(request: HttpRequest, key: str) -> IndicatorSystem:
     return get_in_scope_or_404(
-        request, lambda: selectors.system_for(_user(request), key), what="indicator_system", key=key
+        request, lambda: selectors.system_for(signed_in_user(request), key), what="indicator_system", key=key
     )
 
 
@@ -70,7 +65,7 @@ def _table(definition: Definition | None) -> list[dict[str, Any]]:
 
 @require(Capability.READ)
 def systems(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     context = {
         "systems": list(selectors.systems_for(user)),
         "levels": dict(Level.choices),
@@ -86,7 +81,7 @@ def systems(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.READ)
 def system(request: HttpRequest, key: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     found = _system(request, key)
     try:
         number = int(request.GET["version"]) if "version" in request.GET else None
@@ -163,7 +158,7 @@ class SystemForm(VersionForm):
 
 @require(Capability.WRITE)
 def system_edit(request: HttpRequest, key: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     found = _system(request, key)
     latest = selectors.version_of(found)
     if latest is None or not selectors.may_edit_system(user, found):
@@ -191,7 +186,7 @@ def system_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 @require(Capability.WRITE)
 def system_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if not selectors.edit_province(user):
         raise Http404
     copy = request.GET.get("copy", "")
@@ -235,7 +230,7 @@ class RunForm(TextCheckedForm):
 
 @require(Capability.WRITE)
 def run_start(request: HttpRequest, key: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     found = _system(request, key)
     version = selectors.version_of(found)
     organisers = selectors.organiser_choices(user)
@@ -322,7 +317,7 @@ def _cell(value: IndicatorValue | None) -> dict[str, Any] | None:
 
 @require(Capability.READ)
 def run(request: HttpRequest, run_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     found: IndicatorRun = get_in_scope_or_404(
         request, lambda: selectors.run_for(user, run_id), what="indicator_run", key=str(run_id)
     )
