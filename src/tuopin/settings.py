@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tuopin.administration",
     "tuopin.contest",
     "tuopin.measures",
+    "tuopin.dashboards",
     "tuopin.api",
     "tuopin.site",
 ]

@@ -82,6 +82,8 @@ def test_from_an_alert_to_an_eliminated_case(
     measure.locator("input[name=on]").fill("2024-08-01")
     measure.locator("input[name=text]").fill("安排村公益岗位，每月 800 元")
     measure.locator("button").click()
+    # The measure's POST is a navigation: wait for the page it lands on, or the reload below races it.
+    page.wait_for_selector("[data-check=measure][data-ok='1']")
     Income.objects.create(
         household=household,
         year=2024,
