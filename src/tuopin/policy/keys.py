@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 @dataclass(frozen=True)
 class Key:
     name: str
-    kind: str  # money | ratio | integer | monthday
+    kind: str  # money | ratio | decimal | integer | monthday
     label: Promise
     unit: Promise | str = ""
     group: Promise | str = ""
@@ -28,6 +28,7 @@ _SCHOOL = _("义务教育")
 _PROCEDURE = _("程序时限")
 _SCREEN = _("监测预警")
 _FUNDS = _("帮扶资金和小额信贷")
+_MPI = _("多维贫困测量")
 
 KEYS: dict[str, Key] = {
     k.name: k
@@ -77,6 +78,13 @@ KEYS: dict[str, Key] = {
             _("年利率"),
             _FUNDS,
         ),
+        # The weights of the multidimensional index (normalised to sum 1 where used) and its poverty cutoff k.
+        Key("mpi_weight_income", "decimal", _("多维贫困：收入指标权重"), "", _MPI),
+        Key("mpi_weight_education", "decimal", _("多维贫困：义务教育指标权重"), "", _MPI),
+        Key("mpi_weight_medical", "decimal", _("多维贫困：基本医疗指标权重"), "", _MPI),
+        Key("mpi_weight_housing", "decimal", _("多维贫困：住房安全指标权重"), "", _MPI),
+        Key("mpi_weight_water", "decimal", _("多维贫困：饮水安全指标权重"), "", _MPI),
+        Key("mpi_k", "ratio", _("多维贫困：贫困临界值 k（加权剥夺得分不低于 k 为多维贫困）"), "", _MPI),
     )
 }
 
