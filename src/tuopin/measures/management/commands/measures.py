@@ -1,4 +1,5 @@
-"""`tuopin measures fgt|mpi --input FILE.csv … --json`: the FGT and Alkire–Foster measures of any file (issue 17).
+"""`tuopin measures fgt|mpi --input FILE.csv … --json`: the FGT and Alkire–Foster measures of any file, and
+`tuopin measures --year Y [--area CODE] [--spec NAME] --json`: the same measures on the registry (issue 17).
 
 The JSON contracts (a promise to users' scripts):
 
@@ -10,6 +11,21 @@ The JSON contracts (a promise to users' scripts):
 Indicators keep the order of --weights, groups are sorted by label. When nobody is poor, M0 = 0 and every
 contribution is 0. Figures are rounded to 12 decimals (floating-point noise only). A refused file prints nothing on
 stdout: the problems go to stderr and the exit status is 1.
+
+The registry form (tuopin.measures.registry says who is counted and how):
+
+    {"year": Y, "area": CODE or "", "spec": NAME,
+     "population": {"households": n, "persons": n}, "missing_income": {"households": n, "persons": n},
+     "fgt": {"poverty_line": {"line": z, "n": persons, "P0", "P1", "P2", "poor": persons, "income_gap": yuan},
+             "monitoring_line": {… the same; every figure null when the year has no monitoring line}},
+     "mpi": {"k", "weights": {ind: normalised weight}, "n": persons, "H", "A", "M0", "censored_headcounts",
+             "contributions"},
+     "by_area": {child code: {"name", "persons", "P0", "H", "A", "M0", "population_share", "contribution"}},
+     "by_category": {category code, "none" for a blank one: {… the same}}}
+
+Every child area of the division tree and every category is listed, those without persons at 0; indicators keep the
+specification's order. An unknown area or specification, missing policy values, or nobody to measure is refused on
+stderr with nothing on stdout.
 """
 
 from __future__ import annotations
@@ -24,6 +40,8 @@ from tuopin.core.commands import TuopinCommand, add_json_flag
 from tuopin.measures.af import alkire_foster
 from tuopin.measures.fgt import MeasureError, fgt
 from tuopin.measures.files import FileRefused, read_deprivations, read_incomes
+from tuopin.measures.registry import RegistryMeasures, registry_measures
+from tuopin.measures.specs import DEFAULT, UnknownSpec, spec_named
 
 DECIMALS = 12
 
@@ -32,7 +50,13 @@ class Command(TuopinCommand):
     help = "Poverty measures of a CSV file: FGT (fgt) and the Alkire–Foster multidimensional index (mpi)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True)
+        parser.add_argument("--year", type=int, help="the registry's measures of this year (without fgt|mpi)")
+        parser.add_argument("--area", default="", help="an area code (default: the whole registry)")
+        parser.add_argument(
+            "--spec", default=DEFAULT, help=f"the multidimensional specification (default {DEFAULT})"
+        )
+        add_json_flag(parser)
+        sub = parser.add_subparsers(dest="action")
         one = sub.add_parser("fgt", help="P0, P1, P2 of incomes (columns id, income) at a line")
         one.add_argument("--input", type=Path, required=True, help="a CSV file (UTF-8 or GBK)")
         one.add_argument("--line", type=float, required=True, help="the poverty line z (income ≤ z is poor)")
@@ -52,7 +76,11 @@ class Command(TuopinCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            if options["action"] == "fgt":
+            if options["action"] is None:
+                self._registry(options)
+            elif options["year"] is not None or options["area"] or options["spec"] != DEFAULT:
+                raise CommandError("--year, --area and --spec measure the registry: not with fgt|mpi")
+            elif options["action"] == "fgt":
                 self._fgt(options)
             else:
                 self._mpi(options)
@@ -60,6 +88,18 @@ class Command(TuopinCommand):
             raise CommandError(refused.report(options["input"])) from refused
         except MeasureError as error:
             raise CommandError(str(error)) from error
+
+    def _registry(self, options: dict[str, Any]) -> None:
+        if options["year"] is None:
+            raise CommandError(
+                "give --year Y for the registry's measures, or fgt|mpi --input FILE.csv for a file's"
+            )
+        try:
+            spec = spec_named(options["spec"])
+        except UnknownSpec as unknown:
+            raise CommandError(f"--spec: {unknown}") from unknown
+        result = registry_measures(options["year"], spec, within=(options["area"].strip(),))
+        self.emit(options, result.as_dict(), summary(result))
 
     def _fgt(self, options: dict[str, Any]) -> None:
         line = options["line"]
@@ -113,6 +153,37 @@ class Command(TuopinCommand):
             for name, g in result.groups.items()
         ]
         self.emit(options, out, "\n".join(lines))
+
+
+def summary(result: RegistryMeasures) -> str:
+    """The registry's measures as a reader wants them on a terminal."""
+    lines = [
+        f"{result.year}, area {result.area or 'all'}, specification {result.spec.name}: "
+        f"{result.persons} persons of {result.households} households "
+        f"({result.missing_persons} persons of {result.missing_households} households without income left out)"
+    ]
+    for key, line in result.lines.items():
+        r = line.result
+        if line.line is None or r is None:
+            lines.append(f"  {key:<16} no value for {result.year}")
+            continue
+        lines.append(
+            f"  {key:<16} {line.line:>8}: P0 {r.P0:.4f}  P1 {r.P1:.4f}  P2 {r.P2:.4f}  "
+            f"poor {r.poor:g}, income gap {r.income_gap:,.2f}"
+        )
+    lines.append(f"  MPI k {result.k:.4f}: H {result.H:.4f}  A {result.A:.4f}  M0 {result.M0:.4f}")
+    lines += [
+        f"    {name:<12} weight {result.weights[name]:.4f}  censored {result.censored_headcounts[name]:.4f}  "
+        f"contribution {share:.2%}"
+        for name, share in result.contributions.items()
+    ]
+    for title, groups in (("area", result.by_area), ("category", result.by_category)):
+        lines += [
+            f"  {title} {code:<12} {g.name:<10} persons {g.persons:>7}  P0 {g.P0:.4f}  H {g.H:.4f}  "
+            f"A {g.A:.4f}  M0 {g.M0:.4f}  contribution {g.contribution:.2%}"
+            for code, g in groups.items()
+        ]
+    return "\n".join(lines)
 
 
 def parse_weights(text: str) -> dict[str, float]:
