@@ -14,6 +14,7 @@ urlpatterns = [
     path("assistance/", include("tuopin.assistance.urls")),
     path("supervision/", include("tuopin.supervision.urls")),
     path("contest/", include("tuopin.contest.urls")),
+    path("measures/", include("tuopin.measures.urls")),
     path("report/", public.report, name="report"),
     path("report/areas/", public.report_areas, name="report_areas"),
     path("audit/", include("tuopin.administration.audit_urls")),

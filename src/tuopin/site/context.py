@@ -14,6 +14,7 @@ from tuopin.accounts.scope import held_area_codes
 NAVIGATION = [
     (_("首页"), "site:home", "read"),
     (_("统计"), "registry:dashboard", "read"),
+    (_("贫困测度"), "measures:measures", "read"),
     (_("贫困户"), "registry:households", "read"),
     (_("行政区划"), "areas:browse", "read"),
     (_("识别退出"), "procedures:list", "read"),
