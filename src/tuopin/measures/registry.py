@@ -16,7 +16,9 @@ FGT counts as poor at that line. A negative net income (costs above revenue) cou
 defined for incomes ≥ 0.
 
 The household rows are fetched in one query as Arrow columns and measured with the pure functions of fgt.py and af.py;
-groups are sorted once and sliced, never a loop over households.
+groups are sorted once and sliced, never a loop over households. The area narrows the rule's rows, not its member
+and income aggregates (household_exit takes no area): a county's measures read the members of the whole registry,
+as an assessment of the county does.
 """
 
 from __future__ import annotations

@@ -40,3 +40,17 @@ def test_it_measures_a_file_and_refuses_a_bad_one_with_nothing_on_stdout(tmp_pat
     assert result.returncode != 0
     assert result.stdout == ""
     assert "row 2, column income ('abc'): not a number" in result.stderr
+
+
+def test_the_registry_form_refuses_an_unknown_area_with_nothing_on_stdout(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["TUOPIN_DATA_DIR"] = str(tmp_path)
+    migrate = [sys.executable, "-m", "tuopin.cli", "migrate", "--verbosity", "0"]
+    subprocess.run(migrate, env=env, check=True, timeout=300, capture_output=True)
+    result = tuopin(tmp_path, "--year", "2020", "--area", "139999", "--json")
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "no area has the code '139999'" in result.stderr
+    result = tuopin(tmp_path, "--year", "2020", "--json")  # an empty registry: nobody to measure
+    assert result.returncode != 0 and result.stdout == ""
+    assert "no household measured has members and an income record for 2020" in result.stderr

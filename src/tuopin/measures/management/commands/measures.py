@@ -47,7 +47,11 @@ DECIMALS = 12
 
 
 class Command(TuopinCommand):
-    help = "Poverty measures of a CSV file: FGT (fgt) and the Alkire–Foster multidimensional index (mpi)."
+    help = (
+        "Poverty measures of the registry (--year Y [--area CODE] [--spec NAME]: FGT at the year's lines and the "
+        "multidimensional index, by child area and category) or of a CSV file: FGT (fgt) and the Alkire–Foster "
+        "multidimensional index (mpi)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, help="the registry's measures of this year (without fgt|mpi)")
