@@ -191,6 +191,8 @@ TUOPIN_OTP_REQUIRED_ROLES = env_list("TUOPIN_OTP_REQUIRED_ROLES", ["admin", "pro
 OTP_TOTP_ISSUER = "Tuopin"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Refresh the dashboards' stored figures after an assessment, a screening or an import (tuopin.dashboards.figures).
+TUOPIN_FIGURES_REFRESH = env_bool("TUOPIN_FIGURES_REFRESH", True)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -19,3 +19,6 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing
+# Other apps' tests do not pay for the dashboards' refresh after each assessment or import; the dashboards' own
+# tests turn it on where they test it.
+TUOPIN_FIGURES_REFRESH = False

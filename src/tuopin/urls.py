@@ -19,5 +19,6 @@ urlpatterns = [
     path("report/areas/", public.report_areas, name="report_areas"),
     path("audit/", include("tuopin.administration.audit_urls")),
     path("registry/", include("tuopin.registry.urls")),
+    path("dashboard/", include("tuopin.dashboards.urls")),
     path("api/v1/", include(("tuopin.api.urls", "api-v1"), namespace="api-v1")),
 ]

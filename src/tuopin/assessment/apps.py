@@ -8,8 +8,6 @@ class AssessmentConfig(AppConfig):
 
     def ready(self) -> None:
         from tuopin.assessment.panels import DECISION_PANEL
-        from tuopin.assessment.selectors import incidence_by_year_for
-        from tuopin.registry.panels import area_figures_register, household_panel_register
+        from tuopin.registry.panels import household_panel_register
 
         household_panel_register(DECISION_PANEL)
-        area_figures_register("yearly", incidence_by_year_for)  # the registry dashboard's incidence by year

@@ -100,29 +100,6 @@ def household_decisions_for(user: AnyUser, run: Run, village: str, folder: Path)
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def incidence_by_year_for(user: AnyUser, code: str) -> list[dict[str, Any]]:
-    """The area's poor persons and incidence in each year, from the latest finished run of that year."""
-    if not code or not in_scope(user, code):
-        return []
-    latest: dict[int, dict[str, Any]] = {}
-    results = (
-        AreaResult.objects.filter(code=code, run__status="done")
-        .select_related("run")
-        .order_by("run__year", "-run__started_at", "-run_id")
-    )
-    for result in results:
-        latest.setdefault(
-            result.run.year,
-            {
-                "year": result.run.year,
-                "run": result.run_id,
-                "poor_persons": result.poor_persons,
-                "incidence": None if result.incidence is None else round(result.incidence * 100, 3),
-            },
-        )
-    return list(latest.values())
-
-
 def evaluations_for(user: AnyUser, *, limit: int | None = None) -> QuerySet[CountyEvaluation]:
     evaluations = CountyEvaluation.objects.filter(scope_q(user, "county_id")).select_related("county")
     return evaluations[:limit] if limit is not None else evaluations

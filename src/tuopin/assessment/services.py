@@ -377,6 +377,9 @@ def assessment_run(
         import shutil
 
         shutil.rmtree(snapshot, ignore_errors=True)
+    from tuopin.areas.signals import figures_stale
+
+    transaction.on_commit(lambda: figures_stale.send(sender="assessment.run", codes=[area] if area else None))
     return run
 
 

@@ -9,3 +9,9 @@ class DashboardsConfig(AppConfig):
     name = "tuopin.dashboards"
     label = "dashboards"
     verbose_name = _("统计看板")
+
+    def ready(self) -> None:
+        from tuopin.areas.signals import figures_stale
+        from tuopin.dashboards.figures import figures_stale_received
+
+        figures_stale.connect(figures_stale_received, dispatch_uid="tuopin.dashboards.figures")

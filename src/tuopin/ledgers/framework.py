@@ -41,6 +41,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import UNIT_ROLE, held_unit_ids, in_scope
+from tuopin.areas.signals import figures_stale
 from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.excel import ImportFailed, Problem, SheetRow, cell_text, open_workbook, read_sheet
 from tuopin.core.text import text_problem, text_visible
@@ -404,6 +405,16 @@ def ledger_import(
                 details={"file": filename[:100], "sha256": digest, "rows": result.rows, "created": created},
             )
             result.created = created
+            codes = sorted(
+                {
+                    r.values[c.field]
+                    for r in rows
+                    for c in ledger.columns
+                    if c.kind == "area" and r.values.get(c.field)
+                }
+            )
+            # The areas the rows name (all, for a ledger without an area column).
+            transaction.on_commit(lambda: figures_stale.send(sender="ledger.import", codes=codes or None))
     except ImportFailed as failed:
         problems = problems + failed.problems
     except _Rollback:

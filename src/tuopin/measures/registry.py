@@ -189,21 +189,45 @@ def _group_dict(g: GroupFigures) -> dict[str, Any]:
     }
 
 
-def registry_measures(year: int, spec: Spec, *, within: Sequence[str] = ("",)) -> RegistryMeasures:
+@dataclass(frozen=True)
+class Fetched:
+    """The exit rule's household rows of year `year` under the area `root` ("" all), fetched once so that the
+    measures of many areas below it (a refresh of the dashboards' figures) are computed without reading again."""
+
+    year: int
+    root: str
+    rows: dict[str, pa.ChunkedArray | pa.Array]
+
+
+def registry_rows(year: int, spec: Spec, root: str = "") -> Fetched:
+    """The rows `registry_measures(year, spec, within=(code,), fetched=…)` measures for any code under `root`."""
+    roots = (root,)
+    _area_names(roots)
+    params = Params.from_profile(_profile(year, roots, spec))
+    return Fetched(year, root, _fetch(_expression(params, spec, roots)))
+
+
+def registry_measures(
+    year: int, spec: Spec, *, within: Sequence[str] = ("",), fetched: Fetched | None = None
+) -> RegistryMeasures:
     """The measures of year `year` for the households of the areas `within` ("" is the whole registry), under the
     specification `spec`. With one area, groups are its child areas (none below a village); with several (a user's
     scope), each area is a group. Refused (RegistryRefused) for an unknown area, missing policy values, provinces
-    whose values differ, or nobody to measure."""
+    whose values differ, or nobody to measure. With `fetched` (rows of the same year under an area holding the one
+    area of `within`), the rows are that area's part of them instead of a new query."""
     roots = ("",) if "" in within or not within else tuple(sorted(set(within)))
     names = _area_names(roots)
     profile = _profile(year, roots, spec)
-    params = Params.from_profile(profile)
     weights = normalised_weights(
         {indicator.name: float(profile.value(indicator.weight_key)) for indicator in spec.indicators}
     )
     k = float(profile.value(spec.k_key))
-
-    rows = _fetch(_expression(params, spec, roots))
+    if fetched is not None:
+        if len(roots) != 1 or fetched.year != year or not roots[0].startswith(fetched.root):
+            raise ValueError(f"rows of {fetched.root!r} in {fetched.year} cannot measure {roots} in {year}")
+        rows = _part(fetched, roots[0])
+    else:
+        rows = _fetch(_expression(Params.from_profile(profile), spec, roots))
     persons = np.asarray(rows["persons"].to_numpy(zero_copy_only=False), dtype=np.int64)
     has_income = np.asarray(
         pc.fill_null(rows["has_income"], False).to_numpy(zero_copy_only=False), dtype=bool
@@ -226,7 +250,7 @@ def registry_measures(year: int, spec: Spec, *, within: Sequence[str] = ("",)) -
 
     lines = {key: _line(key, profile, income, s) for key in LINES}
     total = alkire_foster(deprivations, weights, k, sample=s)
-    poverty_line = float(params.line)
+    poverty_line = float(profile.value("poverty_line"))
     return RegistryMeasures(
         year=year,
         area=roots[0] if len(roots) == 1 else "",
@@ -310,6 +334,14 @@ def _fetch(expr: Table) -> dict[str, pa.ChunkedArray | pa.Array]:
         name: pa.array(list(values)).cast(kind)
         for name, kind, values in zip(schema.names, schema.types, columns, strict=True)
     }
+
+
+def _part(fetched: Fetched, code: str) -> dict[str, pa.ChunkedArray | pa.Array]:
+    """The fetched rows of the households under `code` (a prefix filter, vectorised)."""
+    if code == fetched.root:
+        return fetched.rows
+    mask = pc.starts_with(fetched.rows["village_id"], pattern=code)
+    return {name: column.filter(mask) for name, column in fetched.rows.items()}
 
 
 def _flag(column: Any) -> npt.NDArray[np.float64]:

@@ -28,6 +28,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.codes import code_at
 from tuopin.areas.models import Area
+from tuopin.areas.signals import figures_stale
 from tuopin.audit.services import audit_record
 from tuopin.core.errors import StaleEdit
 from tuopin.feeds.selectors import feed_files
@@ -186,6 +187,7 @@ def screening_run(
             object_id=str(run.pk),
             details=result.as_dict(),
         )
+        transaction.on_commit(lambda: figures_stale.send(sender="monitoring.screen", codes=None))
     return run, result
 
 

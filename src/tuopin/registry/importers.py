@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from tuopin.accounts.scope import in_scope
 from tuopin.areas.models import Area
+from tuopin.areas.signals import figures_stale
 from tuopin.audit.services import audit_record, import_refusal_record
 from tuopin.core.bulk import batches, insert_rows, lookup_chunk, reserve_ids, update_rows
 from tuopin.core.crypto import blind_index, encrypt
@@ -496,6 +497,11 @@ def import_registry(
             object_id=name[:64],
             details={"sha256": digest, **tally, "households": counts[0], "members": counts[1]},
         )
+    keys = {h.key for h in parsed.households}
+    only_listed = all(item.key in keys for item in (*parsed.members, *parsed.incomes))
+    # The villages whose counts changed (all, when members or incomes of households not in the file changed).
+    villages = sorted({h.values["village"] for h in parsed.households}) if only_listed else None
+    transaction.on_commit(lambda: figures_stale.send(sender="registry.import", codes=villages))
     progress(STEPS, STEPS, _("完成"))
     return ImportResult(
         True, *counts, created=tally["created"], updated=tally["updated"], unchanged=tally["unchanged"]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
-    from tuopin.accounts.models import User
     from tuopin.registry.models import Household
 
 
@@ -50,19 +48,3 @@ def household_panels(asked: PanelRequest) -> list[dict[str, Any]]:
         if context is not None:
             shown.append({"name": panel.name, "template": panel.template, **context})
     return shown
-
-
-# Figures of an area that other apps compute, for the registry's dashboard: name -> provider(user, area code). The
-# assessment registers "yearly" (the incidence of each year from its runs).
-AreaFigures: TypeAlias = "Callable[[User | AnonymousUser, str], Any]"
-AREA_FIGURES: dict[str, AreaFigures] = {}
-
-
-def area_figures_register(name: str, provider: AreaFigures) -> None:
-    AREA_FIGURES[name] = provider
-
-
-def area_figure(name: str, user: User | AnonymousUser, code: str, default: Any = None) -> Any:
-    """A registered figure of the area, or `default` when no app provides it."""
-    provider = AREA_FIGURES.get(name)
-    return default if provider is None else provider(user, code)

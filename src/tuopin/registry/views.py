@@ -11,15 +11,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tuopin.accounts.areas import area_for, breadcrumbs_for
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
-from tuopin.accounts.scope import area_codes
 from tuopin.accounts.throttle import Throttled, carries_id_number, compact, throttle_check, throttled_response
 from tuopin.audit.services import audit_record
 from tuopin.core.crypto import blind_index, decrypt, encrypt
@@ -39,7 +38,7 @@ from tuopin.registry.forms import (
 from tuopin.registry.history import describe
 from tuopin.registry.idnumbers import ID_PATTERN, mask_id
 from tuopin.registry.models import Household, Income
-from tuopin.registry.panels import PanelRequest, area_figure, household_panels
+from tuopin.registry.panels import PanelRequest, household_panels
 from tuopin.registry.selectors import (
     HouseholdFilter,
     household_for,
@@ -59,7 +58,6 @@ from tuopin.registry.services import (
     member_add,
     member_remove,
 )
-from tuopin.registry.stats import dashboard_for
 from tuopin.registry.tasks import registry_import_job
 
 
@@ -326,30 +324,10 @@ def household_merge_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require(Capability.READ)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Households and persons of the scope by status, category, cause and type, and by child area (drill-down)."""
-    held = area_codes(request.user)
-    code = request.GET.get("area") or (held[0] if len(held) == 1 else "")
-    area = (
-        get_in_scope_or_404(request, lambda: area_for(request.user, code), what="area", key=code)
-        if code
-        else None
-    )
-    board = dashboard_for(request.user, area)
-    crumbs = breadcrumbs_for(request.user, area) if area else []
-    yearly = area_figure("yearly", request.user, area.code if area else (held[0] if held else ""), default=[])
-    charts = {
-        "status": board.by_status,
-        "category": board.by_category,
-        "cause": board.by_cause,
-        "children": board.by_child,
-        "yearly": yearly,
-    }
-    return render(
-        request,
-        "registry/dashboard.html",
-        {"board": board, "crumbs": crumbs, "charts": charts, "yearly": yearly},
-    )
+def dashboard_moved(request: HttpRequest) -> HttpResponse:
+    """The dashboards moved up a floor (tuopin.dashboards, /dashboard/): old bookmarks land there, query and all."""
+    query = request.GET.urlencode()
+    return redirect(reverse("dashboards:area") + (f"?{query}" if query else ""), permanent=True)
 
 
 @require(Capability.WRITE)

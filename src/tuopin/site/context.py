@@ -13,7 +13,7 @@ from tuopin.accounts.scope import held_area_codes
 # (label, url name, capability). An entry appears only when its page works and the user may open it.
 NAVIGATION = [
     (_("首页"), "site:home", "read"),
-    (_("统计"), "registry:dashboard", "read"),
+    (_("统计"), "dashboards:area", "read"),
     (_("贫困测度"), "measures:measures", "read"),
     (_("贫困户"), "registry:households", "read"),
     (_("行政区划"), "areas:browse", "read"),

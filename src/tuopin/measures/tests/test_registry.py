@@ -366,3 +366,18 @@ def test_the_registry_measures_equal_the_file_measures_on_the_same_persons(
         assert group == pytest.approx({k: registry["by_area"][code][k] for k in group}, abs=NOISE)
     assert 0 < mpi["H"] < 1 and 0 < registry["fgt"]["poverty_line"]["P0"] < 1  # the case is not degenerate
     assert registry["missing_income"]["households"] == 2
+
+
+def test_the_rows_fetched_once_measure_each_area_below_as_a_query_of_its_own(
+    register: RegisterHousehold,
+) -> None:
+    from tuopin.measures.registry import registry_rows
+
+    households(register)
+    spec = spec_named("guarantees")
+    fetched = registry_rows(YEAR, spec, "13")
+    for code in ("13", "130126", "130126100", "130126100201"):
+        assert (
+            registry_measures(YEAR, spec, within=(code,), fetched=fetched).as_dict()
+            == registry_measures(YEAR, spec, within=(code,)).as_dict()
+        )

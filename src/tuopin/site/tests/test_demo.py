@@ -263,9 +263,9 @@ def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
     call_command("demo", "--json", "--scale", "0")
     accounts = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
     client = client_for(User.objects.get(username="province"))
-    page = client.get("/registry/dashboard/", {"area": "13"})
+    page = client.get("/dashboard/", {"area": "13"})
     assert "廊坊市" in page.content.decode()
-    page = client.get("/registry/dashboard/", {"area": "1310"}).content.decode().replace(",", "")
+    page = client.get("/dashboard/", {"area": "1310"}).content.decode().replace(",", "")
     assert '<div class="stat" data-testid="kpi-households">2327</div>' in page
     assert '<div class="stat" data-testid="kpi-persons">6274</div>' in page
     for label, count in (("一般贫困户", "1789"), ("低保贫困户", "489"), ("特困供养贫困户", "49")):
@@ -275,10 +275,17 @@ def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
     from tuopin.assessment.models import Run
 
     assert sorted(Run.objects.filter(status="done", area="13").values_list("year", flat=True)) == list(
-        range(2015, 2021)
+        range(2014, 2021)
     )
     yearly = page[page.index('data-testid="incidence-by-year"') :]
-    assert all(f">{year}</a>" in yearly for year in range(2015, 2021))
+    assert all(f">{year}</a>" in yearly for year in range(2014, 2021))
+    # The province's map is coloured for each of those years: every city has its incidence of the year.
+    from tuopin.dashboards.models import AreaFigures
+
+    for city in AreaFigures.objects.filter(parent_code="13"):
+        assert all(city.yearly[str(year)]["incidence"] is not None for year in range(2014, 2021)), (
+            city.area_id
+        )
 
 
 def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:

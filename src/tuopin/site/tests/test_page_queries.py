@@ -62,6 +62,7 @@ from tuopin.contest.services import (
 from tuopin.contest.services import RoundData as ContestRoundData
 from tuopin.contest.services import round_create as contest_round_create
 from tuopin.core.models import Job
+from tuopin.dashboards.figures import figures_refresh
 from tuopin.feeds.tests.factories import medical_rows, person, write_csv
 from tuopin.ledgers.framework import LEDGERS
 from tuopin.monitoring.cases import Verification, case_open, measure_record
@@ -138,6 +139,7 @@ class World:
                 actor=None, person=listed_person, kind="measure", text="安排公益岗位", on=date(2020, 3, 1)
             )
         self._contest(size)
+        figures_refresh()  # the dashboards' stored figures, as the batch engine refreshes them
 
     def _contest(self, size: int) -> None:
         """A township round of the county judged by its office and one village account per household index, scored,
@@ -560,7 +562,7 @@ PARAMS_BY_URL: dict[tuple[str, str], Fill] = {
 VARIANTS: dict[str, list[str]] = {
     "assessment:run": [f"?area={VILLAGES[0]}"],  # a village's households, read from the run's Parquet files
     "registry:households": ["?q=王"],
-    "registry:dashboard": [f"?area={VILLAGES[0]}"],
+    "dashboards:area": [f"?area={VILLAGES[0]}", f"?area={COUNTY}&export=children"],
     "monitoring:alerts": ["?status="],
     "procedures:village": ["?kind=household_exit&year=2019"],
     "supervision:reconcile": [f"?area={COUNTY}"],
@@ -584,6 +586,7 @@ NOT_A_PAGE: dict[str, tuple[int, str]] = {
         "the pairing page's form posts here; a GET records nothing and goes back",
     ),
     "procedures:village_go": (302, "the village chooser: without a village, back to the list"),
+    "registry:dashboard": (301, "the dashboards moved to /dashboard/; old bookmarks are redirected"),
     "site:set_language": (302, "Django's set_language: a GET changes nothing and goes back"),
     "api-v1:search_households": (405, "POST only: a search that may hold an ID number is never in a URL"),
     "api-v1:add_member": (405, "POST only"),
@@ -605,7 +608,7 @@ SKIPPED: dict[str, str] = {}
 GROWING = [
     "/registry/",
     "/registry/households/<number>/",
-    "/registry/dashboard/",
+    "/dashboard/",
     "/assessment/evaluations/",
     "/assessment/<run_id>/?area=130126100201",
     "/procedures/",

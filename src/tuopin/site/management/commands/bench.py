@@ -18,7 +18,8 @@ from tuopin.core.commands import TuopinCommand
 class Command(TuopinCommand):
     help = (
         "Benchmarks on a throwaway database; prints JSON. `tuopin bench registry --households N`, "
-        "`tuopin bench assess --households N`, `tuopin bench screen --households N --claims M`."
+        "`tuopin bench assess --households N`, `tuopin bench screen --households N --claims M`, "
+        "`tuopin bench dashboards --households N`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -63,7 +64,23 @@ class Command(TuopinCommand):
         screen.add_argument("--json", action="store_true", help="(the output is always JSON)")
         screen.add_argument("--step", choices=["fill", "measure"], help=argparse_hidden())
 
+        dashboards = sub.add_parser(
+            "dashboards",
+            help="the stored figures' refresh and the dashboards of a province, a city and a county",
+        )
+        dashboards.add_argument("--households", type=int, default=100_000, help="households in the registry")
+        dashboards.add_argument(
+            "--database-url",
+            default="",
+            help="a PostgreSQL server to bench on (a temporary database is created there and dropped)",
+        )
+        dashboards.add_argument("--json", action="store_true", help="(the output is always JSON)")
+        dashboards.add_argument("--step", choices=["fill", "refresh", "pages"], help=argparse_hidden())
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "dashboards":
+            self._dashboards(options)
+            return
         if options["what"] == "assess":
             self._assess(options)
             return
@@ -180,6 +197,42 @@ class Command(TuopinCommand):
                 self.stderr.write(f"bench: {json.dumps(figures)}")
             self.stdout.write(json.dumps(figures))
         finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _dashboards(self, options: dict[str, Any]) -> None:
+        from tuopin.dashboards import bench as dashboards_bench
+        from tuopin.registry import bench
+
+        step = options["step"]
+        if step:
+            if step == "fill":
+                measured = bench.fill_registry(options["households"])
+            elif step == "refresh":
+                measured = dashboards_bench.measure_refresh()
+            else:
+                measured = dashboards_bench.measure_dashboards()
+            self.stdout.write(json.dumps(measured))
+            return
+        workdir = Path(tempfile.mkdtemp(prefix="tuopin-bench-"))
+        env = {**os.environ, "TUOPIN_DATA_DIR": str(workdir), "TUOPIN_ALLOWED_HOSTS": "testserver"}
+        env.pop("DATABASE_URL", None)
+        dropper = None
+        database = "sqlite"
+        if options["database_url"]:
+            env["DATABASE_URL"], dropper = _temporary_postgres(options["database_url"])
+            database = "postgresql"
+        try:
+            _child(env, "init")
+            figures: dict[str, Any] = {"households": options["households"], "database": database}
+            for step in ("fill", "refresh", "pages"):
+                self.stderr.write(f"bench: {step} …")
+                args = ["bench", "dashboards", "--step", step, "--households", str(options["households"])]
+                figures.update(_child(env, *args))
+                self.stderr.write(f"bench: {json.dumps(figures)}")
+            self.stdout.write(json.dumps(figures))
+        finally:
+            if dropper:
+                dropper()
             shutil.rmtree(workdir, ignore_errors=True)
 
     def _step(self, options: dict[str, Any]) -> None:

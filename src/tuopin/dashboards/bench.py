@@ -1,0 +1,67 @@
+"""`tuopin bench dashboards`: the refresh of the stored figures and the dashboards' server time at a province's
+size, through the whole Django stack (tuopin.site's bench command runs it in a throwaway data directory)."""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+import time
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tuopin.dashboards.figures import figures_refresh
+
+
+def measure_refresh() -> dict[str, Any]:
+    started = time.perf_counter()
+    areas = figures_refresh()
+    return {"refresh_s": round(time.perf_counter() - started, 2), "refreshed_areas": areas}
+
+
+def measure_dashboards(samples: int = 40) -> dict[str, Any]:
+    """p95 server time and queries of the dashboards of the province, a city and a county."""
+    from django.test import Client
+
+    import tuopin.accounts.middleware as middleware
+    from tuopin.accounts.models import User
+    from tuopin.accounts.services import UserFields, user_create
+    from tuopin.areas.models import Area
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    user = User.objects.filter(username="bench").first() or user_create(
+        actor=None,
+        username="bench",
+        password=secrets.token_urlsafe(16),
+        fields=UserFields(role="province", area_codes=["13"]),
+    )
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[middleware.SIGNED_IN_AT_SESSION_KEY] = time.time() + 10**6
+    session.save()
+    # The city and the county with the most households (the largest pages).
+    from tuopin.dashboards.models import AreaFigures
+
+    def largest(level: str) -> str:
+        rows = AreaFigures.objects.filter(area__level=level).values_list("area_id", "registry")
+        return max(rows, key=lambda r: r[1].get("households", 0))[0]
+
+    pages = {"province": "13", "city": largest("city"), "county": largest("county")}
+    assert Area.objects.filter(code__in=pages.values()).count() == 3
+    p95: dict[str, float] = {}
+    queries: dict[str, int] = {}
+    for name, code in pages.items():
+        client.get("/dashboard/", {"area": code})  # warm
+        times = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get("/dashboard/", {"area": code})
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+        queries[name] = len(captured.captured_queries)
+        p95[name] = round(statistics.quantiles(times, n=20)[18], 1)
+    return {"p95_ms": p95, "queries": queries, "pages": pages}
