@@ -24,8 +24,10 @@ COMMANDS = {
     "units": "helping units: list, add --name N --kind K, link --username U --unit N",
     "rectify": "rectification ledger: overdue --as-of DATE [--area CODE] [--json], list",
     "contest": "arena contests: rank --input ROUND.json | rank ROUND_ID [--json]",
-    "measures": "poverty measures of a CSV file: fgt --input F --line Z | mpi --input F --weights W --k K [--json]",
-    "bench": "benchmarks (JSON): registry, assess, screen",
+    "measures": "poverty measures: --year Y [--area CODE] [--spec NAME] on the registry; fgt --input F --line Z | "
+    "mpi --input F --weights W --k K on a CSV file [--json]",
+    "dashboards": "the dashboards' stored figures: refresh [--area CODE …] [--json]",
+    "bench": "benchmarks (JSON): registry, assess, screen, dashboards",
 }
 
 

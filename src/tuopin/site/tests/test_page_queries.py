@@ -563,6 +563,7 @@ VARIANTS: dict[str, list[str]] = {
     "assessment:run": [f"?area={VILLAGES[0]}"],  # a village's households, read from the run's Parquet files
     "registry:households": ["?q=王"],
     "dashboards:area": [f"?area={VILLAGES[0]}", f"?area={COUNTY}&export=children"],
+    "measures:measures": ["?area=130126100"],
     "monitoring:alerts": ["?status="],
     "procedures:village": ["?kind=household_exit&year=2019"],
     "supervision:reconcile": [f"?area={COUNTY}"],
@@ -609,6 +610,7 @@ GROWING = [
     "/registry/",
     "/registry/households/<number>/",
     "/dashboard/",
+    "/measures/?area=130126100",
     "/assessment/evaluations/",
     "/assessment/<run_id>/?area=130126100201",
     "/procedures/",
