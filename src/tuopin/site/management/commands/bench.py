@@ -75,7 +75,9 @@ class Command(TuopinCommand):
             help="a PostgreSQL server to bench on (a temporary database is created there and dropped)",
         )
         dashboards.add_argument("--json", action="store_true", help="(the output is always JSON)")
-        dashboards.add_argument("--step", choices=["fill", "refresh", "pages"], help=argparse_hidden())
+        dashboards.add_argument(
+            "--step", choices=["fill", "assess", "refresh", "pages"], help=argparse_hidden()
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "dashboards":
@@ -207,6 +209,8 @@ class Command(TuopinCommand):
         if step:
             if step == "fill":
                 measured = bench.fill_registry(options["households"])
+            elif step == "assess":
+                measured = dashboards_bench.assess()
             elif step == "refresh":
                 measured = dashboards_bench.measure_refresh()
             else:
@@ -224,7 +228,7 @@ class Command(TuopinCommand):
         try:
             _child(env, "init")
             figures: dict[str, Any] = {"households": options["households"], "database": database}
-            for step in ("fill", "refresh", "pages"):
+            for step in ("fill", "assess", "refresh", "pages"):
                 self.stderr.write(f"bench: {step} …")
                 args = ["bench", "dashboards", "--step", step, "--households", str(options["households"])]
                 figures.update(_child(env, *args))
