@@ -147,3 +147,36 @@ def test_it_refuses_what_cannot_be_measured(
 ) -> None:
     with pytest.raises(MeasureError, match=message):
         alkire_foster(deprivations, weights, k)
+
+
+# The global MPI's ten indicators and nested weights (Alkire and Santos 2014, "Measuring acute poverty in the
+# developing world: robustness and scope of the Multidimensional Poverty Index", World Development 59, 251–274,
+# section 3 and table 1; UNDP Human Development Report 2010, technical note 4): health and education 1/6 each
+# indicator, the six living-standard indicators 1/18 each, poor when the weighted score is at least k = 1/3.
+GLOBAL_MPI = {
+    "nutrition": 1 / 6,
+    "child_mortality": 1 / 6,
+    "schooling": 1 / 6,
+    "attendance": 1 / 6,
+    **dict.fromkeys(("cooking_fuel", "sanitation", "water", "electricity", "floor", "assets"), 1 / 18),
+}
+LIVING = ("cooking_fuel", "sanitation", "water", "electricity", "floor", "assets")
+
+
+def test_it_identifies_the_poor_of_the_global_mpi_at_exactly_one_third() -> None:
+    """The examples the MPI's authors give of who is poor at k = 1/3: a child malnourished and the most educated
+    member with too few years of schooling (1/6 + 1/6); a child death and three living standards (1/6 + 3 × 1/18);
+    all six living standards (6 × 1/18) — and not five of them (5/18). Sums of sixths and eighteenths are rarely
+    exact in floating point; the comparison's tolerance of 1e-9 decides them as arithmetic would."""
+    people = [
+        {"nutrition", "schooling"},
+        {"child_mortality", *LIVING[:3]},
+        set(LIVING),
+        set(LIVING[:5]),
+    ]
+    matrix = {name: [1 if name in deprived else 0 for deprived in people] for name in GLOBAL_MPI}
+    result = alkire_foster(matrix, GLOBAL_MPI, 1 / 3)
+    assert pytest.approx(3 / 4) == result.H
+    assert pytest.approx(1 / 3) == result.A  # each of the three poor scores exactly 1/3
+    assert pytest.approx(1 / 4) == result.M0
+    assert result.censored_headcounts["assets"] == pytest.approx(1 / 4)  # person 4's five are censored
