@@ -233,7 +233,7 @@ def _pipeline(codes: Sequence[str], out: dict[str, dict[str, Any]]) -> None:
 
 
 def _measures(codes: Sequence[str], year: int | None) -> dict[str, dict[str, Any]]:
-    """Per area: the poverty measures of the registry in `year` (the latest year assessed) under the shipped
+    """Per area: the poverty measures of the registry in `year` (an assessed year) under the shipped
     specification (tuopin.measures.registry, THE computation the measures page and command use), for the province,
     cities and counties, each decomposed by its children; an area with nobody to measure (or no policy values for
     the year) has none."""
@@ -303,15 +303,30 @@ def figures_refresh(codes: Sequence[str] | None = None, *, progress: Progress | 
     top = [code for code, level, _ in areas if level in PROGRAMME_LEVELS]
     report(3, 5, "programme")
     programme = _programme(top) if top else {}
-    latest = max((int(y) for code in top for y in yearly.get(code, {})), default=None)
+    # The measures of every assessed year in a full refresh; an incremental one recomputes the latest year only
+    # (a change reaches past years' incomes rarely: `tuopin dashboards refresh` recomputes them all) and keeps the
+    # stored measures of the years before.
+    assessed = sorted({int(y) for code in top for y in yearly.get(code, {})})
+    recomputed = assessed if codes is None else assessed[-1:]
     report(4, 5, "measures")
-    measures = _measures(top, latest)
+    measures = {year: _measures(top, year) for year in recomputed}
+    kept = (
+        {}
+        if codes is None
+        else {
+            f.area_id: f.yearly for f in AreaFigures.objects.filter(area_id__in=top).only("area_id", "yearly")
+        }
+    )
     now = timezone.now()
     rows = []
     for code, _level, parent in areas:
         years = yearly.get(code, {})
-        if code in measures:
-            years.setdefault(str(latest), {})["measures"] = measures[code]
+        for year, figures in kept.get(code, {}).items():
+            if "measures" in figures and year in years and int(year) not in recomputed:
+                years[year]["measures"] = figures["measures"]
+        for year in recomputed:
+            if code in measures[year]:
+                years.setdefault(str(year), {})["measures"] = measures[year][code]
         rows.append(
             AreaFigures(
                 area_id=code,

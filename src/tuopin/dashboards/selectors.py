@@ -45,6 +45,7 @@ class Board:
     children: list[dict[str, Any]]
     refreshed_at: datetime | None
     years: list[int] = field(default_factory=list)
+    year: str = ""  # the year asked for (?year=), for the measures
 
     @property
     def empty(self) -> bool:
@@ -62,9 +63,10 @@ def _labelled(counts: dict[str, int], choices: Any) -> list[dict[str, Any]]:
     )
 
 
-def board_for(user: User | AnonymousUser, area: Area | None, held: list[str]) -> Board:
+def board_for(user: User | AnonymousUser, area: Area | None, held: list[str], year: str = "") -> Board:
     """The dashboard of `area` (in the user's scope: the caller checked), or of the held areas together when no
-    area is chosen: two queries, the area's row (or the held areas' rows) and its children's rows."""
+    area is chosen: two queries, the area's row (or the held areas' rows) and its children's rows. The children's
+    measures are those of `year` where stored (else of the latest year measured)."""
     if area is not None:
         own = list(AreaFigures.objects.filter(area_id=area.code))
         children = list(
@@ -82,7 +84,7 @@ def board_for(user: User | AnonymousUser, area: Area | None, held: list[str]) ->
         if len(own) == 1:
             yearly = row.yearly
     programme = own[0].programme if len(own) == 1 else {}
-    measured = measures_of(yearly)
+    measured = measures_of(yearly, year)
     by_area = measured[1].get("by_area", {}) if measured else {}
     return Board(
         area=area,
@@ -92,11 +94,15 @@ def board_for(user: User | AnonymousUser, area: Area | None, held: list[str]) ->
         children=[_child(row, by_area.get(row.area_id)) for row in children],
         refreshed_at=min((row.refreshed_at for row in own), default=None),
         years=sorted({int(y) for row in children for y in row.yearly} | {int(y) for y in yearly}),
+        year=year,
     )
 
 
-def measures_of(yearly: dict[str, dict[str, Any]]) -> tuple[int, dict[str, Any]] | None:
-    """The latest year whose poverty measures are stored, and those measures (tuopin.measures' JSON contract)."""
+def measures_of(yearly: dict[str, dict[str, Any]], year: str = "") -> tuple[int, dict[str, Any]] | None:
+    """The poverty measures stored for `year` (else the latest year that has them), as (year, tuopin.measures' JSON
+    contract)."""
+    if "measures" in yearly.get(year, {}):
+        return int(year), yearly[year]["measures"]
     years = sorted((int(y) for y, figures in yearly.items() if "measures" in figures), reverse=True)
     return (years[0], yearly[str(years[0])]["measures"]) if years else None
 
@@ -169,9 +175,9 @@ def contributions_of(board: Board) -> list[dict[str, Any]]:
     """Each indicator's contribution to the area's M0, labelled as its specification labels it."""
     from tuopin.measures.specs import UnknownSpec, spec_named
 
-    measured = measures_of(board.yearly)
-    if measured is None:
-        return []
+    measured = measures_of(board.yearly, board.year)
+    if measured is None or not measured[1]["mpi"]["M0"]:
+        return []  # nothing to apportion
     figures = measured[1]
     try:
         labels = {i.name: i.label for i in spec_named(figures["spec"]).indicators}

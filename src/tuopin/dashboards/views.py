@@ -31,7 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if code
         else None
     )
-    board = board_for(request.user, area, held)
+    board = board_for(request.user, area, held, request.GET.get("year", ""))
     charts = charts_for(board)
     if "export" in request.GET:
         return _export(request, board, charts, request.GET["export"])
@@ -55,26 +55,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "measures": [(key, label) for key, (label, _u, _w) in MAP_MEASURES.items()],
             "shapes": shapes,
             "programme": _programme_rows(board),
-            "measured": _measured(board),
+            "measured": _measured(board, year),
         },
     )
 
 
-def _measured(board: Board) -> dict[str, Any] | None:
+def _measured(board: Board, year: str) -> dict[str, Any] | None:
     """The area's stored poverty measures for the card: FGT at the poverty line and the Alkire–Foster figures."""
-    found = measures_of(board.yearly)
+    found = measures_of(board.yearly, year)
     if found is None:
         return None
-    year, figures = found
-    line = figures["fgt"]["poverty_line"]
-    percent = {
-        key: None if line.get(key) is None else round(line[key] * 100, 2) for key in ("P0", "P1", "P2")
-    }
+    measured_year, figures = found
+
+    def percent(line: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "line": line.get("line"),
+            **{
+                key: None if line.get(key) is None else round(line[key] * 100, 2)
+                for key in ("P0", "P1", "P2")
+            },
+        }
+
     return {
-        "year": year,
+        "year": measured_year,
         "spec": figures["spec"],
-        "line": line.get("line"),
-        **percent,
+        "poverty_line": percent(figures["fgt"]["poverty_line"]),
+        "monitoring_line": percent(figures["fgt"]["monitoring_line"]),
         **figures["mpi"],
         "persons": figures["population"]["persons"],
     }

@@ -211,6 +211,45 @@ def test_the_latest_years_measures_are_stored_and_shown(
         "2019", {}
     )  # townships: none
     body = client_for(own).get("/dashboard/").content.decode()
-    assert '<dd class="col-5" data-measure="P0">50.0%</dd>' in body
+    assert '<td class="text-end" data-measure="P0">50.0%</td>' in body
     township = client_for(own).get("/dashboard/", {"area": "130126"}).content.decode()
     assert '"P0": 50.0' in township  # the map's data: the township's P0 from the county's decomposition
+
+
+@pytest.mark.django_db
+def test_a_full_refresh_measures_every_assessed_year_an_incremental_one_the_latest(
+    register: RegisterHousehold, own: User, settings: Any, tmp_path: Any
+) -> None:
+    from decimal import Decimal
+
+    from tuopin.assessment.services import assessment_run
+    from tuopin.policy.seed import policy_seed
+    from tuopin.registry.models import Income
+
+    settings.DATA_DIR = tmp_path
+    policy_seed()
+    household = register("H1")
+    for year in (2019, 2020):
+        Income.objects.create(
+            household=household,
+            year=year,
+            wage=Decimal("9000"),
+            business=0,
+            property_income=0,
+            transfer=0,
+            costs=0,
+        )
+        assessment_run(actor=None, year=year, area="13")
+    figures_refresh()
+
+    def p0(year: str) -> float:
+        return AreaFigures.objects.get(area_id="130126").yearly[year]["measures"]["fgt"]["poverty_line"]["P0"]
+
+    assert (p0("2019"), p0("2020")) == (1.0, 1.0)  # 3,000 a head: below 3,218 (2019) and 4,000 (2020)
+    Income.objects.filter(household=household).update(wage=Decimal("30000"))
+    figures_refresh(["130126100201"])
+    assert (p0("2019"), p0("2020")) == (1.0, 0.0)  # the latest year recomputed, the year before kept
+    figures_refresh()
+    assert (p0("2019"), p0("2020")) == (0.0, 0.0)
+    body = client_for(own).get("/dashboard/", {"year": "2019"}).content.decode()
+    assert "贫困测度（2019年）" in body and 'data-line="monitoring_line"' in body
