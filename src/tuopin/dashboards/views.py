@@ -144,6 +144,14 @@ EXPORTS: dict[str, tuple[str, list[tuple[str, Any]]]] = {
     "status": ("status", [("label", gettext_lazy("脱贫状态")), ("households", gettext_lazy("户数"))]),
     "category": ("category", [("label", gettext_lazy("贫困户属性")), ("households", gettext_lazy("户数"))]),
     "cause": ("cause", [("label", gettext_lazy("主要致贫原因")), ("households", gettext_lazy("户数"))]),
+    "contributions": (
+        "contributions",
+        [
+            ("name", gettext_lazy("指标代码")),
+            ("label", gettext_lazy("指标")),
+            ("share", gettext_lazy("对 M0 的贡献")),
+        ],
+    ),
 }
 
 

@@ -253,3 +253,37 @@ def test_a_full_refresh_measures_every_assessed_year_an_incremental_one_the_late
     assert (p0("2019"), p0("2020")) == (0.0, 0.0)
     body = client_for(own).get("/dashboard/", {"year": "2019"}).content.decode()
     assert "贫困测度（2019年）" in body and 'data-line="monitoring_line"' in body
+
+
+@pytest.mark.django_db
+def test_the_contributions_export_as_excel(
+    register: RegisterHousehold, own: User, settings: Any, tmp_path: Any
+) -> None:
+    from decimal import Decimal
+
+    from tuopin.assessment.services import assessment_run
+    from tuopin.policy.seed import policy_seed
+    from tuopin.registry.models import Income
+
+    settings.DATA_DIR = tmp_path
+    policy_seed()
+    household = register("H1", water_safe=False)
+    Income.objects.create(
+        household=household,
+        year=2019,
+        wage=Decimal("9000"),
+        business=0,
+        property_income=0,
+        transfer=0,
+        costs=0,
+    )
+    assessment_run(actor=None, year=2019, area="13")
+    figures_refresh()
+    body = client_for(own).get("/dashboard/").content.decode()
+    assert 'data-testid="chart-contributions"' in body
+    response = client_for(own).get("/dashboard/", {"export": "contributions"})
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    shares = {row[0]: row[2] for row in sheet[1:]}
+    # Deprived in income (1/3) and water (1/6): score 1/2 ≥ 1/3; income is 2/3 of M0, water 1/3.
+    assert shares["income"] == pytest.approx(2 / 3) and shares["water"] == pytest.approx(1 / 3)
+    assert sum(shares.values()) == pytest.approx(1)
