@@ -287,7 +287,9 @@ def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
     peopled = [c for c in cities if any(f.get("rural_population") for f in c.yearly.values())]
     assert [c.area_id for c in peopled] == ["1310"] and len(cities) == 11
     for city in peopled:
-        assert all(city.yearly[str(year)]["incidence"] is not None for year in range(2014, 2021)), city.area_id
+        assert all(city.yearly[str(year)]["incidence"] is not None for year in range(2014, 2021)), (
+            city.area_id
+        )
 
 
 def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:
