@@ -24,6 +24,9 @@ class AreaFigures(models.Model):
     programme = models.JSONField(_("工作统计"), default=dict)
     refreshed_at = models.DateTimeField(_("刷新时间"))
 
+    # Counts of areas, no person: read only inside the scope, like the assessment's AreaResult.
+    PRIVACY = dict.fromkeys(("area", "parent_code", "registry", "yearly", "programme", "refreshed_at"), "public")
+
     class Meta:
         verbose_name = _("区划统计")
         verbose_name_plural = _("区划统计")
