@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tuopin.contest",
     "tuopin.measures",
     "tuopin.dashboards",
+    "tuopin.medwaste",
     "tuopin.api",
     "tuopin.site",
 ]
