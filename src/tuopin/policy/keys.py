@@ -29,6 +29,7 @@ _PROCEDURE = _("程序时限")
 _SCREEN = _("监测预警")
 _FUNDS = _("帮扶资金和小额信贷")
 _MPI = _("多维贫困测量")
+_MEDWASTE = _("医疗废物")
 
 KEYS: dict[str, Key] = {
     k.name: k
@@ -85,6 +86,26 @@ KEYS: dict[str, Key] = {
         Key("mpi_weight_housing", "decimal", _("多维贫困：住房安全指标权重"), "", _MPI),
         Key("mpi_weight_water", "decimal", _("多维贫困：饮水安全指标权重"), "", _MPI),
         Key("mpi_k", "ratio", _("多维贫困：贫困临界值 k（加权剥夺得分不低于 k 为多维贫困）"), "", _MPI),
+        # Medical waste (seed 000, 《医疗废物管理条例》): the two-day rules, the retention of records, and the weighing
+        # tolerance of the imbalance rule: a point removing more of a category than it received beyond
+        # max(ratio × received, kg).
+        Key(
+            "medwaste_collection_hours",
+            "integer",
+            _("医疗废物：从每个机构收集、从每个周转点清运至少每隔"),
+            _("小时"),
+            _MEDWASTE,
+        ),
+        Key("medwaste_storage_hours", "integer", _("医疗废物：周转点暂时贮存不超过"), _("小时"), _MEDWASTE),
+        Key("medwaste_retention_years", "integer", _("医疗废物：交接记录至少保存"), _("年"), _MEDWASTE),
+        Key(
+            "medwaste_imbalance_ratio",
+            "ratio",
+            _("医疗废物：出入不平衡容差（占接收量的比例）"),
+            "",
+            _MEDWASTE,
+        ),
+        Key("medwaste_imbalance_kg", "decimal", _("医疗废物：出入不平衡容差（最少）"), _("千克"), _MEDWASTE),
     )
 }
 
