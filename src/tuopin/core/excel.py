@@ -3,6 +3,8 @@ every problem collected with sheet, row, column and value, nothing written until
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from tuopin.core.uploads import UploadRejected, check_xlsx
+from tuopin.core.uploads import UploadRejected, check_csv, check_xlsx
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,51 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def open_workbook(path: Path) -> CalamineWorkbook:
+class CsvSheet:
+    """A CSV file's rows as the reader's sheet gives them (`start`, `iter_rows`): every cell a string."""
+
+    start = None
+
+    def __init__(self, text: str, name: str) -> None:
+        self.text = text
+        self.name = name
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        try:  # comma, semicolon or tab, as the scales' software writes it
+            dialect: Any = csv.Sniffer().sniff(self.text[:8192], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        rows = csv.reader(io.StringIO(self.text, newline=""), dialect)
+        number = 0
+        try:
+            for number, row in enumerate(rows, start=1):  # noqa: B007  # the number names the row that fails
+                yield row
+        except csv.Error as error:
+            raise ImportFailed(
+                [Problem(self.name, number + 1, "", "", _("无法读取 CSV 文件：%(error)s") % {"error": error})]
+            ) from error
+
+
+class CsvWorkbook:
+    """A CSV file read like a workbook of one sheet, named after the file (what weighing scales export)."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self.sheet = CsvSheet(text, name)
+        self.sheet_names = [name]
+
+    def get_sheet_by_name(self, name: str) -> CsvSheet:
+        return self.sheet
+
+
+Workbook = CalamineWorkbook | CsvWorkbook
+
+
+def open_workbook(path: Path, *, name: str = "") -> Any:
     """Open an uploaded workbook after the hostile-file checks (size, content, zip bomb, a sheet whose cells span
-    more than the grid the reader may build)."""
+    more than the grid the reader may build). A .csv file (UTF-8, with or without a BOM, or GB18030) opens as a
+    workbook of one sheet named after the file (`name`, the name it was uploaded under, else the path's)."""
+    if path.suffix.lower() == ".csv":
+        return CsvWorkbook(check_csv(path), Path(name or path.name).stem)
     check_xlsx(path)
     check_extent(path)
     try:
@@ -74,7 +118,7 @@ def open_workbook(path: Path) -> CalamineWorkbook:
 
 
 def read_sheet(
-    source: Path | CalamineWorkbook,
+    source: Path | Workbook,
     *,
     sheet: str | None,
     columns: Mapping[str, tuple[str, ...]],
@@ -93,7 +137,7 @@ def read_sheet(
 
 
 def iter_sheet(
-    source: Path | CalamineWorkbook,
+    source: Path | Workbook,
     *,
     sheet: str | None,
     columns: Mapping[str, tuple[str, ...]],

@@ -44,6 +44,28 @@ def check_xlsx(path: Path) -> None:
     _refuse_xml_declarations(path, [entry for entry in entries if entry.filename.endswith((".xml", ".rels"))])
 
 
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without a BOM, then what Chinese Windows writes
+
+
+def check_csv(path: Path) -> str:
+    """Refuse anything that is not a plausible CSV file (wrong name, too big, binary content, an encoding other than
+    UTF-8 or GB18030); returns its text."""
+    if path.suffix.lower() != ".csv":
+        raise UploadRejected(_("只接受 .csv 格式的文件：%(name)s") % {"name": path.name})
+    size = path.stat().st_size
+    if size > settings.TUOPIN_UPLOAD_MAX_BYTES:
+        raise UploadRejected(_("文件太大（%(mb).1f MB）。") % {"mb": size / 1024 / 1024})
+    data = path.read_bytes()
+    if b"\x00" in data or data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise UploadRejected(_("文件内容不是 CSV 文本（扩展名与内容不符）。"))
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UploadRejected(_("CSV 文件应为 UTF-8 或 GB18030（GBK）编码。"))
+
+
 def _refuse_xml_declarations(path: Path, entries: list[zipfile.ZipInfo]) -> None:
     """Workbooks never declare DTDs or entities; a part that does is an XML bomb (or worse) and is refused."""
     with zipfile.ZipFile(path) as archive:

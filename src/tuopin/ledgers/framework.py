@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, datetime
@@ -33,9 +34,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Choices
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 
     from tuopin.accounts.models import User
 
-KINDS = ("text", "date", "integer", "money", "ratio", "choice", "area")
+KINDS = ("text", "date", "datetime", "integer", "decimal", "money", "ratio", "boolean", "choice", "area")
 OPTIONS_SHEET = "选项"
 MAX_ROWS = 1_048_575
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,9 +65,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class LedgerColumn:
     """One column: the canonical Chinese header, the field it fills and how its cells are read.
 
-    Kinds: text; date (an Excel date or 2019-07-01, 2019/7/1, 2019年7月1日); integer; money (yuan, >= 0, two
-    places, a Decimal); ratio (0..1, "85%" accepted, a Decimal); choice (the Chinese label or the code, case
-    ignored; the value is the code); area (an area code that exists and, for a user, lies in their scope)."""
+    Kinds: text; date (an Excel date or 2019-07-01, 2019/7/1, 2019年7月1日); datetime (an Excel date and time or
+    2019-03-01 08:30, 2019/3/1 8:30, 2019年3月1日 8:30, seconds optional; a naive value is local time,
+    settings.TIME_ZONE, and the value is aware); integer; decimal (a number >= 0, or > 0 where `positive`, with at
+    most `places` decimal places: kilograms, tonnes; a Decimal); money (yuan, >= 0, two places, a Decimal); ratio
+    (0..1, "85%" accepted, a Decimal); boolean (是/否, yes/no, y/n, true/false, 1/0, 有/无); choice (the Chinese
+    label or the code, case ignored; the value is the code); area (an area code that exists and, for a user, lies
+    in their scope)."""
 
     header: str
     field: str
@@ -77,6 +83,8 @@ class LedgerColumn:
     # A vocabulary (Django choices) instead of `choices`: its labels fill the template's drop-down list, and a cell
     # may spell a value in any way tuopin.core.vocab accepts (code, label, registered alias).
     vocabulary: type[Choices] | None = None
+    positive: bool = False  # decimal: > 0 rather than >= 0
+    places: int = 3  # decimal: the most decimal places a cell may have
 
     def __post_init__(self) -> None:
         if self.vocabulary is not None:
@@ -173,6 +181,32 @@ class LedgerImportResult:
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 
 
+DATETIME_TEXT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[ T]?\s*"
+    r"(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})\s*秒?|分)?$"
+)
+TRUE_TEXTS = frozenset({"是", "yes", "y", "true", "1", "有", "√"})
+FALSE_TEXTS = frozenset({"否", "no", "n", "false", "0", "无", "×"})
+
+
+def _datetime(raw: Any, text: str) -> datetime | None:
+    """An aware datetime: a cell's naive value (Excel's, or typed) is local time (settings.TIME_ZONE)."""
+    if isinstance(raw, datetime):
+        naive = raw
+    else:
+        match = DATETIME_TEXT.match(text)
+        if not match:
+            return None
+        try:
+            year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
+            naive = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001  # made aware below
+        except ValueError:
+            return None
+    if timezone.is_aware(naive):
+        return naive
+    return timezone.make_aware(naive, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
 def _date(raw: Any, text: str) -> date | None:
     if isinstance(raw, datetime):
         return raw.date()
@@ -211,6 +245,18 @@ def _convert(column: LedgerColumn, raw: Any, text: str) -> tuple[Any, str]:
     if kind == "date":
         value = _date(raw, text)
         return (value, "") if value else (None, _("应为日期，如 2019-07-01。"))
+    if kind == "datetime":
+        moment = _datetime(raw, text)
+        return (moment, "") if moment else (None, _("应为日期和时间，如 2019-03-01 08:30。"))
+    if kind == "decimal":
+        return _number(column, text)
+    if kind == "boolean":
+        lowered = text.lower()
+        if lowered in TRUE_TEXTS:
+            return True, ""
+        if lowered in FALSE_TEXTS:
+            return False, ""
+        return None, _("应为“是”或“否”。")
     if kind == "integer":
         number = _decimal(text)
         if number is None or number != number.to_integral_value():
@@ -237,6 +283,16 @@ def _convert(column: LedgerColumn, raw: Any, text: str) -> tuple[Any, str]:
         if lowered in {code.lower(), str(label).lower()}:
             return code, ""
     return None, _("不是可选值。")
+
+
+def _number(column: LedgerColumn, text: str) -> tuple[Decimal | None, str]:
+    number = _decimal(text)
+    if number is None or number < 0 or (column.positive and number == 0):
+        return None, _("应为大于0的数。") if column.positive else _("应为非负数。")
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > column.places:
+        return None, _("最多%(places)s位小数。") % {"places": column.places}
+    return number, ""
 
 
 def _cells(sheet: str, ledger: Ledger, rows: list[SheetRow], problems: list[Problem]) -> list[LedgerRow]:
@@ -313,7 +369,7 @@ class SheetProblems:
 
 
 def ledger_read(
-    ledger: Ledger, path: Path, *, actor: User | None
+    ledger: Ledger, path: Path, *, actor: User | None, filename: str = ""
 ) -> tuple[int, list[LedgerRow], list[Problem]]:
     """Read and convert the ledger's sheet: the number of rows read, the rows whose cells are all good, and the
     problems of the others.
@@ -321,7 +377,7 @@ def ledger_read(
     Raises ImportFailed when the sheet or a required column is missing or the sheet has no data rows (blank rows
     are not rows: a file of blank rows is refused, not taken as an import of nothing), UploadRejected for a hostile
     file."""
-    workbook = open_workbook(path)
+    workbook = open_workbook(path, name=filename)  # a CSV file's one sheet is named after the file
     names = [name for name in workbook.sheet_names if name != OPTIONS_SHEET]
     sheet = ledger.sheet if ledger.sheet in names else (names[0] if names else ledger.sheet)
     columns = {column.header: column.aliases for column in ledger.columns}
@@ -354,7 +410,7 @@ def ledger_import(
     progress: Callable[[int, int, str], None] = _no_progress,
     filename: str = "",
 ) -> LedgerImportResult:
-    """Check a ledger workbook and, unless it is a dry run or anything is wrong, apply it in one transaction.
+    """Check a ledger workbook (or CSV file) and, unless it is a dry run or anything is wrong, apply it in one transaction.
 
     `actor` None is the system (the command line without --username): no scope check, as the registry import.
     Raises UnknownLedger for an unknown name and UploadRejected for a file refused as a whole."""
@@ -374,7 +430,7 @@ def ledger_import(
         return result
     progress(0, 3, _("读取并校验"))
     try:
-        result.rows, rows, problems = ledger_read(ledger, path, actor=actor)
+        result.rows, rows, problems = ledger_read(ledger, path, actor=actor, filename=filename)
     except UploadRejected as rejected:
         import_refusal_record(
             action="ledger.import",
@@ -458,6 +514,12 @@ def _cell(column: LedgerColumn, value: Any) -> Any:
         return str(dict(column.choices).get(str(value), value))
     if column.kind == "ratio" and isinstance(value, Decimal):
         return float(value)
+    if column.kind == "boolean":
+        return _("是") if value else _("否")
+    if column.kind == "datetime" and isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
+    if column.kind == "decimal" and isinstance(value, Decimal):
+        return float(value)
     return value
 
 
@@ -474,11 +536,12 @@ def ledger_write(ledger: Ledger, target: Path | io.BytesIO, rows: Iterable[dict[
     header = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
     text = workbook.add_format({"num_format": "@"})
     dates = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    datetimes = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     listed = 0
     with translation.override("zh-hans"):
         for index, column in enumerate(ledger.columns):
             sheet.write_string(0, index, column.header, header)
-            cell_format = {"text": text, "area": text, "date": dates}.get(column.kind)
+            cell_format = {"text": text, "area": text, "date": dates, "datetime": datetimes}.get(column.kind)
             sheet.set_column(index, index, max(12, len(column.header) * 2.4), cell_format)
             if column.choices:
                 options.write_string(0, listed, column.header)
@@ -507,7 +570,9 @@ def ledger_write(ledger: Ledger, target: Path | io.BytesIO, rows: Iterable[dict[
                     continue
                 if isinstance(value, date):
                     naive = value.replace(tzinfo=None) if isinstance(value, datetime) else value
-                    sheet.write_datetime(count, index, naive, dates)
+                    sheet.write_datetime(
+                        count, index, naive, datetimes if column.kind == "datetime" else dates
+                    )
                 elif isinstance(value, str):
                     sheet.write_string(count, index, _escape(value))
                 else:

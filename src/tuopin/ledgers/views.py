@@ -27,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LedgerUploadForm(TextCheckedForm):
-    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）或 CSV 文件（.csv）"))
     dry_run = forms.BooleanField(label=gettext_lazy("只校验，不写入"), required=False)
 
 
@@ -43,6 +43,12 @@ def _workbook(data: bytes, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _suffix(name: str) -> str:
+    """The kept file's extension: .csv for a CSV file (read as one sheet), else .xlsx (the checks refuse anything
+    else that is not a workbook)."""
+    return ".csv" if name.lower().endswith(".csv") else ".xlsx"
 
 
 @require(Capability.READ)
@@ -71,6 +77,7 @@ def ledger_upload(request: HttpRequest, name: str) -> HttpResponse:
             params={"ledger": name, "dry_run": dry_run, "page": ledger.page},
             ledger=name,
             dry_run=dry_run,
+            suffix=_suffix(form.cleaned_data["file"].name or ""),
         )
         if job is not None:
             return redirect("site:job", job_id=job.pk)
