@@ -26,6 +26,7 @@ COMMANDS = {
     "contest": "arena contests: rank --input ROUND.json | rank ROUND_ID [--json]",
     "measures": "poverty measures: --year Y [--area CODE] [--spec NAME] on the registry; fgt --input F --line Z | "
     "mpi --input F --weights W --k K on a CSV file [--json]",
+    "medwaste": "medical-waste ledger: compliance --from D --to D [--area CODE] [--as-of T] [--json], capacity [--json]",
     "dashboards": "the dashboards' stored figures: refresh [--area CODE …] [--json]",
     "bench": "benchmarks (JSON): registry, assess, screen, dashboards",
 }
