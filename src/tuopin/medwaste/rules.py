@@ -183,27 +183,45 @@ def _flows(t: dict[str, Table], window: Window, area: str) -> Table:
 def overstays(t: dict[str, Table], window: Window, area: str, hours: int) -> Table:
     """Each receipt at a point of the scope not fully removed within `hours`, first in first out per category:
     the kilograms of it left at that moment and the hours it stayed (until fully removed, or the window's end).
-    It counts when it was still there at some time of the window."""
+    It counts when it was still there at some time of the window: a receipt cleared before the window is left out
+    before any join, so each remaining receipt meets only the removals after it."""
     start, end = ibis.literal(window.start, "timestamp"), ibis.literal(window.end, "timestamp")
+    zero = ibis.literal(Decimal(0), KG)
     flows = _flows(t, window, area)
-    receipts = flows.filter(flows.turn == 0).select(
-        "place", "category", "at", "id", upto=flows.received, since=flows.received - flows.inflow
+    earlier = flows.filter(flows.at < start)
+    cleared = earlier.group_by(["place", "category"]).aggregate(cleared=earlier.emptied.max())
+    receipts = flows.filter(flows.turn == 0)
+    receipts = receipts.left_join(cleared, ["place", "category"]).select(
+        receipts.place,
+        receipts.category,
+        receipts.at,
+        receipts.id,
+        upto=receipts.received,
+        since=receipts.received - receipts.inflow,
+        cleared=ibis.coalesce(cleared.cleared, zero),
+        deadline=receipts.at + ibis.interval(hours=hours),
     )
-    receipts = receipts.mutate(deadline=receipts.at + ibis.interval(hours=hours))
-    later = flows.select("place", "category", l_at=flows.at, l_emptied=flows.emptied)
-    joined = receipts.inner_join(
-        later,
-        [receipts.place == later.place, receipts.category == later.category],
+    receipts = receipts.filter(receipts.upto > receipts.cleared, receipts.deadline < end)
+    removals = flows.filter(flows.turn == 1).select(
+        r_place=flows.place, r_category=flows.category, r_at=flows.at, r_emptied=flows.emptied
+    )
+    joined = receipts.left_join(
+        removals,
+        [
+            receipts.place == removals.r_place,
+            receipts.category == removals.r_category,
+            removals.r_at >= receipts.at,  # at equal times a removal comes after the receipt
+        ],
     )
     by_receipt = joined.group_by(["place", "category", "at", "id", "upto", "since", "deadline"]).aggregate(
-        emptied_by_deadline=joined.l_emptied.max(where=joined.l_at <= joined.deadline),
-        gone=joined.l_at.min(where=joined.l_emptied >= joined.upto),
+        emptied_by_deadline=joined.r_emptied.max(where=joined.r_at <= joined.deadline),
+        gone=joined.r_at.min(where=joined.r_emptied >= joined.upto),
     )
     left = by_receipt.upto - ibis.greatest(
-        by_receipt.since, ibis.coalesce(by_receipt.emptied_by_deadline, ibis.literal(Decimal(0), KG))
+        by_receipt.since, ibis.coalesce(by_receipt.emptied_by_deadline, by_receipt.since)
     )
     found = by_receipt.mutate(left=left, stop=ibis.coalesce(by_receipt.gone, end))
-    found = found.filter(found.left > 0, found.deadline < end, found.stop > start)
+    found = found.filter(found.left > 0, found.stop > start)
     return found.select(
         rule=ibis.literal("overstay"),
         place=found.place,

@@ -229,3 +229,30 @@ def test_it_refuses_an_unknown_area_and_a_period_ending_before_it_starts(network
         compliance(*JANUARY, area="139999")
     with pytest.raises(ComplianceRefused):
         compliance(date(2019, 2, 1), date(2019, 1, 31))
+
+
+def test_it_leaves_out_an_overstay_over_before_the_period(give: Give) -> None:
+    give("F1", "P1", "2018-12-01T08:00", kg="10")
+    give("P1", "D1", "2018-12-05T08:00", kg="10")
+    give("P1", "D1", "2019-01-01T08:00", kg="0.1")  # keeps removals from being late at the period's start
+    assert found(compliance(*JANUARY), "overstay", "P1") == []
+    assert len(found(compliance(date(2018, 12, 1), date(2018, 12, 31)), "overstay", "P1")) == 1
+
+
+def test_it_never_takes_a_receipt_out_before_it_came(give: Give) -> None:
+    give("P1", "D1", "2019-01-01T08:00", kg="5")  # more than the stock: the excess is an imbalance
+    give("F1", "P1", "2019-01-02T08:00", kg="10")
+    give("P1", "D1", "2019-01-03T08:00", kg="4")
+    result = compliance(*JANUARY, as_of=local("2019-01-10T08:00"))
+    assert found(result, "overstay", "P1") == [
+        ("2019-01-02T08:00:00+08:00", "2019-01-10T08:00:00+08:00", 192.0, 6.0)
+    ]
+    assert [(i.category, i.kg) for i in result.items if i.rule == "imbalance"] == []
+    give("P1", "D1", "2019-01-09T08:00", kg="7.5")
+    result = compliance(*JANUARY, as_of=local("2019-01-10T08:00"))
+    assert found(result, "overstay", "P1") == [
+        ("2019-01-02T08:00:00+08:00", "2019-01-09T08:00:00+08:00", 168.0, 6.0)
+    ]
+    assert [(i.category, i.kg) for i in result.items if i.rule == "imbalance"] == [
+        ("infectious", Decimal("6.500"))
+    ]
