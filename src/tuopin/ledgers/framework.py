@@ -27,7 +27,7 @@ import io
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -372,7 +372,16 @@ def ledger_read(
     ledger: Ledger, path: Path, *, actor: User | None, filename: str = ""
 ) -> tuple[int, list[LedgerRow], list[Problem]]:
     """Read and convert the ledger's sheet: the number of rows read, the rows whose cells are all good, and the
-    problems of the others.
+    problems of the others (see `_read`)."""
+    _sheet, count, rows, problems = _read(ledger, path, actor=actor, filename=filename)
+    return count, rows, problems
+
+
+def _read(
+    ledger: Ledger, path: Path, *, actor: User | None, filename: str = ""
+) -> tuple[str, int, list[LedgerRow], list[Problem]]:
+    """The sheet read (the ledger's, else the first: a CSV file's is named after the file), the number of rows
+    read, the rows whose cells are all good, and the problems of the others.
 
     Raises ImportFailed when the sheet or a required column is missing or the sheet has no data rows (blank rows
     are not rows: a file of blank rows is refused, not taken as an import of nothing), UploadRejected for a hostile
@@ -390,7 +399,7 @@ def ledger_read(
     good = [row for row in converted if row.number > 0]
     _check_areas(sheet, ledger, good, actor, problems)
     bad_rows = {problem.row for problem in problems}
-    return len(raw_rows), [row for row in good if row.number not in bad_rows], problems
+    return sheet, len(raw_rows), [row for row in good if row.number not in bad_rows], problems
 
 
 class _Rollback(Exception):
@@ -430,7 +439,7 @@ def ledger_import(
         return result
     progress(0, 3, _("读取并校验"))
     try:
-        result.rows, rows, problems = ledger_read(ledger, path, actor=actor, filename=filename)
+        sheet, result.rows, rows, problems = _read(ledger, path, actor=actor, filename=filename)
     except UploadRejected as rejected:
         import_refusal_record(
             action="ledger.import",
@@ -472,7 +481,11 @@ def ledger_import(
             # The areas the rows name (all, for a ledger without an area column).
             transaction.on_commit(lambda: figures_stale.send(sender="ledger.import", codes=codes or None))
     except ImportFailed as failed:
-        problems = problems + failed.problems
+        # `apply` names the ledger's sheet (SheetProblems); the problems name the sheet the rows were read from.
+        problems = problems + [
+            replace(problem, sheet=sheet) if problem.sheet == ledger.sheet else problem
+            for problem in failed.problems
+        ]
     except _Rollback:
         pass
     progress(3, 3, _("完成"))

@@ -16,7 +16,15 @@ import xlsxwriter
 from tuopin.accounts.models import User
 from tuopin.core.excel import ImportFailed, open_workbook, read_sheet
 from tuopin.core.uploads import UploadRejected
-from tuopin.ledgers.framework import LEDGERS, Ledger, LedgerColumn, LedgerRow, ledger_import, ledger_write
+from tuopin.ledgers.framework import (
+    LEDGERS,
+    Ledger,
+    LedgerColumn,
+    LedgerRow,
+    SheetProblems,
+    ledger_import,
+    ledger_write,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +33,11 @@ SEEN: list[LedgerRow] = []
 
 
 def _apply(rows: list[LedgerRow], *, actor: User | None) -> int:
+    problems = SheetProblems("称重", KINDS.columns)
+    for row in rows:
+        if row.values["kg"] > 100:
+            problems.add(row, "kg", row.values["kg"], "太重")
+    problems.raise_found()
     SEEN.extend(rows)
     return len(rows)
 
@@ -138,3 +151,12 @@ def test_the_export_writes_local_times_and_yes_or_no_and_imports_again(tmp_path:
     result = ledger_import(KINDS.name, path, actor=None)
     assert result.ok, result.errors
     assert SEEN[0].values == {"at": moment, "kg": Decimal("1.25"), "metered": True}
+
+
+def test_the_problems_apply_finds_name_the_csv_files_sheet(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "x.csv", "时间,重量\n2019-03-01 08:30,101\n2019-03-01 08:30,x\n", "utf-8")
+    result = ledger_import(KINDS.name, path, actor=None, filename="磅秤.csv")
+    assert [(e["sheet"], e["row"], e["column"]) for e in result.errors] == [
+        ("磅秤", 2, "重量"),
+        ("磅秤", 3, "重量"),
+    ]
