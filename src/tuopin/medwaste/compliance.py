@@ -41,6 +41,10 @@ class ComplianceRefused(ValueError):
 
 @dataclass(frozen=True)
 class Item:
+    """One finding: a timed rule's (late_collection, late_removal, overstay, imbalance) with its span, hours
+    (rounded to the hundredth) and kilograms, or a coverage rule's (township_without_point, facility_unattached)
+    spanning the window, with neither hours nor kilograms."""
+
     rule: str
     place: str
     start: datetime  # local
@@ -100,7 +104,7 @@ class Compliance:
         return sum(1 for item in self.items if item.rule == rule)
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON of `tuopin medwaste compliance` (the items of the timed rules and the unattached facilities)."""
+        """The JSON of `tuopin medwaste compliance` (the capacity gaps are `tuopin medwaste capacity`'s)."""
         return {
             "late_collections": self.count("late_collection"),
             "late_removals": self.count("late_removal"),
@@ -120,7 +124,8 @@ def compliance(
     period_start: date, period_end: date, *, area: str = "", as_of: datetime | None = None
 ) -> Compliance:
     """The medical-waste rules for the period from `period_start` to `period_end` (whole local days) within `area`
-    ("" is everything), judged up to `as_of` when it is earlier than the period's end."""
+    ("" is everything), judged up to `as_of` (naive: local) when it is earlier than the period's end. The policy
+    values are those of the period's first year, in the area's province."""
     if period_end < period_start:
         raise ComplianceRefused(_("结束日期早于开始日期"))
     if area and not Area.objects.filter(code=area).exists():
@@ -129,6 +134,7 @@ def compliance(
     start = datetime.combine(period_start, time.min, tzinfo=zone)
     end = datetime.combine(period_end + timedelta(days=1), time.min, tzinfo=zone)
     if as_of is not None:
+        as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=zone)  # a naive time is local
         end = max(start, min(end, as_of.astimezone(zone)))
     values = _policy(period_start.year, area)
     window = rules.Window(_utc(start), _utc(end))
@@ -161,6 +167,7 @@ def compliance(
         )
         for row in found
     ]
+    items += [Item("township_without_point", row["code"], start, end, None, None) for row in townships]
     items += [Item("facility_unattached", row["code"], start, end, None, None) for row in unattached]
     items.sort(key=lambda item: (item.rule, item.place, item.start, item.category))
     return Compliance(

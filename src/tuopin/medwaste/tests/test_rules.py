@@ -256,3 +256,40 @@ def test_it_never_takes_a_receipt_out_before_it_came(give: Give) -> None:
     assert [(i.category, i.kg) for i in result.items if i.rule == "imbalance"] == [
         ("infectious", Decimal("6.500"))
     ]
+
+
+def test_it_reads_the_hours_from_the_policy_profile(give: Give) -> None:
+    from tuopin.administration.policy_services import policy_set
+
+    give("F1", "P1", "2019-01-01T00:00")
+    give("F1", "P1", "2019-01-02T06:00")  # 30 hours
+    give("F1", "P1", "2019-01-03T00:00")
+    period = (date(2019, 1, 1), date(2019, 1, 3))
+    assert found(compliance(*period), "late_collection", "F1") == []
+    policy_set(
+        actor=None, key="medwaste_collection_hours", year=2019, value="24", source="what if", province="13"
+    )
+    assert found(compliance(*period), "late_collection", "F1") == [
+        ("2019-01-01T00:00:00+08:00", "2019-01-02T06:00:00+08:00", 30.0, None)
+    ]
+    assert compliance(*period).policy["medwaste_collection_hours"] == 24
+
+
+def test_it_lists_the_coverage_findings_as_items_spanning_the_window(give: Give) -> None:
+    result = compliance(*JANUARY, area="130127")
+    coverage = [
+        (i.rule, i.place, i.start.isoformat(), i.stop.isoformat(), i.hours, i.kg)
+        for i in result.items
+        if i.rule in ("township_without_point", "facility_unattached")
+    ]
+    assert coverage == [
+        ("facility_unattached", "F2", "2019-01-01T00:00:00+08:00", "2019-02-01T00:00:00+08:00", None, None),
+        (
+            "township_without_point",
+            "130127100",
+            "2019-01-01T00:00:00+08:00",
+            "2019-02-01T00:00:00+08:00",
+            None,
+            None,
+        ),
+    ]
