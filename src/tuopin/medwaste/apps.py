@@ -9,3 +9,10 @@ class MedwasteConfig(AppConfig):
     name = "tuopin.medwaste"
     label = "medwaste"
     verbose_name = _("医疗废物收集")
+
+    def ready(self) -> None:
+        from tuopin.ledgers.framework import ledger_register
+        from tuopin.medwaste.ledgers import ALL
+
+        for ledger in ALL:
+            ledger_register(ledger)

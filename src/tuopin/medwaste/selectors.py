@@ -1,0 +1,57 @@
+"""Reads of the medical-waste network, held to the user's area scope (None: the system, everything): a place by its
+area, a handover by its giver's area (`Handover.area`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, QuerySet
+
+from tuopin.accounts.models import User
+from tuopin.accounts.scope import scope_q
+from tuopin.areas.codes import area_q
+from tuopin.medwaste.models import Disposer, Facility, Handover, TransferPoint
+
+AnyUser = User | AnonymousUser
+_M = TypeVar("_M", bound=Model)
+
+
+def _scoped(user: AnyUser | None, queryset: QuerySet[_M], within: str = "") -> QuerySet[_M]:
+    if user is None:
+        return queryset.filter(area_q("area_id", within)) if within else queryset
+    return queryset.filter(scope_q(user, "area_id", within=within))
+
+
+def handovers_for(
+    user: AnyUser | None,
+    *,
+    within: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str = "",
+) -> QuerySet[Handover]:
+    """Handovers whose giver lies in the user's scope (narrowed to the area `within`), at or after `since` and
+    before `until` when given."""
+    handovers = _scoped(user, Handover.objects.all(), within)
+    if since is not None:
+        handovers = handovers.filter(at__gte=since)
+    if until is not None:
+        handovers = handovers.filter(at__lt=until)
+    if category:
+        handovers = handovers.filter(category=category)
+    return handovers
+
+
+def points_for(user: AnyUser | None, *, within: str = "") -> QuerySet[TransferPoint]:
+    return _scoped(user, TransferPoint.objects.all(), within)
+
+
+def facilities_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Facility]:
+    return _scoped(user, Facility.objects.select_related("point"), within)
+
+
+def disposers_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Disposer]:
+    """Disposal units whose own area lies in the user's scope."""
+    return _scoped(user, Disposer.objects.prefetch_related("serves"), within)
