@@ -3,6 +3,7 @@ identical re-imports, CSV files as scales write them, and the scope of imports a
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,7 +17,8 @@ from python_calamine import CalamineWorkbook
 
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
-from tuopin.conftest import write_workbook
+from tuopin.conftest import client_for, write_workbook
+from tuopin.core.models import Job
 from tuopin.ledgers.framework import LEDGERS, ledger_export, ledger_import
 from tuopin.medwaste.ledgers import HANDOVER_COLUMNS
 from tuopin.medwaste.models import Disposer, Facility, Handover, PlaceKind, TransferPoint
@@ -319,3 +321,34 @@ def test_an_update_of_a_place_changes_nothing_of_past_handovers(
     )
     assert ledger_import("medwaste_facilities", moved, actor=own).created == 1
     assert Handover.objects.get(number="LD-1").area_id == "130126100201"
+
+
+def test_the_upload_page_takes_a_csv_file_and_names_its_problems_by_the_files_name(
+    network: Network, own: User, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(own)
+    path = csv_file(
+        tmp_path / "三月磅单.csv",
+        [handover("LD-1", "F-CD", "P-LS"), handover("LD-2", "F-CD", "F-LSH")],
+        "gb18030",
+    )
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = client.post("/ledgers/medwaste_handovers/import/", {"file": handle})
+    job = Job.objects.get()
+    assert response.status_code == 302 and job.status == "failed"
+    assert [(e["sheet"], e["row"], e["column"]) for e in job.result["errors"]] == [
+        ("三月磅单", 3, "接收方代码")
+    ]
+    assert not Handover.objects.exists() and not Path(job.params["path"]).exists()
+    good = csv_file(tmp_path / "好.csv", [handover("LD-1", "F-CD", "P-LS")], "utf-8-sig")
+    with django_capture_on_commit_callbacks(execute=True), good.open("rb") as handle:
+        client.post("/ledgers/medwaste_handovers/import/", {"file": handle})
+    assert Job.objects.exclude(pk=job.pk).get().status == "done" and Handover.objects.count() == 1
+
+
+def test_the_import_command_takes_a_csv_file(
+    network: Network, own: User, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = csv_file(tmp_path / "scale.csv", [handover("LD-1", "F-CD", "P-LS")], "utf-8-sig")
+    call_command("import", "ledger", "medwaste_handovers", str(path), "--json", "--username", own.username)
+    assert json.loads(capsys.readouterr().out)["created"] == 1
