@@ -67,8 +67,8 @@ class LedgerColumn:
 
     Kinds: text; date (an Excel date or 2019-07-01, 2019/7/1, 2019年7月1日); datetime (an Excel date and time or
     2019-03-01 08:30, 2019/3/1 8:30, 2019年3月1日 8:30, seconds optional; a naive value is local time,
-    settings.TIME_ZONE, and the value is aware); integer; decimal (a number >= 0, or > 0 where `positive`, with at
-    most `places` decimal places: kilograms, tonnes; a Decimal); money (yuan, >= 0, two places, a Decimal); ratio
+    settings.TIME_ZONE, and the value is aware); integer; decimal (a number >= 0, > 0 where `positive`, of any sign
+    where `signed`, with at most `places` decimal places: kilograms, tonnes; a Decimal); money (yuan, >= 0, two places, a Decimal); ratio
     (0..1, "85%" accepted, a Decimal); boolean (是/否, yes/no, y/n, true/false, 1/0, 有/无); choice (the Chinese
     label or the code, case ignored; the value is the code); area (an area code that exists and, for a user, lies
     in their scope)."""
@@ -84,6 +84,9 @@ class LedgerColumn:
     # may spell a value in any way tuopin.core.vocab accepts (code, label, registered alias).
     vocabulary: type[Choices] | None = None
     positive: bool = False  # decimal: > 0 rather than >= 0
+    signed: bool = (
+        False  # decimal: any sign (a reversing entry's negative weight); `apply` says what it takes
+    )
     places: int = 3  # decimal: the most decimal places a cell may have
 
     def __post_init__(self) -> None:
@@ -287,7 +290,7 @@ def _convert(column: LedgerColumn, raw: Any, text: str) -> tuple[Any, str]:
 
 def _number(column: LedgerColumn, text: str) -> tuple[Decimal | None, str]:
     number = _decimal(text)
-    if number is None or number < 0 or (column.positive and number == 0):
+    if number is None or (number < 0 and not column.signed) or (column.positive and number <= 0):
         return None, _("应为大于0的数。") if column.positive else _("应为非负数。")
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > column.places:

@@ -83,13 +83,17 @@ HANDOVER_COLUMNS = (
     LedgerColumn(
         "类别", "category", "choice", required=True, aliases=("category",), vocabulary=WasteCategory
     ),
-    LedgerColumn("重量(千克)", "kg", "decimal", required=True, positive=True, aliases=("kg", "重量")),
+    # Signed so that an export holding reversing entries (negative weights) imports again; new rows must be > 0.
+    LedgerColumn("重量(千克)", "kg", "decimal", required=True, signed=True, aliases=("kg", "重量")),
     LedgerColumn("包数", "packages", "integer", aliases=("packages",)),
     LedgerColumn("交接人", "giver_person", required=True, aliases=("giver_person",)),
     LedgerColumn("接收人", "receiver_person", required=True, aliases=("receiver_person",)),
     LedgerColumn("车辆", "vehicle", aliases=("vehicle",)),
     LedgerColumn("处置方式", "disposal_method", aliases=("disposal_method",)),
     LedgerColumn("最终去向", "destination", aliases=("destination",)),
+    # Filled by the export for a reversing entry (handover_reverse); an import never creates one.
+    LedgerColumn("冲正联单编号", "reverses", aliases=("reverses",)),
+    LedgerColumn("冲正原因", "reason", aliases=("reason",)),
 )
 
 SERVES_SPLIT = re.compile(r"\s*[、;；,，]\s*")
@@ -372,6 +376,8 @@ CONTENT = (
     "vehicle",
     "disposal_method",
     "destination",
+    "reverses",
+    "reason",
 )
 
 
@@ -394,18 +400,30 @@ def _handover_fields(v: dict[str, Any], giver: Place, receiver: Place) -> dict[s
         "vehicle": v.get("vehicle", ""),
         "disposal_method": v.get("disposal_method", ""),
         "destination": v.get("destination", ""),
+        "reverses": v.get("reverses"),
+        "reason": v.get("reason", ""),
     }
 
 
+def _values(handover: Handover) -> dict[str, Any]:
+    values = {name: getattr(handover, name) for name in ("number", *CONTENT) if name != "reverses"}
+    return {**values, "reverses": handover.reverses.number if handover.reverses else None}
+
+
 def _recorded(handover: Handover) -> tuple[Any, ...]:
-    return _content({name: getattr(handover, name) for name in CONTENT})
+    return _content(_values(handover))
 
 
 def handovers_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
     problems = SheetProblems(HANDOVER_SHEET, HANDOVER_COLUMNS)
     places = Places(rows, actor)
     now = timezone.now()
-    existing = {h.number: h for h in Handover.objects.filter(number__in={r.values["number"] for r in rows})}
+    existing = {
+        h.number: h
+        for h in Handover.objects.select_related("reverses").filter(
+            number__in={r.values["number"] for r in rows}
+        )
+    }
     seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
     new: list[Handover] = []
     for row in rows:
@@ -440,6 +458,12 @@ def handovers_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
                     row, "number", number, _("这个联单编号已有记录，内容不同（交接记录不能修改，请冲正）。")
                 )
             continue
+        reversing = fields.pop("reverses")
+        if reversing or fields["reason"]:
+            column = "reverses" if reversing else "reason"
+            problems.add(row, column, v[column], _("冲正记录只能通过冲正操作生成，不能导入。"))
+        elif v["kg"] <= 0:
+            problems.add(row, "kg", v["kg"], _("应为大于0的数。"))
         if len(problems.found) == before:
             new.append(Handover(number=number, area_id=giver.area, recorded_by=actor, **fields))
     problems.raise_found()
@@ -448,8 +472,8 @@ def handovers_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
 
 
 def handovers_export(user: User) -> Iterator[dict[str, Any]]:
-    for handover in handovers_for(user).order_by("at", "number"):
-        yield {name: getattr(handover, name) for name in ("number", *CONTENT)}
+    for handover in handovers_for(user).select_related("reverses").order_by("at", "number"):
+        yield _values(handover)
 
 
 FACILITIES = Ledger(

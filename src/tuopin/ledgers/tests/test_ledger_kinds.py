@@ -52,6 +52,7 @@ KINDS = Ledger(
         LedgerColumn("重量", "kg", "decimal", required=True, positive=True),
         LedgerColumn("容量", "capacity", "decimal"),
         LedgerColumn("计量", "metered", "boolean"),
+        LedgerColumn("差额", "difference", "decimal", signed=True, places=1),
     ),
 )
 
@@ -160,3 +161,11 @@ def test_the_problems_apply_finds_name_the_csv_files_sheet(tmp_path: Path) -> No
         ("磅秤", 2, "重量"),
         ("磅秤", 3, "重量"),
     ]
+
+
+def test_a_signed_decimal_takes_negative_numbers_and_its_places(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path / "x.csv", "时间,重量,差额\n2019-03-01 08:30,1,-2.5\n2019-03-01 08:30,1,-2.55\n", "utf-8"
+    )
+    result = ledger_import(KINDS.name, path, actor=None)
+    assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [(3, "差额", "最多1位小数。")]

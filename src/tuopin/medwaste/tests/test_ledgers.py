@@ -22,6 +22,7 @@ from tuopin.core.models import Job
 from tuopin.ledgers.framework import LEDGERS, ledger_export, ledger_import
 from tuopin.medwaste.ledgers import HANDOVER_COLUMNS
 from tuopin.medwaste.models import Disposer, Facility, Handover, PlaceKind, TransferPoint
+from tuopin.medwaste.services import handover_reverse
 from tuopin.medwaste.tests.conftest import Network
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,9 @@ HEADERS = [column.header for column in HANDOVER_COLUMNS]
 
 
 def handover(number: str, giver: str, receiver: str, **cells: Any) -> list[Any]:
-    row = {
+    row: dict[str, Any] = {
+        "冲正联单编号": "",
+        "冲正原因": "",
         "联单编号": number,
         "交接时间": "2019-03-01 08:30",
         "交出方代码": giver,
@@ -299,6 +302,7 @@ def test_an_exported_handovers_file_imports_again_unchanged(
         tmp_path / "h.xlsx", [handover("LD-1", "F-CD", "P-LS"), to_disposer("LD-2", "P-LS")]
     )
     assert ledger_import("medwaste_handovers", path, actor=own).created == 2
+    handover_reverse(actor=own, handover=Handover.objects.get(number="LD-2"), reason="称重错误")
     out = tmp_path / "out.xlsx"
     ledger_export("medwaste_handovers", out, user=own, reason="备份")
     again = ledger_import("medwaste_handovers", out, actor=own)
@@ -352,3 +356,23 @@ def test_the_import_command_takes_a_csv_file(
     path = csv_file(tmp_path / "scale.csv", [handover("LD-1", "F-CD", "P-LS")], "utf-8-sig")
     call_command("import", "ledger", "medwaste_handovers", str(path), "--json", "--username", own.username)
     assert json.loads(capsys.readouterr().out)["created"] == 1
+
+
+def test_an_import_creates_no_reversing_entry(network: Network, own: User, tmp_path: Path) -> None:
+    path = handovers_book(
+        tmp_path / "h.xlsx",
+        [
+            handover(
+                "LD-1", "F-CD", "P-LS", **{"重量(千克)": "-12.5", "冲正联单编号": "LD-0", "冲正原因": "错"}
+            ),
+            handover("LD-2", "F-CD", "P-LS", **{"重量(千克)": "-1"}),
+            handover("LD-3", "F-CD", "P-LS", 冲正原因="错"),
+        ],
+    )
+    result = ledger_import("medwaste_handovers", path, actor=own)
+    assert {(e["row"], e["column"]) for e in result.errors} == {
+        (2, "冲正联单编号"),
+        (3, "重量(千克)"),
+        (4, "冲正原因"),
+    }
+    assert not Handover.objects.exists()
