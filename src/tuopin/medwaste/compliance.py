@@ -128,8 +128,7 @@ def compliance(
     values are those of the period's first year, in the area's province."""
     if period_end < period_start:
         raise ComplianceRefused(_("结束日期早于开始日期"))
-    if area and not Area.objects.filter(code=area).exists():
-        raise ComplianceRefused(_("未知的区域代码：%(code)s") % {"code": area})
+    _check_area(area)
     zone = local_zone()
     start = datetime.combine(period_start, time.min, tzinfo=zone)
     end = datetime.combine(period_end + timedelta(days=1), time.min, tzinfo=zone)
@@ -154,7 +153,6 @@ def compliance(
     )
     townships = _run(con, rules.townships_without_point(t, area))
     unattached = _run(con, rules.facilities_unattached(t, window, area))
-    gaps = _run(con, rules.capacity_gaps(t, area))
     items = [
         Item(
             rule=row["rule"],
@@ -179,11 +177,26 @@ def compliance(
         items=items,
         townships_without_point=sorted((row["code"], row["name"]) for row in townships),
         facilities_unattached=sorted(row["code"] for row in unattached),
-        capacity_gaps=[
-            CapacityGap(row["city"], row["name"], row["expected"], row["capacity"]) for row in gaps
-        ],
+        capacity_gaps=_capacity_gaps(con, area),
         policy=values,
     )
+
+
+def capacity(*, area: str = "") -> list[CapacityGap]:
+    """Each city's disposal capacity against its expected generation (rules.capacity_gaps), for the cities at, below
+    or holding `area` ("" is every city)."""
+    _check_area(area)
+    return _capacity_gaps(_connection(None, area), area)
+
+
+def _capacity_gaps(con: Any, area: str) -> list[CapacityGap]:
+    rows = _run(con, rules.capacity_gaps(rules.tables(), area))
+    return [CapacityGap(row["city"], row["name"], row["expected"], row["capacity"]) for row in rows]
+
+
+def _check_area(area: str) -> None:
+    if area and not Area.objects.filter(code=area).exists():
+        raise ComplianceRefused(_("未知的区域代码：%(code)s") % {"code": area})
 
 
 def _policy(year: int, area: str) -> dict[str, Any]:
@@ -212,14 +225,18 @@ def _local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(local_zone())
 
 
-def _connection(window: rules.Window, area: str) -> Any:
+def _connection(window: rules.Window | None, area: str) -> Any:
     """An in-memory DuckDB holding, under the database's table names, the rows the rules read: the handovers up to
     the window's end given in the scope or received at a point of it (a reversal is the giver's as its entry is), all
     the places (the capacity of a city counts all its facilities) and the division tree."""
     import duckdb
 
-    # Every reversing entry, whenever it was made: it takes its reversed handover out of the count.
-    handovers = Handover.objects.filter(Q(at__lt=window.end.replace(tzinfo=UTC)) | Q(reverses__isnull=False))
+    if window is None:  # capacity reads no handover
+        handovers = Handover.objects.none()
+    else:  # every reversing entry, whenever it was made: it takes its reversed handover out of the count
+        handovers = Handover.objects.filter(
+            Q(at__lt=window.end.replace(tzinfo=UTC)) | Q(reverses__isnull=False)
+        )
     if area:
         points = TransferPoint.objects.filter(area_q("area_id", area)).values("code")
         handovers = handovers.filter(

@@ -140,3 +140,16 @@ def test_it_refuses_bad_input_on_stderr_with_nothing_on_stdout(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("CommandError: ")
+
+
+def test_it_refuses_capacity_for_an_unknown_area(network: object, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        Command().run_from_argv(["tuopin", "medwaste", "capacity", "--area", "139999", "--json"])
+    assert exit_.value.code != 0
+    assert capsys.readouterr().out == ""
+
+
+def test_it_prints_the_capacity_of_the_city_holding_the_area(network: object) -> None:
+    assert [city["city"] for city in json.loads(run("capacity", "--area", "130722", "--json"))["cities"]] == [
+        "1307"
+    ]

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from tuopin.core.commands import TuopinCommand, add_json_flag
-from tuopin.medwaste.compliance import Compliance, ComplianceRefused, compliance, local_zone
+from tuopin.medwaste.compliance import Compliance, ComplianceRefused, capacity, compliance, local_zone
 
 
 class Command(TuopinCommand):
@@ -33,9 +33,10 @@ class Command(TuopinCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "capacity":
-            today = date.today()  # noqa: DTZ011 - capacity does not depend on the day; any period will do
-            result = self._run(today, today, options["area"], None)
-            cities = [gap.as_dict() for gap in result.capacity_gaps]
+            try:
+                cities = [gap.as_dict() for gap in capacity(area=options["area"])]
+            except ComplianceRefused as error:
+                raise CommandError(str(error)) from error
             lines = [
                 f"{c['city']} {c['name']}: expected {c['expected_tonnes_per_day']} t/d, capacity "
                 f"{c['capacity_tonnes_per_day']} t/d, gap {c['gap_tonnes_per_day']} t/d"
