@@ -101,11 +101,12 @@ class CsvWorkbook:
 Workbook = CalamineWorkbook | CsvWorkbook
 
 
-def open_workbook(path: Path, *, name: str = "") -> Any:
+def open_workbook(path: Path, *, name: str = "", allow_csv: bool = False) -> Any:
     """Open an uploaded workbook after the hostile-file checks (size, content, zip bomb, a sheet whose cells span
-    more than the grid the reader may build). A .csv file (UTF-8, with or without a BOM, or GB18030) opens as a
-    workbook of one sheet named after the file (`name`, the name it was uploaded under, else the path's)."""
-    if path.suffix.lower() == ".csv":
+    more than the grid the reader may build). Where the caller allows it (the ledgers), a .csv file (UTF-8, with or
+    without a BOM, or GB18030) opens as a workbook of one sheet named after the file (`name`, the name it was
+    uploaded under, else the path's); other imports keep to workbooks."""
+    if allow_csv and path.suffix.lower() == ".csv":
         return CsvWorkbook(check_csv(path), Path(name or path.name).stem)
     check_xlsx(path)
     check_extent(path)

@@ -389,7 +389,7 @@ def _read(
     Raises ImportFailed when the sheet or a required column is missing or the sheet has no data rows (blank rows
     are not rows: a file of blank rows is refused, not taken as an import of nothing), UploadRejected for a hostile
     file."""
-    workbook = open_workbook(path, name=filename)  # a CSV file's one sheet is named after the file
+    workbook = open_workbook(path, name=filename, allow_csv=True)  # a CSV file's one sheet: the file's name
     names = [name for name in workbook.sheet_names if name != OPTIONS_SHEET]
     sheet = ledger.sheet if ledger.sheet in names else (names[0] if names else ledger.sheet)
     columns = {column.header: column.aliases for column in ledger.columns}

@@ -130,15 +130,17 @@ def test_a_csv_file_with_semicolons_and_a_named_upload_keeps_its_name(tmp_path: 
 
 def test_it_refuses_a_csv_file_that_is_not_text(tmp_path: Path) -> None:
     with pytest.raises(UploadRejected):
-        open_workbook(_csv(tmp_path / "x.csv", "a\x00b", "utf-8"))
+        open_workbook(_csv(tmp_path / "x.csv", "a\x00b", "utf-8"), allow_csv=True)
     path = tmp_path / "y.csv"
     path.write_bytes(b"\xff\xfe\xfa\x00")
     with pytest.raises(UploadRejected):
-        open_workbook(path)
+        open_workbook(path, allow_csv=True)
+    with pytest.raises(UploadRejected):  # other imports keep to workbooks
+        open_workbook(_csv(tmp_path / "z.csv", "a,b\n", "utf-8"))
 
 
 def test_a_csv_file_without_a_required_column_names_it(tmp_path: Path) -> None:
-    book = open_workbook(_csv(tmp_path / "x.csv", "重量\n1\n", "utf-8"))
+    book = open_workbook(_csv(tmp_path / "x.csv", "重量\n1\n", "utf-8"), allow_csv=True)
     with pytest.raises(ImportFailed) as failed:
         read_sheet(book, sheet=None, columns={"时间": (), "重量": ()}, required=("时间",))
     assert [p.column for p in failed.value.problems] == ["时间"]
