@@ -25,7 +25,9 @@ class AreaFigures(models.Model):
     refreshed_at = models.DateTimeField(_("刷新时间"))
 
     # Counts of areas, no person: read only inside the scope, like the assessment's AreaResult.
-    PRIVACY = dict.fromkeys(("area", "parent_code", "registry", "yearly", "programme", "refreshed_at"), "public")
+    PRIVACY = dict.fromkeys(
+        ("area", "parent_code", "registry", "yearly", "programme", "refreshed_at"), "public"
+    )
 
     class Meta:
         verbose_name = _("区划统计")

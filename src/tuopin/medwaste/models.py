@@ -127,7 +127,12 @@ class Handover(models.Model):
     disposal_method = models.CharField(_("处置方式"), max_length=60, blank=True)
     destination = models.CharField(_("最终去向"), max_length=100, blank=True)
     reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal", verbose_name=_("冲正")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+        verbose_name=_("冲正"),
     )
     reason = models.CharField(_("冲正原因"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
