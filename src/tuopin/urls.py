@@ -13,6 +13,7 @@ urlpatterns = [
     path("feeds/", include("tuopin.feeds.urls")),
     path("assistance/", include("tuopin.assistance.urls")),
     path("supervision/", include("tuopin.supervision.urls")),
+    path("medwaste/", include("tuopin.medwaste.urls")),
     path("contest/", include("tuopin.contest.urls")),
     path("measures/", include("tuopin.measures.urls")),
     path("report/", public.report, name="report"),

@@ -3,11 +3,12 @@ area, a handover by its giver's area (`Handover.area`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from tuopin.accounts.models import User
 from tuopin.accounts.scope import scope_q
@@ -55,3 +56,27 @@ def facilities_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Facili
 def disposers_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Disposer]:
     """Disposal units whose own area lies in the user's scope."""
     return _scoped(user, Disposer.objects.prefetch_related("serves"), within)
+
+
+def handover_for(user: AnyUser | None, number: str) -> Handover | None:
+    """One handover in the user's scope, with the entry it reverses and its own reversal."""
+    found = _scoped(user, Handover.objects.select_related("reverses", "reversal", "recorded_by"))
+    return found.filter(number=number).first()
+
+
+def latest_handover_at(user: AnyUser | None, *, within: str = "") -> datetime | None:
+    return handovers_for(user, within=within).order_by("-at").values_list("at", flat=True).first()
+
+
+def place_names(codes: Iterable[str]) -> dict[str, str]:
+    """Each place's name by its code (facilities, transfer points and disposal units: three queries)."""
+    wanted = set(codes)
+    names: dict[str, str] = {}
+    for model in (Facility, TransferPoint, Disposer):
+        names.update(model.objects.filter(code__in=wanted).values_list("code", "name"))
+    return names
+
+
+def handovers_at_place(handovers: QuerySet[Handover], code: str) -> QuerySet[Handover]:
+    """The handovers a place gave or received."""
+    return handovers.filter(Q(giver_code=code) | Q(receiver_code=code))

@@ -1,0 +1,203 @@
+"""Pages of the medical-waste ledger: the overview (places, the quarter's compliance, each city's capacity gap),
+the lists of places and handovers, and a handover with its reversal. Views read through the selectors and
+compliance.py and write through the services."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tuopin.accounts.areas import area_for
+from tuopin.accounts.models import User
+from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.roles import Capability
+from tuopin.accounts.scope import area_codes
+from tuopin.medwaste import selectors
+from tuopin.medwaste.compliance import compliance
+from tuopin.medwaste.forms import HandoverFilterForm, ReversalForm
+from tuopin.medwaste.services import HandoverInvalid, handover_reverse
+
+PAGE = 50
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+RULES = {
+    "late_collection": gettext_lazy("收集超时"),
+    "late_removal": gettext_lazy("转运超时"),
+    "overstay": gettext_lazy("贮存超时"),
+    "imbalance": gettext_lazy("收支不平衡"),
+    "township_without_point": gettext_lazy("乡镇无周转点"),
+    "facility_unattached": gettext_lazy("机构未挂靠周转点"),
+}
+LEDGERS = (
+    ("medwaste_facilities", gettext_lazy("医疗机构")),
+    ("medwaste_points", gettext_lazy("周转点")),
+    ("medwaste_disposers", gettext_lazy("处置单位")),
+    ("medwaste_handovers", gettext_lazy("交接记录")),
+)
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]  # signed in: @require
+    return user
+
+
+def _area(request: HttpRequest) -> str:
+    """The chosen area (in scope, else 404 and audited), or the user's own when it is one."""
+    user = _user(request)
+    code = request.GET.get("area", "").strip()
+    if code:
+        get_in_scope_or_404(request, lambda: area_for(user, code), what="area", key=code)
+        return code
+    codes = area_codes(user)
+    return codes[0] if len(codes) == 1 else ""
+
+
+def _quarter(request: HttpRequest, area: str) -> tuple[int, int]:
+    found = QUARTER.match(request.GET.get("quarter", "").strip())
+    if found:
+        return int(found[1]), int(found[2])
+    latest = selectors.latest_handover_at(_user(request), within=area)
+    day = timezone.localtime(latest).date() if latest else timezone.localdate()
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _bounds(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+@require(Capability.READ)
+def overview(request: HttpRequest) -> HttpResponse:
+    user, area = _user(request), _area(request)
+    year, quarter = _quarter(request, area)
+    start, end = _bounds(year, quarter)
+    found = compliance(start, end, area=area)
+    names = selectors.place_names(item.place for item in found.items)
+    counts = [(rule, label, found.count(rule)) for rule, label in RULES.items()]
+    context: dict[str, Any] = {
+        "area": area,
+        "quarter": f"{year}Q{quarter}",
+        "start": start,
+        "end": end,
+        "places": [
+            (_("医疗机构"), selectors.facilities_for(user, within=area).count()),
+            (_("周转点"), selectors.points_for(user, within=area).count()),
+            (_("处置单位"), selectors.disposers_for(user, within=area).count()),
+        ],
+        "counts": counts,
+        "items": [
+            {"item": item, "rule": RULES.get(item.rule, item.rule), "name": names.get(item.place, "")}
+            for item in found.items
+        ],
+        "townships": found.townships_without_point,
+        "gaps": found.capacity_gaps,
+        "rule_chart": {"children": [{"label": str(label), "households": n} for _rule, label, n in counts]},
+        "gap_chart": [
+            {
+                "label": gap.name,
+                "expected": float(gap.expected_tonnes_per_day),
+                "capacity": float(gap.capacity_tonnes_per_day),
+            }
+            for gap in found.capacity_gaps
+        ],
+        "ledgers": LEDGERS,
+        "may_write": user.can(Capability.WRITE),
+    }
+    return render(request, "medwaste/overview.html", context)
+
+
+def _listing(request: HttpRequest, rows: Any, template: str, **extra: Any) -> HttpResponse:
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": request.GET.copy(), "area": request.GET.get("area", ""), **extra}
+    return render(request, template, context)
+
+
+@require(Capability.READ)
+def points(request: HttpRequest) -> HttpResponse:
+    rows = selectors.points_for(_user(request), within=_area(request)).select_related("area").order_by("code")
+    return _listing(request, rows, "medwaste/points.html")
+
+
+@require(Capability.READ)
+def facilities(request: HttpRequest) -> HttpResponse:
+    rows = (
+        selectors.facilities_for(_user(request), within=_area(request))
+        .select_related("area")
+        .order_by("code")
+    )
+    return _listing(request, rows, "medwaste/facilities.html")
+
+
+@require(Capability.READ)
+def disposers(request: HttpRequest) -> HttpResponse:
+    rows = (
+        selectors.disposers_for(_user(request), within=_area(request)).select_related("area").order_by("code")
+    )
+    return _listing(request, rows, "medwaste/disposers.html")
+
+
+@require(Capability.READ)
+def handovers(request: HttpRequest) -> HttpResponse:
+    filters = HandoverFilterForm(request.GET)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    zone = timezone.get_current_timezone()
+    since, until = chosen.get("start"), chosen.get("stop")
+    rows = selectors.handovers_for(
+        _user(request),
+        within=_area(request),
+        since=datetime.combine(since, time.min, tzinfo=zone) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None,
+        category=chosen.get("category", ""),
+    )
+    place = chosen.get("place", "").strip()
+    if place:
+        rows = selectors.handovers_at_place(rows, place)
+    return _listing(request, rows.order_by("-at", "number"), "medwaste/handovers.html", filters=filters)
+
+
+@require(Capability.READ)
+def handover_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    handover = get_in_scope_or_404(
+        request, lambda: selectors.handover_for(user, number), what="handover", key=number
+    )
+    reversal = getattr(handover, "reversal", None)  # none: the reverse one-to-one raises AttributeError
+    context = {
+        "handover": handover,
+        "reversal": reversal,
+        "names": selectors.place_names([handover.giver_code, handover.receiver_code]),
+        "form": ReversalForm(),
+        "may_write": user.can(Capability.WRITE),
+    }
+    return render(request, "medwaste/handover.html", context)
+
+
+@require_POST
+@require(Capability.WRITE)
+def handover_reversal(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    handover = get_in_scope_or_404(
+        request, lambda: selectors.handover_for(user, number), what="handover", key=number
+    )
+    form = ReversalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("冲正需要说明原因。"))
+        return redirect("medwaste:handover", number=handover.number)
+    try:
+        reversal = handover_reverse(actor=user, handover=handover, reason=form.cleaned_data["reason"])
+    except (HandoverInvalid, PermissionDenied) as error:
+        messages.error(request, str(error))
+        return redirect("medwaste:handover", number=handover.number)
+    messages.success(request, _("已冲正，冲正记录 %(number)s。") % {"number": reversal.number})
+    return redirect("medwaste:handover", number=handover.number)
