@@ -80,3 +80,40 @@ def place_names(codes: Iterable[str]) -> dict[str, str]:
 def handovers_at_place(handovers: QuerySet[Handover], code: str) -> QuerySet[Handover]:
     """The handovers a place gave or received."""
     return handovers.filter(Q(giver_code=code) | Q(receiver_code=code))
+
+
+def place_counts(user: AnyUser | None, *, within: str = "") -> dict[str, int]:
+    """How many facilities, transfer points and disposal units lie in the scope."""
+    return {
+        "facilities": facilities_for(user, within=within).count(),
+        "points": points_for(user, within=within).count(),
+        "disposers": disposers_for(user, within=within).count(),
+    }
+
+
+def points_listed(user: AnyUser | None, *, within: str = "") -> QuerySet[TransferPoint]:
+    return points_for(user, within=within).select_related("area").order_by("code")
+
+
+def facilities_listed(user: AnyUser | None, *, within: str = "") -> QuerySet[Facility]:
+    return facilities_for(user, within=within).select_related("area").order_by("code")
+
+
+def disposers_listed(user: AnyUser | None, *, within: str = "") -> QuerySet[Disposer]:
+    return disposers_for(user, within=within).select_related("area").order_by("code")
+
+
+def handovers_listed(
+    user: AnyUser | None,
+    *,
+    within: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str = "",
+    place: str = "",
+) -> QuerySet[Handover]:
+    """The handovers list, newest first, narrowed to those a place gave or received when given."""
+    found = handovers_for(user, within=within, since=since, until=until, category=category)
+    if place:
+        found = handovers_at_place(found, place)
+    return found.order_by("-at", "number")

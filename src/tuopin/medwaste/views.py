@@ -85,15 +85,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     found = compliance(start, end, area=area)
     names = selectors.place_names(item.place for item in found.items)
     counts = [(rule, label, found.count(rule)) for rule, label in RULES.items()]
+    places = selectors.place_counts(user, within=area)
     context: dict[str, Any] = {
         "area": area,
         "quarter": f"{year}Q{quarter}",
         "start": start,
         "end": end,
         "places": [
-            (_("医疗机构"), selectors.facilities_for(user, within=area).count()),
-            (_("周转点"), selectors.points_for(user, within=area).count()),
-            (_("处置单位"), selectors.disposers_for(user, within=area).count()),
+            (_("医疗机构"), places["facilities"]),
+            (_("周转点"), places["points"]),
+            (_("处置单位"), places["disposers"]),
         ],
         "counts": counts,
         "items": [
@@ -125,25 +126,19 @@ def _listing(request: HttpRequest, rows: Any, template: str, **extra: Any) -> Ht
 
 @require(Capability.READ)
 def points(request: HttpRequest) -> HttpResponse:
-    rows = selectors.points_for(_user(request), within=_area(request)).select_related("area").order_by("code")
+    rows = selectors.points_listed(_user(request), within=_area(request))
     return _listing(request, rows, "medwaste/points.html")
 
 
 @require(Capability.READ)
 def facilities(request: HttpRequest) -> HttpResponse:
-    rows = (
-        selectors.facilities_for(_user(request), within=_area(request))
-        .select_related("area")
-        .order_by("code")
-    )
+    rows = selectors.facilities_listed(_user(request), within=_area(request))
     return _listing(request, rows, "medwaste/facilities.html")
 
 
 @require(Capability.READ)
 def disposers(request: HttpRequest) -> HttpResponse:
-    rows = (
-        selectors.disposers_for(_user(request), within=_area(request)).select_related("area").order_by("code")
-    )
+    rows = selectors.disposers_listed(_user(request), within=_area(request))
     return _listing(request, rows, "medwaste/disposers.html")
 
 
@@ -153,17 +148,15 @@ def handovers(request: HttpRequest) -> HttpResponse:
     chosen = filters.cleaned_data if filters.is_valid() else {}
     zone = timezone.get_current_timezone()
     since, until = chosen.get("start"), chosen.get("stop")
-    rows = selectors.handovers_for(
+    rows = selectors.handovers_listed(
         _user(request),
         within=_area(request),
         since=datetime.combine(since, time.min, tzinfo=zone) if since else None,
         until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None,
         category=chosen.get("category", ""),
+        place=chosen.get("place", "").strip(),
     )
-    place = chosen.get("place", "").strip()
-    if place:
-        rows = selectors.handovers_at_place(rows, place)
-    return _listing(request, rows.order_by("-at", "number"), "medwaste/handovers.html", filters=filters)
+    return _listing(request, rows, "medwaste/handovers.html", filters=filters)
 
 
 @require(Capability.READ)

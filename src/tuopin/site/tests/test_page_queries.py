@@ -9,9 +9,10 @@ until this test knows how to fill it (PARAMS) or says why it is not requested (S
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ from tuopin.core.models import Job
 from tuopin.dashboards.figures import figures_refresh
 from tuopin.feeds.tests.factories import medical_rows, person, write_csv
 from tuopin.ledgers.framework import LEDGERS
+from tuopin.medwaste.models import Disposer, Facility, FacilityKind, Handover, PlaceKind, TransferPoint
 from tuopin.monitoring.cases import Verification, case_open, measure_record
 from tuopin.monitoring.models import OPEN_STATUSES, Alert, Case, SelfReport
 from tuopin.monitoring.services import screening_run, self_report
@@ -394,10 +396,49 @@ class World:
         unit_member_link(actor=None, user=self.make_user(f"unit{index}", "unit", COUNTY), unit=department)
         token_create(user=self.office, name=f"令牌{index}")
         self._feed(index)
+        self._medwaste(index)
         case = Case.objects.order_by("id").first()
         if case is not None:
             measure_record(
                 actor=None, case=case, on=on.replace(year=2024, month=7), type="industry", text="产业帮扶"
+            )
+
+    def _medwaste(self, index: int) -> None:
+        """A transfer point, a clinic and a disposal unit per index, and two handovers (a clinic's collection, the
+        point's removal), so that the places' lists and the handovers' grow."""
+        point = TransferPoint.objects.create(
+            code=f"P{index}", name=f"周转点{index}", area_id=TOWNSHIP, capacity_kg=Decimal("500")
+        )
+        clinic = Facility.objects.create(
+            code=f"F{index}",
+            name=f"卫生室{index}",
+            kind=FacilityKind.VILLAGE_CLINIC,
+            area_id=VILLAGES[index % 2],
+            point=point,
+            daily_kg=Decimal("0.5"),
+        )
+        disposer = Disposer.objects.create(
+            code=f"D{index}", name=f"处置中心{index}", area_id=COUNTY, daily_tonnes=Decimal("1")
+        )
+        disposer.serves.set([COUNTY])
+        at = datetime(2018, 4, index % 28 + 1, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+        for number, giver, receiver in (
+            (f"LD{index}", (PlaceKind.FACILITY, clinic.code), (PlaceKind.POINT, point.code)),
+            (f"ZY{index}", (PlaceKind.POINT, point.code), (PlaceKind.DISPOSER, disposer.code)),
+        ):
+            Handover.objects.create(
+                number=number,
+                at=at,
+                giver_kind=giver[0],
+                giver_code=giver[1],
+                receiver_kind=receiver[0],
+                receiver_code=receiver[1],
+                area_id=clinic.area_id if giver[0] == PlaceKind.FACILITY else TOWNSHIP,
+                category="infectious",
+                kg=Decimal("3"),
+                packages=1,
+                giver_person="王医生",
+                receiver_person="李师傅",
             )
 
     def _first(self) -> None:
@@ -547,6 +588,8 @@ PARAMS_BY_URL: dict[tuple[str, str], Fill] = {
     ("assessment:what_if", "job_id"): _job("assessment.what_if"),
     ("api-v1:ledger_rows", "name"): lambda: sorted(name for name, ledger in LEDGERS.items() if ledger.export),
     # the contest: the county's latest published township round (the office judges it too), its draft, its run
+    ("medwaste:handover", "number"): lambda: "LD0",
+    ("medwaste:handover_reverse", "number"): lambda: "LD0",
     ("contest:round_edit", "contest_round_id"): lambda: _contest_round("draft"),
     ("contest:run", "run_id"): lambda: _latest(IndicatorRun),
     ("contest:system", "key"): lambda: "hebei_township",
@@ -571,6 +614,8 @@ VARIANTS: dict[str, list[str]] = {
     "api-v1:visits_compliance": ["?period=2018"],
     "report_areas": ["?township=130126100"],
     "assistance:compliance": ["?period=2018"],
+    "medwaste:overview": ["?quarter=2018Q2"],
+    "medwaste:handovers": ["?category=infectious&from=2018-04-01&to=2018-06-30"],
 }
 # What a GET answers where it is not a page (the query count is still bounded and compared).
 NOT_A_PAGE: dict[str, tuple[int, str]] = {
@@ -599,6 +644,7 @@ NOT_A_PAGE: dict[str, tuple[int, str]] = {
     "contest:round_state": (405, "POST only: a round's state change"),
     "contest:round_revise": (405, "POST only: a published round's revision"),
     "contest:round_run": (405, "POST only: the run a round scores its indicators from"),
+    "medwaste:handover_reverse": (405, "POST only: the reversal form lives on the handover's page"),
 }
 # Where the bare pattern lacks a required query (the variant above has it): refused as invalid.
 NOT_A_PAGE_VARIANT = {"api-v1:ledger_rows": 422, "api-v1:visits_compliance": 422}
@@ -641,6 +687,12 @@ GROWING = [
     "/contest/rounds/",
     "/contest/rounds/<contest_round_id>/",
     "/contest/rounds/<contest_round_id>/screen/",
+    "/medwaste/?quarter=2018Q2",
+    "/medwaste/points/",
+    "/medwaste/facilities/",
+    "/medwaste/disposers/",
+    "/medwaste/handovers/",
+    "/medwaste/handovers/?category=infectious&from=2018-04-01&to=2018-06-30",
     "/accounts/users/",
     "/accounts/tokens/",
     "/api/v1/households",
