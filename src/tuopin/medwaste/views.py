@@ -51,15 +51,18 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _area(request: HttpRequest) -> str:
-    """The chosen area (in scope, else 404 and audited), or the user's own when it is one."""
+def _area(request: HttpRequest, *, own: bool = False) -> str:
+    """The chosen area (in scope, else 404 and audited); without one, "" (the whole scope, for the selectors) or,
+    with `own`, the user's first area: compliance() reads a single area and must never run unscoped."""
     user = _user(request)
     code = request.GET.get("area", "").strip()
     if code:
         get_in_scope_or_404(request, lambda: area_for(user, code), what="area", key=code)
         return code
+    if not own:
+        return ""
     codes = area_codes(user)
-    return codes[0] if len(codes) == 1 else ""
+    return get_in_scope_or_404(request, lambda: codes[0] if codes else None, what="area", key="")
 
 
 def _quarter(request: HttpRequest, area: str) -> tuple[int, int]:
@@ -79,7 +82,7 @@ def _bounds(year: int, quarter: int) -> tuple[date, date]:
 
 @require(Capability.READ)
 def overview(request: HttpRequest) -> HttpResponse:
-    user, area = _user(request), _area(request)
+    user, area = _user(request), _area(request, own=True)
     year, quarter = _quarter(request, area)
     start, end = _bounds(year, quarter)
     found = compliance(start, end, area=area)

@@ -132,3 +132,22 @@ def test_the_query_count_does_not_grow(make_user: MakeUser, network: Network, ur
             assert client.get(url).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_overview_of_a_user_with_two_counties_reads_one(
+    make_user: MakeUser, handovers: list[Handover]
+) -> None:
+    response = client_for(make_user("two", "inspector", "130126", "130127")).get("/medwaste/?quarter=2019Q1")
+    assert response.status_code == 200 and response.context["area"] == "130126"
+
+
+def test_a_reversal_has_its_own_page_and_a_get_is_refused(
+    make_user: MakeUser, handovers: list[Handover]
+) -> None:
+    client = client_for(make_user("lingshou", "county", "130126"))
+    assert client.get("/medwaste/handovers/LD-0/reverse/").status_code == 405
+    client.post("/medwaste/handovers/LD-0/reverse/", {"reason": "称重错误"})
+    reversal = Handover.objects.get(reverses__number="LD-0")
+    page = client.get(f"/medwaste/handovers/{reversal.number}/")
+    assert page.status_code == 200 and "称重错误" in page.content.decode()
+    assert 'data-testid="reverse"' not in page.content.decode()  # a reversal is not reversed
