@@ -24,7 +24,7 @@ from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.medwaste import selectors
-from tuopin.medwaste.compliance import compliance
+from tuopin.medwaste.compliance import Compliance, ComplianceRefused, compliance
 from tuopin.medwaste.forms import HandoverFilterForm, ReversalForm
 from tuopin.medwaste.services import HandoverInvalid, handover_reverse
 
@@ -85,7 +85,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     user, area = _user(request), _area(request, own=True)
     year, quarter = _quarter(request, area)
     start, end = _bounds(year, quarter)
-    found = compliance(start, end, area=area)
+    try:
+        found = compliance(start, end, area=area)
+    except ComplianceRefused as error:  # a policy value not set for the year: say so, show no findings
+        messages.error(request, str(error))
+        zone = timezone.get_current_timezone()
+        found = Compliance(
+            period_start=start,
+            period_end=end,
+            area=area,
+            start=datetime.combine(start, time.min, tzinfo=zone),
+            end=datetime.combine(end, time.max, tzinfo=zone),
+            items=[],
+            townships_without_point=[],
+            facilities_unattached=[],
+        )
     names = selectors.place_names(item.place for item in found.items)
     counts = [(rule, label, found.count(rule)) for rule, label in RULES.items()]
     places = selectors.place_counts(user, within=area)

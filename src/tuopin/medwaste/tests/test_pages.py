@@ -151,3 +151,9 @@ def test_a_reversal_has_its_own_page_and_a_get_is_refused(
     page = client.get(f"/medwaste/handovers/{reversal.number}/")
     assert page.status_code == 200 and "称重错误" in page.content.decode()
     assert 'data-testid="reverse"' not in page.content.decode()  # a reversal is not reversed
+
+
+def test_a_quarter_without_policy_values_is_said_not_a_crash(make_user: MakeUser, network: Network) -> None:
+    response = client_for(make_user("lingshou", "county", "130126")).get("/medwaste/?quarter=1990Q1")
+    assert response.status_code == 200 and response.context["items"] == []
+    assert len(list(response.context["messages"])) == 1
