@@ -183,9 +183,9 @@ def _build(rng: random.Random, city: str, every: int, progress: Progress) -> dic
         point = point_of(code)
         urban = name.endswith(("街道", "开发区", "园区"))
         if urban:
-            add(f"F{code}01", f"{name}社区卫生服务中心", FacilityKind.COMMUNITY_CENTRE, code, point, 3, 15)
+            add(f"F{code}W", f"{name}社区卫生服务中心", FacilityKind.COMMUNITY_CENTRE, code, point, 3, 15)
         else:
-            add(f"F{code}01", f"{name}卫生院", FacilityKind.TOWNSHIP_HOSPITAL, code, point, 3, 15)
+            add(f"F{code}W", f"{name}卫生院", FacilityKind.TOWNSHIP_HOSPITAL, code, point, 3, 15)
             rural_villages = [(c, n) for c, n in villages[code] if n.endswith("村民委员会")]
             for village, village_name in rural_villages[::every]:
                 add(f"F{village}", f"{_short(village_name)}卫生室", FacilityKind.VILLAGE_CLINIC, village,

@@ -294,6 +294,7 @@ def test_the_province_dashboard_shows_langfang_as_seed_003_counts_it(
 
 def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.CaptureFixture[str]) -> None:
     from tuopin.contest.models import IndicatorRun, Round, Sheet
+    from tuopin.medwaste.models import TransferPoint
 
     call_command("demo", "--json", "--scale", "0")
     first = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
@@ -301,6 +302,7 @@ def test_running_the_demo_twice_gives_working_new_passwords(capsys: pytest.Captu
     call_command("demo", "--json", "--scale", "0")
     second = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
     assert contest[0] == 3 and [model.objects.count() for model in (Round, Sheet, IndicatorRun)] == contest
+    assert TransferPoint.objects.count() == 278  # the medical-waste demo (石家庄市), built once
     assert first["county"]["password"] != second["county"]["password"]
     assert first["admin"]["totp_secret"] == second["admin"]["totp_secret"]
     login = Client().post(

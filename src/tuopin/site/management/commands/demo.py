@@ -99,6 +99,10 @@ class Command(TuopinCommand):
             from tuopin.supervision.demo import supervision_demo
 
             supervision_demo(scale=options["scale"])
+            from tuopin.medwaste.demo import medwaste_demo
+
+            with progress_bar("demo medical waste", enabled=not options["json"]) as advance:
+                medwaste_demo(progress=advance)  # 石家庄市's network and 2019Q1; builds nothing a second time
         from tuopin.contest.demo import contest_demo
 
         contest_demo()  # after the other apps' demos: its indicator runs read their data; builds only what is missing
