@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tuopin.core.forms import TextCheckedForm
 from tuopin.medwaste.models import WasteCategory
 
 
-class HandoverFilterForm(forms.Form):
+class HandoverFilterForm(TextCheckedForm):
     place = forms.CharField(label=_("交出方或接收方代码"), max_length=32, required=False)
     start = forms.DateField(label=_("起始日期"), required=False)
     stop = forms.DateField(label=_("截止日期"), required=False)
@@ -29,5 +30,5 @@ class HandoverFilterForm(forms.Form):
         super().__init__(data)
 
 
-class ReversalForm(forms.Form):
+class ReversalForm(TextCheckedForm):
     reason = forms.CharField(label=_("冲正原因"), max_length=200)
