@@ -3,7 +3,6 @@ size, through the whole Django stack (tuopin.site's bench command runs it in a t
 
 from __future__ import annotations
 
-import secrets
 import statistics
 import time
 from typing import Any
@@ -47,26 +46,10 @@ def measure_refresh() -> dict[str, Any]:
 
 def measure_dashboards(samples: int = 40) -> dict[str, Any]:
     """p95 server time and queries of the dashboards of the province, a city and a county."""
-    from django.test import Client
-
-    import tuopin.accounts.middleware as middleware
-    from tuopin.accounts.models import User
-    from tuopin.accounts.services import UserFields, user_create
     from tuopin.areas.models import Area
+    from tuopin.registry.bench import bench_client
 
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    user = User.objects.filter(username="bench").first() or user_create(
-        actor=None,
-        username="bench",
-        password=secrets.token_urlsafe(16),
-        fields=UserFields(role="province", area_codes=["13"]),
-    )
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[middleware.SIGNED_IN_AT_SESSION_KEY] = time.time() + 10**6
-    session.save()
+    client = bench_client()
     # The city and the county with the most households (the largest pages).
     from tuopin.dashboards.models import AreaFigures
 

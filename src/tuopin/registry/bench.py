@@ -130,18 +130,18 @@ def measure_import(path: Path) -> dict[str, Any]:
     }
 
 
-def measure_pages(samples: int = 60) -> dict[str, Any]:
-    """p95 of the household list (filters, pages) and of searches, through the whole Django stack."""
+def bench_client() -> Any:
+    """A test client signed in as a province office ("bench"), its second factor long since given, on fresh planner
+    statistics (as autovacuum or SQLite's optimize would give a database in use): what the page benchmarks time."""
     from django.db import connection
     from django.test import Client
 
-    # Fresh planner statistics, as autovacuum (or SQLite's optimize) would give a database that is in use.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
+    import tuopin.accounts.middleware as middleware
     from tuopin.accounts.models import User
     from tuopin.accounts.services import UserFields, user_create
 
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     user = User.objects.filter(username="bench").first() or user_create(
         actor=None,
         username="bench",
@@ -150,11 +150,15 @@ def measure_pages(samples: int = 60) -> dict[str, Any]:
     )
     client = Client()
     client.force_login(user)
-    import tuopin.accounts.middleware as middleware
-
     session = client.session
     session[middleware.SIGNED_IN_AT_SESSION_KEY] = time.time() + 10**6
     session.save()
+    return client
+
+
+def measure_pages(samples: int = 60) -> dict[str, Any]:
+    """p95 of the household list (filters, pages) and of searches, through the whole Django stack."""
+    client = bench_client()
     rng = random.Random(3)  # noqa: S311 - synthetic data
     numbers = list(Household.objects.order_by("?").values_list("number", flat=True)[:samples])
     names = list(Member.objects.order_by("?").values_list("name", flat=True)[:samples])
