@@ -98,6 +98,7 @@ def _gaps(rule: str, places: Table, given: Table, window: Window, hours: int) ->
     from its last one before the window (or the window's start if none) to the first inside it, between those
     inside, and from the last to the window's end. Each gap overlapping the window is one row."""
     start, end = ibis.literal(window.start, "timestamp"), ibis.literal(window.end, "timestamp")
+    given = given.semi_join(places, "place")  # a place outside the scope (or unknown) has no gaps here
     before = given.filter(given.at < start).group_by("place").aggregate(at=given.at.max())
     anchors = places.left_join(before, "place").select(place=places.place, at=ibis.coalesce(before.at, start))
     inside = given.filter(given.at >= start, given.at < end).select("place", "at")

@@ -224,6 +224,18 @@ def test_it_scopes_the_rules_by_area(give: Give) -> None:
     assert {i.place for i in outside.items if i.rule in ("late_collection", "late_removal")} == {"F2"}
 
 
+def test_a_giver_outside_the_scope_has_no_gaps_there_though_it_delivers_to_a_point_of_the_scope(
+    give: Give,
+) -> None:
+    """F2 (高邑) hands to P1 (灵寿): the receipts count at P1, but F2's collection gaps are not 灵寿's findings."""
+    give("F2", "P1", "2019-01-10T08:00")
+    give("F2", "P1", "2019-01-20T08:00")
+    inside = compliance(*JANUARY, area="130126")
+    assert "F2" not in {i.place for i in inside.items if i.rule in ("late_collection", "late_removal")}
+    assert {i.place for i in inside.items if i.rule == "overstay"} == {"P1"}
+    assert len(found(compliance(*JANUARY, area="130127"), "late_collection", "F2")) == 3
+
+
 def test_it_refuses_an_unknown_area_and_a_period_ending_before_it_starts(network: dict[str, object]) -> None:
     with pytest.raises(ComplianceRefused):
         compliance(*JANUARY, area="139999")
