@@ -178,3 +178,73 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class PlaceMember(models.Model):
+    """A user of a medical-waste role linked to the place it acts for: a keeper (role `keeper`) to a transfer point,
+    a facility's user (role `facility`) to its facility. The link is the whole of what such a user sees and records
+    (tuopin.medwaste.selectors)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="medwaste_places"
+    )
+    point = models.ForeignKey(
+        TransferPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+    )
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+    )
+    linked_by = models.CharField(_("关联人"), max_length=150)
+    linked_at = models.DateTimeField(_("关联时间"), auto_now_add=True)
+
+    PRIVACY = {
+        **dict.fromkeys(("id", "point", "facility", "linked_at"), "public"),
+        **dict.fromkeys(("user", "linked_by"), "personal"),
+    }
+
+    class Meta:
+        verbose_name = _("医疗废物台账用户关联")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(point__isnull=False, facility__isnull=True)
+                | models.Q(point__isnull=True, facility__isnull=False),
+                name="place_member_one_place",
+            ),
+            models.UniqueConstraint(fields=["user", "point"], name="place_member_user_point"),
+            models.UniqueConstraint(fields=["user", "facility"], name="place_member_user_facility"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.point_id or self.facility_id}"
+
+
+class Filing(models.Model):
+    """A transfer point's quarterly filing (季度台账报送) with the county environment and health departments: the
+    quarter's ledger, marked filed on a date by a user. One per point and quarter; the report itself is made from
+    the ledger whenever it is asked for (tuopin.medwaste.filing)."""
+
+    point = models.ForeignKey(TransferPoint, on_delete=models.PROTECT, related_name="filings")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    filed_on = models.DateField(_("报送日期"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    PRIVACY = {
+        **dict.fromkeys(("id", "point", "year", "quarter", "filed_on", "recorded_at", "note"), "public"),
+        "filed_by": "personal",
+    }
+
+    class Meta:
+        ordering = ["point", "year", "quarter"]
+        verbose_name = _("季度报送")
+        constraints = [
+            models.UniqueConstraint(fields=["point", "year", "quarter"], name="filing_point_quarter"),
+            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="filing_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.point.code} {self.year}Q{self.quarter}"

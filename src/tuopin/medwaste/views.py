@@ -80,7 +80,7 @@ def _bounds(year: int, quarter: int) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
-@require(Capability.READ)
+@require(Capability.MEDWASTE)
 def overview(request: HttpRequest) -> HttpResponse:
     user, area = _user(request), _area(request, own=True)
     year, quarter = _quarter(request, area)
@@ -141,25 +141,25 @@ def _listing(request: HttpRequest, rows: Any, template: str, **extra: Any) -> Ht
     return render(request, template, context)
 
 
-@require(Capability.READ)
+@require(Capability.MEDWASTE)
 def points(request: HttpRequest) -> HttpResponse:
     rows = selectors.points_listed(_user(request), within=_area(request))
     return _listing(request, rows, "medwaste/points.html")
 
 
-@require(Capability.READ)
+@require(Capability.MEDWASTE)
 def facilities(request: HttpRequest) -> HttpResponse:
     rows = selectors.facilities_listed(_user(request), within=_area(request))
     return _listing(request, rows, "medwaste/facilities.html")
 
 
-@require(Capability.READ)
+@require(Capability.MEDWASTE)
 def disposers(request: HttpRequest) -> HttpResponse:
     rows = selectors.disposers_listed(_user(request), within=_area(request))
     return _listing(request, rows, "medwaste/disposers.html")
 
 
-@require(Capability.READ)
+@require(Capability.MEDWASTE)
 def handovers(request: HttpRequest) -> HttpResponse:
     filters = HandoverFilterForm(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {}
@@ -176,7 +176,7 @@ def handovers(request: HttpRequest) -> HttpResponse:
     return _listing(request, rows, "medwaste/handovers.html", filters=filters)
 
 
-@require(Capability.READ)
+@require(Capability.MEDWASTE)
 def handover_detail(request: HttpRequest, number: str) -> HttpResponse:
     user = _user(request)
     handover = get_in_scope_or_404(

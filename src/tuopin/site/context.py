@@ -23,7 +23,7 @@ NAVIGATION = [
     (_("返贫监测"), "monitoring:alerts", "read"),
     (_("帮扶"), "assistance:pairings", "read"),
     (_("督查整改"), "supervision:items", "read"),
-    (_("医疗废物"), "medwaste:overview", "read"),
+    (_("医疗废物"), "medwaste:overview", "medwaste"),
     (_("考核指标"), "contest:systems", "read"),
     (_("擂台赛"), "contest:rounds", "read"),
     (_("政策参数"), "policy:profile", "read"),

@@ -9,7 +9,7 @@ from django.views.i18n import set_language as django_set_language
 
 from tuopin.accounts.areas import scope_roots_for
 from tuopin.accounts.permissions import get_in_scope_or_404, public, signed_in
-from tuopin.accounts.roles import Role
+from tuopin.accounts.roles import MEDWASTE_ROLES, Role
 from tuopin.core.jobs import job_for
 
 
@@ -41,4 +41,6 @@ def home(request: HttpRequest) -> HttpResponse:
         getattr(request.user, "role", "") == Role.JUDGE
     ):  # a judge-only account reads no area: its rounds instead
         return redirect("contest:judging")
+    if getattr(request.user, "role", "") in MEDWASTE_ROLES:  # the medical-waste roles read that ledger alone
+        return redirect("medwaste:overview")
     return render(request, "site/home.html", {"roots": scope_roots_for(request.user)})
