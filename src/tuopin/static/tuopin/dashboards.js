@@ -1,4 +1,4 @@
-// The dashboard's own charts: the children on a map coloured by the chosen measure (bars where no shapes ship),
+// The dashboard's own charts: the children on a map coloured by the chosen measure (maps.js; bars where no shapes ship),
 // the trend by year; every chart of the page (these and app.js's) gets a PNG export. Clicking a region or a bar
 // opens that child area's dashboard. No inline scripts: the Content-Security-Policy forbids them.
 (function () {
@@ -18,45 +18,17 @@
     window.location.search = params.toString();
   }
 
-  function visualMap(values, unit) {
-    const known = values.filter((v) => v !== null);
-    return {
-      min: known.length ? Math.min(...known) : 0,
-      max: known.length ? Math.max(...known, Math.min(...known) + 1e-9) : 1,
-      left: 10, bottom: 10, calculable: true, text: ["", unit], precision: unit === "%" ? 2 : 0,
-      inRange: { color: ["#fff5eb", "#fdae6b", "#e6550d", "#7f2704"] },
-    };
-  }
-
-  async function drawMap(element, data) {
-    const shapes = await (await fetch(element.dataset.shapes)).json();
-    const name = "tuopin-" + element.dataset.shapes;
-    window.echarts.registerMap(name, shapes);
+  function drawMap(element, data) {
+    // THE map of maps.js; children without a shape (development zones) are in the table below.
     const measure = element.dataset.measure;
     const spec = data.measures[measure];
-    // Every shape is a region of the map: those without figures (a child outside the scope, or not yet counted)
-    // are drawn grey with their names; children without a shape (development zones) are in the table below.
-    const byCode = Object.fromEntries(data.children.map((r) => [r.code, r]));
-    const rows = shapes.features.map((f) => byCode[f.properties.code] || { code: f.properties.code, label: f.properties.name, none: true });
-    const values = rows.map((r) => (r.none ? null : measureValue(r, measure, element.dataset.year, spec.from)));
-    const chart = window.echarts.init(element);
-    chart.setOption({
-      tooltip: {
-        trigger: "item",
-        formatter: (p) => `${p.data ? p.data.label : p.name}<br>${spec.label}：${p.value === undefined || isNaN(p.value) ? "—" : p.value + spec.unit}`,
-      },
-      toolbox: { feature: { saveAsImage: { title: "PNG" } } },
-      visualMap: visualMap(values, spec.unit),
-      series: [{
-        type: "map", map: name, nameProperty: "code", roam: false, selectedMode: false,
-        layoutCenter: ["50%", "50%"], layoutSize: "95%",
-        label: { show: true, fontSize: 11, formatter: (p) => (p.data ? p.data.label : "") },
-        data: rows.map((r, i) => ({ name: r.code, label: r.label, value: values[i], none: r.none })),
-      }],
+    return window.tuopinMaps.draw(element, {
+      rows: data.children,
+      value: (r) => measureValue(r, measure, element.dataset.year, spec.from),
+      label: spec.label,
+      unit: spec.unit,
+      onClick: drill,
     });
-    chart.on("click", (p) => { if (p.data && !p.data.none) drill(p.data.name); });
-    element.dataset.drawn = "1";
-    window.addEventListener("resize", () => chart.resize());
   }
 
   function drawBars(element, data) {

