@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Model
@@ -414,6 +415,37 @@ def _recorded(handover: Handover) -> tuple[Any, ...]:
     return _content(_values(handover))
 
 
+def handover_check(
+    problems: SheetProblems, row: LedgerRow, places: Places, now: datetime
+) -> tuple[Place | None, Place | None]:
+    """THE checks of one handover, for the import and for a handover recorded on its own
+    (tuopin.medwaste.services.handover_record): lengths and amounts, a time not in the future, the giver and the
+    receiver the codes name and may pair, what a delivery to a disposal unit must say. Adds what is wrong to
+    `problems`; returns the giver and the receiver (None when the codes do not name a pair)."""
+    v = row.values
+    _check_texts(problems, row)
+    _check_amount(problems, row, "kg")
+    if v["at"] > now:
+        problems.add(row, "at", f"{timezone.localtime(v['at']):%Y-%m-%d %H:%M}", _("交接时间晚于现在。"))
+    if v.get("packages", 0) < 0:
+        problems.add(row, "packages", v["packages"], _("包数不能为负数。"))
+    giver, receiver, column, message = places.pair(v["giver_code"], v["receiver_code"])
+    if giver is None or receiver is None:
+        problems.add(row, column, v[column], message)
+        return None, None
+    if receiver.kind == PlaceKind.DISPOSER:
+        for name in ("disposal_method", "destination"):
+            if not v.get(name):
+                problems.add(row, name, "", _("交给处置单位时必填。"))
+    return giver, receiver
+
+
+def weight_check(problems: SheetProblems, row: LedgerRow) -> None:
+    """A new handover weighs more than nothing (only a reversing entry, made by handover_reverse, is negative)."""
+    if row.values["kg"] <= 0:
+        problems.add(row, "kg", row.values["kg"], _("应为大于0的数。"))
+
+
 def handovers_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
     problems = SheetProblems(HANDOVER_SHEET, HANDOVER_COLUMNS)
     places = Places(rows, actor)
@@ -429,20 +461,9 @@ def handovers_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
     for row in rows:
         v = row.values
         before = len(problems.found)
-        _check_texts(problems, row)
-        _check_amount(problems, row, "kg")
-        if v["at"] > now:
-            problems.add(row, "at", f"{timezone.localtime(v['at']):%Y-%m-%d %H:%M}", _("交接时间晚于现在。"))
-        if v.get("packages", 0) < 0:
-            problems.add(row, "packages", v["packages"], _("包数不能为负数。"))
-        giver, receiver, column, message = places.pair(v["giver_code"], v["receiver_code"])
+        giver, receiver = handover_check(problems, row, places, now)
         if giver is None or receiver is None:
-            problems.add(row, column, v[column], message)
             continue
-        if receiver.kind == PlaceKind.DISPOSER:
-            for name in ("disposal_method", "destination"):
-                if not v.get(name):
-                    problems.add(row, name, "", _("交给处置单位时必填。"))
         fields = _handover_fields(v, giver, receiver)
         content = _content(fields)
         number = v["number"]
@@ -462,8 +483,8 @@ def handovers_apply(rows: list[LedgerRow], *, actor: User | None) -> int:
         if reversing or fields["reason"]:
             column = "reverses" if reversing else "reason"
             problems.add(row, column, v[column], _("冲正记录只能通过冲正操作生成，不能导入。"))
-        elif v["kg"] <= 0:
-            problems.add(row, "kg", v["kg"], _("应为大于0的数。"))
+        else:
+            weight_check(problems, row)
         if len(problems.found) == before:
             new.append(Handover(number=number, area_id=giver.area, recorded_by=actor, **fields))
     problems.raise_found()

@@ -1,28 +1,152 @@
-"""Reads of the medical-waste network, held to the user's area scope (None: the system, everything): a place by its
-area, a handover by its giver's area (`Handover.area`)."""
+"""Reads of the medical-waste network: THE one place where each role's part of it is decided.
+
+- the command line (None) reads everything;
+- a user without the medical-waste capability (MEDWASTE) reads nothing of it;
+- a transfer point's keeper (role `keeper`) reads the points it is linked to (PlaceMember), the facilities
+  attached to them, the handovers given or received at them and the disposal units serving their areas (to choose
+  as a removal's receiver);
+- a facility's user (role `facility`) reads its linked facilities, their points and the handovers they gave;
+- every other holder (offices, inspectors, a health or environment office) reads by its area scope: a place by
+  its area, a handover by its giver's area (`Handover.area`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet, Sum
+from django.utils import timezone
 
 from tuopin.accounts.models import User
+from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import scope_q
-from tuopin.areas.codes import area_q
-from tuopin.medwaste.models import Disposer, Facility, Handover, TransferPoint
+from tuopin.areas.codes import ancestor_codes, area_q
+from tuopin.medwaste.models import (
+    Disposer,
+    Facility,
+    Handover,
+    PlaceKind,
+    PlaceMember,
+    TransferPoint,
+    WasteCategory,
+)
 
 AnyUser = User | AnonymousUser
 _M = TypeVar("_M", bound=Model)
+NOTHING = Q(pk__in=[])
 
 
-def _scoped(user: AnyUser | None, queryset: QuerySet[_M], within: str = "") -> QuerySet[_M]:
+@dataclass(frozen=True)
+class Links:
+    """The places a keeper or a facility's user is linked to: codes and areas."""
+
+    points: dict[str, str]  # code -> area code
+    facilities: dict[str, str]
+
+
+def links_of(user: AnyUser) -> Links:
+    """The user's PlaceMember links (one query, cached on the user object for the request)."""
+    cached: Links | None = getattr(user, "_medwaste_links", None)
+    if cached is not None:
+        return cached
+    points: dict[str, str] = {}
+    facilities: dict[str, str] = {}
+    if user.is_authenticated and user.is_active:
+        rows = PlaceMember.objects.filter(user_id=user.pk).values_list(
+            "point__code", "point__area_id", "facility__code", "facility__area_id"
+        )
+        for point, point_area, facility, facility_area in rows:
+            if point:
+                points[point] = point_area
+            if facility:
+                facilities[facility] = facility_area
+    found = Links(points, facilities)
+    setattr(user, "_medwaste_links", found)  # noqa: B010 - a per-request cache on the user object
+    return found
+
+
+def _linked_role(user: AnyUser | None) -> str:
+    """ "keeper" or "facility" for the roles that read by their links, "none" for a user without the capability,
+    "" for the area scope."""
     if user is None:
-        return queryset.filter(area_q("area_id", within)) if within else queryset
-    return queryset.filter(scope_q(user, "area_id", within=within))
+        return ""
+    if not user.is_authenticated or not user.can(Capability.MEDWASTE):  # type: ignore[union-attr]
+        return "none"
+    role = getattr(user, "role", "")
+    return role if role in {Role.KEEPER, Role.FACILITY} else ""
+
+
+def _by_area(user: AnyUser | None, field: str, within: str) -> Q:
+    if user is None:
+        return area_q(field, within) if within else Q()
+    return scope_q(user, field, within=within)
+
+
+def _within(query: Q, field: str, within: str) -> Q:
+    return query & area_q(field, within) if within else query
+
+
+def _point_q(user: AnyUser | None, within: str = "") -> Q:
+    role = _linked_role(user)
+    if role == "none":
+        return NOTHING
+    if role == Role.KEEPER:
+        return _within(Q(code__in=list(links_of(user).points)), "area_id", within)  # type: ignore[arg-type]
+    if role == Role.FACILITY:
+        codes = list(links_of(user).facilities)  # type: ignore[arg-type]
+        attached = Facility.objects.filter(code__in=codes).values("point_id")
+        return _within(Q(pk__in=attached), "area_id", within)
+    return _by_area(user, "area_id", within)
+
+
+def _facility_q(user: AnyUser | None, within: str = "") -> Q:
+    role = _linked_role(user)
+    if role == "none":
+        return NOTHING
+    if role == Role.KEEPER:
+        return _within(Q(point__code__in=list(links_of(user).points)), "area_id", within)  # type: ignore[arg-type]
+    if role == Role.FACILITY:
+        return _within(Q(code__in=list(links_of(user).facilities)), "area_id", within)  # type: ignore[arg-type]
+    return _by_area(user, "area_id", within)
+
+
+def _disposer_q(user: AnyUser | None, within: str = "") -> Q:
+    role = _linked_role(user)
+    if role == "none" or role == Role.FACILITY:
+        return NOTHING
+    if role == Role.KEEPER:
+        return _within(Q(pk__in=_serving(links_of(user).points.values())), "area_id", within)  # type: ignore[arg-type]
+    return _by_area(user, "area_id", within)
+
+
+def _serving(areas: Iterable[str]) -> QuerySet[Disposer]:
+    """The disposal units serving any of the areas (a unit serves a city or a county: an ancestor of the area)."""
+    codes = {code for area in areas for code in (*ancestor_codes(area), area)}
+    return Disposer.objects.filter(serves__code__in=codes).values("pk")  # type: ignore[return-value]
+
+
+def _handover_q(user: AnyUser | None, within: str = "") -> Q:
+    role = _linked_role(user)
+    if role == "none":
+        return NOTHING
+    if role == Role.KEEPER:
+        codes = list(links_of(user).points)  # type: ignore[arg-type]
+        given = Q(giver_kind=PlaceKind.POINT, giver_code__in=codes)
+        received = Q(receiver_kind=PlaceKind.POINT, receiver_code__in=codes)
+        return _within(given | received, "area_id", within)
+    if role == Role.FACILITY:
+        codes = list(links_of(user).facilities)  # type: ignore[arg-type]
+        return _within(Q(giver_kind=PlaceKind.FACILITY, giver_code__in=codes), "area_id", within)
+    return _by_area(user, "area_id", within)
+
+
+def reads_by_links(user: AnyUser | None) -> bool:
+    """Whether the user reads the ledger by its links to places (a keeper, a facility's user), not by area."""
+    return _linked_role(user) in {Role.KEEPER, Role.FACILITY}
 
 
 def handovers_for(
@@ -33,9 +157,9 @@ def handovers_for(
     until: datetime | None = None,
     category: str = "",
 ) -> QuerySet[Handover]:
-    """Handovers whose giver lies in the user's scope (narrowed to the area `within`), at or after `since` and
-    before `until` when given."""
-    handovers = _scoped(user, Handover.objects.all(), within)
+    """Handovers the user reads (narrowed to the giver's area `within`), at or after `since` and before `until`
+    when given."""
+    handovers = Handover.objects.filter(_handover_q(user, within))
     if since is not None:
         handovers = handovers.filter(at__gte=since)
     if until is not None:
@@ -46,21 +170,21 @@ def handovers_for(
 
 
 def points_for(user: AnyUser | None, *, within: str = "") -> QuerySet[TransferPoint]:
-    return _scoped(user, TransferPoint.objects.all(), within)
+    return TransferPoint.objects.filter(_point_q(user, within))
 
 
 def facilities_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Facility]:
-    return _scoped(user, Facility.objects.select_related("point"), within)
+    return Facility.objects.select_related("point").filter(_facility_q(user, within))
 
 
 def disposers_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Disposer]:
-    """Disposal units whose own area lies in the user's scope."""
-    return _scoped(user, Disposer.objects.prefetch_related("serves"), within)
+    """Disposal units whose own area lies in the user's scope (for a keeper: those serving its points)."""
+    return Disposer.objects.prefetch_related("serves").filter(_disposer_q(user, within))
 
 
 def handover_for(user: AnyUser | None, number: str) -> Handover | None:
-    """One handover in the user's scope, with the entry it reverses and its own reversal."""
-    found = _scoped(user, Handover.objects.select_related("reverses", "reversal", "recorded_by"))
+    """One handover the user reads, with the entry it reverses and its own reversal."""
+    found = handovers_for(user).select_related("reverses", "reversal", "recorded_by")
     return found.filter(number=number).first()
 
 
@@ -117,3 +241,93 @@ def handovers_listed(
     if place:
         found = handovers_at_place(found, place)
     return found.order_by("-at", "number")
+
+
+# ------------------------------------------------------------------------------------------- the keeper's page
+
+
+def point_for(user: AnyUser | None, code: str) -> TransferPoint | None:
+    """One transfer point the user reads, with its area."""
+    return points_for(user).select_related("area").filter(code=code).first()
+
+
+def facilities_attached(point: TransferPoint) -> QuerySet[Facility]:
+    """The facilities attached to the point (the givers of its receipts)."""
+    return Facility.objects.filter(point=point).order_by("code")
+
+
+def disposers_serving(point: TransferPoint) -> QuerySet[Disposer]:
+    """The disposal units serving the point's area (the receivers of its removals), whatever their own area."""
+    return Disposer.objects.filter(pk__in=_serving([point.area_id])).order_by("code")
+
+
+def last_removal(point: TransferPoint) -> Handover | None:
+    """The point's latest removal to a disposal unit (its vehicle, method and destination prefill the next)."""
+    removals = Handover.objects.filter(
+        giver_kind=PlaceKind.POINT, giver_code=point.code, receiver_kind=PlaceKind.DISPOSER, reverses=None
+    )
+    return removals.order_by("-at", "-id").first()
+
+
+def handovers_today(user: AnyUser | None, point: TransferPoint) -> QuerySet[Handover]:
+    """The handovers given or received at the point since local midnight, newest first."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return handovers_at_place(handovers_for(user, since=midnight), point.code).order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class Stock:
+    """What of a category is at a point now: received less removed, and since when the oldest of it waits (first
+    in, first out)."""
+
+    category: str
+    label: str
+    kg: Decimal
+    oldest: datetime | None
+    hours: int | None
+
+
+def _effective(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
+    """Neither a reversed handover nor its reversal, as the rules count them (rules.effective)."""
+    return handovers.filter(reverses=None, reversal=None)
+
+
+def point_stock(point: TransferPoint, *, now: datetime | None = None) -> list[Stock]:
+    """The point's stock by category, now: the kilograms received less those removed, and the age of the oldest
+    receipt not fully removed (FIFO: the stock is the latest receipts', so read back from the newest until they
+    hold it). A live figure for the keeper; the overstay findings of a period are rules.overstays'."""
+    now = now or timezone.now()
+    received = dict(
+        _effective(Handover.objects.filter(receiver_kind=PlaceKind.POINT, receiver_code=point.code))
+        .values_list("category")
+        .annotate(total=Sum("kg"))
+        .values_list("category", "total")
+    )
+    removed = dict(
+        _effective(Handover.objects.filter(giver_kind=PlaceKind.POINT, giver_code=point.code))
+        .values_list("category")
+        .annotate(total=Sum("kg"))
+        .values_list("category", "total")
+    )
+    labels = dict(WasteCategory.choices)
+    stock = []
+    for category in WasteCategory.values:
+        held = (received.get(category) or Decimal(0)) - (removed.get(category) or Decimal(0))
+        if held <= 0:
+            continue
+        oldest = _oldest_unremoved(point, category, held)
+        hours = None if oldest is None else int((now - oldest).total_seconds() // 3600)
+        stock.append(Stock(category, str(labels[category]), held, oldest, hours))
+    return stock
+
+
+def _oldest_unremoved(point: TransferPoint, category: str, held: Decimal) -> datetime | None:
+    receipts = _effective(
+        Handover.objects.filter(receiver_kind=PlaceKind.POINT, receiver_code=point.code, category=category)
+    ).order_by("-at", "-id")
+    total = Decimal(0)
+    for at, kg in receipts.values_list("at", "kg").iterator(chunk_size=100):
+        total += kg
+        if total >= held:
+            return at
+    return None
