@@ -74,7 +74,7 @@ def _linked_role(user: AnyUser | None) -> str:
     "" for the area scope."""
     if user is None:
         return ""
-    if not user.is_authenticated or not user.can(Capability.MEDWASTE):  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.can(Capability.MEDWASTE):
         return "none"
     role = getattr(user, "role", "")
     return role if role in {Role.KEEPER, Role.FACILITY} else ""
