@@ -17,4 +17,5 @@ urlpatterns = [
     path("handovers/", views.handovers, name="handovers"),
     path("handovers/<str:number>/", views.handover_detail, name="handover"),
     path("handovers/<str:number>/reverse/", views.handover_reversal, name="handover_reverse"),
+    path("keeper/", views.keeper, name="keeper"),
 ]

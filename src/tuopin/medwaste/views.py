@@ -1,6 +1,7 @@
 """Pages of the medical-waste ledger: the overview (places, the quarter's compliance, each city's capacity gap),
-the lists of places and handovers, and a handover with its reversal. Views read through the selectors and
-compliance.py and write through the services."""
+the lists of places and handovers, a handover with its reversal, and the keeper's phone page (a receipt or a
+removal at a transfer point, its stock and today's handovers). Views read through the selectors and compliance.py
+and write through the services; what each role sees is the selectors', what it may write services.may_record."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,12 +23,15 @@ from django.views.decorators.http import require_POST
 from tuopin.accounts.areas import area_for
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
-from tuopin.accounts.roles import Capability
+from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import area_codes
+from tuopin.areas.codes import code_at
 from tuopin.medwaste import selectors
 from tuopin.medwaste.compliance import Compliance, ComplianceRefused, compliance
-from tuopin.medwaste.forms import HandoverFilterForm, ReversalForm
-from tuopin.medwaste.services import HandoverInvalid, handover_reverse
+from tuopin.medwaste.forms import HandoverFilterForm, ReceiptForm, RemovalForm, ReversalForm
+from tuopin.medwaste.models import Handover, TransferPoint
+from tuopin.medwaste.services import HandoverInvalid, handover_record, handover_reverse, may_record
+from tuopin.policy.selectors import policy_for
 
 PAGE = 50
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -82,6 +87,13 @@ def _bounds(year: int, quarter: int) -> tuple[date, date]:
 
 @require(Capability.MEDWASTE)
 def overview(request: HttpRequest) -> HttpResponse:
+    """The compliance of an area, for offices, inspectors and health offices; a keeper goes to its phone page and
+    a facility's user to its handovers."""
+    role = _user(request).role
+    if role == Role.KEEPER:
+        return redirect("medwaste:keeper")
+    if role == Role.FACILITY:
+        return redirect("medwaste:handovers")
     user, area = _user(request), _area(request, own=True)
     year, quarter = _quarter(request, area)
     start, end = _bounds(year, quarter)
@@ -188,14 +200,15 @@ def handover_detail(request: HttpRequest, number: str) -> HttpResponse:
         "reversal": reversal,
         "names": selectors.place_names([handover.giver_code, handover.receiver_code]),
         "form": ReversalForm(),
-        "may_write": user.can(Capability.WRITE),
+        "may_write": may_record(user, handover),
     }
     return render(request, "medwaste/handover.html", context)
 
 
 @require_POST
-@require(Capability.WRITE)
+@require(Capability.MEDWASTE)
 def handover_reversal(request: HttpRequest, number: str) -> HttpResponse:
+    """Reverse a handover (services.may_record; a refusal is a 403 and its audit row)."""
     user = _user(request)
     handover = get_in_scope_or_404(
         request, lambda: selectors.handover_for(user, number), what="handover", key=number
@@ -206,8 +219,141 @@ def handover_reversal(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("medwaste:handover", number=handover.number)
     try:
         reversal = handover_reverse(actor=user, handover=handover, reason=form.cleaned_data["reason"])
-    except (HandoverInvalid, PermissionDenied) as error:
+    except HandoverInvalid as error:
         messages.error(request, str(error))
         return redirect("medwaste:handover", number=handover.number)
     messages.success(request, _("已冲正，冲正记录 %(number)s。") % {"number": reversal.number})
     return redirect("medwaste:handover", number=handover.number)
+
+
+# ------------------------------------------------------------------------------------------- the keeper's page
+
+ACTIONS = {"receipt": ReceiptForm, "removal": RemovalForm}
+
+
+def _may_keep(user: User) -> bool:
+    """Who opens the keeper's page: a keeper (at its points), an office holding the write and medical-waste
+    capabilities (at any point in its scope)."""
+    return user.role == Role.KEEPER or (user.can(Capability.WRITE) and user.can(Capability.MEDWASTE))
+
+
+def _now_input() -> str:
+    return f"{timezone.localtime():%Y-%m-%dT%H:%M}"
+
+
+def _initial(user: User, point: TransferPoint, action: str) -> dict[str, Any]:
+    """The form's defaults: now, the signed-in user as the point's person, and for a removal what the last removal
+    said (unit, vehicle, driver, method, destination)."""
+    if action == "receipt":
+        return {"at": _now_input(), "receiver_person": user.display_name}
+    initial: dict[str, Any] = {"at": _now_input(), "giver_person": user.display_name}
+    last = selectors.last_removal(point)
+    if last is not None:
+        initial.update(
+            disposer=last.receiver_code,
+            vehicle=last.vehicle,
+            receiver_person=last.receiver_person,
+            disposal_method=last.disposal_method,
+            destination=last.destination,
+        )
+    return initial
+
+
+def _form(action: str, point: TransferPoint, data: Any, initial: dict[str, Any]) -> ReceiptForm | RemovalForm:
+    if action == "receipt":
+        places = [(f.code, f"{f.name}（{f.code}）") for f in selectors.facilities_attached(point)]
+        return ReceiptForm(data, places=places, initial=initial)
+    places = [(d.code, f"{d.name}（{d.code}）") for d in selectors.disposers_serving(point)]
+    return RemovalForm(data, places=places, initial=initial)
+
+
+def _record(user: User, point: TransferPoint, action: str, data: dict[str, Any]) -> Handover:
+    giver, receiver = (
+        (data["facility"], point.code) if action == "receipt" else (point.code, data["disposer"])
+    )
+    return handover_record(
+        actor=user,
+        giver=giver,
+        receiver=receiver,
+        at=data["at"],
+        category=data["category"],
+        kg=data["kg"],
+        packages=data.get("packages") or 0,
+        giver_person=data["giver_person"],
+        receiver_person=data["receiver_person"],
+        vehicle=data.get("vehicle", ""),
+        disposal_method=data.get("disposal_method", ""),
+        destination=data.get("destination", ""),
+    )
+
+
+def _choose(request: HttpRequest, user: User) -> HttpResponse:
+    page = Paginator(selectors.points_listed(user), PAGE).get_page(request.GET.get("page"))
+    return render(request, "medwaste/keeper_choose.html", {"page": page, "query": request.GET.copy()})
+
+
+def _keeper_point(request: HttpRequest, user: User) -> TransferPoint | None:
+    """The point chosen (?point=, in the user's reach, else 404 and audited), or a keeper's only point."""
+    code = (request.POST if request.method == "POST" else request.GET).get("point", "").strip()
+    if not code and user.role == Role.KEEPER:
+        own = sorted(selectors.links_of(user).points)
+        code = own[0] if len(own) == 1 else ""
+    if not code:
+        return None
+    return get_in_scope_or_404(request, lambda: selectors.point_for(user, code), what="point", key=code)
+
+
+@require(Capability.MEDWASTE)
+def keeper(request: HttpRequest) -> HttpResponse:
+    """The keeper's phone page: choose the point (when several), record a receipt (接收) or a removal (转运), and
+    see the point's stock and today's handovers."""
+    user = _user(request)
+    if not _may_keep(user):
+        raise PermissionDenied("records no handover")
+    point = _keeper_point(request, user)
+    if point is None:
+        return _choose(request, user)
+    source = request.POST if request.method == "POST" else request.GET
+    action = source.get("action", "")
+    action = action if action in ACTIONS else ""
+    form = None
+    if action:
+        initial = _initial(user, point, action)
+        form = _form(action, point, request.POST if request.method == "POST" else None, initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                handover = _record(user, point, action, form.cleaned_data)
+            except HandoverInvalid as error:
+                for column, message in error.problems or [("", str(error))]:
+                    form.add_error(None, f"{column}：{message}" if column else message)
+            else:
+                messages.success(request, _("已保存，联单编号 %(number)s。") % {"number": handover.number})
+                return redirect(f"{reverse('medwaste:keeper')}?point={point.code}")
+    elif request.method == "POST":
+        return redirect(f"{reverse('medwaste:keeper')}?point={point.code}")
+    return render(request, "medwaste/keeper.html", _keeper_context(user, point, action, form))
+
+
+def _keeper_context(
+    user: User, point: TransferPoint, action: str, form: ReceiptForm | RemovalForm | None
+) -> dict[str, Any]:
+    now = timezone.now()
+    limit = policy_for(timezone.localdate().year, code_at(point.area_id, "province")).value(
+        "medwaste_storage_hours"
+    )
+    limit = int(limit) if limit is not None else None
+    today = list(selectors.handovers_today(user, point)[:PAGE])
+    return {
+        "point": point,
+        "action": action,
+        "form": form,
+        "now": _now_input(),
+        "stock": [
+            {"row": row, "late": limit is not None and row.hours is not None and row.hours > limit}
+            for row in selectors.point_stock(point, now=now)
+        ],
+        "limit": limit,
+        "today": today,
+        "names": selectors.place_names({code for h in today for code in (h.giver_code, h.receiver_code)}),
+        "several": user.role != Role.KEEPER or len(selectors.links_of(user).points) > 1,
+    }
