@@ -12,14 +12,14 @@ from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.areas import area_for, breadcrumbs_for
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import require
-from tuopin.accounts.roles import Capability
+from tuopin.accounts.roles import Capability, Role
 from tuopin.areas.maps import map_for
 from tuopin.areas.models import Area, Level
 from tuopin.audit.services import audit_record
@@ -54,6 +54,9 @@ COLUMNS: list[tuple[str, Any]] = [
     ("received_kg", gettext_lazy("周转点接收量（千克）")),
 ]
 GAP_LEVELS = (Level.PROVINCE, Level.CITY)  # whose board shows each city's capacity gap
+# The roles that read by their place links, not by area: an area's board is not theirs (the overview sends each to
+# its own page).
+LINKED_ROLES = (Role.KEEPER, Role.FACILITY)
 
 
 def _user(request: HttpRequest) -> User:
@@ -63,6 +66,8 @@ def _user(request: HttpRequest) -> User:
 
 @require(Capability.MEDWASTE)
 def coverage_board(request: HttpRequest) -> HttpResponse:
+    if _user(request).role in LINKED_ROLES:
+        return redirect("medwaste:overview")
     user, code = _user(request), _area(request, own=True)
     area = area_for(user, code)
     assert area is not None  # _area answered 404 otherwise
