@@ -590,6 +590,10 @@ PARAMS_BY_URL: dict[tuple[str, str], Fill] = {
     # the contest: the county's latest published township round (the office judges it too), its draft, its run
     ("medwaste:handover", "number"): lambda: "LD0",
     ("medwaste:handover_reverse", "number"): lambda: "LD0",
+    ("medwaste:point", "code"): lambda: "P0",
+    ("medwaste:filing_xlsx", "code"): lambda: "P0",
+    ("medwaste:filing_pdf", "code"): lambda: "P0",
+    ("medwaste:filing_mark", "code"): lambda: "P0",
     ("contest:round_edit", "contest_round_id"): lambda: _contest_round("draft"),
     ("contest:run", "run_id"): lambda: _latest(IndicatorRun),
     ("contest:system", "key"): lambda: "hebei_township",
@@ -616,6 +620,9 @@ VARIANTS: dict[str, list[str]] = {
     "assistance:compliance": ["?period=2018"],
     "medwaste:overview": ["?quarter=2018Q2"],
     "medwaste:handovers": ["?category=infectious&from=2018-04-01&to=2018-06-30"],
+    "medwaste:point": ["?quarter=2018Q2"],
+    "medwaste:filing_xlsx": ["?quarter=2018Q2"],
+    "medwaste:filing_pdf": ["?quarter=2018Q2"],
 }
 # What a GET answers where it is not a page (the query count is still bounded and compared).
 NOT_A_PAGE: dict[str, tuple[int, str]] = {
@@ -645,9 +652,15 @@ NOT_A_PAGE: dict[str, tuple[int, str]] = {
     "contest:round_revise": (405, "POST only: a published round's revision"),
     "contest:round_run": (405, "POST only: the run a round scores its indicators from"),
     "medwaste:handover_reverse": (405, "POST only: the reversal form lives on the handover's page"),
+    "medwaste:filing_mark": (405, "POST only: the marking form lives on the point's page"),
 }
 # Where the bare pattern lacks a required query (the variant above has it): refused as invalid.
-NOT_A_PAGE_VARIANT = {"api-v1:ledger_rows": 422, "api-v1:visits_compliance": 422}
+NOT_A_PAGE_VARIANT = {
+    "api-v1:ledger_rows": 422,
+    "api-v1:visits_compliance": 422,
+    "medwaste:filing_xlsx": 302,  # a filing's file names its quarter: to the page's default quarter
+    "medwaste:filing_pdf": 302,
+}
 # URL name, or a namespace ("contest:"), and why it is not requested.
 SKIPPED: dict[str, str] = {}
 # Pages whose body must be larger with more data: the walk reaches the rows (the rest are forms, files, or pages of
