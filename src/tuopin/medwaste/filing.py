@@ -245,6 +245,23 @@ def _weeks(start: datetime, end: datetime) -> list[tuple[date, date]]:
     return weeks
 
 
+def _places(point: TransferPoint, handovers: list[Handover]) -> tuple[list[Facility], dict[str, str]]:
+    """The facilities attached to the point, and the names of every place of the handovers: two queries (the
+    attached facilities with the givers, then the disposal units)."""
+    givers = {h.giver_code for h in handovers if h.giver_kind == PlaceKind.FACILITY}
+    receivers = {h.receiver_code for h in handovers if h.receiver_kind == PlaceKind.DISPOSER}
+    found = list(selectors.facilities_for(None).filter(Q(point=point) | Q(code__in=givers)).order_by("code"))
+    names = {f"{PlaceKind.FACILITY}:{f.code}": f.name for f in found}
+    names[f"{PlaceKind.POINT}:{point.code}"] = point.name
+    for code, name in selectors.disposers_for(None).filter(code__in=receivers).values_list("code", "name"):
+        names[f"{PlaceKind.DISPOSER}:{code}"] = name
+    return [f for f in found if f.point_id == point.pk], names
+
+
+def _named(names: dict[str, str], kind: str, code: str) -> str:
+    return f"{code} {names.get(f'{kind}:{code}', '')}".strip()
+
+
 def filing_data(user: AnyUser | None, point: TransferPoint, year: int, quarter: int) -> FilingData:
     """The filing of `point` (already read through the user's scope, with `area__parent`) for the quarter; a bounded
     number of queries whatever the ledger's size."""
@@ -254,8 +271,7 @@ def filing_data(user: AnyUser | None, point: TransferPoint, year: int, quarter: 
         sign = -1 if _is_removal(row["giver_kind"]) else 1
         opening[row["category"]] = opening.get(row["category"], ZERO) + sign * row["kg"]
     handovers = list(_ledger(point, since=start, until=end).order_by("at", "number"))
-    facilities = list(point.facilities.order_by("code"))
-    names = selectors.place_names({code for h in handovers for code in (h.giver_code, h.receiver_code)})
+    facilities, names = _places(point, handovers)
     labels = dict(WasteCategory.choices)
     spans = _weeks(start, end)
     totals: dict[str, Flow] = {}
@@ -272,8 +288,8 @@ def filing_data(user: AnyUser | None, point: TransferPoint, year: int, quarter: 
                 number=h.number,
                 at=at,
                 removal=removal,
-                giver=f"{h.giver_code} {names.get(h.giver_code, '')}".strip(),
-                receiver=f"{h.receiver_code} {names.get(h.receiver_code, '')}".strip(),
+                giver=_named(names, h.giver_kind, h.giver_code),
+                receiver=_named(names, h.receiver_kind, h.receiver_code),
                 category=str(labels.get(h.category, h.category)),
                 kg=h.kg,
                 packages=h.packages,

@@ -97,6 +97,12 @@ def filing_pdf_download(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _download(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    if not QUARTER.match(
+        request.GET.get("quarter", "").strip()
+    ):  # a file names its quarter: the page's default
+        point = _point(request, code)
+        year, quarter = _quarter(request, point.area_id)
+        return redirect(f"{request.path}?quarter={year}Q{quarter}")
     data = _data(request, code)
     body, content_type = (filing_pdf(data), PDF) if kind == "pdf" else (filing_xlsx(data), XLSX)
     filing_exported(request=request, data=data, kind=kind)

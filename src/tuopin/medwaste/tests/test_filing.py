@@ -274,6 +274,8 @@ def test_the_downloads_are_files_and_audited(ledger: Network, make_user: MakeUse
     )
     xlsx = client.get("/medwaste/points/P-LS/filing.xlsx?quarter=2019Q1")
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    bare = client.get("/medwaste/points/P-LS/filing.pdf")  # a file names its quarter: the latest one's
+    assert bare.status_code == 302 and bare["Location"] == "/medwaste/points/P-LS/filing.pdf?quarter=2019Q1"
     rows = AuditEvent.objects.filter(action="medwaste.filing.export").order_by("id")
     assert [row.details["format"] for row in rows] == ["pdf", "xlsx"]
     assert rows[0].object_id == "P-LS 2019Q1"
