@@ -181,7 +181,6 @@ class FilingData:
     filing: Filing | None
     filings: list[Filing] = field(default_factory=list)
     refused: str = ""  # why the rules could not run (a policy value not set), else ""
-    made_on: date = field(default_factory=timezone.localdate)
 
     @property
     def label(self) -> str:
@@ -263,8 +262,9 @@ def _named(names: dict[str, str], kind: str, code: str) -> str:
 
 
 def filing_data(user: AnyUser | None, point: TransferPoint, year: int, quarter: int) -> FilingData:
-    """The filing of `point` (already read through the user's scope, with `area__parent`) for the quarter; a bounded
-    number of queries whatever the ledger's size."""
+    """The filing of `point` for the quarter, for `user`, who read the point through its scope (with
+    `area__parent`): the ledger read is then the point's whole (module docstring), whatever the user's giver areas.
+    A bounded number of queries whatever the ledger's size."""
     start, end = quarter_bounds(year, quarter)
     opening: dict[str, Decimal] = {}
     for row in _ledger(point, until=start).values("giver_kind", "category").annotate(kg=Sum("kg")).order_by():
