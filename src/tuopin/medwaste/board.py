@@ -15,9 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 
 from tuopin.accounts.areas import areas_for
@@ -105,19 +104,19 @@ def board(user: AnyUser, area: str, start: date, end: date, *, as_of: datetime |
         row = row_of(child)
         row.townships += n
         row.townships_with_point += n - without_point[row.code]
-    facility_area = _facility_areas(user, area, found)
+    facility_area = dict(selectors.facilities_for(user, within=area).values_list("code", "area_id"))
     unattached = Counter(row_of(facility_area.get(code, area)).code for code in found.facilities_unattached)
-    for child, n in _grouped(selectors.facilities_for(user, within=area), length).items():
-        row = row_of(child)
+    for child, n in Counter(row_of(code).code for code in facility_area.values()).items():
+        row = rows.get(child, own)
         row.facilities += n
-        row.facilities_attached += n - unattached[row.code]
+        row.facilities_attached += n - unattached[child]
     point_area = dict(selectors.points_for(user, within=area).values_list("code", "area_id"))
     for item in found.items:
         if item.rule in RULE_FIELDS:
             place = (facility_area if item.rule in FACILITY_RULES else point_area).get(item.place, area)
             row, name = row_of(place), RULE_FIELDS[item.rule]
             setattr(row, name, getattr(row, name) + 1)
-    for code, kg in _received(user, found, point_area.keys()).items():
+    for code, kg in _received(user, area, found).items():
         row_of(point_area[code]).received_kg += kg
     total = _total(area, found, rows.values(), own)
     return Board(area, found, list(rows.values()), None if own.is_empty() else own, total)
@@ -130,28 +129,12 @@ def _townships(user: AnyUser, area: str, length: int) -> Counter[str]:
     return Counter({row["child"]: row["n"] for row in found})
 
 
-def _grouped(places: QuerySet[Any], length: int) -> Counter[str]:
-    """How many of the places lie in each child (one grouped query)."""
-    found = places.order_by().values(child=Substr("area_id", 1, length)).annotate(n=Count("id"))
-    return Counter({row["child"]: row["n"] for row in found})
-
-
-def _facility_areas(user: AnyUser, area: str, found: Compliance) -> dict[str, str]:
-    """The area of each facility a finding names (one query however many)."""
-    codes = set(found.facilities_unattached)
-    codes.update(item.place for item in found.items if item.rule in FACILITY_RULES)
-    if not codes:
-        return {}
-    facilities = selectors.facilities_for(user, within=area).filter(code__among=sorted(codes))
-    return dict(facilities.values_list("code", "area_id"))
-
-
-def _received(user: AnyUser, found: Compliance, points: Iterable[str]) -> dict[str, Decimal]:
+def _received(user: AnyUser, area: str, found: Compliance) -> dict[str, Decimal]:
     """The kilograms each point of the area received in the run's window, counting neither a reversed handover nor
     its reversal (as the rules count)."""
     handovers = selectors.handovers_for(user, since=found.start, until=found.end).filter(
         receiver_kind=PlaceKind.POINT,
-        receiver_code__among=sorted(points),
+        receiver_code__in=selectors.points_for(user, within=area).values("code"),
         reverses__isnull=True,
         reversal__isnull=True,
     )

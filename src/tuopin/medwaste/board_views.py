@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.areas import area_for, breadcrumbs_for
 from tuopin.accounts.models import User
-from tuopin.accounts.permissions import require
-from tuopin.accounts.roles import Capability, Role
+from tuopin.accounts.permissions import get_in_scope_or_404, require
+from tuopin.accounts.roles import Capability
 from tuopin.areas.maps import map_for
 from tuopin.areas.models import Area, Level
 from tuopin.audit.services import audit_record
+from tuopin.medwaste import selectors
 from tuopin.medwaste.board import Board, Row, board
 from tuopin.medwaste.compliance import ComplianceRefused
 from tuopin.medwaste.views import _area, _bounds, _quarter
@@ -54,9 +55,6 @@ COLUMNS: list[tuple[str, Any]] = [
     ("received_kg", gettext_lazy("周转点接收量（千克）")),
 ]
 GAP_LEVELS = (Level.PROVINCE, Level.CITY)  # whose board shows each city's capacity gap
-# The roles that read by their place links, not by area: an area's board is not theirs (the overview sends each to
-# its own page).
-LINKED_ROLES = (Role.KEEPER, Role.FACILITY)
 
 
 def _user(request: HttpRequest) -> User:
@@ -66,11 +64,11 @@ def _user(request: HttpRequest) -> User:
 
 @require(Capability.MEDWASTE)
 def coverage_board(request: HttpRequest) -> HttpResponse:
-    if _user(request).role in LINKED_ROLES:
-        return redirect("medwaste:overview")
-    user, code = _user(request), _area(request, own=True)
-    area = area_for(user, code)
-    assert area is not None  # _area answered 404 otherwise
+    if selectors.reads_by_links(_user(request)):  # a keeper, a facility's user: an area's board is not theirs
+        return redirect("medwaste:overview")  # which sends each to its own page
+    user = _user(request)
+    code = request.GET.get("area", "").strip() or _area(request, own=True)  # default: the user's first area
+    area = get_in_scope_or_404(request, lambda: area_for(user, code), what="area", key=code)
     year, number = _quarter(request, code)
     start, end = _bounds(year, number)
     quarter = f"{year}Q{number}"
@@ -82,13 +80,14 @@ def coverage_board(request: HttpRequest) -> HttpResponse:
     rows = [] if found is None else [*found.rows, *([found.own] if found.own else [])]
     if request.GET.get("export") == "xlsx":
         return _export(request, area, quarter, rows, found)
+    crumbs = [crumb for crumb in breadcrumbs_for(user, area) if crumb.code != area.code]
     measure = request.GET.get("measure", "")
     measure = measure if measure in MEASURES else "coverage"
     label, unit = MEASURES[measure]
     gaps = found.found.capacity_gaps if found is not None and area.level in GAP_LEVELS else []
     context: dict[str, Any] = {
         "area": area,
-        "crumbs": [crumb for crumb in breadcrumbs_for(user, area) if crumb.code != area.code],
+        "crumbs": crumbs,
         "quarter": quarter,
         "start": start,
         "end": end,
@@ -101,7 +100,9 @@ def coverage_board(request: HttpRequest) -> HttpResponse:
             for row, line in zip(rows, _lines(rows, found), strict=True)
         ],
         "total": _line(found.total, name=_("合计")) if found is not None else None,
-        "up": _up(request, area, quarter, measure),
+        "up": board_link(area.parent_id, quarter, measure)
+        if area.parent_id in {crumb.code for crumb in crumbs}
+        else None,
         "chart": {
             "measure": measure,
             "label": str(label),
@@ -148,15 +149,6 @@ def _line(row: Row, *, own: bool = False, name: str = "") -> dict[str, Any]:
 
 def _lines(rows: list[Row], found: Board | None) -> list[dict[str, Any]]:
     return [_line(row, own=found is not None and row is found.own) for row in rows]
-
-
-def _up(request: HttpRequest, area: Area, quarter: str, measure: str) -> str | None:
-    """The link to the parent's board when the parent lies in the user's scope (no audit row: nothing is asked
-    for)."""
-    parent = area.parent_id
-    if not parent or area_for(_user(request), parent) is None:
-        return None
-    return board_link(parent, quarter, measure)
 
 
 def _export(

@@ -31,9 +31,9 @@ AT = datetime(2019, 1, 2, 8, 0, tzinfo=SHANGHAI)
 Q1 = (date(2019, 1, 1), date(2019, 3, 31))
 # Where each place of the network stands: the county of its area.
 COUNTY = {"F-CD": "130126", "F-LSH": "130126", "P-LS": "130126", "F-DG": "130127", "P-GY": "130127"}
-# The session, the user and the scope; the area (twice), its parent and ancestors; compliance()'s reads (the policy,
+# The session, the user and the scope; the area and its ancestors; compliance()'s reads (the policy,
 # the handovers, the places, the tree); the board's (children, townships, facilities twice, points, kilograms).
-QUERIES = 25
+QUERIES = 22
 RULES = {
     "late_collection": "late_collections",
     "late_removal": "late_removals",
