@@ -16,7 +16,7 @@ from tuopin.accounts.models import User
 from tuopin.medwaste.models import Filing, Handover
 from tuopin.medwaste.tests.conftest import Network
 from tuopin.medwaste.tests.test_ledgers import handover, handovers_book, to_disposer
-from tuopin.site.tests.test_browser import HOME, _sign_in, browser, page  # noqa: F401 - fixtures
+from tuopin.site.tests.test_browser import HOME, _screenshot, _sign_in, browser, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +56,7 @@ def test_a_county_office_imports_handovers_and_files_its_points_quarter(
     expect(totals.locator("[data-testid=removed]")).to_have_text("7.500")
     assert "城东村卫生室" in page.locator("[data-testid=facilities]").inner_text()
     page.wait_for_selector("[data-medwaste-point-chart][data-drawn=yes] canvas")
+    _screenshot(page, "medwaste-point.png")
 
     with page.expect_download() as started:
         page.click("[data-testid=download-pdf]")
