@@ -229,10 +229,9 @@ def _ledger(
     return _effective(selectors.handovers_for(None, since=since, until=until).filter(_at_point(point)))
 
 
-def _is_removal(handover_giver_kind: str) -> bool:
-    return (
-        handover_giver_kind == PlaceKind.POINT
-    )  # a point gives only to a disposal unit; it receives the rest
+def _is_removal(giver_kind: str) -> bool:
+    """A point gives only to a disposal unit (a removal); it receives the rest."""
+    return giver_kind == PlaceKind.POINT
 
 
 def _weeks(start: datetime, end: datetime) -> list[tuple[date, date]]:
