@@ -5,7 +5,11 @@ straight to a disposal unit, two disposal units, and the handovers of 2019Q1 (lo
 violations: a village clinic not collected over the Spring Festival, a point whose removals stop for two days (a
 late removal and waste overstaying 48 hours) and a point whose vehicle came a few hours late once.
 
-Written in bulk (bulk_create), seeded (random.Random), and once: nothing is built when the city's points exist."""
+Written in bulk (bulk_create), seeded (random.Random), and once: nothing is built when the city's points exist.
+
+The demo's medical-waste accounts (DEMO_ACCOUNTS, made and printed by the site's demo command with the others: a
+county health office of 灵寿县, a keeper, a village clinic's user) are linked to their places on every run: the
+keeper to 灵寿县's first transfer point with a village clinic attached, the clinic's user to that clinic."""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from tuopin.accounts.models import User
+from tuopin.accounts.roles import Role
 from tuopin.areas.models import Area, Level
 from tuopin.medwaste.models import (
     Disposer,
@@ -30,10 +36,19 @@ from tuopin.medwaste.models import (
     TransferPoint,
     WasteCategory,
 )
+from tuopin.medwaste.services import place_member_link
 
 Progress = Callable[[int, int], None]
 
 CITY = "1301"
+# The medical-waste demo accounts: (username, role, area, name, manages users), as the site's demo command lists
+# its accounts; the keeper and the clinic's user are linked to their places by link_demo_accounts.
+COUNTY = "130126"  # 灵寿县
+DEMO_ACCOUNTS: list[tuple[str, str, str, str, bool]] = [
+    ("health", Role.HEALTH.value, COUNTY, "灵寿县卫生健康局", False),
+    ("keeper", Role.KEEPER.value, COUNTY, "周转点管理员", False),
+    ("clinic", Role.FACILITY.value, COUNTY, "村卫生室", False),
+]
 QUARTER_START, DAYS = date(2019, 1, 1), 90  # 2019-01-01 … 2019-03-31
 SPRING_FESTIVAL = (date(2019, 2, 4), date(2019, 2, 10))
 STOPPED = (
@@ -93,14 +108,36 @@ def medwaste_demo(
     progress: Progress | None = None, *, city: str = CITY, every: int = 5, seed: int = 2019
 ) -> dict[str, int]:
     """Build the city's network and its quarter of handovers once; returns the counts built ({} when the city's
-    transfer points exist already, or the city is not in the division tree)."""
+    transfer points exist already, or the city is not in the division tree). Links the demo accounts either way."""
     if TransferPoint.objects.filter(code__startswith=f"P{city}").exists():
+        link_demo_accounts()
         return {}
     if not Area.objects.filter(code=city).exists():
         return {}
     rng = random.Random(seed)  # noqa: S311 - synthetic data
     with transaction.atomic():
-        return _build(rng, city, every, progress or (lambda done, total: None))
+        built = _build(rng, city, every, progress or (lambda done, total: None))
+    link_demo_accounts()
+    return built
+
+
+def link_demo_accounts(county: str = COUNTY) -> None:
+    """Link the demo keeper and the demo clinic's user (when they exist) to the county's first transfer point with
+    a village clinic attached and to that clinic. Links are kept (place_member_link adds none twice)."""
+    clinic = (
+        Facility.objects.select_related("point")
+        .filter(kind=FacilityKind.VILLAGE_CLINIC, point__area_id__startswith=county)
+        .order_by("point__code", "code")
+        .first()
+    )
+    if clinic is None or clinic.point is None:
+        return
+    keeper = User.objects.filter(username="keeper", role=Role.KEEPER).first()
+    if keeper is not None:
+        place_member_link(actor=None, user=keeper, point=clinic.point)
+    user = User.objects.filter(username="clinic", role=Role.FACILITY).first()
+    if user is not None:
+        place_member_link(actor=None, user=user, facility=clinic)
 
 
 def _build(rng: random.Random, city: str, every: int, progress: Progress) -> dict[str, int]:

@@ -286,3 +286,14 @@ def test_readers_cannot_open_the_keepers_page(
 def test_a_keeper_cannot_import_ledgers(keeper: User) -> None:
     client = client_for(keeper)
     assert client.get("/ledgers/medwaste_handovers/import/").status_code == 403
+
+
+def test_a_keepers_import_is_refused_and_audited(keeper: User, network: Network, tmp_path: Any) -> None:
+    from tuopin.ledgers.framework import ledger_import
+
+    path = tmp_path / "handovers.csv"
+    path.write_text("联单编号,交接时间\n", encoding="utf-8")
+    result = ledger_import("medwaste_handovers", path, actor=keeper)
+    assert result.errors and "无权导入" in result.errors[0]["message"]
+    assert AuditEvent.objects.filter(action="ledger.import", result="denied").count() == 1
+    assert not Handover.objects.exists()

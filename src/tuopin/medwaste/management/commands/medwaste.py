@@ -5,14 +5,18 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from tuopin.accounts.models import User
 from tuopin.core.commands import TuopinCommand, add_json_flag
 from tuopin.medwaste.compliance import Compliance, ComplianceRefused, capacity, compliance, local_zone
+from tuopin.medwaste.models import Facility, TransferPoint
+from tuopin.medwaste.services import LinkInvalid, place_member_link
 
 
 class Command(TuopinCommand):
     help = (
         "Medical waste: `tuopin medwaste compliance --from D --to D [--area CODE] [--as-of T] [--json]`, "
-        "`tuopin medwaste capacity [--area CODE] [--json]`."
+        "`tuopin medwaste capacity [--area CODE] [--json]`, "
+        "`tuopin medwaste link --username U (--point CODE | --facility CODE) [--json]`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,8 +34,19 @@ class Command(TuopinCommand):
         )
         capacity.add_argument("--area", default="", help="an area code: the cities at, below or holding it")
         add_json_flag(capacity)
+        link = sub.add_parser(
+            "link", help="link a keeper to its transfer point or a facility's user to its facility"
+        )
+        link.add_argument("--username", required=True)
+        place = link.add_mutually_exclusive_group(required=True)
+        place.add_argument("--point", default="", help="a transfer point's code (a user of role keeper)")
+        place.add_argument("--facility", default="", help="a facility's code (a user of role facility)")
+        add_json_flag(link)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "link":
+            self._link(options)
+            return
         if options["what"] == "capacity":
             try:
                 cities = [gap.as_dict() for gap in capacity(area=options["area"])]
@@ -51,6 +66,22 @@ class Command(TuopinCommand):
             raise CommandError(f"not a date: {error}") from error
         result = self._run(start, end, options["area"], as_of)
         self.emit(options, result.as_dict(), _summary(result))
+
+    def _link(self, options: dict[str, Any]) -> None:
+        user = User.objects.filter(username=options["username"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user {options['username']}")
+        point = TransferPoint.objects.filter(code=options["point"]).first() if options["point"] else None
+        facility = Facility.objects.filter(code=options["facility"]).first() if options["facility"] else None
+        if point is None and facility is None:
+            raise CommandError(f"no transfer point or facility {options['point'] or options['facility']}")
+        try:
+            place_member_link(actor=None, user=user, point=point, facility=facility)
+        except LinkInvalid as error:
+            raise CommandError(str(error)) from error
+        code = point.code if point is not None else facility.code  # type: ignore[union-attr]
+        kind = "point" if point is not None else "facility"
+        self.emit(options, {"username": user.username, kind: code}, f"{user.username} acts for {kind} {code}")
 
     def _run(self, start: date, end: date, area: str, as_of: datetime | None) -> Compliance:
         try:
