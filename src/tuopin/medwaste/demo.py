@@ -26,6 +26,7 @@ from django.db import transaction
 
 from tuopin.accounts.models import User
 from tuopin.accounts.roles import Role
+from tuopin.areas.codes import area_q
 from tuopin.areas.models import Area, Level
 from tuopin.medwaste.models import (
     Disposer,
@@ -126,7 +127,7 @@ def link_demo_accounts(county: str = COUNTY) -> None:
     a village clinic attached and to that clinic. Links are kept (place_member_link adds none twice)."""
     clinic = (
         Facility.objects.select_related("point")
-        .filter(kind=FacilityKind.VILLAGE_CLINIC, point__area_id__startswith=county)
+        .filter(area_q("point__area_id", county), kind=FacilityKind.VILLAGE_CLINIC)
         .order_by("point__code", "code")
         .first()
     )

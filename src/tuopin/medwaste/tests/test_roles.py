@@ -222,3 +222,14 @@ def test_the_link_command(make_user: MakeUser, network: Network, capsys: pytest.
         call_command("medwaste", "link", "--username", "keeper", "--point", "P-NONE")
     with pytest.raises(CommandError, match="no active user"):
         call_command("medwaste", "link", "--username", "nobody", "--point", "P-LS")
+
+
+def test_the_demo_links_its_keeper_and_clinic_user_once(make_user: MakeUser, network: Network) -> None:
+    from tuopin.medwaste.demo import DEMO_ACCOUNTS, link_demo_accounts
+
+    for username, role, area, _name, _manages in DEMO_ACCOUNTS:
+        make_user(username, role, area)
+    link_demo_accounts("130126")
+    link_demo_accounts("130126")
+    links = PlaceMember.objects.values_list("user__username", "point__code", "facility__code")
+    assert sorted(links, key=str) == sorted([("keeper", "P-LS", None), ("clinic", None, "F-CD")], key=str)
