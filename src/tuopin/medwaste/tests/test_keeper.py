@@ -297,3 +297,14 @@ def test_a_keepers_import_is_refused_and_audited(keeper: User, network: Network,
     assert result.errors and "无权导入" in result.errors[0]["message"]
     assert AuditEvent.objects.filter(action="ledger.import", result="denied").count() == 1
     assert not Handover.objects.exists()
+
+
+def test_the_tab_to_the_page_is_shown_to_those_who_may_open_it(
+    keeper: User, make_user: MakeUser, network: Network
+) -> None:
+    assert 'data-testid="keeper-tab"' in client_for(keeper).get("/medwaste/handovers/").content.decode()
+    office = client_for(make_user("lingshou", "county", "130126"))
+    assert 'data-testid="keeper-tab"' in office.get("/medwaste/handovers/").content.decode()
+    for role in ("inspector", "health"):
+        reader = client_for(make_user(role, role, "130126"))
+        assert 'data-testid="keeper-tab"' not in reader.get("/medwaste/handovers/").content.decode()
