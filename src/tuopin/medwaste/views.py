@@ -141,7 +141,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             }
             for gap in found.capacity_gaps
         ],
-        "ledgers": LEDGERS,
+        "ledgers": LEDGERS
+        if user.can(Capability.READ)
+        else (),  # the ledger pages need READ (not a health office)
         "may_write": user.can(Capability.WRITE),
     }
     return render(request, "medwaste/overview.html", context)

@@ -119,7 +119,9 @@ def test_a_health_office_reads_its_county_as_an_office(
     for url in ("/medwaste/points/", "/medwaste/facilities/", "/medwaste/handovers/", "/medwaste/disposers/"):
         assert _listed(client, url) == _listed(office, url), url
     assert _listed(client, "/medwaste/handovers/") == {"LS-R", "LS-Z", "LS-D"}
-    assert client.get("/medwaste/?quarter=2019Q1").status_code == 200
+    overview = client.get("/medwaste/?quarter=2019Q1")
+    assert overview.status_code == 200
+    assert 'data-testid="ledgers"' not in overview.content.decode()  # the ledger pages need READ
     assert client.get("/medwaste/handovers/GY-R/").status_code == 404
     page = client.get("/medwaste/handovers/LS-R/")
     assert 'data-testid="reverse"' not in page.content.decode()
