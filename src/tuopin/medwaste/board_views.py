@@ -64,6 +64,8 @@ def _user(request: HttpRequest) -> User:
 
 @require(Capability.MEDWASTE)
 def coverage_board(request: HttpRequest) -> HttpResponse:
+    """The board of an area of the scope (?area=, default the user's first) for a quarter (?quarter=, default the
+    latest with handovers), the map coloured by ?measure=; ?export=xlsx downloads its table."""
     if selectors.reads_by_links(_user(request)):  # a keeper, a facility's user: an area's board is not theirs
         return redirect("medwaste:overview")  # which sends each to its own page
     user = _user(request)
@@ -83,7 +85,6 @@ def coverage_board(request: HttpRequest) -> HttpResponse:
     crumbs = [crumb for crumb in breadcrumbs_for(user, area) if crumb.code != area.code]
     measure = request.GET.get("measure", "")
     measure = measure if measure in MEASURES else "coverage"
-    label, unit = MEASURES[measure]
     gaps = found.found.capacity_gaps if found is not None and area.level in GAP_LEVELS else []
     context: dict[str, Any] = {
         "area": area,
@@ -103,14 +104,7 @@ def coverage_board(request: HttpRequest) -> HttpResponse:
         "up": board_link(area.parent_id, quarter, measure)
         if area.parent_id in {crumb.code for crumb in crumbs}
         else None,
-        "chart": {
-            "measure": measure,
-            "label": str(label),
-            "unit": str(unit),
-            "rows": [{"code": row.code, "label": row.name, **_values(row)} for row in found.rows]
-            if found is not None
-            else [],
-        },
+        "chart": _chart(found, measure),
         "gaps": gaps,
         "gap_chart": [
             {
@@ -123,6 +117,18 @@ def coverage_board(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render(request, "medwaste/board.html", context)
+
+
+def _chart(found: Board | None, measure: str) -> dict[str, Any]:
+    """The map's (or the bars') data: the children with every measure, the one chosen and its label."""
+    label, unit = MEASURES[measure]
+    rows = found.rows if found is not None else []
+    return {
+        "measure": measure,
+        "label": str(label),
+        "unit": str(unit),
+        "rows": [{"code": row.code, "label": row.name, **_values(row)} for row in rows],
+    }
 
 
 def board_link(code: str, quarter: str, measure: str) -> str:
