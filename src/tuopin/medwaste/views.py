@@ -141,9 +141,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             }
             for gap in found.capacity_gaps
         ],
-        "ledgers": LEDGERS
-        if user.can(Capability.READ)
-        else (),  # the ledger pages need READ (not a health office)
+        "ledgers": LEDGERS if user.can(Capability.READ) else (),  # the ledger pages need READ
         "may_write": user.can(Capability.WRITE),
     }
     return render(request, "medwaste/overview.html", context)
