@@ -34,7 +34,8 @@ RULE_FIELDS = {
     "overstay": "overstays",
     "imbalance": "imbalances",
 }
-FACILITY_RULES = ("late_collection",)  # whose place is a facility; the others' is a transfer point
+FACILITY_RULES = ("late_collection",)
+GRAM = Decimal("0.001")  # whose place is a facility; the others' is a transfer point
 
 
 @dataclass
@@ -139,7 +140,8 @@ def _received(user: AnyUser, area: str, found: Compliance) -> dict[str, Decimal]
         reversal__isnull=True,
     )
     sums = handovers.order_by().values("receiver_code").annotate(kg=Sum("kg"))
-    return {row["receiver_code"]: row["kg"] or Decimal(0) for row in sums}
+    # SQLite sums decimals as floats: back to the ledger's three places
+    return {row["receiver_code"]: Decimal(row["kg"] or 0).quantize(GRAM) for row in sums}
 
 
 def _total(area: str, found: Compliance, rows: Iterable[Row], own: Row) -> Row:

@@ -21,8 +21,10 @@ from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, client_for
 from tuopin.medwaste.board import board
 from tuopin.medwaste.compliance import compliance
+from tuopin.medwaste.demo import medwaste_demo
 from tuopin.medwaste.models import Facility, FacilityKind, Handover, PlaceKind, TransferPoint
 from tuopin.medwaste.tests.conftest import Network
+from tuopin.medwaste.tests.test_demo import shijiazhuang  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +107,26 @@ def test_the_rows_sort_the_runs_findings_to_the_counties_and_add_up_to_its_total
     assert total.overstays == run.count("overstay") and total.imbalances == run.count("imbalance")
     assert total.townships - total.townships_with_point == len(run.townships_without_point) == 0
     assert total.facilities - total.facilities_attached == len(run.facilities_unattached) == 1
+
+
+def test_the_demo_citys_board_adds_up_to_its_compliance(shijiazhuang: None) -> None:  # noqa: F811
+    from tuopin.accounts.services import UserFields, user_create
+
+    medwaste_demo()
+    user = user_create(
+        actor=None, username="sjz", password="x" * 16, fields=UserFields(role="city", area_codes=["1301"])
+    )
+    found = board(user, "1301", *Q1)
+    run = found.found.as_dict()
+    assert len(found.rows) > 20 and found.own is None
+    total = found.total
+    for name in RULES.values():
+        assert sum(getattr(row, name) for row in found.rows) == getattr(total, name) == run[name]
+    assert sum(row.townships_without_point for row in found.rows) == total.townships_without_point
+    assert total.townships_without_point == run["townships_without_point"] == 2
+    assert total.facilities == Facility.objects.count() and total.facilities_unattached == 0
+    assert sum(row.received_kg for row in found.rows) == total.received_kg > 0
+    assert all(row.received_kg == row.received_kg.quantize(Decimal("0.001")) for row in found.rows)
 
 
 def test_a_province_counts_the_townships_of_each_city(make_user: MakeUser, handovers: None) -> None:
