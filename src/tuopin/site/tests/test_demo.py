@@ -43,6 +43,9 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
         "unit",
         "inspector",
         "judge",
+        "health",
+        "keeper",
+        "facility",
     }
     crawled_judge = False
     for account in accounts:
@@ -63,6 +66,12 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
                 _crawl(client, account["username"], start="/contest/judging/", least=5)
                 crawled_judge = True
             continue
+        if account["role"] in MEDWASTE_LANDING:  # the medical-waste roles read that ledger alone
+            assert home.status_code == 302 and home["Location"] == "/medwaste/", account["username"]
+            landing = MEDWASTE_LANDING[account["role"]]
+            assert client.get(landing).status_code == 200, account["username"]
+            _crawl(client, account["username"], start=landing, least=5)
+            continue
         assert home.status_code == 200, account["username"]
         assert account["area"] in home.content.decode()
         _crawl(client, account["username"])
@@ -72,6 +81,8 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
     _check_demo_contest()
 
 
+# Where each medical-waste role's home (/medwaste/) leads: the linked keeper's point, the clinic's handovers.
+MEDWASTE_LANDING = {"health": "/medwaste/", "keeper": "/medwaste/keeper/", "facility": "/medwaste/handovers/"}
 FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 LINK = re.compile(r'href="(/[^"#]*)')
 SKIPPED = (

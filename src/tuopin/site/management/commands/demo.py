@@ -17,6 +17,7 @@ from tuopin.accounts.otp import base32_secret, otp_required
 from tuopin.accounts.services import UserFields, user_create, user_set_password, user_update
 from tuopin.areas.models import Area
 from tuopin.core.commands import TuopinCommand, add_json_flag, progress_bar
+from tuopin.medwaste.demo import DEMO_ACCOUNTS as MEDWASTE_ACCOUNTS
 from tuopin.registry.demo import DEFAULT_SCALE, FULL_SIZE, registry_demo
 
 # One account per role and level. 灵寿县 (130126) and its neighbour 高邑县 (130127) show the area scope.
@@ -34,6 +35,9 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, bool]] = [
     # Judge-only accounts of the arena contest (tuopin.contest.demo): five of the province's rounds, three of 灵寿县's.
     *((f"judge{n}", "judge", "13", f"省擂台赛评委{n}", False) for n in range(1, 6)),
     *((f"judge{n}", "judge", "130126", f"灵寿县擂台赛评委{n - 5}", False) for n in range(6, 9)),
+    # The medical-waste roles: 灵寿县's health office, a keeper and a village clinic's user (tuopin.medwaste.demo
+    # links the last two to their places).
+    *MEDWASTE_ACCOUNTS,
 ]
 
 
