@@ -251,9 +251,9 @@ def point_for(user: AnyUser | None, code: str) -> TransferPoint | None:
     return points_for(user).select_related("area").filter(code=code).first()
 
 
-def facilities_attached(point: TransferPoint) -> QuerySet[Facility]:
-    """The facilities attached to the point (the givers of its receipts)."""
-    return Facility.objects.filter(point=point).order_by("code")
+def facilities_attached(user: AnyUser | None, point: TransferPoint) -> QuerySet[Facility]:
+    """The facilities attached to the point that the user reads (the givers of the receipts it may record)."""
+    return facilities_for(user).filter(point=point).order_by("code")
 
 
 def disposers_serving(point: TransferPoint) -> QuerySet[Disposer]:

@@ -259,9 +259,11 @@ def _initial(user: User, point: TransferPoint, action: str) -> dict[str, Any]:
     return initial
 
 
-def _form(action: str, point: TransferPoint, data: Any, initial: dict[str, Any]) -> ReceiptForm | RemovalForm:
+def _form(
+    user: User, action: str, point: TransferPoint, data: Any, initial: dict[str, Any]
+) -> ReceiptForm | RemovalForm:
     if action == "receipt":
-        places = [(f.code, f"{f.name}（{f.code}）") for f in selectors.facilities_attached(point)]
+        places = [(f.code, f"{f.name}（{f.code}）") for f in selectors.facilities_attached(user, point)]
         return ReceiptForm(data, places=places, initial=initial)
     places = [(d.code, f"{d.name}（{d.code}）") for d in selectors.disposers_serving(point)]
     return RemovalForm(data, places=places, initial=initial)
@@ -319,7 +321,7 @@ def keeper(request: HttpRequest) -> HttpResponse:
     form = None
     if action:
         initial = _initial(user, point, action)
-        form = _form(action, point, request.POST if request.method == "POST" else None, initial)
+        form = _form(user, action, point, request.POST if request.method == "POST" else None, initial)
         if request.method == "POST" and form.is_valid():
             try:
                 handover = _record(user, point, action, form.cleaned_data)
