@@ -308,3 +308,16 @@ def test_the_tab_to_the_page_is_shown_to_those_who_may_open_it(
     for role in ("inspector", "health"):
         reader = client_for(make_user(role, role, "130126"))
         assert 'data-testid="keeper-tab"' not in reader.get("/medwaste/handovers/").content.decode()
+
+
+def test_a_keeper_of_two_points_chooses_one(keeper: User, network: Network) -> None:
+    second = network.point.__class__.objects.create(
+        code="P-LS2", name="灵寿镇第二周转点", area_id="130126100", capacity_kg=Decimal("300")
+    )
+    place_member_link(actor=None, user=keeper, point=second)
+    client = client_for(keeper)
+    chooser = client.get("/medwaste/keeper/")
+    assert [p.code for p in chooser.context["page"]] == ["P-LS", "P-LS2"]
+    page = client.get("/medwaste/keeper/?point=P-LS2")
+    assert page.context["point"] == second and page.context["several"]
+    assert client.get("/medwaste/keeper/?point=P-GY").status_code == 404
