@@ -17,7 +17,7 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import WriteRefused
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, client_for
-from tuopin.medwaste.models import Handover, PlaceKind
+from tuopin.medwaste.models import Handover, PlaceKind, TransferPoint
 from tuopin.medwaste.selectors import point_stock
 from tuopin.medwaste.services import HandoverInvalid, handover_record, place_member_link
 from tuopin.medwaste.tests.conftest import Network
@@ -311,7 +311,7 @@ def test_the_tab_to_the_page_is_shown_to_those_who_may_open_it(
 
 
 def test_a_keeper_of_two_points_chooses_one(keeper: User, network: Network) -> None:
-    second = network.point.__class__.objects.create(
+    second = TransferPoint.objects.create(
         code="P-LS2", name="灵寿镇第二周转点", area_id="130126100", capacity_kg=Decimal("300")
     )
     place_member_link(actor=None, user=keeper, point=second)
