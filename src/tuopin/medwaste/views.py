@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -89,12 +90,12 @@ def _bounds(year: int, quarter: int) -> tuple[date, date]:
 def overview(request: HttpRequest) -> HttpResponse:
     """The compliance of an area, for offices, inspectors and health offices; a keeper goes to its phone page and
     a facility's user to its handovers."""
-    role = _user(request).role
-    if role == Role.KEEPER:
+    user = _user(request)
+    if user.role == Role.KEEPER:
         return redirect("medwaste:keeper")
-    if role == Role.FACILITY:
+    if user.role == Role.FACILITY:
         return redirect("medwaste:handovers")
-    user, area = _user(request), _area(request, own=True)
+    area = _area(request, own=True)
     year, quarter = _quarter(request, area)
     start, end = _bounds(year, quarter)
     try:
@@ -305,6 +306,10 @@ def _keeper_point(request: HttpRequest, user: User) -> TransferPoint | None:
     return get_in_scope_or_404(request, lambda: selectors.point_for(user, code), what="point", key=code)
 
 
+def _back_to(point: TransferPoint) -> HttpResponse:
+    return redirect(f"{reverse('medwaste:keeper')}?{urlencode({'point': point.code})}")
+
+
 @require(Capability.MEDWASTE)
 def keeper(request: HttpRequest) -> HttpResponse:
     """The keeper's phone page: choose the point (when several), record a receipt (接收) or a removal (转运), and
@@ -330,9 +335,9 @@ def keeper(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, f"{column}：{message}" if column else message)
             else:
                 messages.success(request, _("已保存，联单编号 %(number)s。") % {"number": handover.number})
-                return redirect(f"{reverse('medwaste:keeper')}?point={point.code}")
+                return _back_to(point)
     elif request.method == "POST":
-        return redirect(f"{reverse('medwaste:keeper')}?point={point.code}")
+        return _back_to(point)
     return render(request, "medwaste/keeper.html", _keeper_context(user, point, action, form))
 
 
