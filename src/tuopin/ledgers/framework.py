@@ -118,6 +118,9 @@ class Ledger:
     # A `unit` user linked to a helping unit may import it too; `apply` must then check each row against the
     # user's units (it is not held to an area scope).
     units_may_import: bool = False
+    # A capability the importer needs beside write (the medical-waste ledgers: `medwaste`, which a village task
+    # force, holding write, does not have).
+    capability: str = ""
 
     def column(self, field_name: str) -> LedgerColumn:
         return next(column for column in self.columns if column.field == field_name)
@@ -149,13 +152,13 @@ def _unit_actor(user: User | None) -> bool:
 
 
 def ledger_may_import(user: User, ledger: Ledger) -> bool:
-    """Whether the user may import the ledger: the write capability, or a `unit` user linked to a unit for a ledger
-    marked `units_may_import` (see the module notes)."""
+    """Whether the user may import the ledger: the write capability (and the ledger's own capability if it has one),
+    or a `unit` user linked to a unit for a ledger marked `units_may_import` (see the module notes)."""
     if not user.is_active:
         return False
     if _unit_actor(user):
         return ledger.units_may_import and bool(held_unit_ids(user))
-    return user.can(Capability.WRITE)
+    return user.can(Capability.WRITE) and (not ledger.capability or user.can(ledger.capability))
 
 
 # ---------------------------------------------------------------------------------------------------------- import

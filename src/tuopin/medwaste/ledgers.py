@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tuopin.accounts.models import User
+from tuopin.accounts.roles import Capability
 from tuopin.areas.codes import level_of
 from tuopin.areas.models import Area
 from tuopin.ledgers.framework import Ledger, LedgerColumn, LedgerRow, SheetProblems
@@ -504,6 +505,7 @@ FACILITIES = Ledger(
     FACILITY_COLUMNS,
     facilities_apply,
     facilities_export,
+    capability=Capability.MEDWASTE,
 )
 POINTS = Ledger(
     "medwaste_points",
@@ -512,6 +514,7 @@ POINTS = Ledger(
     POINT_COLUMNS,
     points_apply,
     points_export,
+    capability=Capability.MEDWASTE,
 )
 DISPOSERS = Ledger(
     "medwaste_disposers",
@@ -520,6 +523,7 @@ DISPOSERS = Ledger(
     DISPOSER_COLUMNS,
     disposers_apply,
     disposers_export,
+    capability=Capability.MEDWASTE,
 )
 HANDOVERS = Ledger(
     "medwaste_handovers",
@@ -528,5 +532,6 @@ HANDOVERS = Ledger(
     HANDOVER_COLUMNS,
     handovers_apply,
     handovers_export,
+    capability=Capability.MEDWASTE,
 )
 ALL = (FACILITIES, POINTS, DISPOSERS, HANDOVERS)

@@ -235,3 +235,21 @@ def test_the_demo_links_its_keeper_and_clinic_user_once(make_user: MakeUser, net
     link_demo_accounts("130126")
     links = PlaceMember.objects.values_list("user__username", "point__code", "facility__code")
     assert sorted(links, key=str) == sorted([("keeper", "P-LS", None), ("clinic", None, "F-CD")], key=str)
+
+
+def test_a_village_office_may_not_import_the_medical_waste_ledgers_though_it_writes_others(
+    make_user: MakeUser, network: Network, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from tuopin.ledgers.framework import LEDGERS, ledger_import, ledger_may_import
+
+    village = make_user("cun2", "village", "130126100201")
+    assert ledger_may_import(village, LEDGERS["visits"])
+    assert not any(ledger_may_import(village, LEDGERS[name]) for name in LEDGERS if name.startswith("medwaste_"))
+    assert client_for(village).get("/ledgers/medwaste_handovers/import/").status_code == 403
+    path = Path(str(tmp_path)) / "handovers.csv"
+    path.write_text("联单编号,交接时间\n", encoding="utf-8")
+    result = ledger_import("medwaste_handovers", path, actor=village)
+    assert result.errors and "无权导入" in result.errors[0]["message"]
+    assert AuditEvent.objects.filter(action="ledger.import", result="denied").count() == 1
