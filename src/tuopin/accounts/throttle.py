@@ -87,7 +87,7 @@ LIMITS = (
     Limit(
         "export",
         gettext_lazy("导出"),
-        ("ledger.export", "registry.export"),
+        ("ledger.export", "registry.export", "medwaste.filing.export"),
         "TUOPIN_THROTTLE_EXPORTS",
         "TUOPIN_THROTTLE_EXPORT_MINUTES",
     ),

@@ -19,6 +19,7 @@ import pyarrow as pa
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tuopin.areas.codes import area_q
 from tuopin.areas.models import Area, Level
@@ -33,6 +34,16 @@ POLICY_KEYS = (
     "medwaste_imbalance_ratio",
     "medwaste_imbalance_kg",
 )
+
+# Each rule's name for people, on every page and report that lists findings.
+RULE_LABELS = {
+    "late_collection": gettext_lazy("收集超时"),
+    "late_removal": gettext_lazy("转运超时"),
+    "overstay": gettext_lazy("贮存超时"),
+    "imbalance": gettext_lazy("收支不平衡"),
+    "township_without_point": gettext_lazy("乡镇无周转点"),
+    "facility_unattached": gettext_lazy("机构未挂靠周转点"),
+}
 
 
 class ComplianceRefused(ValueError):

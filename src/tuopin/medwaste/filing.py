@@ -37,7 +37,7 @@ from tuopin.accounts.roles import Capability, Role
 from tuopin.audit.services import audit_record
 from tuopin.ledgers.framework import FORMULA_STARTS
 from tuopin.medwaste import selectors
-from tuopin.medwaste.compliance import ComplianceRefused, compliance
+from tuopin.medwaste.compliance import RULE_LABELS, ComplianceRefused, compliance
 from tuopin.medwaste.models import (
     Facility,
     Filing,
@@ -52,13 +52,6 @@ if TYPE_CHECKING:
     from tuopin.medwaste.selectors import AnyUser
 
 ZERO = Decimal(0)
-# The findings a point's filing lists, with the overview's labels (the same msgids).
-FINDING_RULES = {
-    "late_collection": gettext_lazy("收集超时"),
-    "late_removal": gettext_lazy("转运超时"),
-    "overstay": gettext_lazy("贮存超时"),
-    "imbalance": gettext_lazy("收支不平衡"),
-}
 POINT_RULES = ("late_removal", "overstay", "imbalance")
 SIGNATURES = (
     gettext_lazy("周转点负责人"),
@@ -348,7 +341,7 @@ def _findings(
         findings.append(
             Finding(
                 rule=item.rule,
-                label=str(FINDING_RULES[item.rule]),
+                label=str(RULE_LABELS[item.rule]),
                 place=item.place,
                 name=name,
                 category=str(labels.get(item.category, item.category)),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in_user
 from tuopin.accounts.roles import Capability, Role
+from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
 from tuopin.core.forms import TextCheckedForm
 from tuopin.medwaste import selectors
 from tuopin.medwaste.filing import (
@@ -104,6 +105,12 @@ def _download(request: HttpRequest, code: str, kind: str) -> HttpResponse:
         year, quarter = _quarter(request, point.area_id)
         return redirect(f"{request.path}?quarter={year}Q{quarter}")
     data = _data(request, code)
+    try:  # a filing names the handlers: limited as every export of personal data is
+        throttle_check(
+            request.user, "medwaste.filing.export", request=request, object_type="point", object_id=code[:64]
+        )
+    except Throttled as error:
+        return throttled_response(request, error)
     body, content_type = (filing_pdf(data), PDF) if kind == "pdf" else (filing_xlsx(data), XLSX)
     filing_exported(request=request, data=data, kind=kind)
     name = _("%(name)s%(quarter)s医疗废物台账") % {"name": data.point.name, "quarter": data.label}

@@ -28,7 +28,7 @@ from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.codes import code_at
 from tuopin.medwaste import selectors
-from tuopin.medwaste.compliance import Compliance, ComplianceRefused, compliance
+from tuopin.medwaste.compliance import RULE_LABELS, Compliance, ComplianceRefused, compliance
 from tuopin.medwaste.forms import HandoverFilterForm, ReceiptForm, RemovalForm, ReversalForm
 from tuopin.medwaste.models import Handover, TransferPoint
 from tuopin.medwaste.services import HandoverInvalid, handover_record, handover_reverse, may_record
@@ -36,14 +36,6 @@ from tuopin.policy.selectors import policy_for
 
 PAGE = 50
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-RULES = {
-    "late_collection": gettext_lazy("收集超时"),
-    "late_removal": gettext_lazy("转运超时"),
-    "overstay": gettext_lazy("贮存超时"),
-    "imbalance": gettext_lazy("收支不平衡"),
-    "township_without_point": gettext_lazy("乡镇无周转点"),
-    "facility_unattached": gettext_lazy("机构未挂靠周转点"),
-}
 LEDGERS = (
     ("medwaste_facilities", gettext_lazy("医疗机构")),
     ("medwaste_points", gettext_lazy("周转点")),
@@ -114,7 +106,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             facilities_unattached=[],
         )
     names = selectors.place_names(item.place for item in found.items)
-    counts = [(rule, label, found.count(rule)) for rule, label in RULES.items()]
+    counts = [(rule, label, found.count(rule)) for rule, label in RULE_LABELS.items()]
     places = selectors.place_counts(user, within=area)
     context: dict[str, Any] = {
         "area": area,
@@ -128,7 +120,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         ],
         "counts": counts,
         "items": [
-            {"item": item, "rule": RULES.get(item.rule, item.rule), "name": names.get(item.place, "")}
+            {"item": item, "rule": RULE_LABELS.get(item.rule, item.rule), "name": names.get(item.place, "")}
             for item in found.items
         ],
         "townships": found.townships_without_point,

@@ -310,3 +310,16 @@ def test_the_pages_queries_do_not_grow_with_the_ledger(
             assert client.get("/medwaste/points/P-LS/?quarter=2019Q1").status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_downloads_share_the_export_limit_and_a_refusal_is_audited(
+    ledger: Network, make_user: MakeUser, settings: Any
+) -> None:
+    settings.TUOPIN_THROTTLE_EXPORTS = 2
+    client = client_for(make_user("lingshou", "county", "130126"))
+    assert client.get("/medwaste/points/P-LS/filing.pdf?quarter=2019Q1").status_code == 200
+    assert client.get("/medwaste/points/P-LS/filing.xlsx?quarter=2019Q1").status_code == 200
+    refused = client.get("/medwaste/points/P-LS/filing.pdf?quarter=2019Q1")
+    assert refused.status_code == 429 and not refused.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="medwaste.filing.export", result="throttled").count() == 1
+    assert AuditEvent.objects.filter(action="medwaste.filing.export", result="ok").count() == 2

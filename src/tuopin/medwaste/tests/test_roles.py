@@ -246,7 +246,9 @@ def test_a_village_office_may_not_import_the_medical_waste_ledgers_though_it_wri
 
     village = make_user("cun2", "village", "130126100201")
     assert ledger_may_import(village, LEDGERS["visits"])
-    assert not any(ledger_may_import(village, LEDGERS[name]) for name in LEDGERS if name.startswith("medwaste_"))
+    assert not any(
+        ledger_may_import(village, LEDGERS[name]) for name in LEDGERS if name.startswith("medwaste_")
+    )
     assert client_for(village).get("/ledgers/medwaste_handovers/import/").status_code == 403
     path = Path(str(tmp_path)) / "handovers.csv"
     path.write_text("联单编号,交接时间\n", encoding="utf-8")
