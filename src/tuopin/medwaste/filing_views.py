@@ -55,7 +55,7 @@ def _point(request: HttpRequest, code: str) -> TransferPoint:
     def lookup() -> TransferPoint | None:
         if user.role == Role.FACILITY:
             return None
-        return selectors.points_for(user).select_related("area__parent").filter(code=code).first()
+        return selectors.point_for(user, code)
 
     found: TransferPoint = get_in_scope_or_404(request, lookup, what="transfer_point", key=code)
     return found

@@ -173,6 +173,11 @@ def points_for(user: AnyUser | None, *, within: str = "") -> QuerySet[TransferPo
     return TransferPoint.objects.filter(_point_q(user, within))
 
 
+def point_for(user: AnyUser | None, code: str) -> TransferPoint | None:
+    """One transfer point the user reads, with its township and county."""
+    return points_for(user).select_related("area__parent").filter(code=code).first()
+
+
 def facilities_for(user: AnyUser | None, *, within: str = "") -> QuerySet[Facility]:
     return Facility.objects.select_related("point").filter(_facility_q(user, within))
 
@@ -244,11 +249,6 @@ def handovers_listed(
 
 
 # ------------------------------------------------------------------------------------------- the keeper's page
-
-
-def point_for(user: AnyUser | None, code: str) -> TransferPoint | None:
-    """One transfer point the user reads, with its area."""
-    return points_for(user).select_related("area").filter(code=code).first()
 
 
 def facilities_attached(user: AnyUser | None, point: TransferPoint) -> QuerySet[Facility]:
