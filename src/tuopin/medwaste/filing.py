@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -204,24 +204,6 @@ class FilingData:
         return [(b.category, b.label) for b in self.balances]
 
 
-def _effective(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
-    """As rules.effective: neither a reversed handover nor its reversal."""
-    return handovers.filter(reverses__isnull=True, reversal__isnull=True)
-
-
-def _at_point(point: TransferPoint) -> Q:
-    return Q(receiver_kind=PlaceKind.POINT, receiver_code=point.code) | Q(
-        giver_kind=PlaceKind.POINT, giver_code=point.code
-    )
-
-
-def _ledger(
-    point: TransferPoint, *, since: datetime | None = None, until: datetime | None = None
-) -> QuerySet[Handover]:
-    # The point's whole ledger (user None): the caller holds the point in the user's scope (module docstring).
-    return _effective(selectors.handovers_for(None, since=since, until=until).filter(_at_point(point)))
-
-
 def _is_removal(giver_kind: str) -> bool:
     """A point gives only to a disposal unit (a removal); it receives the rest."""
     return giver_kind == PlaceKind.POINT
@@ -258,11 +240,8 @@ def filing_data(user: AnyUser | None, point: TransferPoint, year: int, quarter: 
     `area__parent`): the ledger read is then the point's whole (module docstring), whatever the user's giver areas.
     A bounded number of queries whatever the ledger's size."""
     start, end = quarter_bounds(year, quarter)
-    opening: dict[str, Decimal] = {}
-    for row in _ledger(point, until=start).values("giver_kind", "category").annotate(kg=Sum("kg")).order_by():
-        sign = -1 if _is_removal(row["giver_kind"]) else 1
-        opening[row["category"]] = opening.get(row["category"], ZERO) + sign * row["kg"]
-    handovers = list(_ledger(point, since=start, until=end).order_by("at", "number"))
+    opening = selectors.point_balance(point, until=start)
+    handovers = list(selectors.point_ledger(point, since=start, until=end).order_by("at", "number"))
     facilities, names = _places(point, handovers)
     labels = dict(WasteCategory.choices)
     spans = _weeks(start, end)

@@ -287,9 +287,31 @@ class Stock:
     hours: int | None
 
 
-def _effective(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
+def effective(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
     """Neither a reversed handover nor its reversal, as the rules count them (rules.effective)."""
     return handovers.filter(reverses=None, reversal=None)
+
+
+def point_ledger(
+    point: TransferPoint, *, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[Handover]:
+    """The point's effective receipts and removals (a point gives only to a disposal unit), at or after `since` and
+    before `until`: its whole ledger, whoever gave — the caller holds the point in the user's scope."""
+    at_point = Q(receiver_kind=PlaceKind.POINT, receiver_code=point.code) | Q(
+        giver_kind=PlaceKind.POINT, giver_code=point.code
+    )
+    return effective(handovers_for(None, since=since, until=until).filter(at_point))
+
+
+def point_balance(point: TransferPoint, *, until: datetime | None = None) -> dict[str, Decimal]:
+    """The point's stock by category before `until` (now if None): kilograms received less those removed; one
+    query."""
+    held: dict[str, Decimal] = {}
+    rows = point_ledger(point, until=until).values("giver_kind", "category").annotate(kg=Sum("kg")).order_by()
+    for row in rows:
+        sign = -1 if row["giver_kind"] == PlaceKind.POINT else 1
+        held[row["category"]] = held.get(row["category"], Decimal(0)) + sign * row["kg"]
+    return held
 
 
 def point_stock(point: TransferPoint, *, now: datetime | None = None) -> list[Stock]:
@@ -297,22 +319,11 @@ def point_stock(point: TransferPoint, *, now: datetime | None = None) -> list[St
     receipt not fully removed (FIFO: the stock is the latest receipts', so read back from the newest until they
     hold it). A live figure for the keeper; the overstay findings of a period are rules.overstays'."""
     now = now or timezone.now()
-    received = dict(
-        _effective(Handover.objects.filter(receiver_kind=PlaceKind.POINT, receiver_code=point.code))
-        .values_list("category")
-        .annotate(total=Sum("kg"))
-        .values_list("category", "total")
-    )
-    removed = dict(
-        _effective(Handover.objects.filter(giver_kind=PlaceKind.POINT, giver_code=point.code))
-        .values_list("category")
-        .annotate(total=Sum("kg"))
-        .values_list("category", "total")
-    )
+    balance = point_balance(point)
     labels = dict(WasteCategory.choices)
     stock = []
     for category in WasteCategory.values:
-        held = (received.get(category) or Decimal(0)) - (removed.get(category) or Decimal(0))
+        held = balance.get(category) or Decimal(0)
         if held <= 0:
             continue
         oldest = _oldest_unremoved(point, category, held)
@@ -322,7 +333,7 @@ def point_stock(point: TransferPoint, *, now: datetime | None = None) -> list[St
 
 
 def _oldest_unremoved(point: TransferPoint, category: str, held: Decimal) -> datetime | None:
-    receipts = _effective(
+    receipts = effective(
         Handover.objects.filter(receiver_kind=PlaceKind.POINT, receiver_code=point.code, category=category)
     ).order_by("-at", "-id")
     total = Decimal(0)
