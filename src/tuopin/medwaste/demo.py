@@ -28,12 +28,14 @@ from tuopin.accounts.models import User
 from tuopin.accounts.roles import Role
 from tuopin.areas.codes import area_q
 from tuopin.areas.models import Area, Level
+from tuopin.medwaste.filing import filing_mark
 from tuopin.medwaste.models import (
     Disposer,
     Facility,
     FacilityKind,
     Handover,
     PlaceKind,
+    PlaceMember,
     TransferPoint,
     WasteCategory,
 )
@@ -119,7 +121,20 @@ def medwaste_demo(
     with transaction.atomic():
         built = _build(rng, city, every, progress or (lambda done, total: None))
     link_demo_accounts()
+    built["filings"] = _file_demo_quarter()
     return built
+
+
+def _file_demo_quarter(county: str = COUNTY) -> int:
+    """Mark the demo quarter filed for the county's transfer points on the 8th of the next month, all but the
+    keeper's, which is left for the keeper to file."""
+    kept = set(PlaceMember.objects.filter(user__username="keeper").values_list("point_id", flat=True))
+    points = TransferPoint.objects.filter(area_q("area_id", county)).exclude(pk__in=kept).order_by("code")
+    year, quarter = QUARTER_START.year, (QUARTER_START.month - 1) // 3 + 1
+    filed_on = date(year, 3 * quarter + 1, 8) if quarter < 4 else date(year + 1, 1, 8)
+    for point in points:
+        filing_mark(actor=None, point=point, year=year, quarter=quarter, filed_on=filed_on, note="")
+    return points.count()
 
 
 def link_demo_accounts(county: str = COUNTY) -> None:

@@ -11,7 +11,7 @@ from tuopin.areas.divisions import read_divisions
 from tuopin.areas.models import Area
 from tuopin.medwaste.compliance import compliance
 from tuopin.medwaste.demo import SPRING_FESTIVAL, medwaste_demo
-from tuopin.medwaste.models import Disposer, Facility, Handover, TransferPoint
+from tuopin.medwaste.models import Disposer, Facility, Filing, Handover, TransferPoint
 
 pytestmark = pytest.mark.django_db
 
@@ -46,5 +46,8 @@ def test_the_demo_builds_a_believable_quarter_once(shijiazhuang: None) -> None:
     assert len({item.place for item in overstays}) == 1
     gap = found.capacity_gaps[0]
     assert gap.city == "1301" and 0 < gap.gap_tonnes_per_day < 1  # a small shortfall
+    lingshou = TransferPoint.objects.filter(area__code__startswith="130126").count()
+    assert 0 < built["filings"] == lingshou == Filing.objects.filter(year=2019, quarter=1).count()
+    assert set(Filing.objects.values_list("filed_on", flat=True)) == {date(2019, 4, 8)}
     assert medwaste_demo() == {}
     assert Handover.objects.count() == built["handovers"] and Disposer.objects.count() == 2
