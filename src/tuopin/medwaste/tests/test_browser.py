@@ -55,7 +55,7 @@ def test_a_county_office_imports_handovers_and_files_its_points_quarter(
     expect(totals.locator("[data-testid=received]")).to_have_text("7.500")
     expect(totals.locator("[data-testid=removed]")).to_have_text("7.500")
     assert "城东村卫生室" in page.locator("[data-testid=facilities]").inner_text()
-    page.wait_for_selector("[data-medwaste-point-chart][data-drawn=yes] canvas")
+    page.wait_for_selector("[data-medwaste-chart=pairs][data-drawn=yes] canvas")
     _screenshot(page, "medwaste-point.png")
 
     with page.expect_download() as started:

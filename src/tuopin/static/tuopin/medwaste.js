@@ -1,5 +1,5 @@
-// The medical-waste overview's charts: findings by rule, and each city's expected generation against its disposal
-// capacity. A container names its data (a json_script element); no inline scripts (the Content-Security-Policy).
+// The medical-waste pages' charts: the overview's findings by rule and each city's expected generation against its
+// disposal capacity, a transfer point's weeks received and removed. A container names its data (a json_script element); no inline scripts (the Content-Security-Policy).
 document.addEventListener("DOMContentLoaded", () => {
   if (!window.echarts) return;
   document.querySelectorAll("[data-medwaste-chart]").forEach((element) => {
@@ -15,19 +15,21 @@ document.addEventListener("DOMContentLoaded", () => {
         series: [{ type: "bar", data: data.map((r) => r.households).reverse() }],
       });
     }
-    if (element.dataset.medwasteChart === "capacity") {
+    if (element.dataset.medwasteChart === "pairs") {
+      // Two bars per row side by side: each key of `data-keys` is a field of the rows, named by its data-label-KEY
+      // (a city's expected generation and capacity; a point's week received and removed).
+      const keys = element.dataset.keys.split(",");
+      const label = (key) => element.dataset[`label${key[0].toUpperCase()}${key.slice(1)}`];
       chart.setOption({
         grid: { left: 10, right: 20, top: 30, bottom: 20, containLabel: true },
         legend: {},
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: rows.map((r) => r.label) },
         yAxis: { type: "value" },
-        series: [
-          { name: element.dataset.labelExpected, type: "bar", data: rows.map((r) => r.expected) },
-          { name: element.dataset.labelCapacity, type: "bar", data: rows.map((r) => r.capacity) },
-        ],
+        series: keys.map((key) => ({ name: label(key), type: "bar", data: rows.map((r) => r[key]) })),
       });
     }
+    element.dataset.drawn = "yes";
     window.addEventListener("resize", () => chart.resize());
   });
 });
