@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tuopin.measures",
     "tuopin.dashboards",
     "tuopin.medwaste",
+    "tuopin.fieldforms",
     "tuopin.api",
     "tuopin.site",
 ]
