@@ -287,6 +287,9 @@ class Stock:
     hours: int | None
 
 
+GRAM = Decimal("0.001")
+
+
 def effective(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
     """Neither a reversed handover nor its reversal, as the rules count them (rules.effective)."""
     return handovers.filter(reverses=None, reversal=None)
@@ -311,7 +314,8 @@ def point_balance(point: TransferPoint, *, until: datetime | None = None) -> dic
     for row in rows:
         sign = -1 if row["giver_kind"] == PlaceKind.POINT else 1
         held[row["category"]] = held.get(row["category"], Decimal(0)) + sign * row["kg"]
-    return held
+    # SQLite sums decimals as floats: back to the grams the ledger holds, so an emptied point holds 0, not 1e-12
+    return {category: kg.quantize(GRAM) for category, kg in held.items()}
 
 
 def point_stock(point: TransferPoint, *, now: datetime | None = None) -> list[Stock]:

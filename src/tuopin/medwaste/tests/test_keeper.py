@@ -321,3 +321,36 @@ def test_a_keeper_of_two_points_chooses_one(keeper: User, network: Network) -> N
     page = client.get("/medwaste/keeper/?point=P-LS2")
     assert page.context["point"] == second and page.context["several"]
     assert client.get("/medwaste/keeper/?point=P-GY").status_code == 404
+
+
+def test_a_point_emptied_of_fractions_holds_nothing(network: Network) -> None:
+    """Kilograms that do not add up in binary floating point (SQLite sums decimals as floats) still empty the
+    point: 0.1 + 0.2 received, 0.3 removed."""
+    now = timezone.now()
+    for hours, kg in ((30, "0.1"), (20, "0.2")):
+        handover_record(
+            actor=None,
+            giver="F-CD",
+            receiver="P-LS",
+            at=now - timedelta(hours=hours),
+            category="infectious",
+            kg=Decimal(kg),
+            packages=1,
+            giver_person="王医生",
+            receiver_person="李守点",
+        )
+    handover_record(
+        actor=None,
+        giver="P-LS",
+        receiver="D-SJZ",
+        at=now - timedelta(hours=1),
+        category="infectious",
+        kg=Decimal("0.3"),
+        packages=2,
+        giver_person="李守点",
+        receiver_person="张师傅",
+        vehicle="冀A3K521",
+        disposal_method="高温蒸汽",
+        destination="石家庄医疗废物处置中心",
+    )
+    assert point_stock(network.point, now=now) == []
