@@ -11,12 +11,10 @@ households and alerts the viewer reads, never the full ID, and nothing of one ou
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from defusedxml import ElementTree
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
@@ -24,9 +22,11 @@ from tuopin.accounts.models import User
 from tuopin.accounts.scope import scope_q
 from tuopin.areas.codes import area_q
 from tuopin.core.idmask import mask_id_text
+from tuopin.fieldforms.apply import Refused, instance_fields
 from tuopin.fieldforms.models import Attachment, Submission, SubmissionStatus
 from tuopin.monitoring.models import Alert
-from tuopin.registry.models import Household
+from tuopin.registry.history import describe
+from tuopin.registry.models import Change, Household
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -117,7 +117,7 @@ def targets_named(user: AnyUser, submissions: list[Submission]) -> dict[int, str
     """{submission id: what it is about}, the households by number, head's name and masked ID and the alerts by
     their rule and household, read in two queries for a whole page and only in the viewer's scope."""
     numbers = {str(s.target.get("household")) for s in submissions if s.target.get("household")}
-    alert_ids = {_int(s.target.get("alert")) for s in submissions} - {None}
+    alert_ids = {pk for pk in (_int(s.target.get("alert")) for s in submissions) if pk is not None}
     households = {
         h.number: _household_label(h)
         for h in Household.objects.filter(scope_q(user, "village_id"), number__in=numbers).select_related(
@@ -156,49 +156,37 @@ def _int(value: Any) -> int | None:
 
 # --- what was received ---------------------------------------------------------------------------------------------
 
-TAG = re.compile(r"^\{[^}]*\}")
-
 
 def submission_fields(submission: Submission) -> list[tuple[str, str]]:
-    """The instance's answers as (path, value), in the order received; ID-shaped values masked. A group's answers
-    are named by its path (group/question); the instance's own metadata (meta/…) is left out."""
+    """The instance's answers as (path, value), in the order received, read by the one parser of the apply step; a
+    group's answers named by its path (group/question), a repeat's by its number (members[2]/name); ID-shaped values
+    masked; the instance's own metadata (meta/…) left out. Nothing when the XML does not parse."""
     try:
-        root = ElementTree.fromstring(submission.xml)
-    except (ElementTree.ParseError, ValueError):
+        parsed = instance_fields(submission.xml)
+    except Refused:
         return []
     fields: list[tuple[str, str]] = []
 
-    def walk(element: Any, path: str) -> None:
-        for child in element:
-            name = TAG.sub("", str(child.tag))
-            if not path and name == "meta":
-                continue
-            child_path = f"{path}/{name}" if path else name
-            if len(child):
-                walk(child, child_path)
-            else:
-                fields.append((child_path, mask_id_text((child.text or "").strip())))
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                if path or name != "meta":
+                    walk(inner, f"{path}/{name}" if path else name)
+        elif isinstance(value, list):
+            for number, inner in enumerate(value, start=1):
+                walk(inner, f"{path}[{number}]")
+        else:
+            fields.append((path, mask_id_text(str(value))))
 
-    walk(root, "")
+    walk(parsed, "")
     return fields
 
 
-@dataclass(frozen=True)
-class Difference:
-    field: str
-    current: str
-    submitted: str
-
-
-def submission_differences(submission: Submission) -> list[Difference]:
-    """For one in review: what changed on the server since the device read it, when the apply step recorded it in
-    `target["conflict"]` as {field: [current value, submitted value]} (ID numbers masked)."""
-    conflict = submission.target.get("conflict")
-    if not isinstance(conflict, dict):
+def server_changes(user: AnyUser, submission: Submission, *, limit: int = 10) -> list[Change]:
+    """For one in review: the latest entries of its household's history (what may have changed on the server after
+    the phone read its data), described as the household's timeline shows them; none outside the viewer's scope."""
+    number = submission.target.get("household")
+    if submission.status != SubmissionStatus.REVIEW or not number:
         return []
-    differences = []
-    for field, values in conflict.items():
-        if isinstance(values, list | tuple) and len(values) == 2:
-            current, submitted = (mask_id_text("" if v is None else str(v)) for v in values)
-            differences.append(Difference(mask_id_text(str(field)), current, submitted))
-    return differences
+    changes = Change.objects.filter(scope_q(user, "household__village_id"), household__number=str(number))
+    return describe(changes.order_by("-at", "-id")[:limit])
