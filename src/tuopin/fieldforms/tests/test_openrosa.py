@@ -1,0 +1,283 @@
+"""A scripted OpenRosa client against the live server, speaking HTTP as ODK Collect does: a request without
+credentials first, Basic auth after the 401, the form list, a form, its manifest and media, then HEAD and POST of a
+submission in multipart."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import pytest
+from defusedxml import ElementTree  # type: ignore[import-untyped]
+from django.conf import settings
+from django.test import Client, override_settings
+
+from tuopin.accounts.models import User
+from tuopin.audit.models import AuditEvent
+from tuopin.conftest import PASSWORD, MakeUser, RegisterHousehold
+from tuopin.fieldforms.devices import device_create, device_revoke
+from tuopin.fieldforms.forms import FORMS
+from tuopin.fieldforms.media import media_for
+from tuopin.fieldforms.models import Attachment, Device, Submission
+
+LIST = "{http://openrosa.org/xforms/xformsList}"
+MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
+RESPONSE = "{http://openrosa.org/http/response}"
+FULL_ID = re.compile(rb"(?<!\d)\d{17}[\dXx](?![\dXx])")
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Any
+    body: bytes
+
+    def xml(self) -> Element:
+        element: Element = ElementTree.fromstring(self.body)
+        return element
+
+    def message(self) -> str:
+        return self.xml().findtext(f"{RESPONSE}message") or ""
+
+
+@dataclass
+class Collect:
+    """ODK Collect as far as the server sees it: credentials sent only after the server asked for them."""
+
+    base: str
+    username: str
+    password: str
+    challenged: bool = False
+    answers: list[Answer] = field(default_factory=list)
+
+    def send(
+        self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Answer:
+        url = url if url.startswith("http") else self.base + url
+        answer = self._send(method, url, body, headers or {})
+        if answer.status == 401 and not self.challenged:
+            assert answer.headers["WWW-Authenticate"].startswith('Basic realm="Tuopin"')
+            self.challenged = True
+            answer = self._send(method, url, body, headers or {})
+        self.answers.append(answer)
+        return answer
+
+    def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+        headers = {"X-OpenRosa-Version": "1.0", **headers}
+        if self.challenged:
+            token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request) as response:  # noqa: S310 - the live server's http URL
+                return Answer(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.headers, error.read())
+
+    def submit(self, instance: bytes, files: dict[str, tuple[bytes, str]] | None = None) -> Answer:
+        boundary = uuid.uuid4().hex
+        parts = [("xml_submission_file", "submission.xml", instance, "text/xml")]
+        parts += [(name, name, data, kind) for name, (data, kind) in (files or {}).items()]
+        body = b""
+        for field_name, file_name, data, kind in parts:
+            body += (
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; filename="{file_name}"\r\n'
+                    f"Content-Type: {kind}\r\n\r\n"
+                ).encode()
+                + data
+                + b"\r\n"
+            )
+        body += f"--{boundary}--\r\n".encode()
+        return self.send(
+            "POST",
+            "/openrosa/submission",
+            body,
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+
+
+def instance_xml(form_id: str = "self_report", instance_id: str = "", extra: str = "") -> bytes:
+    """A minimal instance of a form: its id and version on the root, meta/instanceID."""
+    instance_id = instance_id or f"uuid:{uuid.uuid4()}"
+    version = FORMS[form_id].version if form_id in FORMS else "1"
+    return (
+        f'<?xml version="1.0"?><data xmlns:orx="http://openrosa.org/xforms" id="{form_id}" version="{version}">'
+        f"{extra}<meta><instanceID>{instance_id}</instanceID></meta></data>"
+    ).encode()
+
+
+@pytest.fixture
+def village(make_user: MakeUser) -> User:
+    return make_user("chengdong", "village", "130126100201")
+
+
+@pytest.fixture
+def collect(live_server: Any, village: User) -> Collect:
+    _device, password = device_create(actor=None, user=village, label="手机")
+    return Collect(live_server.url, "chengdong", password)
+
+
+def _no_full_id(collect: Collect) -> None:
+    for answer in collect.answers:
+        assert not FULL_ID.search(answer.body)
+
+
+def test_it_asks_for_credentials_then_lists_only_the_users_forms(collect: Collect, village: User) -> None:
+    first = collect._send("GET", collect.base + "/openrosa/formList", None, {})
+    assert first.status == 401 and first.headers["WWW-Authenticate"].startswith("Basic")
+    answer = collect.send("GET", "/openrosa/formList")
+    assert answer.status == 200
+    assert answer.headers["X-OpenRosa-Version"] == "1.0"
+    assert answer.headers["Content-Type"] == "text/xml; charset=utf-8"
+    assert answer.headers["Date"]
+    forms = {xform.findtext(f"{LIST}formID"): xform for xform in answer.xml().iter(f"{LIST}xform")}
+    assert set(forms) == set(FORMS)
+    visit = forms["visit"]
+    assert visit.findtext(f"{LIST}name") == "入户走访"
+    assert visit.findtext(f"{LIST}version") == FORMS["visit"].version
+    assert visit.findtext(f"{LIST}hash") == FORMS["visit"].hash
+    assert visit.findtext(f"{LIST}downloadUrl") == collect.base + "/openrosa/forms/visit/form.xml"
+    assert visit.findtext(f"{LIST}manifestUrl") == collect.base + "/openrosa/forms/visit/manifest"
+    assert Device.objects.get(user=village).last_used_at is not None
+
+
+def test_a_role_without_forms_gets_an_empty_list_and_no_form(live_server: Any, inspector: User) -> None:
+    _device, password = device_create(actor=None, user=inspector, label="手机")
+    collect = Collect(live_server.url, "inspector", password)
+    answer = collect.send("GET", "/openrosa/formList")
+    assert answer.status == 200 and not list(answer.xml())
+    assert collect.send("GET", "/openrosa/forms/visit/form.xml").status == 404
+    assert collect.send("GET", "/openrosa/forms/visit/manifest").status == 404
+    assert collect.send("GET", "/openrosa/forms/visit/media/households.csv").status == 404
+    assert collect.submit(instance_xml("visit")).status == 403
+    assert not Submission.objects.exists()
+
+
+def test_it_serves_the_form_its_manifest_and_media_with_etags(
+    collect: Collect, village: User, register: RegisterHousehold
+) -> None:
+    register("0001")
+    form = collect.send("GET", "/openrosa/forms/visit/form.xml")
+    assert form.status == 200 and form.body == FORMS["visit"].xml()
+    assert "md5:" + hashlib.md5(form.body).hexdigest() == FORMS["visit"].hash  # noqa: S324 - the protocol's hash
+    manifest = collect.send("GET", "/openrosa/forms/visit/manifest")
+    files = {
+        media.findtext(f"{MANIFEST}filename"): media for media in manifest.xml().iter(f"{MANIFEST}mediaFile")
+    }
+    assert set(files) == set(FORMS["visit"].media)
+    households = files["households.csv"]
+    url = households.findtext(f"{MANIFEST}downloadUrl") or ""
+    media = collect.send("GET", url)
+    assert media.status == 200 and media.body == media_for(village, "visit")["households.csv"]
+    assert "md5:" + hashlib.md5(media.body).hexdigest() == households.findtext(f"{MANIFEST}hash")  # noqa: S324
+    assert media.headers["ETag"] == f'"{households.findtext(f"{MANIFEST}hash")}"'
+    assert collect.send("GET", url, headers={"If-None-Match": media.headers["ETag"]}).status == 304
+    register("0002")  # the scope's data changed: a new hash, so the phone downloads the file again
+    changed = collect.send("GET", url, headers={"If-None-Match": media.headers["ETag"]})
+    assert changed.status == 200 and changed.headers["ETag"] != media.headers["ETag"]
+    assert collect.send("GET", "/openrosa/forms/visit/media/other.csv").status == 404
+    assert collect.send("GET", "/openrosa/forms/nosuch/form.xml").status == 404
+    _no_full_id(collect)
+
+
+def test_head_then_post_a_submission_with_a_photo_once_per_instance(collect: Collect, village: User) -> None:
+    head = collect.send("HEAD", "/openrosa/submission")
+    assert head.status == 204 and head.headers["X-OpenRosa-Version"] == "1.0"
+    assert head.headers["X-OpenRosa-Accept-Content-Length"] == str(settings.TUOPIN_UPLOAD_MAX_BYTES)
+    instance = instance_xml("visit", "uuid:0b4b7c1e-1111-4a4a-9c9c-000000000001")
+    answer = collect.submit(instance, {"photo.jpg": (JPEG, "image/jpeg")})
+    assert answer.status == 201, answer.body
+    assert answer.xml().tag == f"{RESPONSE}OpenRosaResponse" and answer.message().startswith("已")
+    received = Submission.objects.get()
+    assert received.instance_id == "uuid:0b4b7c1e-1111-4a4a-9c9c-000000000001"
+    assert received.form_id == "visit" and received.user == village and received.device is not None
+    assert received.xml == instance.decode() and received.status != "received"
+    photo = Attachment.objects.get()
+    assert photo.name == "photo.jpg" and photo.content_type == "image/jpeg" and photo.size == len(JPEG)
+    assert (Path(settings.DATA_DIR) / photo.path).read_bytes() == JPEG
+    assert photo.sha256 == hashlib.sha256(JPEG).hexdigest()
+    status = received.status
+
+    again = collect.submit(instance, {"photo.jpg": (JPEG, "image/jpeg")})  # Collect was not sure it arrived
+    assert again.status == 202 and Submission.objects.count() == 1 and Attachment.objects.count() == 1
+    more = collect.submit(instance, {"signature.png": (PNG, "image/png")})  # the rest of a split submission
+    assert more.status == 201
+    assert sorted(Attachment.objects.values_list("name", flat=True)) == ["photo.jpg", "signature.png"]
+    assert Submission.objects.get().status == status
+    _no_full_id(collect)
+
+
+def test_a_bad_xml_is_refused_with_the_openrosa_response(collect: Collect) -> None:
+    for bad in (b"<data id='visit'><meta>", b'<!DOCTYPE d [<!ENTITY e "x">]><data id="visit">&e;</data>'):
+        answer = collect.submit(bad)
+        assert answer.status == 400
+        message = answer.xml().find(f"{RESPONSE}message")
+        assert message is not None and message.get("nature") == "error" and "XML" in (message.text or "")
+    no_instance_id = collect.submit(b'<data id="visit"><meta/></data>')
+    assert no_instance_id.status == 400 and "instanceID" in no_instance_id.message()
+    assert not Submission.objects.exists()
+
+
+def test_an_oversized_or_false_attachment_is_refused_and_nothing_kept(collect: Collect) -> None:
+    folder = Path(settings.MEDIA_ROOT) / "fieldforms"
+    before = set(folder.glob("*")) if folder.exists() else set()
+    false = collect.submit(
+        instance_xml("visit"), {"a.jpg": (JPEG, "image/jpeg"), "b.jpg": (b"MZ" * 50, "image/jpeg")}
+    )
+    assert false.status == 400 and "扩展名" in false.message()
+    script = collect.submit(instance_xml("visit"), {"run.sh": (b"#!/bin/sh", "text/plain")})
+    assert script.status == 400
+    with override_settings(TUOPIN_UPLOAD_MAX_BYTES=len(JPEG) + 2000):
+        big = collect.submit(instance_xml("visit"), {"big.jpg": (JPEG + b"\x00" * 2000, "image/jpeg")})
+        assert big.status in (400, 413) and "大" in big.message()
+    assert not Submission.objects.exists() and not Attachment.objects.exists()
+    assert (set(folder.glob("*")) if folder.exists() else set()) == before
+
+
+def test_a_revoked_device_and_the_sign_in_password_are_refused(live_server: Any, village: User) -> None:
+    device, password = device_create(actor=None, user=village, label="手机")
+    assert Collect(live_server.url, "chengdong", PASSWORD).send("GET", "/openrosa/formList").status == 401
+    device_revoke(actor=None, device=device)
+    assert Collect(live_server.url, "chengdong", password).send("GET", "/openrosa/formList").status == 401
+
+
+def test_it_locks_a_guessed_username_out_as_sign_in_does(live_server: Any, village: User) -> None:
+    _device, password = device_create(actor=None, user=village, label="手机")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert Collect(live_server.url, "chengdong", "guess").send("GET", "/openrosa/formList").status == 401
+    locked = Collect(live_server.url, "chengdong", "guess").send("GET", "/openrosa/formList")
+    assert locked.status == 429 and "锁定" in locked.message()
+    right = Collect(live_server.url, "chengdong", password).send("GET", "/openrosa/formList")
+    assert right.status == 429
+    assert AuditEvent.objects.filter(action="auth.lockout", object_id="chengdong").count() == 1
+    failed = AuditEvent.objects.filter(action="auth.login_failed", object_id="chengdong")
+    assert failed.count() == settings.AXES_FAILURE_LIMIT
+
+
+def test_plain_http_from_another_address_is_refused(village: User) -> None:
+    _device, password = device_create(actor=None, user=village, label="手机")
+    auth = "Basic " + base64.b64encode(f"chengdong:{password}".encode()).decode()
+    client = Client(REMOTE_ADDR="10.1.2.3")
+    refused = client.get("/openrosa/formList", HTTP_AUTHORIZATION=auth)
+    assert refused.status_code == 403 and "HTTPS" in refused.content.decode()
+    assert client.get("/openrosa/formList", HTTP_AUTHORIZATION=auth, secure=True).status_code == 200
+
+
+def test_another_users_instance_id_is_not_taken_over(collect: Collect, live_server: Any, own: User) -> None:
+    instance = instance_xml("visit", "uuid:0b4b7c1e-2222-4a4a-9c9c-000000000002")
+    assert collect.submit(instance).status == 201
+    _device, password = device_create(actor=None, user=own, label="县里的手机")
+    other = Collect(live_server.url, "lingshou", password).submit(instance, {"x.jpg": (JPEG, "image/jpeg")})
+    assert other.status == 409
+    assert Submission.objects.get().user.username == "chengdong" and not Attachment.objects.exists()
