@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.scope import held_area_codes
@@ -106,26 +106,27 @@ def _compiled(path: Path, form_id: str, version: str) -> bytes:
     data = workbook_to_json(workbook_dict=book, form_name="data", fallback_form_name="data", warnings=[])
     data["id_string"], data["version"] = form_id, version
     survey = create_survey_element_from_dict(data)
-    return survey.to_xml(validate=False, pretty_print=False, warnings=[]).encode()
+    return str(survey.to_xml(validate=False, pretty_print=False, warnings=[])).encode()
 
 
-def _spec(form_id: str, title: StrOrPromise, media: tuple[str, ...]) -> FormSpec:
-    return FormSpec(form_id, str(title), FORMS_DIR / f"{form_id}.xlsx", OFFICES, media)
+def _spec(form_id: str, title: str, media: tuple[str, ...]) -> FormSpec:
+    """`title` stays Chinese (the form list's default language); gettext(spec.title) gives it in another."""
+    return FormSpec(form_id, title, FORMS_DIR / f"{form_id}.xlsx", OFFICES, media)
 
 
 FORMS: dict[str, FormSpec] = {
     spec.form_id: spec
     for spec in (
-        _spec("visit", _("入户走访"), ("households.csv", "duties.csv")),
-        _spec("household_update", _("家庭信息更新"), ("households.csv", "members.csv")),
-        _spec("alert_check", _("预警核实"), ("alerts.csv",)),
-        _spec("self_report", _("自主申报"), ("villages.csv",)),
+        _spec("visit", gettext_noop("入户走访"), ("households.csv", "duties.csv")),
+        _spec("household_update", gettext_noop("家庭信息更新"), ("households.csv", "members.csv")),
+        _spec("alert_check", gettext_noop("预警核实"), ("alerts.csv",)),
+        _spec("self_report", gettext_noop("自主申报"), ("villages.csv",)),
     )
 }
 
 
 def forms_for(user: User | AnonymousUser) -> list[FormSpec]:
     """The forms the user may submit: an office of a village, township or county that holds areas and may write."""
-    if not user.is_authenticated or not held_area_codes(user) or not user.can(Capability.WRITE):  # type: ignore[union-attr]
+    if not user.is_authenticated or not held_area_codes(user) or not user.can(Capability.WRITE):
         return []
     return [spec for spec in FORMS.values() if getattr(user, "role", "") in spec.roles]
