@@ -6,7 +6,8 @@ unknown or outside the submitter's scope — that refusal audited) or, when what
 after the phone downloaded its data, puts it in review: the device sends back the data version of the household or
 alert it read from the media files (media.household_versions, the alert's version), and a submission is never
 applied over a change it did not see. The village or township resolves a review (`submission_resolve`): apply it
-now over the current data, or reject it with a note.
+now over the current data, or reject it with a note. A submission whose photo or signature has not arrived yet
+stays received until the post that brings it (Collect splits large submissions).
 
 A visit and a self-report are facts of the day that no change on the server makes wrong, so they carry no version
 and are applied directly."""
@@ -27,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tuopin.accounts.areas import areas_for
 from tuopin.accounts.models import User
@@ -48,7 +50,9 @@ from tuopin.registry.services import INCOME_FIELDS, income_set, member_update
 Fields = dict[str, Any]
 REPEATS = frozenset({"members"})
 MEMBER_VALUES = ("school_status", "health", "disability_grade", "labour", "work_status")
-CHANGED = "服务器上的数据已变更"  # the reason of a review (translated where shown)
+CHANGED = gettext_noop(
+    "服务器上的数据已变更"
+)  # the reason of a review, kept in Chinese (translated where shown)
 RESOLVERS = ("village", "township", "county")
 
 
@@ -58,6 +62,11 @@ class Refused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class AttachmentMissing(Refused):
+    """A file the instance names has not arrived: ODK Collect sends a large submission in several posts, so the
+    submission waits (status received) for the post that brings it."""
 
 
 @dataclass
@@ -131,7 +140,7 @@ def _attachment(submission: Submission, name: str) -> tuple[str, bytes]:
         return "", b""
     kept = Attachment.objects.filter(submission=submission, name=name).first()
     if kept is None:
-        raise Refused(_("缺少附件：%(name)s") % {"name": Path(name).name})
+        raise AttachmentMissing(_("等待附件：%(name)s") % {"name": Path(name).name})
     return kept.name, (Path(settings.DATA_DIR) / kept.path).read_bytes()
 
 
@@ -326,6 +335,12 @@ def _messages(error: ValidationError) -> str:
     return "；".join(str(message) for message in error.messages)[:500]
 
 
+def _taken(submission: Submission) -> bool:
+    """Lock the submission's row; True when another process handled it since it was read (a resend racing)."""
+    status = Submission.objects.select_for_update().filter(pk=submission.pk).values_list("status", flat=True)
+    return status.first() != submission.status
+
+
 def _outcome(submission: Submission, *, check_version: bool) -> Submission:
     """Apply the submission in one transaction; refuse it (nothing written) or send it to review instead."""
     handler = HANDLERS.get(submission.form_id)
@@ -344,6 +359,8 @@ def _outcome(submission: Submission, *, check_version: bool) -> Submission:
                 submission.status, submission.reason = SubmissionStatus.REVIEW, CHANGED
                 return submission
         with transaction.atomic():
+            if _taken(submission):
+                return Submission.objects.get(pk=submission.pk)
             written = handler.write(submission, fields, located)
             submission.target = {**submission.target, "wrote": written}
             submission.status, submission.reason = SubmissionStatus.APPLIED, ""
@@ -356,6 +373,8 @@ def _outcome(submission: Submission, *, check_version: bool) -> Submission:
                 area=located.area,
                 details={"form": submission.form_id},
             )
+    except AttachmentMissing as missing:
+        submission.reason = missing.message
     except Refused as refused:
         submission.status, submission.reason = SubmissionStatus.REFUSED, refused.message
     except WriteRefused as refused:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, RegisterHousehold
 from tuopin.fieldforms.apply import submission_apply, submission_resolve
 from tuopin.fieldforms.media import household_versions
-from tuopin.fieldforms.models import Submission, SubmissionStatus
+from tuopin.fieldforms.models import Attachment, Submission, SubmissionStatus
 from tuopin.fieldforms.tests.instances import JPEG, PNG, submission_make
 from tuopin.monitoring.models import Alert, AlertStatus, Case
 from tuopin.registry.models import Change, Household, Income
@@ -284,3 +286,23 @@ def test_it_returns_a_handled_submission_unchanged(task_force: User, household: 
     assert again.status == SubmissionStatus.APPLIED and Visit.objects.count() == 1
     review = changed_household_update(task_force, household)
     assert submission_apply(review).status == SubmissionStatus.REVIEW
+
+
+def test_it_waits_for_an_attachment_still_to_come(task_force: User, household: Household) -> None:
+    values = {"household": "H001", "visited_on": "2026-12-01", "purpose": "走访", "photo": "later.jpg"}
+    submission = submission_make(task_force, "visit", values)
+    waiting = submission_apply(submission)
+    assert waiting.status == SubmissionStatus.RECEIVED and "later.jpg" in waiting.reason
+    assert not Visit.objects.exists()
+    path = Path(settings.DATA_DIR) / "fieldforms" / "later.jpg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(JPEG)
+    Attachment.objects.create(
+        submission=submission,
+        name="later.jpg",
+        path="fieldforms/later.jpg",
+        content_type="image/jpeg",
+        size=len(JPEG),
+        sha256="0" * 64,
+    )
+    assert applied(Submission.objects.get(pk=submission.pk)).target["wrote"]["photo"] is True
