@@ -65,6 +65,7 @@ from tuopin.contest.services import round_create as contest_round_create
 from tuopin.core.models import Job
 from tuopin.dashboards.figures import figures_refresh
 from tuopin.feeds.tests.factories import medical_rows, person, write_csv
+from tuopin.fieldforms.models import Attachment, Submission, SubmissionStatus
 from tuopin.ledgers.framework import LEDGERS
 from tuopin.medwaste.models import Disposer, Facility, FacilityKind, Handover, PlaceKind, TransferPoint
 from tuopin.monitoring.cases import Verification, case_open, measure_record
@@ -397,6 +398,7 @@ class World:
         token_create(user=self.office, name=f"令牌{index}")
         self._feed(index)
         self._medwaste(index)
+        self._fieldforms(index)
         case = Case.objects.order_by("id").first()
         if case is not None:
             measure_record(
@@ -440,6 +442,34 @@ class World:
                 giver_person="王医生",
                 receiver_person="李师傅",
             )
+
+    def _fieldforms(self, index: int) -> None:
+        """Two submissions from a village's phone per index, one applied and one in review, so that the submissions
+        page and the review queue grow; the first has a photo (the attachment view)."""
+        user = User.objects.get(username=f"cun{index}")
+        number = f"H{user.area_links.get().area_id[-3:]}{index:03d}"
+        for status in (SubmissionStatus.REVIEW, SubmissionStatus.APPLIED):
+            submission = Submission.objects.create(
+                instance_id=f"uuid:{number}-{status}",
+                form_id="household_update",
+                user=user,
+                area_id=user.area_links.get().area_id,
+                xml=f"<data><household>{number}</household><meta><instanceID>x</instanceID></meta></data>",
+                status=status,
+                reason="该户在下载后已修改" if status == SubmissionStatus.REVIEW else "",
+                target={"household": number},
+            )
+            if index == 0 and status == SubmissionStatus.REVIEW:
+                (self.tmp / "fieldforms").mkdir(exist_ok=True)
+                (self.tmp / "fieldforms" / "photo.png").write_bytes(PNG)
+                Attachment.objects.create(
+                    submission=submission,
+                    name="photo.png",
+                    path="fieldforms/photo.png",
+                    content_type="image/png",
+                    size=len(PNG),
+                    sha256="0" * 64,
+                )
 
     def _first(self) -> None:
         """The shared rows, and the first objects whose pages grow."""
@@ -594,6 +624,10 @@ PARAMS_BY_URL: dict[tuple[str, str], Fill] = {
     ("medwaste:filing_xlsx", "code"): lambda: "P0",
     ("medwaste:filing_pdf", "code"): lambda: "P0",
     ("medwaste:filing_mark", "code"): lambda: "P0",
+    ("fieldforms:submission", "submission_id"): lambda: _first(Submission),
+    ("fieldforms:attachment", "submission_id"): lambda: _first(Submission),
+    ("fieldforms:attachment", "name"): lambda: "photo.png",
+    ("fieldforms:resolve", "submission_id"): lambda: _first(Submission),
     ("contest:round_edit", "contest_round_id"): lambda: _contest_round("draft"),
     ("contest:run", "run_id"): lambda: _latest(IndicatorRun),
     ("contest:system", "key"): lambda: "hebei_township",
@@ -659,6 +693,7 @@ NOT_A_PAGE: dict[str, tuple[int, str]] = {
     "contest:round_run": (405, "POST only: the run a round scores its indicators from"),
     "medwaste:handover_reverse": (405, "POST only: the reversal form lives on the handover's page"),
     "medwaste:filing_mark": (405, "POST only: the marking form lives on the point's page"),
+    "fieldforms:resolve": (405, "POST only: the apply and reject buttons live on the review queue"),
 }
 # Where the bare pattern lacks a required query (the variant above has it): refused as invalid.
 NOT_A_PAGE_VARIANT = {
@@ -714,6 +749,8 @@ GROWING = [
     "/medwaste/handovers/",
     "/medwaste/handovers/?category=infectious&from=2018-04-01&to=2018-06-30",
     "/medwaste/keeper/",  # the points an office may record at
+    "/fieldforms/submissions/",
+    "/fieldforms/review/",
     "/accounts/users/",
     "/accounts/tokens/",
     "/api/v1/households",
