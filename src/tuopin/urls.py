@@ -17,6 +17,7 @@ urlpatterns = [
     path("contest/", include("tuopin.contest.urls")),
     path("measures/", include("tuopin.measures.urls")),
     path("fieldforms/", include("tuopin.fieldforms.urls")),
+    path("openrosa/", include("tuopin.fieldforms.openrosa_urls")),
     path("report/", public.report, name="report"),
     path("report/areas/", public.report_areas, name="report_areas"),
     path("audit/", include("tuopin.administration.audit_urls")),
