@@ -22,7 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tuopin.audit.services import audit_record
 from tuopin.core.idmask import mask_id_text
 from tuopin.core.uploads import UploadRejected, file_store, stored_path
+from tuopin.fieldforms.apply import submission_apply
 from tuopin.fieldforms.auth import device_required, request_device
+from tuopin.fieldforms.forms import forms_for
+from tuopin.fieldforms.media import media_for, media_hash
 from tuopin.fieldforms.models import Attachment, Submission, SubmissionStatus
 
 if TYPE_CHECKING:
@@ -70,8 +73,6 @@ guarded = device_required(_refused)
 
 
 def _forms_of(user: User) -> dict[str, FormSpec]:
-    from tuopin.fieldforms.forms import forms_for
-
     return {spec.form_id: spec for spec in forms_for(user)}
 
 
@@ -116,8 +117,6 @@ def form_xml(request: HttpRequest, form_id: str) -> HttpResponse:
 def manifest(request: HttpRequest, form_id: str) -> HttpResponse:
     """The form's media files, each with the hash of its content for this user's scope now: a device holding
     another hash downloads the file again."""
-    from tuopin.fieldforms.media import media_for, media_hash
-
     user, _device = request_device(request)
     if _form_or_none(user, form_id) is None:
         return _refused(404, _("没有这张表单。"))
@@ -133,8 +132,6 @@ def manifest(request: HttpRequest, form_id: str) -> HttpResponse:
 @guarded
 @require_GET
 def media(request: HttpRequest, form_id: str, name: str) -> HttpResponse:
-    from tuopin.fieldforms.media import media_for, media_hash
-
     user, _device = request_device(request)
     content = media_for(user, form_id).get(name) if _form_or_none(user, form_id) else None
     if content is None:
@@ -249,8 +246,6 @@ def submission_receive(
     """Store an instance as received (once per instanceID) and the attachments it does not hold yet, then apply it.
     Returns the submission and whether anything was added. Attachments are checked as every upload is (size cap,
     kind, content); a refused one refuses the POST and nothing of it is kept."""
-    from tuopin.fieldforms.apply import submission_apply
-
     existing = Submission.objects.filter(instance_id=instance.instance_id).first()
     if existing is not None and existing.user_id != user.pk:
         raise SubmissionTaken

@@ -5,12 +5,15 @@ submission in multipart."""
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
+import io
 import re
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -21,12 +24,15 @@ from django.conf import settings
 from django.test import Client, override_settings
 
 from tuopin.accounts.models import User
+from tuopin.assistance.models import Visit
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import PASSWORD, MakeUser, RegisterHousehold
 from tuopin.fieldforms.devices import device_create, device_revoke
 from tuopin.fieldforms.forms import FORMS
 from tuopin.fieldforms.media import media_for
-from tuopin.fieldforms.models import Attachment, Device, Submission
+from tuopin.fieldforms.models import Attachment, Device, Submission, SubmissionStatus
+from tuopin.fieldforms.tests.instances import instance_xml as fixture_instance
+from tuopin.registry.services import income_set
 
 LIST = "{http://openrosa.org/xforms/xformsList}"
 MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
@@ -281,3 +287,59 @@ def test_another_users_instance_id_is_not_taken_over(collect: Collect, live_serv
     other = Collect(live_server.url, "lingshou", password).submit(instance, {"x.jpg": (JPEG, "image/jpeg")})
     assert other.status == 409
     assert Submission.objects.get().user.username == "chengdong" and not Attachment.objects.exists()
+
+
+def _media_rows(collect: Collect, form_id: str, name: str) -> list[dict[str, str]]:
+    content = collect.send("GET", f"/openrosa/forms/{form_id}/media/{name}").body.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(content)))
+
+
+def test_a_visit_goes_from_the_phone_into_the_services_or_to_review(
+    collect: Collect, village: User, register: RegisterHousehold
+) -> None:
+    """The whole round as the phone makes it: the form list, the household list, a visit with a photo applied; an
+    update of a household that changed since its download waits in review."""
+    household = register("H001")
+    assert "visit" in {x.findtext(f"{LIST}formID") for x in collect.send("GET", "/openrosa/formList").xml()}
+    (row,) = _media_rows(collect, "visit", "households.csv")
+    assert row["name"] == "H001" and not FULL_ID.search(row["label"].encode())
+    values = {
+        "household": "H001",
+        "household_version": row["version"],
+        "visited_on": "2026-12-01",
+        "purpose": "月度走访",
+        "findings": "户主腿伤，已就医",
+        "photo": "1701.jpg",
+        "location": "38.3 114.4 120 5",
+    }
+    answer = collect.submit(fixture_instance("visit", values), {"1701.jpg": (JPEG, "image/jpeg")})
+    assert answer.status == 201 and answer.message() == "已提交，已入库。"
+    assert Submission.objects.get().status == SubmissionStatus.APPLIED
+    assert Visit.objects.get().target_code == "H001"
+
+    # An update made on the phone over a household that changed on the server since the download waits in review.
+    spouse = household.members.get(relation="spouse")
+    update = {
+        "household": "H001",
+        "household_version": _media_rows(collect, "household_update", "households.csv")[0]["version"],
+        "members": [{"member": str(spouse.pk), "labour": "lost"}],
+    }
+    income_set(actor=None, household=household, year=2026, amounts={"wage": Decimal("5000")}, reason="核实")
+    stale = collect.submit(fixture_instance("household_update", update))
+    assert stale.status == 201 and stale.message().startswith("已提交，已进入审核")
+    assert Submission.objects.get(form_id="household_update").status == SubmissionStatus.REVIEW
+    assert household.members.get(relation="spouse").labour == ""
+    assert Visit.objects.count() == 1
+    _no_full_id(collect)
+
+
+def test_a_household_outside_the_scope_is_refused_and_says_so(
+    collect: Collect, register: RegisterHousehold
+) -> None:
+    register("H009", village="130127100201")  # 高邑县, another county
+    values = {"household": "H009", "household_version": "x", "visited_on": "2026-12-01", "purpose": "走访"}
+    answer = collect.submit(fixture_instance("visit", values))
+    assert answer.status == 201 and answer.message().startswith("已收到，但未能入库")
+    assert Submission.objects.get().status == SubmissionStatus.REFUSED
+    assert not Visit.objects.exists()
+    _no_full_id(collect)
