@@ -3,6 +3,9 @@ the devices page."""
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from io import StringIO
 
 import pytest
@@ -14,6 +17,7 @@ from tuopin.accounts.permissions import WriteRefused
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import PASSWORD, MakeUser, client_for
 from tuopin.fieldforms.auth import device_authenticate
+from tuopin.fieldforms.device_views import collect_settings
 from tuopin.fieldforms.devices import device_create, device_revoke
 from tuopin.fieldforms.models import Device
 
@@ -101,3 +105,14 @@ def test_the_page_refuses_a_blank_label_and_a_role_without_forms(village: User, 
     assert client_for(village).post("/fieldforms/devices/", {"label": " "}).status_code == 400
     assert client_for(inspector).get("/fieldforms/devices/").status_code == 403
     assert not Device.objects.exists()
+
+
+def test_the_qr_code_holds_collects_settings_compressed_then_base64() -> None:
+    payload = collect_settings("https://tuopin.example/openrosa", "chengdong", "s3cret")
+    settings = json.loads(zlib.decompress(base64.b64decode(payload)))
+    assert settings["general"] == {
+        "server_url": "https://tuopin.example/openrosa",
+        "username": "chengdong",
+        "password": "s3cret",
+    }
+    assert settings["admin"] == {}
