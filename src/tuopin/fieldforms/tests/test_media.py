@@ -130,3 +130,21 @@ def test_it_hashes_the_media_and_moves_the_data_version_with_the_data(
 
 def test_it_gives_nothing_to_a_user_the_form_is_not_for(inspector: User, households: list[Household]) -> None:
     assert media_for(inspector, "visit") == {}
+
+
+def test_it_reads_the_media_in_queries_that_do_not_grow_with_the_households(
+    task_force: User, register: RegisterHousehold
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register("H001")
+    media_for(task_force, "household_update")  # the user's areas, read once and kept on the user
+    with CaptureQueriesContext(connection) as one:
+        media_for(task_force, "household_update")
+    register("H003")
+    register("H004")
+    with CaptureQueriesContext(connection) as three:
+        files = media_for(task_force, "household_update")
+    assert len(rows(files["households.csv"])) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
