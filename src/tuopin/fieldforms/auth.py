@@ -12,9 +12,10 @@ from functools import wraps
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -47,16 +48,27 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
 
 
 def device_authenticate(username: str, password: str) -> Device | None:
-    """The live device of an active user whose password this is, its last use stamped; None otherwise."""
-    devices = Device.objects.select_related("user").filter(
-        user__username=username, user__is_active=True, revoked_at__isnull=True
-    )
-    for device in devices:
-        if check_password(password, device.password):
-            device.last_used_at = datetime.now(UTC)
-            Device.objects.filter(pk=device.pk).update(last_used_at=device.last_used_at)
-            return device
-    return None
+    """The live device of an active user whose password this is, its last use stamped; None otherwise. A device
+    password starts with its device's id (devices.device_password), so one hash is checked per request, and one
+    is checked too when there is no such device, so that the answer takes as long either way."""
+    number, dash, _secret = password.partition("-")
+    device = None
+    if dash and number.startswith("d") and number[1:].isdigit():
+        device = (
+            Device.objects.select_related("user")
+            .filter(
+                pk=int(number[1:]), user__username=username, user__is_active=True, revoked_at__isnull=True
+            )
+            .first()
+        )
+    if device is None:
+        make_password(password)  # the time a check would take
+        return None
+    if not check_password(password, device.password):
+        return None
+    device.last_used_at = datetime.now(UTC)
+    Device.objects.filter(pk=device.pk).update(last_used_at=device.last_used_at)
+    return device
 
 
 def challenge(answer: Answer) -> HttpResponse:
@@ -91,7 +103,10 @@ def device_required(answer: Answer) -> Callable[[View], View]:
                 return challenge(answer)
             request.user = device.user
             request.device = device  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            # The answers hold the user's scope (names, masked IDs): never kept by a proxy (SECURITY.md B5).
+            patch_cache_control(response, no_store=True, private=True)
+            return response
 
         setattr(guarded, ACCESS_ATTRIBUTE, "device")
         return guarded

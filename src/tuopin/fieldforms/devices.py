@@ -20,6 +20,11 @@ from tuopin.fieldforms.models import Device
 PASSWORD_BYTES = 18  # 24 characters of URL-safe base64: typed rarely (the QR code carries it), guessed never
 
 
+def device_password(device: Device) -> str:
+    """A new password for a device: its id (so that one hash is checked per request) and a random secret."""
+    return f"d{device.pk}-{secrets.token_urlsafe(PASSWORD_BYTES)}"
+
+
 def _may_act_for(actor: User | None, user: User) -> str:
     """Why `actor` may not handle `user`'s devices, or "" when it may (itself, or a user it may manage)."""
     if actor is None or actor.pk == user.pk:
@@ -42,14 +47,16 @@ def device_create(*, actor: User | None, user: User, label: str) -> tuple[Device
         message=message,
         details={"reason": message},
     )
-    password = secrets.token_urlsafe(PASSWORD_BYTES)
     with transaction.atomic():
         device = Device.objects.create(
             user=user,
             label=label,
-            password=make_password(password),
+            password=make_password(None),
             created_by=actor.username if actor is not None else "cli",
         )
+        password = device_password(device)
+        device.password = make_password(password)
+        device.save(update_fields=["password"])
         audit_record(
             action="fieldforms.device_create",
             actor=actor,

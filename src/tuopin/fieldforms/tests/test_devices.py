@@ -116,3 +116,15 @@ def test_the_qr_code_holds_collects_settings_compressed_then_base64() -> None:
         "password": "s3cret",
     }
     assert settings["admin"] == {}
+
+
+def test_a_password_names_its_device_and_another_devices_number_does_not_open_it(
+    village: User, own: User
+) -> None:
+    device, password = device_create(actor=village, user=village, label="手机")
+    assert password.startswith(f"d{device.pk}-")
+    other, _password = device_create(actor=own, user=own, label="县里")
+    secret = password.partition("-")[2]
+    assert device_authenticate("chengdong", f"d{other.pk}-{secret}") is None
+    assert device_authenticate("lingshou", password) is None
+    assert device_authenticate("chengdong", secret) is None

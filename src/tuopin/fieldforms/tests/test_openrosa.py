@@ -147,6 +147,7 @@ def test_it_asks_for_credentials_then_lists_only_the_users_forms(collect: Collec
     assert answer.headers["X-OpenRosa-Version"] == "1.0"
     assert answer.headers["Content-Type"] == "text/xml; charset=utf-8"
     assert answer.headers["Date"]
+    assert "no-store" in answer.headers["Cache-Control"]
     forms = {xform.findtext(f"{LIST}formID"): xform for xform in answer.xml().iter(f"{LIST}xform")}
     assert set(forms) == set(FORMS)
     visit = forms["visit"]
