@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
 from tuopin.conftest import MakeUser, RegisterHousehold, client_for
+from tuopin.fieldforms.apply import submission_apply
+from tuopin.fieldforms.media import household_versions
 from tuopin.fieldforms.models import Attachment, Submission, SubmissionStatus
+from tuopin.fieldforms.tests.instances import submission_make
 from tuopin.registry.models import Household
 from tuopin.registry.services import income_set
 
@@ -291,3 +295,90 @@ def test_the_pages_read_in_a_bounded_number_of_queries(
     ):
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200
+
+
+# --- resolving through the page ------------------------------------------------------------------------------------
+
+
+def in_review(task_force: User, household: Household) -> Submission:
+    """An update of the spouse's labour sent over data the server has changed since: in review."""
+    spouse = household.members.get(relation="spouse")
+    values = {
+        "household": household.number,
+        "household_version": household_versions([household.pk])[household.pk],
+        "members": [{"member": str(spouse.pk), "labour": "lost"}],
+    }
+    submission = submission_make(task_force, "household_update", values)
+    income_set(actor=None, household=household, year=2026, amounts=INCOME, reason="核实")
+    reviewed = submission_apply(submission)
+    assert reviewed.status == SubmissionStatus.REVIEW
+    return reviewed
+
+
+def _resolve(user: User, submission: Submission, **data: str) -> Any:
+    url = reverse("fieldforms:resolve", args=[submission.pk])
+    return client_for(user).post(url, {"next": reverse("fieldforms:review"), **data})
+
+
+def _messages(response: Any) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_it_applies_a_submission_in_review_from_the_queue(
+    own: User, village: User, register: RegisterHousehold
+) -> None:
+    household = register("H201", village=OWN_VILLAGE)
+    submission = in_review(village, household)
+    queue = client_for(own).get(reverse("fieldforms:review")).content.decode()
+    assert f'data-submission="{submission.pk}"' in queue and "H201 王建国" in queue
+    response = _resolve(own, submission, decision="apply", note="已电话核实")
+    assert response.status_code == 302 and response["Location"] == reverse("fieldforms:review")
+    assert _messages(response) == [f"已应用提交 #{submission.pk}。"]
+    submission.refresh_from_db()
+    assert (submission.status, submission.resolved_by, submission.resolution_note) == (
+        "applied",
+        own,
+        "已电话核实",
+    )
+    assert household.members.get(relation="spouse").labour == "lost"
+    assert AuditEvent.objects.filter(action="fieldforms.resolve", actor=own.username, result="ok").exists()
+    assert (
+        f'data-submission="{submission.pk}"'
+        not in client_for(own).get(reverse("fieldforms:review")).content.decode()
+    )
+
+
+def test_it_rejects_a_submission_in_review_only_with_a_note(
+    own: User, village: User, register: RegisterHousehold
+) -> None:
+    household = register("H202", village=OWN_VILLAGE)
+    submission = in_review(village, household)
+    refused = _resolve(own, submission, decision="reject", note="  ")
+    assert _messages(refused) == ["驳回须写明原因。"]
+    assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.REVIEW
+    response = _resolve(own, submission, decision="reject", note="家庭成员信息已由乡镇更新")
+    assert _messages(response) == [f"已驳回提交 #{submission.pk}。"]
+    submission.refresh_from_db()
+    assert (submission.status, submission.resolution_note) == ("rejected", "家庭成员信息已由乡镇更新")
+    assert household.members.get(relation="spouse").labour != "lost"
+    assert AuditEvent.objects.filter(action="fieldforms.resolve", result="ok").count() == 1
+
+
+def test_it_refuses_a_resolution_outside_the_scope_or_without_write(
+    neighbour: User, inspector: User, village: User, register: RegisterHousehold
+) -> None:
+    submission = in_review(village, register("H203", village=OWN_VILLAGE))
+    assert _resolve(neighbour, submission, decision="apply").status_code == 404
+    assert AuditEvent.objects.filter(
+        action="access.not_found", object_type="submission", actor=neighbour.username
+    ).exists()
+    assert _resolve(inspector, submission, decision="apply").status_code == 403
+    assert AuditEvent.objects.filter(
+        action="fieldforms.resolve", actor=inspector.username, result="denied"
+    ).exists()
+    assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.REVIEW
+
+
+def test_resolve_is_post_only(own: User, village: User, register: RegisterHousehold) -> None:
+    submission = in_review(village, register("H204", village=OWN_VILLAGE))
+    assert client_for(own).get(reverse("fieldforms:resolve", args=[submission.pk])).status_code == 405
