@@ -132,13 +132,13 @@ def targets_named(user: AnyUser, submissions: list[Submission]) -> dict[int, str
     }
     named = {}
     for submission in submissions:
-        parts = []
-        if submission.target.get("household"):
-            parts.append(households.get(str(submission.target["household"]), "—"))
         alert = _int(submission.target.get("alert"))
-        if alert is not None:
-            parts.append(alerts.get(alert, "—"))
-        named[submission.pk] = "；".join(parts)
+        if alert is not None:  # an alert's label names its household
+            named[submission.pk] = alerts.get(alert, "—")
+        elif submission.target.get("household"):
+            named[submission.pk] = households.get(str(submission.target["household"]), "—")
+        else:
+            named[submission.pk] = ""
     return named
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from tuopin.accounts.models import User
 from tuopin.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from tuopin.fieldforms.apply import submission_apply
 from tuopin.fieldforms.media import household_versions
 from tuopin.fieldforms.models import Attachment, Submission, SubmissionStatus
 from tuopin.fieldforms.tests.instances import submission_make
+from tuopin.monitoring.models import Alert
 from tuopin.registry.models import Household
 from tuopin.registry.services import income_set
 
@@ -382,3 +384,22 @@ def test_it_refuses_a_resolution_outside_the_scope_or_without_write(
 def test_resolve_is_post_only(own: User, village: User, register: RegisterHousehold) -> None:
     submission = in_review(village, register("H204", village=OWN_VILLAGE))
     assert client_for(own).get(reverse("fieldforms:resolve", args=[submission.pk])).status_code == 405
+
+
+def test_it_names_an_alert_by_its_rule_and_household(own: User, village: User, data: dict[str, Any]) -> None:
+    own_house = data["households"][0]
+    today = timezone.localdate()
+    alert = Alert.objects.create(
+        rule="medical",
+        household=own_house,
+        area_id=OWN_VILLAGE,
+        first_seen=today,
+        last_seen=today,
+        first_check_due=today,
+        conclusion_due=today,
+    )
+    checked = submission(village, household=own_house, form_id="alert_check", alert=alert.pk)
+    body = client_for(own).get(reverse("fieldforms:submission", args=[checked.pk])).content.decode()
+    target = re.search(r'data-testid="target">([^<]*)<', body)
+    assert target is not None
+    assert target.group(1).startswith(alert.get_rule_display()) and "H001 王建国（130126" in target.group(1)
