@@ -664,6 +664,7 @@ VARIANTS: dict[str, list[str]] = {
     "medwaste:point": ["?quarter=2018Q2"],
     "medwaste:filing_xlsx": ["?quarter=2018Q2"],
     "medwaste:filing_pdf": ["?quarter=2018Q2"],
+    "fieldforms:submissions": ["?status=review&form=household_update&area=130126100"],
 }
 # What a GET answers where it is not a page (the query count is still bounded and compared).
 NOT_A_PAGE: dict[str, tuple[int, str]] = {
@@ -755,6 +756,7 @@ GROWING = [
     "/medwaste/handovers/?category=infectious&from=2018-04-01&to=2018-06-30",
     "/medwaste/keeper/",  # the points an office may record at
     "/fieldforms/submissions/",
+    "/fieldforms/submissions/?status=review&form=household_update&area=130126100",
     "/fieldforms/review/",
     "/accounts/users/",
     "/accounts/tokens/",
