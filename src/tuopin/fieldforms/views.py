@@ -27,7 +27,7 @@ from tuopin.accounts.scope import in_scope
 from tuopin.audit.services import audit_record
 from tuopin.core.forms import TextCheckedForm
 from tuopin.fieldforms import selectors
-from tuopin.fieldforms.apply import submission_resolve
+from tuopin.fieldforms.apply import RESOLVERS, submission_resolve
 from tuopin.fieldforms.forms import FORMS
 from tuopin.fieldforms.models import Submission, SubmissionStatus
 
@@ -111,11 +111,16 @@ def _submission(request: HttpRequest, submission_id: int) -> Submission:
     )
 
 
+def _resolver(user: User) -> bool:
+    """Whether to offer the apply and reject buttons: the service's rule (apply.submission_resolve) decides."""
+    return user.can(Capability.WRITE) and user.role in RESOLVERS
+
+
 def _may_resolve(user: User, submission: Submission) -> bool:
     return (
         submission.status == SubmissionStatus.REVIEW
         and submission.area_id is not None
-        and user.can(Capability.WRITE)
+        and _resolver(user)
         and in_scope(user, submission.area_id)
     )
 
@@ -176,7 +181,7 @@ def review(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": _rows(user, list(page)),
-        "may_write": user.can(Capability.WRITE),
+        "may_write": _resolver(user),
         "query": {},
     }
     return render(request, "fieldforms/review.html", context)
