@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-untyped,unused-ignore]
+from defusedxml import ElementTree as SafeElementTree
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]  # pyxform's dependency, untyped
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 from django.conf import settings
 from django.db import IntegrityError, transaction

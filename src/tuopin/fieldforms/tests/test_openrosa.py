@@ -19,7 +19,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 import pytest
-from defusedxml import ElementTree  # type: ignore[import-untyped]
+from defusedxml import ElementTree
 from django.conf import settings
 from django.test import Client, override_settings
 
