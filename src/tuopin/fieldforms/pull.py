@@ -2,7 +2,7 @@
 
 An organisation that already runs a Central keeps collecting there; `tuopin fieldforms pull` reads a form's
 submissions through Central's REST API and stores each as the OpenRosa server stores what a phone sends
-(openrosa.submission_receive: once per instanceID, the attachments checked as every upload, then applied through
+(receive.submission_receive: once per instanceID, the attachments checked as every upload, then applied through
 the same services, as the Tuopin user the pull is attributed to). A second pull adds nothing it already holds.
 
 pyodk talks to Central: its Client takes its configuration as objects (no config file) and its Session logs in
@@ -32,7 +32,7 @@ from tuopin.audit.services import audit_record
 from tuopin.core.uploads import UploadRejected
 from tuopin.fieldforms.forms import forms_for
 from tuopin.fieldforms.models import SubmissionStatus
-from tuopin.fieldforms.openrosa import SubmissionTaken, parse_instance, submission_receive
+from tuopin.fieldforms.receive import SubmissionTaken, parse_instance, submission_receive
 
 _LOG = logging.getLogger(__name__)
 
