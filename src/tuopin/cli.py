@@ -26,8 +26,11 @@ COMMANDS = {
     "contest": "arena contests: rank --input ROUND.json | rank ROUND_ID [--json]",
     "measures": "poverty measures: --year Y [--area CODE] [--spec NAME] on the registry; fgt --input F --line Z | "
     "mpi --input F --weights W --k K on a CSV file [--json]",
-    "medwaste": "medical-waste ledger: compliance --from D --to D [--area CODE] [--as-of T] [--json], capacity [--json]",
+    "medwaste": "medical-waste ledger: compliance --from D --to D [--area CODE] [--as-of T] [--json], capacity [--json], "
+    "link --username U (--point CODE | --facility CODE)",
     "dashboards": "the dashboards' stored figures: refresh [--area CODE …] [--json]",
+    "fieldforms": "ODK Collect: device --username U [--label L] (prints the password last), "
+    "pull --url URL --project N --form ID (from an ODK Central)",
     "bench": "benchmarks (JSON): registry, assess, screen, dashboards",
 }
 

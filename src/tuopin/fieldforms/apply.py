@@ -1,6 +1,6 @@
 """Applying a submission from ODK Collect: through the same services as the pages, as its user, with their checks.
 
-A submission is stored as received first (openrosa.py); `submission_apply` then reads its XML and either applies it
+A submission is stored as received first (receive.py); `submission_apply` then reads its XML and either applies it
 (status applied), refuses it (refused, with the reason in Chinese: a value the services refuse, a household or alert
 unknown or outside the submitter's scope — that refusal audited) or, when what it is about changed on the server
 after the phone downloaded its data, puts it in review: the device sends back the data version of the household or

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tuopin.fieldforms import openrosa
+from tuopin.fieldforms import openrosa_views as openrosa
 
 app_name = "openrosa"
 urlpatterns = [

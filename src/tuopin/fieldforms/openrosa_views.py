@@ -194,7 +194,3 @@ def _status_message(received: Submission) -> str:
     if received.status in (SubmissionStatus.REFUSED, SubmissionStatus.REJECTED):
         return _("已收到，但未能入库：%(reason)s") % {"reason": received.reason}
     return _("已提交。")
-
-
-# pull.py imported these from here before they moved to receive.py; kept until it imports them from there.
-__all__ = ["SubmissionTaken", "parse_instance", "submission_receive"]
