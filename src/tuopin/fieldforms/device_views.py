@@ -76,7 +76,13 @@ def devices(request: HttpRequest) -> HttpResponse:
                 form = DeviceForm()
         if not created:
             status = 400
-    context = {"devices": devices_of(user), "form": form, "created": created, "username": user.username}
+    context = {
+        "devices": devices_of(user),
+        "form": form,
+        "created": created,
+        "username": user.username,
+        "collects": True,
+    }
     return render(request, "fieldforms/devices.html", context, status=status)
 
 

@@ -28,7 +28,7 @@ from tuopin.audit.services import audit_record
 from tuopin.core.forms import TextCheckedForm
 from tuopin.fieldforms import selectors
 from tuopin.fieldforms.apply import RESOLVERS, submission_resolve
-from tuopin.fieldforms.forms import FORMS
+from tuopin.fieldforms.forms import FORMS, forms_for
 from tuopin.fieldforms.models import Submission, SubmissionStatus
 
 PAGE = 50
@@ -97,6 +97,8 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "total": sum(counts.values()),
         "filters": filters,
         "query": {key: value for key, value in request.GET.items() if key != "page"},
+        "collects": bool(forms_for(user)),
+        "in_review": counts.get(SubmissionStatus.REVIEW, 0),
     }
     return render(request, "fieldforms/submissions.html", context)
 
@@ -183,6 +185,8 @@ def review(request: HttpRequest) -> HttpResponse:
         "rows": _rows(user, list(page)),
         "may_write": _resolver(user),
         "query": {},
+        "collects": bool(forms_for(user)),
+        "in_review": page.paginator.count,
     }
     return render(request, "fieldforms/review.html", context)
 

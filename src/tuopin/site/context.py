@@ -22,6 +22,11 @@ NAVIGATION = [
     (_("部门数据"), "feeds:batches", "read"),
     (_("返贫监测"), "monitoring:alerts", "read"),
     (_("帮扶"), "assistance:pairings", "read"),
+    (
+        _("离线采集"),
+        "fieldforms:submissions",
+        "write",
+    ),  # the task forces who collect and the offices who review
     (_("督查整改"), "supervision:items", "read"),
     (_("医疗废物"), "medwaste:overview", "medwaste"),
     (_("考核指标"), "contest:systems", "read"),

@@ -107,6 +107,9 @@ class Command(TuopinCommand):
 
             with progress_bar("demo medical waste", enabled=not options["json"]) as advance:
                 medwaste_demo(progress=advance)  # 石家庄市's network and 2019Q1; builds nothing a second time
+            from tuopin.fieldforms.demo import fieldforms_demo
+
+            fieldforms_demo()  # the task force's phone and its submissions, two waiting for review
         from tuopin.contest.demo import contest_demo
 
         contest_demo()  # after the other apps' demos: its indicator runs read their data; builds only what is missing
