@@ -261,7 +261,8 @@ def _alert_check_write(submission: Submission, fields: Fields, located: Located)
     on, finding, verdict = _date(fields, "checked_on"), _text(fields, "finding"), _text(fields, "verdict")
     if verdict not in (AlertStatus.CHECKING, AlertStatus.NO_RISK, AlertStatus.CASE):
         raise Refused(_("请选择核查结论。"))
-    if alert.status == AlertStatus.NEW or verdict == AlertStatus.CHECKING:
+    # A dismissal is the page's one step (alert_dismiss keeps the finding); a check or a case records the check first.
+    if verdict == AlertStatus.CHECKING or (alert.status == AlertStatus.NEW and verdict == AlertStatus.CASE):
         alert_check(actor=user, alert=alert, version=alert.version, checked_on=on, finding=finding)
     written: dict[str, Any] = {"verdict": verdict}
     if verdict == AlertStatus.NO_RISK:

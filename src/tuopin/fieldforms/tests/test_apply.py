@@ -180,6 +180,7 @@ def test_it_dismisses_an_alert(task_force: User, alert: Alert) -> None:
     applied(submission_make(task_force, "alert_check", values))
     alert.refresh_from_db()
     assert alert.status == AlertStatus.NO_RISK and alert.concluded_on == timezone.localdate()
+    assert alert.finding == "已报销，无风险"  # once, as the page's dismissal keeps it
 
 
 def test_it_takes_a_self_report_for_a_village_of_the_scope(task_force: User, household: Household) -> None:

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import pytest
 from defusedxml import ElementTree
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from tuopin.accounts.models import User
 from tuopin.assistance.models import Visit
@@ -32,6 +34,8 @@ from tuopin.fieldforms.forms import FORMS
 from tuopin.fieldforms.media import media_for
 from tuopin.fieldforms.models import Attachment, Device, Submission, SubmissionStatus
 from tuopin.fieldforms.tests.instances import instance_xml as fixture_instance
+from tuopin.monitoring.models import Alert, AlertStatus, Case, SelfReport
+from tuopin.registry.models import Change, Household, Income
 from tuopin.registry.services import income_set
 
 LIST = "{http://openrosa.org/xforms/xformsList}"
@@ -343,4 +347,203 @@ def test_a_household_outside_the_scope_is_refused_and_says_so(
     assert answer.status == 201 and answer.message().startswith("已收到，但未能入库")
     assert Submission.objects.get().status == SubmissionStatus.REFUSED
     assert not Visit.objects.exists()
+    _no_full_id(collect)
+
+
+@dataclass
+class Downloaded:
+    """What the phone holds of a form after the download: the fields of its XForm's instance and its media rows."""
+
+    fields: set[str]
+    media: dict[str, list[dict[str, str]]]
+
+
+def _download(collect: Collect, form_id: str) -> Downloaded:
+    """Download a form as Collect does: find it in the form list, fetch its XForm and manifest, then each media file
+    the manifest names (checking its hash); nothing read from the database."""
+    listed = {x.findtext(f"{LIST}formID"): x for x in collect.send("GET", "/openrosa/formList").xml()}
+    entry = listed[form_id]
+    form = collect.send("GET", entry.findtext(f"{LIST}downloadUrl") or "")
+    assert form.status == 200
+    assert "md5:" + hashlib.md5(form.body).hexdigest() == entry.findtext(f"{LIST}hash")  # noqa: S324
+    data = next(
+        node for node in form.xml().iter() if node.tag.endswith("}data") and node.get("id") == form_id
+    )
+    assert data.get("version") == entry.findtext(f"{LIST}version")
+    fields = {node.tag.rsplit("}", 1)[-1] for node in data.iter()} - {"data"}
+    manifest = collect.send("GET", entry.findtext(f"{LIST}manifestUrl") or "")
+    media: dict[str, list[dict[str, str]]] = {}
+    for item in manifest.xml().iter(f"{MANIFEST}mediaFile"):
+        answer = collect.send("GET", item.findtext(f"{MANIFEST}downloadUrl") or "")
+        assert answer.status == 200
+        assert "md5:" + hashlib.md5(answer.body).hexdigest() == item.findtext(f"{MANIFEST}hash")  # noqa: S324
+        rows = list(csv.DictReader(io.StringIO(answer.body.decode("utf-8-sig"))))
+        media[item.findtext(f"{MANIFEST}filename") or ""] = rows
+    return Downloaded(fields, media)
+
+
+def _filled(downloaded: Downloaded, values: dict[str, Any]) -> dict[str, Any]:
+    """The values, after checking that each field filled (and each field of a repeat) is in the XForm."""
+    for name, value in values.items():
+        assert name in downloaded.fields, name
+        for row in value if isinstance(value, list) and value and isinstance(value[0], dict) else []:
+            assert set(row) <= downloaded.fields, row
+    return values
+
+
+def test_a_household_update_over_the_downloaded_data_is_applied_with_history(
+    collect: Collect, village: User, register: RegisterHousehold
+) -> None:
+    household = register("H001")
+    phone = _download(collect, "household_update")
+    (row,) = phone.media["households.csv"]
+    members = [m for m in phone.media["members.csv"] if m["household"] == row["name"]]
+    assert len(members) == 3 and all(not FULL_ID.search(m["label"].encode()) for m in members)
+    member = next(m for m in members if m["label"].startswith("李秀英"))
+    values = _filled(
+        phone,
+        {
+            "household": row["name"],
+            "household_version": row["version"],
+            "members": [
+                {"member": member["name"], "health": "serious", "labour": "weak", "work_status": "county"}
+            ],
+            "year": "2026",
+            "wage": "12000",
+            "transfer": "800.5",
+        },
+    )
+    answer = collect.submit(fixture_instance("household_update", values))
+    assert answer.status == 201 and answer.message() == "已提交，已入库。", answer.body
+    submission = Submission.objects.get(form_id="household_update")
+    assert submission.status == SubmissionStatus.APPLIED and submission.user == village
+    assert submission.target["sent_version"] == row["version"] == submission.target["server_version"]
+    spouse = household.members.get(pk=int(member["name"]))
+    assert (spouse.relation, spouse.health, spouse.labour, spouse.work_status) == (
+        "spouse",
+        "serious",
+        "weak",
+        "county",
+    )
+    income = Income.objects.get(household=household, year=2026)
+    assert (income.wage, income.transfer) == (Decimal("12000"), Decimal("800.50"))
+    history = Change.objects.filter(household=household, actor="chengdong")
+    assert set(history.values_list("action", flat=True)) == {"member_update", "income_add"}
+    assert set(history.values_list("reason", flat=True)) == {f"离线采集 {submission.instance_id}"}
+    assert AuditEvent.objects.filter(
+        action="fieldforms.apply", object_id=submission.instance_id, result="ok", actor="chengdong"
+    ).exists()
+    # The household's version moved on: the next download carries the new one.
+    assert _download(collect, "household_update").media["households.csv"][0]["version"] != row["version"]
+    _no_full_id(collect)
+
+
+def _alert(household: Household, rule: str) -> Alert:
+    today = timezone.localdate()
+    return Alert.objects.create(
+        rule=rule,
+        household=household,
+        area_id=household.village_id,
+        first_seen=today - timedelta(days=5),
+        last_seen=today - timedelta(days=5),
+        first_check_due=today,
+        conclusion_due=today + timedelta(days=20),
+    )
+
+
+def test_alerts_checked_on_the_phone_are_dismissed_or_opened_as_a_case_with_the_signature(
+    collect: Collect, village: User, register: RegisterHousehold
+) -> None:
+    _alert(register("H001"), "medical")
+    _alert(register("H002"), "income")
+    _alert(register("H009", village="130127100201"), "medical")  # 高邑县: not the user's, not on the phone
+    phone = _download(collect, "alert_check")
+    rows = {row["household"]: row for row in phone.media["alerts.csv"]}
+    assert set(rows) == {"H001", "H002"}
+    assert all(not FULL_ID.search(row["label"].encode()) for row in rows.values())
+    today = timezone.localdate().isoformat()
+
+    case_values = _filled(
+        phone,
+        {
+            "alert": rows["H001"]["name"],
+            "alert_version": rows["H001"]["version"],
+            "checked_on": today,
+            "finding": "户主住院，自付费用高",
+            "verdict": "case",
+            "case_type": "sudden",
+            "risk_types": ["illness", "other"],
+            "visited_by": "王五",
+            "signature": "1702.png",
+        },
+    )
+    answer = collect.submit(fixture_instance("alert_check", case_values), {"1702.png": (PNG, "image/png")})
+    assert answer.status == 201 and answer.message() == "已提交，已入库。", answer.body
+    checked = Submission.objects.get(target__alert=int(rows["H001"]["name"]))
+    assert checked.status == SubmissionStatus.APPLIED and checked.target["wrote"]["signature"] == "1702.png"
+    signature = Attachment.objects.get(submission=checked)
+    assert (signature.name, signature.content_type, signature.size) == ("1702.png", "image/png", len(PNG))
+    assert (Path(settings.DATA_DIR) / signature.path).read_bytes() == PNG
+    alert = Alert.objects.get(pk=int(rows["H001"]["name"]))
+    case = Case.objects.get()
+    assert alert.status == AlertStatus.CASE and alert.case == case and alert.checked_on is not None
+    assert case.household.number == "H001" and case.authorisation_signed and case.visited_by == "王五"
+    assert case.risk_types == ["illness", "other"] and case.type == "sudden"
+
+    dismiss_values = _filled(
+        phone,
+        {
+            "alert": rows["H002"]["name"],
+            "alert_version": rows["H002"]["version"],
+            "checked_on": today,
+            "finding": "已报销，无风险",
+            "verdict": "no_risk",
+        },
+    )
+    answer = collect.submit(fixture_instance("alert_check", dismiss_values))
+    assert answer.status == 201 and answer.message() == "已提交，已入库。", answer.body
+    dismissed = Alert.objects.get(pk=int(rows["H002"]["name"]))
+    assert dismissed.status == AlertStatus.NO_RISK and str(dismissed.concluded_on) == today
+    assert dismissed.finding == "已报销，无风险"
+    assert Submission.objects.filter(form_id="alert_check", status=SubmissionStatus.APPLIED).count() == 2
+    for submission in Submission.objects.filter(form_id="alert_check"):
+        assert AuditEvent.objects.filter(
+            action="fieldforms.apply", object_id=submission.instance_id, result="ok", actor="chengdong"
+        ).exists()
+    assert (
+        AuditEvent.objects.filter(action="monitoring.alert_check", actor="chengdong").count() == 1
+    )  # the case's check; a dismissal is one step
+    assert AuditEvent.objects.filter(action="monitoring.alert_dismiss", actor="chengdong").count() == 1
+    # Neither is open any more: the next download lists no alert.
+    assert _download(collect, "alert_check").media["alerts.csv"] == []
+    _no_full_id(collect)
+
+
+def test_a_self_report_taken_on_the_phone_for_a_downloaded_village_raises_an_alert(
+    collect: Collect, village: User
+) -> None:
+    phone = _download(collect, "self_report")
+    (row,) = phone.media["villages.csv"]  # a village office sees its own village only
+    assert row["label"] == "城东村"
+    values = _filled(
+        phone, {"village": row["name"], "name": "张三", "phone": "13900001111", "text": "孩子上学费用困难"}
+    )
+    answer = collect.submit(fixture_instance("self_report", values))
+    assert answer.status == 201 and answer.message() == "已提交，已入库。", answer.body
+    submission = Submission.objects.get(form_id="self_report")
+    assert submission.status == SubmissionStatus.APPLIED and submission.area_id == row["name"]
+    alert = Alert.objects.get(rule="self_report")
+    assert submission.target["wrote"]["alert"] == alert.pk
+    assert alert.area_id == row["name"] and alert.evidence["text"] == "孩子上学费用困难"
+    report = SelfReport.objects.get()
+    assert report.alert == alert and report.village_id == row["name"] and report.name == "张三"
+    assert "13900001111" not in report.phone_masked
+    assert AuditEvent.objects.filter(action="fieldforms.self_report", actor="chengdong").exists()
+    assert AuditEvent.objects.filter(
+        action="fieldforms.apply", object_id=submission.instance_id, result="ok"
+    ).exists()
+    # The alert it raised is on the phone at its next download of the check form, its phone number not.
+    alerts = _download(collect, "alert_check").media["alerts.csv"]
+    assert [a["name"] for a in alerts] == [str(alert.pk)]
+    assert all(b"13900001111" not in answer.body for answer in collect.answers)
     _no_full_id(collect)
