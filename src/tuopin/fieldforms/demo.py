@@ -1,7 +1,8 @@
 """The demo's offline collection: the village task force (account `village`) holds a device credential, and its phone
-has sent three household updates through the same path as ODK Collect's (tuopin.fieldforms.receive): one applied,
-two about households that the township corrected in the registry after the phone had downloaded its data — those
-wait in the review queue for the village or township to apply or reject.
+has sent three household updates through the same path as ODK Collect's (tuopin.fieldforms.receive): the first
+applied at once, two about households whose data changed in the registry after the phone had downloaded it (the
+township corrected an income, or the first update itself) — those wait in the review queue for the village or
+township to apply or reject.
 
 Built once: nothing is added when the task force already has a device."""
 
@@ -33,29 +34,37 @@ def fieldforms_demo() -> dict[str, int]:
     if user is None or Device.objects.filter(user=user).exists():
         return {}
     households = list(households_for(user).filter(members__isnull=False).distinct().order_by("number")[:3])
-    if len(households) < 3:
+    if not households:
         return {}
+    sent = [
+        households[index % len(households)] for index in range(3)
+    ]  # a small village: one household thrice
     with transaction.atomic():
         device, _password = device_create(actor=None, user=user, label="驻村工作队手机（演示）")
         versions = household_versions(h.pk for h in households)  # what the phone downloaded
         phone_data = data_version(user, FORM)
-        instances = [_update(household, versions[household.pk], phone_data) for household in households]
+        instances = [_update(household, versions[household.pk], phone_data) for household in sent]
+        statuses = [_send(user, device, instances[0])]  # sent at once, applied
         year = timezone.localdate().year
-        for household in households[1:]:  # the township corrects two households before the phone sends
+        for household in {
+            h.pk: h for h in sent[1:]
+        }.values():  # the township corrects before the others arrive
             income_set(
                 actor=None,
                 household=household,
                 year=year,
-                amounts={"wage": Decimal("9600")},
-                reason="乡镇核实务工收入（演示）",
+                amounts={"transfer": Decimal("1200")},
+                reason="乡镇核实转移性收入（演示）",
             )
-        statuses = []
-        for xml in instances:
-            received, _added = submission_receive(
-                user=user, device_id=device.pk, instance=parse_instance(xml), xml=xml, files=[]
-            )
-            statuses.append(received.status)
+        statuses += [_send(user, device, xml) for xml in instances[1:]]
     return {"devices": 1, "submissions": len(statuses), "review": statuses.count("review")}
+
+
+def _send(user: User, device: Device, xml: bytes) -> str:
+    received, _added = submission_receive(
+        user=user, device_id=device.pk, instance=parse_instance(xml), xml=xml, files=[]
+    )
+    return received.status
 
 
 def _update(household: Household, version: str, phone_data: str) -> bytes:

@@ -27,3 +27,13 @@ def test_the_task_force_has_a_device_and_two_submissions_waiting_for_review(
     assert submissions_for(township).filter(status=SubmissionStatus.REVIEW).count() == 2
     assert fieldforms_demo() == {}  # once
     assert Submission.objects.count() == 3
+
+
+def test_a_village_of_one_household_still_has_two_submissions_in_review(
+    make_user: MakeUser, register: RegisterHousehold
+) -> None:
+    """The demo's village holds one household: the phone's first update applies, and the two sent after it (and
+    after the township's correction) carry the data the phone downloaded before — in review."""
+    make_user("village", "village", "130126100201")
+    register("130126100201001")
+    assert fieldforms_demo() == {"devices": 1, "submissions": 3, "review": 2}

@@ -79,6 +79,7 @@ def test_every_printed_demo_account_can_sign_in(capsys: pytest.CaptureFixture[st
     _check_demo_procedures()
     _check_demo_monitoring()
     _check_demo_contest()
+    _check_demo_fieldforms()
 
 
 # Where each medical-waste role's home (/medwaste/) leads: the linked keeper's point, the clinic's handovers.
@@ -190,6 +191,17 @@ def _check_demo_contest() -> None:
         client_for(User.objects.get(username="judge1")).get(f"/contest/judging/{township.pk}/").status_code
         == 404
     )
+
+
+def _check_demo_fieldforms() -> None:
+    """The village task force's phone has a device credential and submissions waiting in the review queue."""
+    from tuopin.accounts.models import User
+    from tuopin.fieldforms.models import Device, Submission, SubmissionStatus
+
+    village = User.objects.get(username="village")
+    assert Device.objects.filter(user=village, revoked_at=None).count() == 1
+    assert Submission.objects.filter(user=village, status=SubmissionStatus.REVIEW).count() == 2
+    assert Submission.objects.filter(user=village, status=SubmissionStatus.APPLIED).count() == 1
 
 
 def _check_demo_monitoring() -> None:
