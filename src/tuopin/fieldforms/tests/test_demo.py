@@ -37,3 +37,9 @@ def test_a_village_of_one_household_still_has_two_submissions_in_review(
     make_user("village", "village", "130126100201")
     register("130126100201001")
     assert fieldforms_demo() == {"devices": 1, "submissions": 3, "review": 2}
+
+
+def test_an_empty_village_has_its_device_and_nothing_sent(make_user: MakeUser) -> None:
+    make_user("village", "village", "130126100201")
+    assert fieldforms_demo() == {"devices": 1, "submissions": 0, "review": 0}
+    assert not Submission.objects.exists() and Device.objects.count() == 1
