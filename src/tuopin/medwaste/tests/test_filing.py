@@ -325,7 +325,11 @@ def test_the_downloads_share_the_export_limit_and_a_refusal_is_audited(
     assert AuditEvent.objects.filter(action="medwaste.filing.export", result="ok").count() == 2
 
 
-def test_a_filing_marked_from_the_command_line_shows_as_the_systems(ledger: Network, make_user: MakeUser) -> None:
+def test_a_filing_marked_from_the_command_line_shows_as_the_systems(
+    ledger: Network, make_user: MakeUser
+) -> None:
     filing_mark(actor=None, point=ledger.point, year=2019, quarter=1, filed_on=date(2019, 4, 8))
     body = client_for(make_user("lingshou", "county", "130126")).get("/medwaste/points/P-LS/?quarter=2019Q1")
-    assert body.status_code == 200 and "2019-04-08" in body.content.decode() and "系统" in body.content.decode()
+    assert (
+        body.status_code == 200 and "2019-04-08" in body.content.decode() and "系统" in body.content.decode()
+    )

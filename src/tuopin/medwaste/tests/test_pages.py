@@ -60,7 +60,11 @@ def test_it_shows_the_quarters_compliance(make_user: MakeUser, handovers: list[H
     assert counts["township_without_point"] == len(found.townships_without_point)
     assert len(response.context["items"]) == len(found.items)
     body = response.content.decode()
-    assert "收集超时" in body and "城东村卫生室" in body and 'data-medwaste-chart="pairs" data-keys="expected,capacity"' in body
+    assert (
+        "收集超时" in body
+        and "城东村卫生室" in body
+        and 'data-medwaste-chart="pairs" data-keys="expected,capacity"' in body
+    )
     assert "/ledgers/medwaste_handovers/template.xlsx" in body
 
 
