@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -16,9 +14,7 @@ from tuopin.audit.services import audit_record
 from tuopin.contest.models import Round
 from tuopin.contest.ranking import RankingError
 from tuopin.contest.report import Report, report_build, report_pdf, report_round_for, report_workbook
-
-PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from tuopin.core.downloads import PDF, XLSX, download
 
 
 @require(Capability.READ)
@@ -52,10 +48,7 @@ def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         object_id=str(contest_round.pk),
         details={"format": kind, "preview": report.preview, "revision": contest_round.revision},
     )
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_filename(report, kind))}"
-    response["Cache-Control"] = "no-store"
-    return response
+    return download(data, _filename(report, kind), content_type)
 
 
 def _filename(report: Report, kind: str) -> str:

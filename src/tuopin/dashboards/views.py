@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.maps import map_for
 from tuopin.audit.services import audit_record
+from tuopin.core.downloads import download
 from tuopin.dashboards.figures import PROGRAMME_INDICATORS
 from tuopin.dashboards.selectors import MAP_MEASURES, Board, board_for, charts_for, measures_of
 
@@ -195,9 +195,4 @@ def _export(request: HttpRequest, board: Board, charts: dict[str, Any], name: st
         area=code,
         details={"chart": name, "rows": len(rows)},
     )
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"{board.area.name if board.area else _('统计')}-{name}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return download(buffer.getvalue(), f"{board.area.name if board.area else _('统计')}-{name}.xlsx")

@@ -7,7 +7,6 @@ The upload is for those who may write, and for `unit` users on the ledgers marke
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,12 +17,11 @@ from tuopin.accounts.models import User
 from tuopin.accounts.permissions import require, write_required
 from tuopin.accounts.roles import Capability
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
+from tuopin.core.downloads import download
 from tuopin.core.forms import TextCheckedForm
 from tuopin.ledgers.framework import LEDGERS, Ledger, ledger_export, ledger_may_import, ledger_write
 from tuopin.ledgers.tasks import ledger_import_job
 from tuopin.ledgers.uploads import upload_job_start
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LedgerUploadForm(TextCheckedForm):
@@ -39,10 +37,7 @@ def _ledger(name: str) -> Ledger:
 
 
 def _workbook(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "no-store"
-    return response
+    return download(data, filename)
 
 
 def _suffix(name: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +23,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.areas.maps import map_for
 from tuopin.areas.models import Area, Level
 from tuopin.audit.services import audit_record
+from tuopin.core.downloads import download
 from tuopin.medwaste import selectors
 from tuopin.medwaste.board import Board, Row, board
 from tuopin.medwaste.compliance import ComplianceRefused
@@ -185,9 +186,4 @@ def _export(
         area=area.code,
         details={"quarter": quarter, "rows": len(rows)},
     )
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"{area.name}-{_('覆盖与合规')}-{quarter}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return download(buffer.getvalue(), f"{area.name}-{_('覆盖与合规')}-{quarter}.xlsx")

@@ -6,7 +6,6 @@ filed. The point is read through the user's scope (404 and audited outside it); 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from tuopin.accounts.permissions import get_in_scope_or_404, require, signed_in_user
 from tuopin.accounts.roles import Capability, Role
 from tuopin.accounts.throttle import Throttled, throttle_check, throttled_response
+from tuopin.core.downloads import PDF, XLSX, download
 from tuopin.core.forms import TextCheckedForm
 from tuopin.medwaste import selectors
 from tuopin.medwaste.filing import (
@@ -36,9 +36,6 @@ from tuopin.medwaste.filing import (
 )
 from tuopin.medwaste.models import TransferPoint
 from tuopin.medwaste.views import QUARTER, _quarter
-
-PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FilingMarkForm(TextCheckedForm):
@@ -114,10 +111,7 @@ def _download(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     body, content_type = (filing_pdf(data), PDF) if kind == "pdf" else (filing_xlsx(data), XLSX)
     filing_exported(request=request, data=data, kind=kind)
     name = _("%(name)s%(quarter)s医疗废物台账") % {"name": data.point.name, "quarter": data.label}
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name.replace('/', '-'))}.{kind}"
-    response["Cache-Control"] = "no-store"
-    return response
+    return download(body, f"{name.replace('/', '-')}.{kind}", content_type)
 
 
 @require_POST

@@ -8,7 +8,6 @@ import io
 import mimetypes
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 import xlsxwriter
 from django.contrib import messages
@@ -27,6 +26,7 @@ from tuopin.accounts.roles import Capability
 from tuopin.accounts.scope import area_codes
 from tuopin.areas.codes import code_at
 from tuopin.audit.services import audit_record
+from tuopin.core.downloads import download
 from tuopin.core.forms import add_service_errors
 from tuopin.core.uploads import UploadRejected, stored_path
 from tuopin.supervision import selectors
@@ -66,8 +66,6 @@ from tuopin.supervision.services import (
     question_ask,
     round_create,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _refused(form: Any, error: ValidationError | PermissionDenied) -> None:
@@ -237,10 +235,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
         details={"file": evidence.name},
     )
     content_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
-    response = HttpResponse(path.read_bytes(), content_type=content_type)  # at most the upload cap
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(evidence.name)}"
-    response["Cache-Control"] = "no-store"
-    return response
+    return download(path.read_bytes(), evidence.name, content_type)  # at most the upload cap
 
 
 @require(Capability.READ)
@@ -287,10 +282,7 @@ def _reconcile_workbook(result: selectors.Reconciliation) -> HttpResponse:
             sheet.write_number(number, 6, row.rate, percent)
         sheet.write_string(len(rows) + 2, 0, f"截至 {result.as_of.isoformat()}")
     book.close()
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    name = f"整改对账-{result.root or '全部'}-{result.as_of.isoformat()}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return download(buffer.getvalue(), f"整改对账-{result.root or '全部'}-{result.as_of.isoformat()}.xlsx")
 
 
 # --- inspections -----------------------------------------------------------------------------------------------
