@@ -68,6 +68,12 @@ class HandoverLike(Protocol):
     area_id: str
 
 
+def may_keep(user: User) -> bool:
+    """Who opens the keeper's page: a keeper (at its points), an office holding the write and medical-waste
+    capabilities (at any point in its scope)."""
+    return user.role == Role.KEEPER or (user.can(Capability.WRITE) and user.can(Capability.MEDWASTE))
+
+
 def may_record(actor: User | None, handover: HandoverLike) -> bool:
     """THE rule of a handover's write (recording it, reversing it): see the module notes."""
     if actor is None:

@@ -31,7 +31,7 @@ from tuopin.medwaste import selectors
 from tuopin.medwaste.compliance import RULE_LABELS, Compliance, ComplianceRefused, compliance
 from tuopin.medwaste.forms import HandoverFilterForm, ReceiptForm, RemovalForm, ReversalForm
 from tuopin.medwaste.models import Handover, TransferPoint
-from tuopin.medwaste.services import HandoverInvalid, handover_record, handover_reverse, may_record
+from tuopin.medwaste.services import HandoverInvalid, handover_record, handover_reverse, may_keep, may_record
 from tuopin.policy.selectors import policy_for
 
 PAGE = 50
@@ -224,12 +224,6 @@ def handover_reversal(request: HttpRequest, number: str) -> HttpResponse:
 ACTIONS = {"receipt": ReceiptForm, "removal": RemovalForm}
 
 
-def _may_keep(user: User) -> bool:
-    """Who opens the keeper's page: a keeper (at its points), an office holding the write and medical-waste
-    capabilities (at any point in its scope)."""
-    return user.role == Role.KEEPER or (user.can(Capability.WRITE) and user.can(Capability.MEDWASTE))
-
-
 def _now_input() -> str:
     return f"{timezone.localtime():%Y-%m-%dT%H:%M}"
 
@@ -307,7 +301,7 @@ def keeper(request: HttpRequest) -> HttpResponse:
     """The keeper's phone page: choose the point (when several), record a receipt (接收) or a removal (转运), and
     see the point's stock and today's handovers."""
     user = _user(request)
-    if not _may_keep(user):
+    if not may_keep(user):
         raise PermissionDenied("records no handover")
     point = _keeper_point(request, user)
     if point is None:
