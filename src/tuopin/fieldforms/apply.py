@@ -33,6 +33,7 @@ from django.utils.translation import gettext_noop
 from tuopin.accounts.areas import areas_for
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import WriteRefused, can_write, write_required
+from tuopin.accounts.roles import Capability
 from tuopin.assistance.models import TargetType
 from tuopin.assistance.selectors import duties_for
 from tuopin.assistance.visits import person_key, visit_record
@@ -396,13 +397,23 @@ def submission_apply(submission: Submission) -> Submission:
     return submission
 
 
+def resolves(user: User) -> bool:
+    """Whether the user resolves submissions at all: a village, township or county office that writes."""
+    return user.can(Capability.WRITE) and user.role in RESOLVERS
+
+
+def may_resolve(actor: User | None, submission: Submission) -> bool:
+    """THE rule of resolving a submission: an office that resolves (`resolves`) and may write its area."""
+    area = submission.area_id or ""
+    return actor is not None and bool(area) and resolves(actor) and can_write(actor, area)
+
+
 def submission_resolve(*, actor: User | None, submission: Submission, accept: bool, note: str) -> Submission:
     """Resolve a submission in review: accept applies it now over the current data (refused if the services refuse
     it), reject closes it with the note. Only a village, township or county office whose scope holds its area."""
-    area = submission.area_id or ""
     write_required(
         actor,
-        allowed=actor is not None and bool(area) and can_write(actor, area) and actor.role in RESOLVERS,
+        allowed=may_resolve(actor, submission),
         action="fieldforms.resolve",
         object_type="submission",
         object_id=submission.instance_id,
@@ -425,7 +436,7 @@ def submission_resolve(*, actor: User | None, submission: Submission, accept: bo
             actor=actor,
             object_type="submission",
             object_id=submission.instance_id[:64],
-            area=area,
+            area=submission.area_id or "",
             details={"accept": accept, "status": submission.status},
         )
     return submission

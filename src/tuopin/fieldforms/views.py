@@ -23,11 +23,10 @@ from tuopin.accounts.areas import area_for
 from tuopin.accounts.models import User
 from tuopin.accounts.permissions import get_in_scope_or_404, require
 from tuopin.accounts.roles import Capability
-from tuopin.accounts.scope import in_scope
 from tuopin.audit.services import audit_record
 from tuopin.core.forms import TextCheckedForm
 from tuopin.fieldforms import selectors
-from tuopin.fieldforms.apply import RESOLVERS, submission_resolve
+from tuopin.fieldforms.apply import may_resolve, resolves, submission_resolve
 from tuopin.fieldforms.forms import FORMS, forms_for
 from tuopin.fieldforms.models import Submission, SubmissionStatus
 
@@ -113,18 +112,9 @@ def _submission(request: HttpRequest, submission_id: int) -> Submission:
     )
 
 
-def _resolver(user: User) -> bool:
-    """Whether to offer the apply and reject buttons: the service's rule (apply.submission_resolve) decides."""
-    return user.can(Capability.WRITE) and user.role in RESOLVERS
-
-
 def _may_resolve(user: User, submission: Submission) -> bool:
-    return (
-        submission.status == SubmissionStatus.REVIEW
-        and submission.area_id is not None
-        and _resolver(user)
-        and in_scope(user, submission.area_id)
-    )
+    """Whether to offer the apply and reject buttons: the service's rule (apply.may_resolve) decides."""
+    return submission.status == SubmissionStatus.REVIEW and may_resolve(user, submission)
 
 
 @require(Capability.READ)
@@ -183,7 +173,7 @@ def review(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": _rows(user, list(page)),
-        "may_write": _resolver(user),
+        "may_write": resolves(user),
         "query": {},
         "collects": bool(forms_for(user)),
         "in_review": page.paginator.count,
