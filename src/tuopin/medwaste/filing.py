@@ -32,8 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tuopin.accounts.permissions import can_write, write_required
-from tuopin.accounts.roles import Capability, Role
+from tuopin.accounts.permissions import write_required
 from tuopin.audit.services import audit_record
 from tuopin.ledgers.framework import FORMULA_STARTS
 from tuopin.medwaste import selectors
@@ -46,6 +45,7 @@ from tuopin.medwaste.models import (
     TransferPoint,
     WasteCategory,
 )
+from tuopin.medwaste.services import may_write_at
 
 if TYPE_CHECKING:
     from tuopin.accounts.models import User
@@ -337,15 +337,8 @@ def _findings(
 
 
 def may_file(actor: User | None, point: TransferPoint) -> bool:
-    """Who may mark a point's quarter filed, as services.may_record decides a handover's write: an office with the
-    write and medical-waste capabilities and the point's area in scope, or a keeper linked to the point."""
-    if actor is None:
-        return True
-    if not actor.is_active or not actor.can(Capability.MEDWASTE):
-        return False
-    if actor.role == Role.KEEPER:
-        return point.code in selectors.links_of(actor).points
-    return can_write(actor, point.area_id)
+    """Who may mark a point's quarter filed: the medical-waste write rule at the point (services.may_write_at)."""
+    return may_write_at(actor, area=point.area_id, points=[point.code])
 
 
 def filing_mark(

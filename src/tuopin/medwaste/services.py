@@ -11,6 +11,7 @@ an inspector, a health office and a facility's user read only). Users are linked
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -74,18 +75,29 @@ def may_keep(user: User) -> bool:
     return user.role == Role.KEEPER or (user.can(Capability.WRITE) and user.can(Capability.MEDWASTE))
 
 
-def may_record(actor: User | None, handover: HandoverLike) -> bool:
-    """THE rule of a handover's write (recording it, reversing it): see the module notes."""
+def may_write_at(actor: User | None, *, area: str, points: Iterable[str]) -> bool:
+    """THE rule of a medical-waste write (see the module notes): the command line; else a user holding the
+    medical-waste capability that is a keeper linked to one of `points`, or an office that may write `area`."""
     if actor is None:
         return True
     if not actor.is_active or not actor.can(Capability.MEDWASTE):
         return False
     if actor.role == Role.KEEPER:
-        own = selectors.links_of(actor).points
-        return (handover.giver_kind == PlaceKind.POINT and handover.giver_code in own) or (
-            handover.receiver_kind == PlaceKind.POINT and handover.receiver_code in own
+        return not selectors.links_of(actor).points.keys().isdisjoint(points)
+    return can_write(actor, area)
+
+
+def may_record(actor: User | None, handover: HandoverLike) -> bool:
+    """A handover's write (recording it, reversing it): at a point it gave or received, in the giver's area."""
+    points = [
+        code
+        for kind, code in (
+            (handover.giver_kind, handover.giver_code),
+            (handover.receiver_kind, handover.receiver_code),
         )
-    return can_write(actor, handover.area_id)
+        if kind == PlaceKind.POINT
+    ]
+    return may_write_at(actor, area=handover.area_id, points=points)
 
 
 def retention_until(handover: Handover) -> datetime:
