@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.db.models.functions import Substr
 
 from tuopin.accounts.areas import areas_for
@@ -24,7 +24,6 @@ from tuopin.areas.codes import area_q, child_length
 from tuopin.areas.models import Level
 from tuopin.medwaste import selectors
 from tuopin.medwaste.compliance import Compliance, compliance
-from tuopin.medwaste.models import PlaceKind
 from tuopin.medwaste.selectors import AnyUser
 
 # The timed rules a row counts, by the Row field that counts each.
@@ -34,8 +33,7 @@ RULE_FIELDS = {
     "overstay": "overstays",
     "imbalance": "imbalances",
 }
-FACILITY_RULES = ("late_collection",)
-GRAM = Decimal("0.001")  # whose place is a facility; the others' is a transfer point
+FACILITY_RULES = ("late_collection",)  # whose place is a facility; the others' is a transfer point
 
 
 @dataclass
@@ -117,7 +115,11 @@ def board(user: AnyUser, area: str, start: date, end: date, *, as_of: datetime |
             place = (facility_area if item.rule in FACILITY_RULES else point_area).get(item.place, area)
             row, name = row_of(place), RULE_FIELDS[item.rule]
             setattr(row, name, getattr(row, name) + 1)
-    for code, kg in _received(user, area, found).items():
+    # Every receipt at a point of the area, whoever gave it, as the rules count it.
+    received = selectors.received_at(
+        selectors.points_for(user, within=area), since=found.start, until=found.end
+    )
+    for code, kg in received.items():
         row_of(point_area[code]).received_kg += kg
     total = _total(area, found, rows.values(), own)
     return Board(area, found, list(rows.values()), None if own.is_empty() else own, total)
@@ -128,20 +130,6 @@ def _townships(user: AnyUser, area: str, length: int) -> Counter[str]:
     townships = areas_for(user).filter(area_q("code", area), level=Level.TOWNSHIP)
     found = townships.order_by().values(child=Substr("code", 1, length)).annotate(n=Count("code"))
     return Counter({row["child"]: row["n"] for row in found})
-
-
-def _received(user: AnyUser, area: str, found: Compliance) -> dict[str, Decimal]:
-    """The kilograms each point of the area received in the run's window, counting neither a reversed handover nor
-    its reversal (as the rules count)."""
-    handovers = selectors.handovers_for(user, since=found.start, until=found.end).filter(
-        receiver_kind=PlaceKind.POINT,
-        receiver_code__in=selectors.points_for(user, within=area).values("code"),
-        reverses__isnull=True,
-        reversal__isnull=True,
-    )
-    sums = handovers.order_by().values("receiver_code").annotate(kg=Sum("kg"))
-    # SQLite sums decimals as floats: back to the ledger's three places
-    return {row["receiver_code"]: Decimal(row["kg"] or 0).quantize(GRAM) for row in sums}
 
 
 def _total(area: str, found: Compliance, rows: Iterable[Row], own: Row) -> Row:

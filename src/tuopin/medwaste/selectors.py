@@ -306,6 +306,21 @@ def point_ledger(
     return effective(handovers_for(None, since=since, until=until).filter(at_point))
 
 
+def received_at(
+    points: QuerySet[TransferPoint], *, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Decimal]:
+    """The kilograms each of `points` received (effective receipts, whoever gave, as the rules count them), in whole
+    grams; one grouped query. The caller holds the points in the user's scope."""
+    receipts = effective(
+        handovers_for(None, since=since, until=until).filter(
+            receiver_kind=PlaceKind.POINT, receiver_code__in=points.values("code")
+        )
+    )
+    sums = receipts.order_by().values("receiver_code").annotate(kg=Sum("kg"))
+    # SQLite sums decimals as floats: back to the grams the ledger holds
+    return {row["receiver_code"]: Decimal(row["kg"] or 0).quantize(GRAM) for row in sums}
+
+
 def point_balance(point: TransferPoint, *, until: datetime | None = None) -> dict[str, Decimal]:
     """The point's stock by category before `until` (now if None): kilograms received less those removed; one
     query."""

@@ -232,3 +232,14 @@ def test_the_query_count_is_bounded(
             assert client.get("/medwaste/board/?area=1301&quarter=2019Q1").status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_point_counts_what_it_received_from_a_giver_outside_the_area_as_the_rules_do(
+    network: Network, make_user: MakeUser
+) -> None:
+    """东关村卫生室 (高邑县) hands 1.5 kg to 灵寿镇周转点: 灵寿县's board counts it at the point, as the overstay and
+    imbalance rules count every receipt at a point of the area."""
+    _handover("X-1", AT, network.far_clinic, network.point, kg="1.5")
+    _handover("X-2", AT + timedelta(hours=1), network.clinic, network.point, kg="2")
+    found = board(make_user("lingshou", "county", "130126"), "130126", *Q1)
+    assert sum(row.received_kg for row in found.rows) == Decimal("3.5")
